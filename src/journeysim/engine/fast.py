@@ -35,7 +35,9 @@ class FastEngine:
         self.delta = sc.settings.discount_per_day
         self.now = 0.0
         # per-customer state
-        self.stage = np.full(n, self.n_stages, dtype=np.int16)  # S = not yet arrived
+        s1 = self.n_stages + 1
+        # state: table row = segment * (S + 1) + stage; stage S means "not yet arrived"
+        self.row = (plan.segment.astype(np.int16) * s1 + self.n_stages).astype(np.int16)
         self.next_time = plan.entry_time.copy()
         self.counter = np.zeros(n, dtype=np.uint32)
         self.purchases = np.zeros(n, dtype=np.int32)
@@ -47,6 +49,9 @@ class FastEngine:
         self.is_prospect_start = np.zeros(self.n_stages, dtype=bool)
         self.is_prospect_start[list(j.pre_purchase_indices)] = True
         self.bit = np.left_shift(np.uint64(1), np.arange(self.n_stages, dtype=np.uint64))
+        row_stage = np.arange(self.n_segments * s1) % s1
+        self.bit_row = np.append(self.bit, np.uint64(0))[row_stage]
+        self.is_conversion_row = np.append(self.is_conversion, False)[row_stage]
         # aggregates
         d, g, s = self.horizon, self.n_segments, self.n_stages
         self.flows = np.zeros(d * g * (s + 1) * s, dtype=np.int64)
@@ -64,10 +69,10 @@ class FastEngine:
             return
         idx = np.arange(n0)
         st = self.plan.start_stage[:n0]
-        self.stage[:n0] = st
+        row = self.plan.segment[:n0].astype(np.intp) * (self.n_stages + 1) + st
+        self.row[:n0] = row
         self.visited[:n0] = self.bit[st]
         hi, _ = uniform_pair(mix(idx, 0, self.plan.journey_key))
-        row = self.plan.segment[:n0].astype(np.intp) * (self.n_stages + 1) + st
         self.next_time[:n0] = self.plan.holding(row, st, hi)
         self.counter[:n0] = 1
 
@@ -86,27 +91,36 @@ class FastEngine:
     def _advance_chunk(self, idx: NDArray[np.intp], t_end: float) -> None:
         plan, table = self.plan, self.plan.table
         s1 = self.n_stages + 1
+        k_slots = table.cum.shape[1]
+        dest_row, pair = table.dest_row.ravel(), table.pair.ravel()
+        per_day = self.n_segments * s1 * self.n_stages
         key = plan.journey_key
+        has_dwell = any(d is not None for d in plan.dwell)
         while idx.size:
             t = self.next_time[idx]
-            src = self.stage[idx]
-            seg = plan.segment[idx].astype(np.intp)
+            row = self.row[idx].astype(np.intp)
             k = self.counter[idx]
             hi, lo = uniform_pair(mix(idx, k, key))
-            dst = table.destination(seg * s1 + src, lo)
+            flat = row * k_slots + table.slot(row, lo)
+            new_row = dest_row[flat].astype(np.intp)
             day = t.astype(np.intp)
-            self.flows += np.bincount(
-                ((day * self.n_segments + seg) * s1 + src) * self.n_stages + dst, minlength=self.flows.size
-            )
-            self.stage[idx] = dst
+            self.flows += np.bincount(day * per_day + pair[flat], minlength=self.flows.size)
+            self.row[idx] = new_row
             self.counter[idx] = k + 1
-            self.visited[idx] |= self.bit[dst]
+            self.visited[idx] |= self.bit_row[new_row]
             if self.event_log:
-                self._events.append((idx.astype(np.int64), t.copy(), src.copy(), dst.copy()))
-            buy = self.is_conversion[dst]
+                self._events.append((idx.astype(np.int64), t.copy(), (row % s1).astype(np.int16),
+                                     (new_row % s1).astype(np.int16)))
+            buy = self.is_conversion_row[new_row]
             if buy.any():
-                self._book_purchases(idx[buy], t[buy], seg[buy], day[buy], k[buy])
-            nt = t + plan.holding(seg * s1 + dst, dst, hi)
+                self._book_purchases(idx[buy], t[buy], new_row[buy] // s1, day[buy], k[buy])
+            if has_dwell:
+                hold = plan.holding(new_row, (new_row % s1).astype(np.int16), hi)
+            else:
+                hold = np.log(hi)
+                hold *= table.mean_hold[new_row]
+                np.subtract(t, hold, out=hold)
+            nt = t + hold if has_dwell else hold
             self.next_time[idx] = nt
             idx = idx[nt < t_end]
 
@@ -118,6 +132,7 @@ class FastEngine:
         day: NDArray[np.intp],
         k: NDArray[np.uint32],
     ) -> None:
+        """Count purchases, first-purchase times, revenue, margin and prospects' discounted margin."""
         self.purchases[idx] += 1
         first = np.isnan(self.first_purchase[idx])
         self.first_purchase[idx[first]] = t[first]
@@ -157,7 +172,7 @@ class FastEngine:
                     "to_stage": pd.Categorical.from_codes(cols[3][order].astype(int), dtype=cat),
                 }
             )
-        final = self.stage.copy()
+        final = (self.row % (s + 1)).astype(np.int16)
         return Records(
             stages=j.stages,
             segments=plan.scenario.population.names,

@@ -24,6 +24,10 @@ class RateTable:
     total: NDArray[np.float64]  # (G * (S + 1),) total outgoing hazard per day
     cum: NDArray[np.float64]  # (G * (S + 1), K) cumulative destination probabilities (padded with 1.0)
     dest: NDArray[np.int16]  # (G * (S + 1), K) destination stage per slot
+    mean_hold: NDArray[np.float64]  # (G * (S + 1),) 1 / total, inf where a stage has no way out
+    cum_cols: tuple[NDArray[np.float64], ...]  # the first K - 1 columns of `cum`, contiguous, for 1-D gathers
+    dest_row: NDArray[np.int16]  # (G * (S + 1), K) table row of the destination (same segment)
+    pair: NDArray[np.int32]  # (G * (S + 1), K) flat transition id: row * S + destination stage
 
     @classmethod
     def build(cls, rates: NDArray[np.float64], entry: int) -> RateTable:
@@ -47,14 +51,25 @@ class RateTable:
                     dest[row, targets.size :] = targets[-1]
             arrival = g * (n_st + 1) + n_st
             dest[arrival, :] = entry
-        return cls(total=total, cum=cum, dest=dest)
+        with np.errstate(divide="ignore"):
+            mean_hold = np.where(total > 0, 1.0 / total, np.inf)
+        rows = np.arange(n_seg * (n_st + 1))[:, None]
+        dest_row = ((rows // (n_st + 1)) * (n_st + 1) + dest).astype(np.int16)
+        pair = (rows * n_st + dest).astype(np.int32)
+        cum_cols = tuple(np.ascontiguousarray(cum[:, c]) for c in range(k - 1))
+        return cls(total=total, cum=cum, dest=dest, mean_hold=mean_hold, cum_cols=cum_cols, dest_row=dest_row,
+                   pair=pair)
+
+    def slot(self, row: NDArray[np.intp], u: NDArray[np.float64]) -> NDArray[np.intp]:
+        """Destination slot for uniforms `u` leaving table rows `row` (inversion on cumulative probabilities)."""
+        slot = np.zeros(row.shape[0], dtype=np.intp)
+        for col in self.cum_cols:
+            slot += u >= col[row]
+        return slot
 
     def destination(self, row: NDArray[np.intp], u: NDArray[np.float64]) -> NDArray[np.int16]:
         """Destination for uniforms `u` leaving table rows `row` (inversion on cumulative probabilities)."""
-        cum = self.cum[row]
-        slot = (u[:, None] >= cum).sum(axis=1)
-        np.minimum(slot, self.cum.shape[1] - 1, out=slot)
-        return self.dest[row, slot]
+        return self.dest[row, self.slot(row, u)]
 
 
 def dwell_quantile(dwell: Dwell, u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -141,16 +156,13 @@ class Plan:
 
     def holding(self, row: NDArray[np.intp], stage: NDArray[np.int16], u: NDArray[np.float64]) -> NDArray[np.float64]:
         """Holding times in `stage` for table rows `row` at uniforms `u`; inf where the stage has no way out."""
-        total = self.table.total[row]
-        with np.errstate(divide="ignore"):
-            mean = 1.0 / total
+        mean = self.table.mean_hold[row]
         out = -np.log(u) * mean
         for s, d in enumerate(self.dwell):
             if d is not None:
                 m = stage == s
                 if m.any():
                     out[m] = dwell_quantile(d, u[m]) * mean[m]
-        out[total <= 0] = np.inf
         return out
 
     def order_values(

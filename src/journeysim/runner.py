@@ -1,0 +1,87 @@
+"""Replications: run a scenario R times on independent spawned seed streams and summarise every metric."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from journeysim.engine.fast import simulate_fast
+from journeysim.engine.plan import Plan
+from journeysim.engine.records import Records
+from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
+from journeysim.model.scenario import Scenario
+
+
+def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
+    """One replication with the engine the settings name."""
+    plan = Plan.compile(scenario, seed)
+    if scenario.settings.engine == "reference":
+        from journeysim.engine.reference import simulate_reference
+
+        return simulate_reference(plan, event_log=scenario.settings.event_log)
+    return simulate_fast(plan, event_log=scenario.settings.event_log)
+
+
+def replication_seeds(scenario: Scenario) -> list[np.random.SeedSequence]:
+    """One child seed sequence per replication, spawned from the scenario's root seed."""
+    return np.random.SeedSequence(scenario.settings.seed).spawn(scenario.settings.replications)
+
+
+@dataclass
+class RunResult:
+    """Summaries across replications plus the per-replication samples (and records when kept)."""
+
+    scenario: Scenario
+    metrics: dict[str, MetricSummary]
+    samples: pd.DataFrame  # one row per replication, one column per scalar metric
+    funnel: pd.DataFrame  # per stage, mean over replications
+    timeseries: pd.DataFrame  # per day (and segment), mean over replications
+    records: list[Records] = field(default_factory=list)
+
+    def metrics_table(self) -> pd.DataFrame:
+        """Metric name -> mean, std, ci_low, ci_high, replications."""
+        return pd.DataFrame({k: v.to_dict() for k, v in self.metrics.items()}).T
+
+
+def _mean_frame(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    both = pd.concat(frames, ignore_index=True)
+    out = both.groupby(keys, sort=False, observed=True).mean(numeric_only=True).reset_index()
+    return out[frames[0].columns]
+
+
+def run(
+    scenario: Scenario,
+    *,
+    keep_records: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run every replication; `progress(done, total)` is called after each one."""
+    seeds = replication_seeds(scenario)
+    samples: list[dict[str, float]] = []
+    funnels: list[pd.DataFrame] = []
+    series: list[pd.DataFrame] = []
+    kept: list[Records] = []
+    for i, seq in enumerate(seeds):
+        rec = simulate(scenario, seq)
+        samples.append(scalar_metrics(rec))
+        funnels.append(funnel_table(rec))
+        series.append(timeseries_frame(rec))
+        if keep_records:
+            kept.append(rec)
+        if progress is not None:
+            progress(i + 1, len(seeds))
+    table = pd.DataFrame(samples)
+    table.index.name = "replication"
+    return RunResult(
+        scenario=scenario,
+        metrics=summarise({c: table[c].to_numpy() for c in table.columns}),
+        samples=table,
+        funnel=_mean_frame(funnels, ["stage"]),
+        timeseries=_mean_frame(series, ["day", "segment"]),
+        records=kept,
+    )
