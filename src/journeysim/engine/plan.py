@@ -12,53 +12,69 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from journeysim.engine.streams import stream_key
+from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.streams import customer_keys, stream_key
 from journeysim.model.journey import Dwell
 from journeysim.model.scenario import Scenario
 
 
 @dataclass(frozen=True)
 class RateTable:
-    """Per (segment, stage) total hazard and destination table; row g * (S + 1) + s, row S of a segment = arrival."""
+    """Per (segment, stage) total hazard and destination table; row g * (S + 1) + s, row S of a segment = arrival.
 
-    total: NDArray[np.float64]  # (G * (S + 1),) total outgoing hazard per day
-    cum: NDArray[np.float64]  # (G * (S + 1), K) cumulative destination probabilities (padded with 1.0)
-    dest: NDArray[np.int16]  # (G * (S + 1), K) destination stage per slot
-    mean_hold: NDArray[np.float64]  # (G * (S + 1),) 1 / total, inf where a stage has no way out
+    Destination code S (one past the last stage) is a referral: the customer stays and a new prospect arrives.
+    """
+
+    total: NDArray[np.float64]  # (rows,) total outgoing hazard per day
+    cum: NDArray[np.float64]  # (rows, K) cumulative destination probabilities (padded with 1.0)
+    dest: NDArray[np.int16]  # (rows, K) destination stage per slot (S = referral)
+    valid: NDArray[np.bool_]  # (rows, K) slot holds a real destination
+    mean_hold: NDArray[np.float64]  # (rows,) 1 / total, inf where a stage has no way out
     cum_cols: tuple[NDArray[np.float64], ...]  # the first K - 1 columns of `cum`, contiguous, for 1-D gathers
-    dest_row: NDArray[np.int16]  # (G * (S + 1), K) table row of the destination (same segment)
-    pair: NDArray[np.int32]  # (G * (S + 1), K) flat transition id: row * S + destination stage
+    dest_row: NDArray[np.int16]  # (rows, K) table row after the jump (same segment; same row for a referral)
+    pair: NDArray[np.int32]  # (rows, K) flat transition id row * S + destination (unused for referrals)
 
     @classmethod
     def build(cls, rates: NDArray[np.float64], entry: int) -> RateTable:
-        """From a (G, S, S) hazard tensor; the arrival row sends everyone to `entry`."""
+        """From a (G, S, S + 1) hazard tensor (last column: referrals); arrival rows send everyone to `entry`."""
         n_seg, n_st, _ = rates.shape
+        s1 = n_st + 1
         k = max(1, int((rates > 0).sum(axis=2).max()))
-        total = np.zeros(n_seg * (n_st + 1))
-        cum = np.ones((n_seg * (n_st + 1), k))
-        dest = np.zeros((n_seg * (n_st + 1), k), dtype=np.int16)
+        n_rows = n_seg * s1
+        cum = np.ones((n_rows, k))
+        dest = np.zeros((n_rows, k), dtype=np.int16)
+        valid = np.zeros((n_rows, k), dtype=bool)
         for g in range(n_seg):
             for s in range(n_st):
-                row = g * (n_st + 1) + s
+                row = g * s1 + s
                 (targets,) = np.nonzero(rates[g, s] > 0)
-                q = rates[g, s, targets]
-                total[row] = q.sum()
                 if targets.size:
-                    c = np.cumsum(q) / q.sum()
-                    c[-1] = 1.0
-                    cum[row, : targets.size] = c
                     dest[row, : targets.size] = targets
                     dest[row, targets.size :] = targets[-1]
-            arrival = g * (n_st + 1) + n_st
-            dest[arrival, :] = entry
+                    valid[row, : targets.size] = True
+            dest[g * s1 + n_st, :] = entry
+        rows = np.arange(n_rows)[:, None]
+        same_row = (rows // s1) * s1 + dest
+        dest_row = np.where(dest == n_st, rows, same_row).astype(np.int16)
+        pair = np.where(dest == n_st, 0, rows * n_st + dest).astype(np.int32)
+        table = cls(np.zeros(n_rows), cum, dest, valid, np.full(n_rows, np.inf), (), dest_row, pair)
+        total, cum = table.tables_for(_row_rates(rates))
         with np.errstate(divide="ignore"):
             mean_hold = np.where(total > 0, 1.0 / total, np.inf)
-        rows = np.arange(n_seg * (n_st + 1))[:, None]
-        dest_row = ((rows // (n_st + 1)) * (n_st + 1) + dest).astype(np.int16)
-        pair = (rows * n_st + dest).astype(np.int32)
         cum_cols = tuple(np.ascontiguousarray(cum[:, c]) for c in range(k - 1))
-        return cls(total=total, cum=cum, dest=dest, mean_hold=mean_hold, cum_cols=cum_cols, dest_row=dest_row,
-                   pair=pair)
+        return cls(total, cum, dest, valid, mean_hold, cum_cols, dest_row, pair)
+
+    def tables_for(self, row_rates: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Total hazard and cumulative probabilities in this table's slot layout for (rows, S + 1) hazards."""
+        q = np.where(self.valid, np.take_along_axis(row_rates, self.dest.astype(np.intp), axis=1), 0.0)
+        total = q.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cum = np.cumsum(q, axis=1) / total[:, None]
+        cum = np.where(self.valid & (total[:, None] > 0), cum, 1.0)
+        last = self.valid.sum(axis=1) - 1
+        has = last >= 0
+        cum[np.flatnonzero(has), last[has]] = 1.0
+        return total, cum
 
     def slot(self, row: NDArray[np.intp], u: NDArray[np.float64]) -> NDArray[np.intp]:
         """Destination slot for uniforms `u` leaving table rows `row` (inversion on cumulative probabilities)."""
@@ -68,8 +84,16 @@ class RateTable:
         return slot
 
     def destination(self, row: NDArray[np.intp], u: NDArray[np.float64]) -> NDArray[np.int16]:
-        """Destination for uniforms `u` leaving table rows `row` (inversion on cumulative probabilities)."""
+        """Destination code for uniforms `u` leaving table rows `row`."""
         return self.dest[row, self.slot(row, u)]
+
+
+def _row_rates(rates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(G, S, S + 1) hazards as (G * (S + 1), S + 1) table rows; arrival rows are zero."""
+    n_seg, n_st, w = rates.shape
+    out = np.zeros((n_seg, n_st + 1, w))
+    out[:, :n_st, :] = rates
+    return out.reshape(n_seg * (n_st + 1), w)
 
 
 def dwell_quantile(dwell: Dwell, u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -95,19 +119,48 @@ def order_value_quantile(kind: str, mean: float, cv: float, u: NDArray[np.float6
     return special.gammaincinv(k, u) * (mean / k)
 
 
+#: identity spaces, so every customer's stream key is stable whatever else the scenario contains
+ARRIVAL_ID_BASE = 1 << 40
+CONTAGION_ID_BASE = 1 << 56
+
+
+def bass_times(
+    market: int, p: float, q: float, seeded: int, horizon: float, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Exact adoption times of a Bass market: the i-th adoption waits Exp((M - i)(p + q (a0 + i) / M))."""
+    i = np.arange(market, dtype=float)
+    rate = (market - i) * (p + q * (seeded + i) / market)
+    with np.errstate(divide="ignore"):
+        times = np.cumsum(rng.exponential(1.0, market) / rate)
+    return times[times < horizon]
+
+
 @dataclass
 class Plan:
-    """The compiled scenario for one replication: tables, stream keys and the customer roster."""
+    """The compiled scenario for one replication: tables, dynamics, stream keys and the customer roster.
+
+    `table` holds the hazards used to draw candidate jumps: the largest each (row, destination) can reach on any
+    day. When `thinning` is on, a candidate at time t is accepted with probability (that day's total hazard) /
+    (the bound) and its destination drawn from that day's table; otherwise every candidate is a jump.
+    """
 
     scenario: Scenario
+    dynamics: Dynamics
     table: RateTable
+    base_rates: NDArray[np.float64]  # (rows, S + 1) hazards before interventions (last column: referrals)
     journey_key: np.uint64
     value_key: np.uint64
+    referral_salt: np.uint64
+    ckey: NDArray[np.uint64]  # per customer stream key
     segment: NDArray[np.int16]  # per customer
     start_stage: NDArray[np.int16]  # per customer
     entry_time: NDArray[np.float64]  # per customer
     n_initial: int
+    poisson_end: int  # customers [n_initial, poisson_end) are Poisson arrival candidates
     dwell: tuple[Dwell | None, ...]  # per stage, None when exponential
+    arrival_upper: NDArray[np.float64]  # (G,) arrival candidates are drawn this many times too often
+    thinning: bool
+    contagion_rng: np.random.Generator
 
     @property
     def n_stages(self) -> int:
@@ -119,43 +172,78 @@ class Plan:
 
     @classmethod
     def compile(cls, scenario: Scenario, seed: np.random.SeedSequence) -> Plan:
-        """Spawn the component streams (arrivals, journeys, order values) and draw the roster."""
-        arrivals_seq, journey_seq, value_seq = seed.spawn(3)
-        j = scenario.journey
+        """Spawn the component streams (arrivals, journeys, order values, word of mouth) and draw the roster."""
+        arrivals_seq, journey_seq, value_seq, wom_seq = seed.spawn(4)
+        j, pop = scenario.journey, scenario.population
         horizon = scenario.settings.horizon_days
+        n_seg = len(pop.segments)
+        dynamics = Dynamics.compile(scenario)
+        arrival_upper = dynamics.arrival_upper if dynamics.arrival_upper is not None else np.ones(n_seg)
         init = scenario.initial_counts()
-        seg_parts = [np.repeat(np.arange(init.shape[0], dtype=np.int16), init.sum(axis=1))]
+        n0 = int(init.sum())
+        seg_parts = [np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))]
         stage_parts = [np.concatenate([np.repeat(np.arange(j.n_stages, dtype=np.int16), row) for row in init])]
-        time_parts = [np.zeros(int(init.sum()))]
-        for g, (seg, seq) in enumerate(zip(scenario.population.segments, arrivals_seq.spawn(len(init)), strict=True)):
+        time_parts = [np.zeros(n0)]
+        id_parts = [np.arange(n0, dtype=np.uint64)]
+        wom_rng = np.random.default_rng(wom_seq)
+        contagion = scenario.word_of_mouth.contagion
+        poisson: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
+        bass: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
+        for g, (seg, seq) in enumerate(zip(pop.segments, arrivals_seq.spawn(n_seg), strict=True)):
             rng = np.random.default_rng(seq)
-            counts = rng.poisson(seg.intensity(horizon))
+            counts = rng.poisson(seg.intensity(horizon) * arrival_upper[g])
             times = np.repeat(np.arange(horizon, dtype=float), counts) + rng.random(int(counts.sum()))
             times.sort()
-            seg_parts.append(np.full(times.size, g, dtype=np.int16))
-            stage_parts.append(np.full(times.size, j.entry_index, dtype=np.int16))
-            time_parts.append(times)
-        order = np.argsort(np.concatenate(time_parts[1:]), kind="stable") if len(time_parts) > 1 else None
-        seg_arr = np.concatenate(seg_parts[1:]) if len(seg_parts) > 1 else np.zeros(0, np.int16)
-        st_arr = np.concatenate(stage_parts[1:]) if len(stage_parts) > 1 else np.zeros(0, np.int16)
-        t_arr = np.concatenate(time_parts[1:]) if len(time_parts) > 1 else np.zeros(0)
-        if order is not None:
-            seg_arr, st_arr, t_arr = seg_arr[order], st_arr[order], t_arr[order]
+            poisson.append((g, times, np.uint64(ARRIVAL_ID_BASE * (1 + g)) + np.arange(times.size, dtype=np.uint64)))
+            if contagion is not None and contagion.source is None and contagion.segment == seg.name:
+                bt = bass_times(contagion.market_size, contagion.p, contagion.q, int(init[g].sum()), horizon, wom_rng)
+                bass.append((g, bt, np.uint64(CONTAGION_ID_BASE + (g << 40)) + np.arange(bt.size, dtype=np.uint64)))
+        # roster: initial customers, then Poisson arrival candidates (thinned when media lift arrivals), then
+        # Bass adopters; each group in time order within its segment
+        for g, t, ident in poisson + bass:
+            seg_parts.append(np.full(t.size, g, dtype=np.int16))
+            stage_parts.append(np.full(t.size, j.entry_index, dtype=np.int16))
+            time_parts.append(t)
+            id_parts.append(ident)
+        n_poisson = sum(t.size for _, t, _ in poisson)
         dwell = tuple(None if j.dwell.get(s, Dwell()).is_exponential else j.dwell[s] for s in j.stages)
+        rates = np.concatenate([scenario.rate_tensor(), scenario.referral_rates()[:, :, None]], axis=2)
+        base_rates = _row_rates(rates)
+        upper = dynamics.upper if dynamics.upper is not None else np.ones((base_rates.shape[0], j.n_stages))
+        bound = rates.copy()
+        bound[:, :, : j.n_stages] *= upper.reshape(n_seg, j.n_stages + 1, j.n_stages)[:, : j.n_stages, :]
+        bound[:, :, j.n_stages] *= dynamics.referral_upper
+        journey_key = stream_key(journey_seq)
         return cls(
             scenario=scenario,
-            table=RateTable.build(scenario.rate_tensor(), j.entry_index),
-            journey_key=stream_key(journey_seq),
+            dynamics=dynamics,
+            table=RateTable.build(bound, j.entry_index),
+            base_rates=base_rates,
+            journey_key=journey_key,
             value_key=stream_key(value_seq),
-            segment=np.concatenate([seg_parts[0], seg_arr]),
-            start_stage=np.concatenate([stage_parts[0], st_arr]),
-            entry_time=np.concatenate([time_parts[0], t_arr]),
-            n_initial=int(init.sum()),
+            referral_salt=stream_key(wom_seq.spawn(1)[0]),
+            ckey=customer_keys(np.concatenate(id_parts), journey_key),
+            segment=np.concatenate(seg_parts),
+            start_stage=np.concatenate(stage_parts),
+            entry_time=np.concatenate(time_parts),
+            n_initial=n0,
+            poisson_end=n0 + n_poisson,
             dwell=dwell,
+            arrival_upper=arrival_upper,
+            thinning=dynamics.active,
+            contagion_rng=wom_rng,
         )
 
+    def day_tables(self, mult: NDArray[np.float64], referral: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Total hazard and cumulative destination probabilities per row under one day's multipliers."""
+        n_st = self.n_stages
+        rates = self.base_rates.copy()
+        rates[:, :n_st] *= mult
+        rates[:, n_st] *= referral
+        return self.table.tables_for(rates)
+
     def holding(self, row: NDArray[np.intp], stage: NDArray[np.int16], u: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Holding times in `stage` for table rows `row` at uniforms `u`; inf where the stage has no way out."""
+        """Holding times (to the next candidate jump) for table rows `row` at uniforms `u`; inf with no way out."""
         mean = self.table.mean_hold[row]
         out = -np.log(u) * mean
         for s, d in enumerate(self.dwell):

@@ -6,13 +6,49 @@ stopping the population, so reporting costs nothing inside the engine loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+if TYPE_CHECKING:
+    from journeysim.engine.dynamics import DayRecord, Dynamics
+
 OUTSIDE = "(arrival)"
+
+
+@dataclass
+class MediaRecord:
+    """Per day and channel: spend (money), delivered impressions, audience, people reached and response."""
+
+    channels: tuple[str, ...]
+    spend: NDArray[np.float64]  # (D, C)
+    impressions: NDArray[np.float64]  # (D, C) exposures delivered (after frequency caps)
+    audience: NDArray[np.float64]  # (D, C) people the channel could reach at the start of the day
+    reach: NDArray[np.float64]  # (D, C) expected people exposed at least once
+    response: NDArray[np.float64]  # (D, C) response in [0, 1) to the adstocked exposures
+
+    @classmethod
+    def empty(cls, channels: tuple[str, ...], days: int) -> MediaRecord:
+        z = np.zeros((days, len(channels)))
+        return cls(channels, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
+
+    def set_day(self, d: int, rec: DayRecord) -> None:
+        self.spend[d], self.impressions[d], self.audience[d] = rec.spend, rec.impressions, rec.audience
+        self.reach[d], self.response[d] = rec.reach, rec.response
+
+    def add_referral_costs(self, referrals_per_day: NDArray[np.int64], dynamics: Dynamics) -> None:
+        """Referral programmes pay `cost_per_referral` for every referral on the days they are in flight."""
+        for c, cs in enumerate(dynamics.channels):
+            if cs.channel.cost_per_referral > 0:
+                live = cs.spend > 0
+                self.spend[live, c] += referrals_per_day[live] * cs.channel.cost_per_referral
+
+    @property
+    def total_spend(self) -> float:
+        return float(self.spend.sum())
 
 
 @dataclass
@@ -52,6 +88,13 @@ class Records:
     prospect_clv: NDArray[np.float64]  # (G,) discounted margin from purchases by prospects (acquisition cohort)
     customers: CustomerTable
     events: pd.DataFrame | None = None  # customer, time, from_stage, to_stage (only when requested)
+    referrals: NDArray[np.int64] | None = None  # (D, G) referrals made by advocates per day
+    media: MediaRecord = field(default_factory=lambda: MediaRecord.empty((), 0))
+
+    @property
+    def spend(self) -> float:
+        """Total money spent on media over the horizon."""
+        return self.media.total_spend
 
     @property
     def n_stages(self) -> int:

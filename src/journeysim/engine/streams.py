@@ -1,9 +1,10 @@
-"""Counter-based random numbers: the k-th draw of customer c is a pure function of (stream key, c, k).
+"""Counter-based random numbers: customer c's k-th draw is a pure function of (c's stream key, k).
 
 Why: a customer's journey then uses the same uniforms whichever engine runs it, however the population is
-batched, and whatever other customers do, which gives common random numbers across scenarios and exact
-agreement between the vectorised and the per-customer engine. The mixer is SplitMix64's finaliser, a
-bijection on 64-bit words with full avalanche; stream keys come from `numpy.random.SeedSequence`.
+batched, whatever other customers do and whether or not other customers exist; this gives common random
+numbers across scenarios and exact agreement between the vectorised and the per-customer engine. The mixer is
+SplitMix64's finaliser (a bijection on 64-bit words with full avalanche); the root keys come from
+`numpy.random.SeedSequence`, and each customer's key from its stable identity (see `Plan`).
 """
 
 from __future__ import annotations
@@ -11,40 +12,75 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_COUNTER_BITS = np.uint64(24)
+GOLDEN = 0x9E3779B97F4A7C15
+M1 = 0xBF58476D1CE4E5B9
+M2 = 0x94D049BB133111EB
+STEP = 0xD1B54A32D192ED03
+MASK64 = (1 << 64) - 1
 _INV32 = 1.0 / 4294967296.0
+_U = np.uint64
 
 
 def stream_key(seq: np.random.SeedSequence) -> np.uint64:
     """A 64-bit key owned by one seed sequence."""
-    return np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
+    return _U(seq.generate_state(1, dtype=np.uint64)[0])
 
 
-def mix(customer: NDArray[np.integer], counter: NDArray[np.integer] | int, key: np.uint64) -> NDArray[np.uint64]:
-    """64 random bits for each (customer, counter) pair under `key`."""
-    x = customer.astype(np.uint64) << _COUNTER_BITS
-    x += np.asarray(counter).astype(np.uint64)
-    x *= _GOLDEN
-    x ^= key
-    x ^= x >> np.uint64(30)
-    x *= _M1
-    x ^= x >> np.uint64(27)
-    x *= _M2
-    x ^= x >> np.uint64(31)
+def finalise(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finaliser, in place; returns `x`."""
+    x ^= x >> _U(30)
+    x *= _U(M1)
+    x ^= x >> _U(27)
+    x *= _U(M2)
+    x ^= x >> _U(31)
     return x
+
+
+def customer_keys(identity: NDArray[np.integer], key: np.uint64) -> NDArray[np.uint64]:
+    """Per-customer stream keys from stable identities under a root key."""
+    x = identity.astype(np.uint64) * _U(GOLDEN)
+    x ^= key
+    return finalise(x)
+
+
+def child_keys(parent: NDArray[np.uint64], counter: NDArray[np.integer], salt: np.uint64) -> NDArray[np.uint64]:
+    """Stream keys for customers created by a parent's counter-th draw (e.g. a referral)."""
+    x = counter.astype(np.uint64)
+    x *= _U(STEP)
+    x ^= salt
+    x = finalise(x)
+    x ^= parent
+    return finalise(x)
+
+
+def draw_bits(ckey: NDArray[np.uint64], counter: NDArray[np.integer] | int) -> NDArray[np.uint64]:
+    """64 random bits: the counter-th draw of the customers with these stream keys."""
+    x = np.empty(ckey.shape, dtype=np.uint64)
+    x[...] = np.asarray(counter, dtype=np.uint64)
+    x += _U(1)
+    x *= _U(STEP)
+    x += ckey
+    return finalise(x)
 
 
 def uniform_pair(bits: NDArray[np.uint64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Two independent uniforms in (0, 1) from the high and low 32 bits."""
-    hi = ((bits >> np.uint64(32)).astype(np.float64) + 0.5) * _INV32
-    lo = ((bits & np.uint64(0xFFFFFFFF)).astype(np.float64) + 0.5) * _INV32
+    hi = ((bits >> _U(32)).astype(np.float64) + 0.5) * _INV32
+    lo = ((bits & _U(0xFFFFFFFF)).astype(np.float64) + 0.5) * _INV32
     return hi, lo
 
 
-def scalar_uniform_pair(customer: int, counter: int, key: np.uint64) -> tuple[float, float]:
-    """`uniform_pair(mix(...))` for one customer; used by the per-customer reference engine."""
-    hi, lo = uniform_pair(mix(np.array([customer]), counter, key))
-    return float(hi[0]), float(lo[0])
+def draw_bits_scalar(ckey: int, counter: int) -> int:
+    """`draw_bits` for one customer in plain integers (for the per-customer reference engine)."""
+    x = (((counter + 1) * STEP) + ckey) & MASK64
+    x ^= x >> 30
+    x = (x * M1) & MASK64
+    x ^= x >> 27
+    x = (x * M2) & MASK64
+    x ^= x >> 31
+    return x
+
+
+def uniform_pair_scalar(bits: int) -> tuple[float, float]:
+    """`uniform_pair` for one 64-bit word."""
+    return ((bits >> 32) + 0.5) * _INV32, ((bits & 0xFFFFFFFF) + 0.5) * _INV32

@@ -52,9 +52,7 @@ def stage_reach(records: Records) -> pd.Series:
     mask = prospect_mask(records)
     visited = records.customers.visited[mask]
     n = int(mask.sum())
-    values = [
-        ratio(int(((visited >> np.uint64(s)) & np.uint64(1)).sum()), n) for s in range(records.n_stages)
-    ]
+    values = [ratio(int(((visited >> np.uint64(s)) & np.uint64(1)).sum()), n) for s in range(records.n_stages)]
     return pd.Series(values, index=pd.Index(list(records.stages), name="stage"), name="stage_reach", dtype=float)
 
 

@@ -19,8 +19,11 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 def in_stages(stages: NDArray[np.int16], members: tuple[int, ...]) -> NDArray[np.bool_]:
-    """Per customer: is the given stage index one of `members`."""
-    return np.isin(stages, np.asarray(members, dtype=np.int64))
+    """Per customer: is the given stage index one of `members` (a lookup table, cheaper than `np.isin`)."""
+    size = max(int(stages.max(initial=0)), *members, 0) + 1
+    table = np.zeros(size, dtype=bool)
+    table[list(members)] = True
+    return table[stages]
 
 
 def prospect_mask(records: Records) -> NDArray[np.bool_]:

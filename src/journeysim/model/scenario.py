@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, did_you_mean
+from journeysim.model.interventions import Channel, Strategy, WordOfMouth
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
 
@@ -59,8 +60,106 @@ class Scenario:
     population: Population
     settings: Settings = field(default_factory=Settings)
     name: str = "scenario"
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    strategy: Strategy = field(default_factory=Strategy)
+    word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
 
     def __post_init__(self) -> None:
+        self._check_population()
+        self._check_strategy()
+        self._check_word_of_mouth()
+
+    def _stage(self, setting: str, name: str) -> int:
+        j = self.journey
+        if name not in j.stages:
+            raise ConfigError(setting, f"unknown stage '{name}'{did_you_mean(name, j.stages)}",
+                              f"use one of the journey's stages: {', '.join(j.stages)}")
+        return j.index(name)
+
+    def _segment(self, setting: str, name: str) -> None:
+        names = self.population.names
+        if name not in names:
+            raise ConfigError(setting, f"unknown segment '{name}'{did_you_mean(name, names)}",
+                              f"use one of the population's segments: {', '.join(names)}")
+
+    def _exponential(self, setting: str, stage: str) -> None:
+        d = self.journey.dwell.get(stage)
+        if d is not None and not d.is_exponential:
+            raise ConfigError(setting, f"stage '{stage}' has a {d.kind} dwell; interventions change only "
+                              "exponential (memoryless) stages", f"remove the effect or drop journey.dwell.{stage}")
+
+    def _check_strategy(self) -> None:
+        j = self.journey
+        for i, plan in enumerate(self.strategy.plans):
+            if plan.channel not in self.channels:
+                raise ConfigError(f"strategy.budgets.{plan.channel}",
+                                  f"unknown channel '{plan.channel}'{did_you_mean(plan.channel, self.channels)}",
+                                  f"use a channel from the catalogue: {', '.join(sorted(self.channels)) or '(none)'}")
+            ch = self.channels[plan.channel]
+            p = f"channels.{ch.name}"
+            for s in ch.stages:
+                self._stage(f"{p}.stages", s)
+            for s in ch.segments or ():
+                self._segment(f"{p}.segments", s)
+            audience = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
+            for s in plan.stages or ():
+                self._stage(f"strategy.messaging.{plan.channel}", s)
+                if s not in audience:
+                    raise ConfigError(f"strategy.messaging.{plan.channel}", f"stage '{s}' is outside the channel's "
+                                      f"audience ({', '.join(sorted(audience))})", "target stages the channel reaches")
+            for k, e in enumerate(ch.effects):
+                q = f"{p}.effects[{k}]"
+                if e.on == "transition":
+                    src = self._stage(f"{q}.from", str(e.source))
+                    dst = self._stage(f"{q}.to", str(e.target))
+                    if j.rate_matrix()[src, dst] <= 0:
+                        raise ConfigError(q, f"the journey has no transition {e.source} -> {e.target} to lift",
+                                          "lift a transition listed under journey.rates")
+                    if e.source not in audience:
+                        raise ConfigError(q, f"the channel does not reach '{e.source}'",
+                                          f"add '{e.source}' to {p}.stages or lift a transition out of its audience")
+                if e.on == "referrals" and self.word_of_mouth.referrals is None:
+                    raise ConfigError(q, "the channel lifts referrals but word_of_mouth.referrals is off",
+                                      "configure word_of_mouth.referrals or remove the effect")
+                if e.on not in ("arrivals", "referrals"):
+                    for s in audience:
+                        self._exponential(q, s)
+            if not audience and ch.market_audience <= 0:
+                raise ConfigError(f"{p}.stages", "the channel reaches nobody",
+                                  "give audience stages or positions, or a market_audience > 0")
+        for i, rm in enumerate(self.strategy.rate_multipliers):
+            q = f"strategy.rate_multipliers[{i}]"
+            src = self._stage(f"{q}.from", rm.source)
+            dst = self._stage(f"{q}.to", rm.target)
+            if j.rate_matrix()[src, dst] <= 0:
+                raise ConfigError(q, f"the journey has no transition {rm.source} -> {rm.target}",
+                                  "multiply a transition listed under journey.rates")
+            self._exponential(q, rm.source)
+            for s in rm.segments or ():
+                self._segment(f"{q}.segments", s)
+
+    def _check_word_of_mouth(self) -> None:
+        w = self.word_of_mouth
+        if w.referrals is not None:
+            for s in self.referral_stages:
+                self._stage("word_of_mouth.referrals.stages", s)
+                self._exponential("word_of_mouth.referrals.stages", s)
+        if w.contagion is not None:
+            self._segment("word_of_mouth.contagion.segment", w.contagion.segment)
+            for s in w.contagion.source or ():
+                self._stage("word_of_mouth.contagion.source", s)
+        if w.detractors is not None:
+            for s in w.detractors.stages:
+                self._stage("word_of_mouth.detractors.stages", s)
+            for src, dst in w.detractors.effects:
+                a = self._stage("word_of_mouth.detractors.effects.from", src)
+                b = self._stage("word_of_mouth.detractors.effects.to", dst)
+                if self.journey.rate_matrix()[a, b] <= 0:
+                    raise ConfigError("word_of_mouth.detractors.effects", f"the journey has no transition {src} -> {dst}",
+                                      "name a transition listed under journey.rates")
+                self._exponential("word_of_mouth.detractors.effects", src)
+
+    def _check_population(self) -> None:
         j = self.journey
         for seg in self.population.segments:
             p = f"population.segments.{seg.name}"
@@ -76,6 +175,23 @@ class Scenario:
                             f"the journey has no transition {src} -> {dst}",
                             "multiply only transitions listed under journey.rates",
                         )
+
+    @property
+    def referral_stages(self) -> tuple[str, ...]:
+        """Stages whose customers refer: as configured, else the journey's promoter stages."""
+        ref = self.word_of_mouth.referrals
+        if ref is None:
+            return ()
+        return ref.stages if ref.stages is not None else tuple(self.journey.promoters or ())
+
+    def referral_rates(self) -> NDArray[np.float64]:
+        """G x S per-day referral hazard of each stage (advocates refer new prospects of their own segment)."""
+        out = np.zeros((len(self.population.segments), self.journey.n_stages))
+        ref = self.word_of_mouth.referrals
+        if ref is not None:
+            for s in self.referral_stages:
+                out[:, self.journey.index(s)] = ref.rate
+        return out
 
     def rate_tensor(self) -> NDArray[np.float64]:
         """G x S x S per-day hazards after each segment's multipliers."""
@@ -109,9 +225,15 @@ class Scenario:
             if k not in known:
                 raise ConfigError(f"sim.{k}", f"unknown setting '{k}'{did_you_mean(str(k), known)}",
                                   f"remove it or use one of {', '.join(known)}")
+        settings = Settings(**sim)
+        catalogue = dict(data.get("channels") or {})
+        strategy = data.get("strategy")
         return cls(
             journey=Journey.from_dict(data["journey"]),
             population=Population.from_dict(data["population"]),
-            settings=Settings(**sim),
+            settings=settings,
             name=str(data.get("name") or "scenario"),
+            channels={n: Channel.from_dict(n, c or {}) for n, c in catalogue.items()},
+            strategy=Strategy.from_dict(strategy, settings.horizon_days) if strategy else Strategy(),
+            word_of_mouth=WordOfMouth.from_dict(data.get("word_of_mouth")),
         )

@@ -1,0 +1,210 @@
+"""Engine benchmark: the fast engine's throughput and peak memory by population size, and its speed-up over the
+per-customer SimPy reference engine on the same model and seed.
+
+Every measurement runs in a fresh subprocess, so the peak RSS it reports is that process's own high-water mark
+(Python, numpy, scipy, pandas and simpy imports included; the baseline after imports is reported alongside).
+
+    python benchmarks/bench_engine.py            # 1e4 .. 1e7 customers (needs ~1 GiB free memory)
+    python benchmarks/bench_engine.py --quick    # 1e4 .. 1e6
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+JOURNEY = ROOT / "conf" / "journey" / "customer_journey.yaml"
+DEFAULT_CSV = ROOT / "benchmarks" / "results" / "engine.csv"
+HORIZON = 365
+SEED = 20240601
+SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+REFERENCE_SIZE = 20_000
+VARIANTS = ("initial", "arrivals")
+TARGETS = "1M customers <= 1 s; 10M <= 10 s and <= 1 GiB peak RSS; fast >= 100x reference"
+COLUMNS = {  # CSV column -> table header
+    "engine": "engine",
+    "variant": "variant",
+    "customers": "customers",
+    "days": "days",
+    "transitions": "transitions",
+    "compile_s": "plan s",
+    "run_s": "run s",
+    "transitions_per_s": "trans/s",
+    "ns_per_transition": "ns/trans",
+    "peak_rss_mib": "peak RSS MiB",
+    "baseline_rss_mib": "base RSS MiB",
+    "speedup_vs_reference": "fast/ref",
+    "same_as_reference": "same paths",
+}
+
+
+def scenario(variant: str, customers: int) -> Any:
+    """The journey-only model: everyone at awareness on day 0, or the same expected number arriving over the year."""
+    import yaml
+
+    from journeysim.model.scenario import Scenario
+
+    journey = yaml.safe_load(JOURNEY.read_text())
+    if variant == "initial":
+        segment: dict[str, Any] = {"initial": {"awareness": customers}}
+    else:
+        segment = {"arrivals_per_day": customers / HORIZON}
+    return Scenario.from_dict(
+        {"journey": journey, "population": {"segments": {"everyone": segment}}, "sim": {"horizon_days": HORIZON}}
+    )
+
+
+def rss_mib() -> float:
+    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def worker(engine: str, variant: str, customers: int, repeat: int) -> dict[str, Any]:
+    """One measurement inside a fresh process: compile the plan, run the engine `repeat` times, keep the best."""
+    from journeysim.engine.fast import simulate_fast
+    from journeysim.engine.plan import Plan
+    from journeysim.engine.reference import simulate_reference
+
+    simulate = simulate_fast if engine == "fast" else simulate_reference
+    sc = scenario(variant, customers)
+    baseline = rss_mib()
+    compile_s, run_s, rec = np.inf, np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        plan = Plan.compile(sc, np.random.SeedSequence(SEED))
+        t1 = time.perf_counter()
+        rec = simulate(plan)
+        t2 = time.perf_counter()
+        compile_s, run_s = min(compile_s, t1 - t0), min(run_s, t2 - t1)
+        del plan
+    assert rec is not None
+    return {
+        "engine": engine,
+        "variant": variant,
+        "customers": len(rec.customers),
+        "days": HORIZON,
+        "transitions": int(rec.flows.sum()),
+        "compile_s": compile_s,
+        "run_s": run_s,
+        "peak_rss_mib": rss_mib(),
+        "baseline_rss_mib": baseline,
+        "flows_digest": hashlib.sha1(np.ascontiguousarray(rec.flows).tobytes()).hexdigest(),
+    }
+
+
+def measure(engine: str, variant: str, customers: int, repeat: int) -> dict[str, Any]:
+    """Run `worker` in a fresh interpreter and read its JSON line."""
+    cmd = [sys.executable, __file__, "--worker", engine, variant, str(customers), str(repeat)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy())
+    row: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    row["transitions_per_s"] = row["transitions"] / row["run_s"]
+    row["ns_per_transition"] = 1e9 * row["run_s"] / row["transitions"]
+    row["speedup_vs_reference"] = row["same_as_reference"] = ""
+    return row
+
+
+def machine() -> str:
+    """nproc, CPU model, Python and numpy versions."""
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({model}); Python {platform.python_version()}; numpy {np.__version__}; "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def fmt(row: dict[str, Any], col: str) -> str:
+    v = row[col]
+    if v == "" or v is None:
+        return ""
+    if col in ("customers", "transitions", "days"):
+        return f"{int(v):,}"
+    if col == "transitions_per_s":
+        return f"{v / 1e6:.1f} M"
+    if col == "speedup_vs_reference":
+        return f"{v:.0f}x"
+    if col in ("compile_s", "run_s"):
+        return f"{v:.3f}"
+    return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+
+def show(rows: list[dict[str, Any]]) -> None:
+    """Print the table with rich when available, plainly otherwise."""
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        print("\t".join(COLUMNS.values()))
+        for r in rows:
+            print("\t".join(fmt(r, c) for c in COLUMNS))
+        return
+    table = Table(title=f"journeysim engine benchmark (customer_journey, {HORIZON} days)")
+    for c, header in COLUMNS.items():
+        table.add_column(header, justify="left" if c in ("engine", "variant", "same_as_reference") else "right")
+    for r in rows:
+        table.add_row(*(fmt(r, c) for c in COLUMNS))
+    Console(width=200).print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="skip 1e7 customers")
+    p.add_argument("--csv", type=Path, default=DEFAULT_CSV, help=f"where to write the table (default {DEFAULT_CSV})")
+    p.add_argument("--reference-size", type=int, default=REFERENCE_SIZE, help="customers for the speed-up runs")
+    p.add_argument("--worker", nargs=4, metavar=("ENGINE", "VARIANT", "N", "REPEAT"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        engine, variant, n, repeat = args.worker
+        print(json.dumps(worker(engine, variant, int(n), int(repeat))))
+        return 0
+
+    sizes = SIZES[:-1] if args.quick else SIZES
+    print(f"machine: {machine()}")
+    print(f"load average at start (1, 5, 15 min): {os.getloadavg()}")
+    print(f"targets: {TARGETS}")
+    rows: list[dict[str, Any]] = []
+    for variant in VARIANTS:
+        for n in sizes:
+            rows.append(measure("fast", variant, n, repeat=3 if n <= 1_000_000 else 1))
+            print(f"  fast {variant} {n:,}: {rows[-1]['run_s']:.3f} s", flush=True)
+        ref = measure("reference", variant, args.reference_size, repeat=1)
+        same = measure("fast", variant, args.reference_size, repeat=5)
+        identical = ref["flows_digest"] == same["flows_digest"]
+        if not identical:
+            print(f"WARNING: the engines disagree on the {variant} model with one seed", file=sys.stderr)
+        same["speedup_vs_reference"] = ref["run_s"] / same["run_s"]
+        ref["same_as_reference"] = same["same_as_reference"] = "yes" if identical else "NO"
+        rows += [ref, same]
+        print(f"  reference {variant} {args.reference_size:,}: {ref['run_s']:.3f} s", flush=True)
+    show(rows)
+    print(f"load average at end (1, 5, 15 min): {os.getloadavg()}")
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    with args.csv.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(COLUMNS), extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    print(f"written: {args.csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""The `journeysim` console script: verbs first (`check`), then the Hydra app on the shipped configs.
+
+Configs are found in the installed package (`journeysim/conf`) or, for a source checkout, in the repository's
+top-level `conf/`. Bad input exits with status 2 (see `journeysim.cli.state`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from journeysim.cli.state import EXIT_BAD_INPUT, STATE
+from journeysim.cli.task import run_job
+from journeysim.config import register_schemas, shipped_config_dir
+
+#: Makes sure the validation callback is registered for `check`, whatever primary config is used.
+CHECK_CALLBACK = "++hydra.callbacks.journeysim_validate._target_=journeysim.cli.callbacks.ValidateBeforeRun"
+VERBS = ("check",)
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
+def hydra_app(cfg: DictConfig) -> dict[str, float]:
+    """Hydra's entry point: one run, or one job of a sweep."""
+    return run_job(cfg)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["check"]:
+        STATE.check_only = True
+        args = [*args[1:], CHECK_CALLBACK]
+    sys.argv = [sys.argv[0] or "journeysim", *args]
+    try:
+        hydra_app()
+    except SystemExit as exc:
+        # Hydra exits with 1 when composing the config fails, before any job starts: that is bad input.
+        if exc.code == 1 and not STATE.started:
+            raise SystemExit(EXIT_BAD_INPUT) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Hydra callback that validates every job before Hydra creates any run or sweep directory.
+
+`on_run_start` and `on_multirun_start` fire after composition but before `run_job` / the sweeper make
+directories, so a bad config leaves nothing behind. In a sweep, each job's config is composed exactly as the
+launcher will compose it (`load_sweep_config`) and all of them are validated before the first one starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from rich.console import Console
+
+from journeysim.cli.check import print_run_check, print_sweep_check
+from journeysim.cli.report import exit_bad_input, invalid_config_text
+from journeysim.cli.state import STATE
+from journeysim.config.compose import group_options, sweep_jobs
+from journeysim.config.validate import InvalidConfig, composition_problem, resolved_container, validate
+from journeysim.model.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+
+def _task_overrides(config: DictConfig) -> list[str]:
+    return [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+
+
+class ValidateBeforeRun(Callback):
+    """Validate the run's (or every sweep job's) config; exit with status 2 before anything is created."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        overrides = _task_overrides(config)
+        options = group_options(GlobalHydra.instance().config_loader())
+        try:
+            scenario = validate(config, overrides=overrides, group_options=options)
+        except InvalidConfig as exc:
+            exit_bad_input([invalid_config_text(exc.problems)])
+        STATE.started = True
+        if STATE.check_only:
+            print_run_check(Console(soft_wrap=True), scenario, resolved_container(config))
+            raise SystemExit(0)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        loader = GlobalHydra.instance().config_loader()
+        options = group_options(loader)
+        jobs = sweep_jobs(config)
+        if jobs is None:  # a sweeper that decides jobs as it goes (e.g. optuna): check the base config only
+            log.info("sweeper is not the basic sweeper: validating the base config only")
+            jobs = [[]]
+        blocks: list[str] = []
+        checked: list[tuple[Sequence[str], Scenario]] = []
+        for job in jobs:
+            try:
+                job_cfg = loader.load_sweep_config(config, list(job))
+                checked.append((job, validate(job_cfg, overrides=job, group_options=options)))
+            except InvalidConfig as exc:
+                blocks.append(invalid_config_text(exc.problems, job))
+            except (HydraException, OmegaConfBaseException) as exc:
+                blocks.append(invalid_config_text([composition_problem(exc, job)], job))
+        if blocks:
+            if len(jobs) > 1:
+                blocks.append(f"{len(blocks)} of {len(jobs)} sweep jobs are invalid; no job was started.")
+            exit_bad_input(blocks)
+        STATE.started = True
+        if STATE.check_only:
+            print_sweep_check(Console(soft_wrap=True), checked)
+            raise SystemExit(0)

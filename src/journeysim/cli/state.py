@@ -1,0 +1,23 @@
+"""What the console script knows across Hydra's call stack: the dry-run request and whether user code started.
+
+Hydra exits with status 1 both when composing the config fails (bad input) and when a job fails; journeysim
+reports bad input with status 2, so it records when validation passed and a job was allowed to start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Exit status for bad input (invalid config, overrides or command line); nothing was run or written.
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class CliState:
+    """Per-process flags set by `main()`, the validation callback and the task function."""
+
+    check_only: bool = False  # `journeysim check ...`: validate and print, never simulate
+    started: bool = False  # validation passed and a job (or the dry-run report) began
+
+
+STATE = CliState()

@@ -1,0 +1,74 @@
+"""The console summary of a run: the funnel table and the headline metrics with their 95% CI (rich)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from journeysim.metrics import MetricSummary
+from journeysim.runner import RunResult
+
+#: Headline metrics, in display order: (metric name, label, format).
+HEADLINE: Sequence[tuple[str, str, str]] = (
+    ("customers", "customers", "{:,.0f}"),
+    ("buyers", "buyers", "{:,.0f}"),
+    ("purchases", "purchases", "{:,.0f}"),
+    ("conversion_rate", "conversion rate", "{:.2%}"),
+    ("purchases_per_customer", "purchases per customer", "{:.3f}"),
+    ("repeat_purchase_rate", "repeat-purchase rate", "{:.2%}"),
+    ("sales_cycle_days_mean", "sales cycle, mean days", "{:.1f}"),
+    ("retention_rate", "retention rate", "{:.2%}"),
+    ("revenue", "revenue", "{:,.0f}"),
+    ("clv", "CLV per prospect", "{:,.2f}"),
+    ("nps", "NPS proxy", "{:.1f}"),
+)
+
+
+def _fmt(value: float, fmt: str) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else fmt.format(value)
+
+
+def funnel_table(result: RunResult) -> Table:
+    """Per stage: funnel position, customers who reached it, went deeper, dropped out there, and the rates."""
+    positions = result.scenario.journey.positions
+    table = Table(title=f"Funnel: {result.scenario.journey.name} (mean of {result.scenario.settings.replications})")
+    for col in ("stage", "position", "reached", "advanced", "dropped", "stage conv.", "abandonment"):
+        table.add_column(col, justify="left" if col in ("stage", "position") else "right")
+    for row in result.funnel.itertuples(index=False):
+        stage = str(row.stage)
+        table.add_row(
+            stage,
+            positions.get(stage, ""),
+            _fmt(float(row.reached), "{:,.0f}"),
+            _fmt(float(row.advanced), "{:,.0f}"),
+            _fmt(float(row.dropped), "{:,.0f}"),
+            _fmt(float(row.stage_conversion_rate), "{:.1%}"),
+            _fmt(float(row.abandonment_rate), "{:.1%}"),
+        )
+    return table
+
+
+def metrics_table(result: RunResult) -> Table:
+    """Headline metrics: mean and 95% confidence interval over the replications."""
+    table = Table(title=f"Headline metrics ({result.scenario.settings.replications} replications, 95% CI)")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for name, label, fmt in HEADLINE:
+        m: MetricSummary | None = result.metrics.get(name)
+        if m is None:
+            continue
+        ci = f"[{_fmt(m.ci_low, fmt)}, {_fmt(m.ci_high, fmt)}]"
+        table.add_row(label, _fmt(m.mean, fmt), ci)
+    return table
+
+
+def print_summary(console: Console, result: RunResult, out_dir: str | None = None) -> None:
+    """Print the scenario line, the funnel table, the headline metrics and where the outputs are."""
+    console.print(funnel_table(result))
+    console.print(metrics_table(result))
+    if out_dir is not None:
+        console.print(f"Outputs: {out_dir}", markup=False, highlight=False)

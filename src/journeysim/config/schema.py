@@ -1,0 +1,120 @@
+"""Structured-config schemas (dataclasses) for every config group, registered in Hydra's ConfigStore.
+
+They type-check the YAML presets and command-line overrides. They are stored under names ending in
+`_schema` outside any config group, so they never show up as user choices. The primary config lists
+`- journeysim_schema` first in its defaults (Hydra's "structured config schema" pattern), so every option of
+every group is merged onto its typed node; group YAMLs stay plain data (loadable with `yaml.safe_load` and
+`Journey.from_dict`). A primary config of your own can do the same, or use `- journey_schema@journey` etc.
+Defaults mirror the plain model objects in `journeysim.model`; the model stays the one place that
+checks meaning (stage names, reachability, ranges), the schema only checks shape and types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+# OmegaConf reads the annotations at runtime: keep them to typing constructs it understands
+# (Optional[...] rather than `X | None`, which Python 3.10 cannot evaluate inside typing.get_type_hints).
+# ruff: noqa: UP045
+
+
+@dataclass
+class DwellSchema:
+    """Holding-time family of one stage: exponential (default), gamma, lognormal or weibull with a shape."""
+
+    kind: str = "exponential"
+    shape: Optional[float] = None
+
+
+@dataclass
+class JourneySchema:
+    """Shape of `journey/*.yaml`: stages, entry, conversion, terminal and per-day hazards `rates[from][to]`."""
+
+    name: str = "journey"
+    stages: list[str] = MISSING
+    entry: str = MISSING
+    conversion: list[str] = MISSING
+    terminal: list[str] = field(default_factory=list)
+    positions: dict[str, str] = field(default_factory=dict)
+    rates: dict[str, dict[str, float]] = MISSING
+    dwell: dict[str, DwellSchema] = field(default_factory=dict)
+    promoters: Optional[list[str]] = None
+    detractors: Optional[list[str]] = None
+
+
+@dataclass
+class OrderValueSchema:
+    """Revenue per purchase: `fixed`, `lognormal` or `gamma` with a mean, a coefficient of variation and a margin."""
+
+    kind: str = "fixed"
+    mean: float = 100.0
+    cv: float = 0.0
+    margin: float = 1.0
+
+
+@dataclass
+class SegmentSchema:
+    """One persona: customers at day 0 by stage, Poisson arrivals per day, multipliers and order values."""
+
+    initial: dict[str, int] = field(default_factory=dict)
+    arrivals_per_day: float = 0.0
+    weekly: Optional[list[float]] = None
+    seasonal_amplitude: float = 0.0
+    seasonal_peak_day: float = 0.0
+    rate_multiplier: float = 1.0
+    transition_multipliers: dict[str, dict[str, float]] = field(default_factory=dict)
+    order_value: OrderValueSchema = field(default_factory=OrderValueSchema)
+
+
+@dataclass
+class PopulationSchema:
+    """Shape of `population/*.yaml`: named segments plus `scale`, a factor on every count and arrival rate."""
+
+    name: str = "population"
+    scale: float = 1.0
+    segments: dict[str, SegmentSchema] = MISSING
+
+
+@dataclass
+class SimSchema:
+    """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log and CLV discounting."""
+
+    horizon_days: int = 365
+    replications: int = 1
+    seed: int = 0
+    engine: str = "fast"
+    event_log: bool = False
+    discount_rate_annual: float = 0.10
+
+
+@dataclass
+class JourneysimSchema:
+    """The primary config: a scenario name plus one node per group (experiments write into these nodes)."""
+
+    name: str = "${journey.name}-${population.name}"
+    journey: JourneySchema = field(default_factory=JourneySchema)
+    population: PopulationSchema = field(default_factory=PopulationSchema)
+    sim: SimSchema = field(default_factory=SimSchema)
+
+
+#: ConfigStore name -> schema; group configs refer to these names in their defaults lists.
+SCHEMAS: dict[str, Any] = {
+    "journeysim_schema": JourneysimSchema,
+    "journey_schema": JourneySchema,
+    "population_schema": PopulationSchema,
+    "sim_schema": SimSchema,
+}
+
+#: The groups a user picks from (and which schema node each one fills).
+GROUPS: dict[str, type] = {"journey": JourneySchema, "population": PopulationSchema, "sim": SimSchema}
+
+
+def register_schemas() -> None:
+    """Store every schema in Hydra's ConfigStore (idempotent; safe to call more than once)."""
+    cs = ConfigStore.instance()
+    for name, node in SCHEMAS.items():
+        cs.store(name=name, node=node, provider="journeysim")

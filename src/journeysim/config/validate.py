@@ -1,0 +1,289 @@
+"""Validation of a composed config before anything runs, and its conversion to the engine's plain `Scenario`.
+
+Hydra already rejects wrong types and unknown keys in plain overrides. This adds what it lets through:
+keys force-added with `+` (`+sim.horizn=5`), every missing `???` value at once with the override that fixes
+it, values that slipped past OmegaConf's type checks inside nested mappings, and the model's own checks
+(`ConfigError` from `Scenario.from_dict`: unknown stages, bad rates, unreachable conversion...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from journeysim.config.schema import GROUPS, JourneysimSchema
+from journeysim.errors import ConfigError, did_you_mean
+from journeysim.model.scenario import Scenario
+
+#: Keys Hydra itself puts at the top of a composed config; never user settings.
+HYDRA_KEYS = ("hydra",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config: the setting's dotted key, what is wrong, and how to fix it."""
+
+    setting: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.problem}\n    fix: {self.fix}"
+
+
+class InvalidConfig(ValueError):
+    """The config cannot run; carries every problem found so a user can fix them in one go."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# ---------------------------------------------------------------------------------------------- unknown keys
+def _dataclass_of(tp: Any) -> type | None:
+    return tp if isinstance(tp, type) and dataclasses.is_dataclass(tp) else None
+
+
+def _override_for(key: str, overrides: Sequence[str]) -> str | None:
+    for ov in overrides:
+        name = ov.split("=", 1)[0].lstrip("+~")
+        if name == key:
+            return ov
+    return None
+
+
+def _children(node: Any) -> Iterable[tuple[str, Any]]:
+    """(key, child) pairs of a DictConfig or a plain mapping, without resolving interpolations."""
+    if OmegaConf.is_config(node):
+        return [(str(k), node._get_node(k)) for k in node.keys()]
+    return [(str(k), v) for k, v in node.items()]
+
+
+def _is_mapping(node: Any) -> bool:
+    if OmegaConf.is_config(node):
+        return bool(OmegaConf.is_dict(node)) and not node._is_missing() and not node._is_none()
+    return isinstance(node, Mapping)
+
+
+def unknown_keys(cfg: Mapping[str, Any] | DictConfig, overrides: Sequence[str] = ()) -> list[Problem]:
+    """Keys that are not in the schema (they can only get there with `+key=value` or a hand-written config)."""
+    problems: list[Problem] = []
+
+    def walk(node: Any, schema: type, prefix: str) -> None:
+        hints = typing.get_type_hints(schema)
+        fields = [f.name for f in dataclasses.fields(schema)]  # type: ignore[arg-type]
+        for key, child in _children(node):
+            full = f"{prefix}{key}"
+            if not prefix and key in HYDRA_KEYS:
+                continue
+            if key not in fields:
+                source = _override_for(full, overrides)
+                hint = did_you_mean(key, fields)
+                fix = f"remove the override '{source}'" if source else f"remove '{key}' from the config"
+                if hint:
+                    fix += f", or set {prefix}{hint.split(chr(39))[1]}=<value>"
+                else:
+                    fix += f"; the settings here are: {', '.join(fields)}"
+                problems.append(Problem(full, f"unknown setting '{key}'{hint}", fix))
+                continue
+            tp = hints[key]
+            sub = _dataclass_of(tp)
+            if sub is not None and _is_mapping(child):
+                walk(child, sub, f"{full}.")
+                continue
+            args = typing.get_args(tp)
+            item_type = _dataclass_of(args[1]) if typing.get_origin(tp) is dict and len(args) == 2 else None
+            if item_type is not None and _is_mapping(child):
+                for name, item in _children(child):
+                    if _is_mapping(item):
+                        walk(item, item_type, f"{full}.{name}.")
+
+    walk(cfg, JourneysimSchema, "")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------- missing values
+def missing_values(cfg: DictConfig, group_options: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
+    """Every `???` value in the config, with the override that fixes it; a group with nothing chosen is one entry."""
+    keys = sorted(k for k in OmegaConf.missing_keys(cfg) if k.split(".", 1)[0] not in HYDRA_KEYS)
+    problems: list[Problem] = []
+    done: set[str] = set()
+    for group in GROUPS:
+        required = [f"{group}.{f.name}" for f in dataclasses.fields(GROUPS[group]) if _is_missing_default(f)]
+        if required and all(k in keys for k in required):
+            options = list((group_options or {}).get(group, ()))
+            choice = f"{group}={options[0]}" if options else f"{group}=<option>"
+            listed = f" (options: {', '.join(options)})" if options else ""
+            problems.append(Problem(group, f"no {group} is chosen", f"add {choice}{listed}"))
+            done.update(required)
+    for key in keys:
+        if key in done:
+            continue
+        problems.append(Problem(key, "is missing (???)", f"set it, e.g. {key}=<value>"))
+    return problems
+
+
+def _is_missing_default(f: dataclasses.Field[Any]) -> bool:
+    return f.default == "???"
+
+
+# ---------------------------------------------------------------------------------------------- types and model
+def user_config(cfg: DictConfig) -> DictConfig:
+    """The config without Hydra's own node (whose sweep-time interpolations cannot resolve during a run)."""
+    if "hydra" not in cfg:
+        return cfg
+    return OmegaConf.masked_copy(cfg, [str(k) for k in cfg.keys() if k not in HYDRA_KEYS])
+
+
+def resolved_container(cfg: DictConfig) -> dict[str, Any]:
+    """The user part of the config (no `hydra` node) as plain resolved Python containers."""
+    data = OmegaConf.to_container(user_config(cfg), resolve=True, throw_on_missing=True)
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items() if k not in HYDRA_KEYS}
+
+
+def type_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Check plain values against the schema's types; OmegaConf skips values assigned inside nested mappings.
+
+    Numbers are accepted where floats are expected, numeric strings too (the model converts them).
+    """
+    problems: list[Problem] = []
+
+    def expect(key: str, what: str, value: Any) -> None:
+        problems.append(Problem(key, f"{value!r} is not {what}", f"give {key} {what}"))
+
+    def check(value: Any, tp: Any, key: str) -> None:
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if tp is Any or value == "???":
+            return
+        if origin is typing.Union:
+            if value is None:
+                return
+            tp = next(a for a in args if a is not type(None))
+            origin, args = typing.get_origin(tp), typing.get_args(tp)
+        sub = _dataclass_of(tp)
+        if sub is not None:
+            if not isinstance(value, Mapping):
+                expect(key, "a mapping", value)
+                return
+            hints = typing.get_type_hints(sub)
+            for name, item in value.items():
+                if name in hints:
+                    check(item, hints[name], f"{key}.{name}" if key else str(name))
+        elif origin is dict:
+            if not isinstance(value, Mapping):
+                expect(key, "a mapping", value)
+                return
+            for name, item in value.items():
+                check(item, args[1], f"{key}.{name}")
+        elif origin is list:
+            if not isinstance(value, (list, tuple)):
+                expect(key, "a list", value)
+                return
+            for i, item in enumerate(value):
+                check(item, args[0], f"{key}[{i}]")
+        elif tp is float:
+            if isinstance(value, bool) or not (isinstance(value, (int, float)) or _is_number(value)):
+                expect(key, "a number", value)
+        elif tp is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                expect(key, "a whole number", value)
+        elif tp is bool:
+            if not isinstance(value, bool):
+                expect(key, "true or false", value)
+
+    check(dict(data), JourneysimSchema, "")
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def scaled_population(population: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply `population.scale` to every segment's initial counts and arrival rate and drop the key."""
+    pop = dict(population)
+    scale = pop.pop("scale", 1.0)
+    scale = 1.0 if scale is None else scale
+    if not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise ConfigError("population.scale", f"{scale!r} is not a number > 0", "e.g. population.scale=0.1")
+    if scale == 1.0:
+        return pop
+    segments = {}
+    for name, seg in dict(pop.get("segments") or {}).items():
+        seg = dict(seg or {})
+        if seg.get("initial"):
+            seg["initial"] = {s: int(round(n * scale)) if isinstance(n, (int, float)) else n for s, n in seg["initial"].items()}
+        if isinstance(seg.get("arrivals_per_day"), (int, float)):
+            seg["arrivals_per_day"] = float(seg["arrivals_per_day"]) * scale
+        segments[name] = seg
+    pop["segments"] = segments
+    return pop
+
+
+def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
+    """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix)."""
+    return Scenario.from_dict(
+        {
+            "name": data.get("name"),
+            "journey": data.get("journey"),
+            "population": scaled_population(data.get("population") or {}),
+            "sim": data.get("sim"),
+        }
+    )
+
+
+def validate(
+    cfg: DictConfig,
+    *,
+    overrides: Sequence[str] = (),
+    group_options: Mapping[str, Sequence[str]] | None = None,
+) -> Scenario:
+    """Run every check and return the scenario; raise `InvalidConfig` listing all problems found."""
+    cfg = user_config(cfg)
+    problems = unknown_keys(cfg, overrides) + missing_values(cfg, group_options)
+    if problems:
+        raise InvalidConfig(problems)
+    try:
+        data = resolved_container(cfg)
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or "config"
+        raise InvalidConfig([Problem(str(key), str(exc).splitlines()[0], "fix the value or interpolation")]) from None
+    problems = type_problems(data)
+    if problems:
+        raise InvalidConfig(problems)
+    try:
+        return scenario_from_container(data)
+    except ConfigError as exc:
+        raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
+    except (TypeError, ValueError) as exc:
+        raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
+
+
+def composition_problem(exc: BaseException, overrides: Sequence[str] = ()) -> Problem:
+    """A Hydra composition error (bad override, unknown option, wrong type) as a `Problem`."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        lines += [line for line in str(cause).splitlines() if line.strip() and line.strip() not in lines]
+    setting = "overrides" if overrides else "config"
+    text = "\n    ".join(lines) if lines else type(exc).__name__
+    return Problem(setting, text, "correct the override or config named above")
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    """Problems as an indented bullet list, one setting per bullet."""
+    return "\n".join(f"  - {p}" for p in problems)

@@ -1,0 +1,199 @@
+"""Time-varying dynamics: per-day rate multipliers from channels, rate-multiplier windows and word of mouth.
+
+Rates are piecewise constant per day. `Dynamics.day(d, state)` turns the strategy's spend on day d and the
+population at the start of day d (audience sizes, advocates, detractors) into multipliers on every
+(row, destination) hazard, an arrival factor per segment and a referral factor. The engine simulates these
+exactly by thinning against `upper` (the largest multiplier any day can produce).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeysim import media
+from journeysim.model.interventions import ARRIVALS, REFERRALS, Channel, ChannelPlan, Effect
+from journeysim.model.scenario import Scenario
+
+
+def effect_mask(scenario: Scenario, effect: Effect, audience: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(S, S) transitions an effect acts on, leaving the audience stages (a boolean per stage)."""
+    j = scenario.journey
+    s = j.n_stages
+    base = j.rate_matrix() > 0
+    order = np.arange(s)
+    terminal = np.zeros(s, bool)
+    terminal[list(j.terminal_indices)] = True
+    conversion = np.zeros(s, bool)
+    conversion[list(j.conversion_indices)] = True
+    src = audience[:, None]
+    if effect.on == "transition":
+        m = np.zeros((s, s), bool)
+        m[j.index(str(effect.source)), j.index(str(effect.target))] = True
+    elif effect.on == "advance":
+        m = (order[None, :] > order[:, None]) & ~terminal[None, :]
+    elif effect.on == "regress":
+        m = (order[None, :] < order[:, None]) & ~terminal[None, :]
+    elif effect.on == "purchase":
+        m = np.broadcast_to(conversion[None, :], (s, s)).copy()
+    elif effect.on == "churn":
+        m = np.broadcast_to(terminal[None, :], (s, s)).copy()
+    else:
+        m = np.zeros((s, s), bool)
+    return m & base & src
+
+
+@dataclass
+class ChannelState:
+    """One channel plan compiled: daily spend, audience rows, effect masks and carryover state."""
+
+    plan: ChannelPlan
+    channel: Channel
+    spend: NDArray[np.float64]  # (D,) money per day
+    audience_rows: NDArray[np.bool_]  # (G * (S + 1),) rows reached (virtual arrival rows never)
+    effects: list[tuple[NDArray[np.bool_], float]]  # (G * (S + 1), S) mask and lift, journey transitions
+    arrival_lift: NDArray[np.float64]  # (G,) lift on arrivals per segment (0 where not reached)
+    referral_lift: float
+    adstock: float = 0.0
+
+
+@dataclass
+class DayRecord:
+    """What one day of media delivered, per channel."""
+
+    spend: NDArray[np.float64]
+    impressions: NDArray[np.float64]
+    audience: NDArray[np.float64]
+    reach: NDArray[np.float64]
+    response: NDArray[np.float64]
+
+
+@dataclass
+class Dynamics:
+    """Compiled interventions for one scenario (no randomness here)."""
+
+    scenario: Scenario
+    channels: list[ChannelState] = field(default_factory=list)
+    window: NDArray[np.float64] | None = None  # (D, rows, S) rate-multiplier windows
+    upper: NDArray[np.float64] | None = None  # (rows, S) largest multiplier any day can produce
+    arrival_upper: NDArray[np.float64] | None = None  # (G,)
+    referral_upper: float = 1.0
+    needs_state: bool = False  # True when a day's multipliers depend on the population at its start
+
+    @property
+    def active(self) -> bool:
+        return bool(self.channels) or self.window is not None or self.scenario.word_of_mouth.detractors is not None
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(c.channel.name for c in self.channels)
+
+    @classmethod
+    def compile(cls, scenario: Scenario) -> Dynamics:
+        j, pop, st = scenario.journey, scenario.population, scenario.strategy
+        horizon = scenario.settings.horizon_days
+        n_seg, n_st = len(pop.segments), j.n_stages
+        rows = n_seg * (n_st + 1)
+        dyn = cls(scenario)
+        upper = np.ones((rows, n_st))
+        arrival_upper = np.ones(n_seg)
+        for plan in st.plans:
+            ch = scenario.channels[plan.channel]
+            spend = np.zeros(horizon)
+            flight_days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])
+            weights = media.pacing_profile(plan.pacing, flight_days.size, plan.profile)
+            np.add.at(spend, flight_days, plan.budget * weights)
+            stages = set(plan.stages if plan.stages is not None else ch.stages)
+            stages |= {s for s in j.stages if j.positions[s] in ch.positions and plan.stages is None}
+            stage_mask = np.array([s in stages for s in j.stages])
+            seg_mask = np.array([ch.segments is None or g.name in ch.segments for g in pop.segments])
+            aud = np.zeros(rows, bool)
+            for g in range(n_seg):
+                if seg_mask[g]:
+                    aud[g * (n_st + 1) : g * (n_st + 1) + n_st] = stage_mask
+            effects = []
+            arrival_lift = np.zeros(n_seg)
+            referral_lift = 0.0
+            for e in ch.effects:
+                if e.on == ARRIVALS:
+                    arrival_lift += np.where(seg_mask, e.lift, 0.0)
+                    continue
+                if e.on == REFERRALS:
+                    referral_lift += e.lift
+                    continue
+                m = effect_mask(scenario, e, stage_mask)
+                full = np.zeros((rows, n_st), bool)
+                for g in range(n_seg):
+                    if seg_mask[g]:
+                        full[g * (n_st + 1) : g * (n_st + 1) + n_st] = m
+                effects.append((full, e.lift))
+                upper = np.where(full, upper * max(1.0, 1.0 + e.lift), upper)
+            arrival_upper *= np.maximum(1.0, 1.0 + arrival_lift)
+            dyn.referral_upper *= max(1.0, 1.0 + referral_lift)
+            dyn.channels.append(ChannelState(plan, ch, spend, aud, effects, arrival_lift, referral_lift))
+            if aud.any():
+                dyn.needs_state = True
+        if st.rate_multipliers:
+            window = np.ones((horizon, rows, n_st))
+            for rm in st.rate_multipliers:
+                i, k = j.index(rm.source), j.index(rm.target)
+                for g, seg in enumerate(pop.segments):
+                    if rm.segments is None or seg.name in rm.segments:
+                        window[rm.start : rm.end, g * (n_st + 1) + i, k] *= rm.factor
+            dyn.window = window
+            upper *= np.maximum(1.0, window.max(axis=0))
+        if scenario.word_of_mouth.detractors is not None:
+            dyn.needs_state = True
+        dyn.upper = upper
+        dyn.arrival_upper = arrival_upper
+        return dyn
+
+    def day(
+        self, d: int, occupancy: NDArray[np.int64], ever_bought: int, detractors: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, DayRecord]:
+        """Multipliers for day d: ((rows, S) transitions, (G,) arrivals, referrals) and the day's media record.
+
+        `occupancy` is the (G, S) population at the start of day d; `ever_bought` counts customers with a purchase
+        and `detractors` the buyers who have entered a detractor stage, both up to the start of day d.
+        """
+        j = self.scenario.journey
+        n_seg, n_st = occupancy.shape
+        rows = n_seg * (n_st + 1)
+        occ_rows = np.concatenate([occupancy, np.zeros((n_seg, 1), dtype=occupancy.dtype)], axis=1).ravel()
+        mult = np.ones((rows, n_st))
+        arrivals = np.ones(n_seg)
+        referral = 1.0
+        k = len(self.channels)
+        rec = DayRecord(np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k))
+        for c, cs in enumerate(self.channels):
+            ch = cs.channel
+            audience = float(occ_rows[cs.audience_rows].sum()) + ch.market_audience
+            spend = float(cs.spend[d])
+            if ch.cost_model == "fixed_fee":
+                units = audience * ch.frequency * min(1.0, spend / ch.unit_cost)
+            else:
+                units = float(media.media_units(spend, ch.cost_model, ch.unit_cost))
+            per_person = units / audience if audience > 0 else 0.0
+            exposures = float(media.capped_poisson_mean(per_person, ch.frequency_cap))
+            cs.adstock = exposures + ch.adstock * cs.adstock
+            r = float(media.RESPONSES[ch.response.kind](cs.adstock, ch.response.half_saturation, ch.response.slope))
+            for mask, lift in cs.effects:
+                mult[mask] *= 1.0 + lift * r
+            arrivals *= 1.0 + cs.arrival_lift * r
+            referral *= 1.0 + cs.referral_lift * r
+            rec.spend[c] = spend
+            rec.impressions[c] = exposures * audience
+            rec.audience[c] = audience
+            rec.reach[c] = float(media.reach(per_person)) * audience
+            rec.response[c] = r
+        if self.window is not None:
+            mult *= self.window[d]
+        det = self.scenario.word_of_mouth.detractors
+        if det is not None and ever_bought > 0:
+            factor = float(np.exp(-det.strength * detractors / ever_bought))
+            for src, dst in det.effects:
+                for g in range(n_seg):
+                    mult[g * (n_st + 1) + j.index(src), j.index(dst)] *= factor
+        return mult, arrivals, referral, rec

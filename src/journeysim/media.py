@@ -1,0 +1,119 @@
+"""Pure media math: spend -> media units -> exposures per person -> carryover -> response.
+
+Plain numpy functions with no state, kept apart from the components that use them (as in PyMC-Marketing),
+so each step can be checked by hand. Money (spend) and media units (impressions, clicks, sends) never mix:
+`media_units` is the only place where one becomes the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+COST_MODELS = ("cpm", "cpc", "per_send", "fixed_fee")
+PACINGS = ("even", "front_loaded", "back_loaded")
+
+
+def media_units(spend: ArrayLike, model: str, unit_cost: float) -> NDArray[np.float64]:
+    """Media units bought: impressions for CPM (spend / cost * 1000), clicks for CPC, sends for cost per send.
+
+    A fixed fee buys no units (its reach is configured as a frequency); zero is returned.
+    """
+    s = np.asarray(spend, dtype=float)
+    if model == "cpm":
+        return s / unit_cost * 1000.0
+    if model in ("cpc", "per_send"):
+        return s / unit_cost
+    if model == "fixed_fee":
+        return np.zeros_like(s)
+    raise ValueError(f"unknown cost model {model!r}")
+
+
+def capped_poisson_mean(mean: ArrayLike, cap: float | None) -> NDArray[np.float64]:
+    """E[min(X, cap)] for X ~ Poisson(mean): exposures per person when a frequency cap discards the excess.
+
+    E[min(X, c)] = sum_{k<c} P(X > k) = sum_{k=0}^{c-1} Q(k + 1, mean), Q the regularised upper incomplete gamma.
+    """
+    m = np.asarray(mean, dtype=float)
+    if cap is None:
+        return m.copy()
+    c = int(cap)
+    out = np.zeros_like(m)
+    for k in range(c):
+        # P(X > k) = P(X >= k + 1) = regularised lower gamma P(k + 1, mean)
+        out += special.gammainc(k + 1, m)
+    return out
+
+
+def reach(mean: ArrayLike, ) -> NDArray[np.float64]:
+    """Share of the audience exposed at least once when exposures are Poisson with this mean: 1 - exp(-mean)."""
+    return -np.expm1(-np.asarray(mean, dtype=float))
+
+
+def geometric_adstock(x: ArrayLike, decay: float) -> NDArray[np.float64]:
+    """Carryover a_t = x_t + decay * a_{t-1}, a_{-1} = 0 (geometric adstock, not normalised)."""
+    xs = np.asarray(x, dtype=float)
+    out = np.empty_like(xs)
+    acc = 0.0
+    for i, v in enumerate(xs):
+        acc = v + decay * acc
+        out[i] = acc
+    return out
+
+
+def hill(x: ArrayLike, half_saturation: float, slope: float) -> NDArray[np.float64]:
+    """Hill saturation x^s / (x^s + K^s) in [0, 1): half the maximum response at x = K."""
+    xs = np.asarray(x, dtype=float)
+    xs_s = np.power(np.maximum(xs, 0.0), slope)
+    return xs_s / (xs_s + half_saturation**slope)
+
+
+def exponential_saturation(x: ArrayLike, half_saturation: float, slope: float = 1.0) -> NDArray[np.float64]:
+    """1 - 2^(-x / K): concave from the first exposure, half the maximum at x = K (slope unused)."""
+    return -np.expm1(-np.log(2.0) * np.asarray(x, dtype=float) / half_saturation)
+
+
+def linear_response(x: ArrayLike, half_saturation: float, slope: float = 1.0) -> NDArray[np.float64]:
+    """min(x / (2K), 1): linear until saturation at 2K (a deliberately naive baseline for comparisons)."""
+    return np.minimum(np.asarray(x, dtype=float) / (2.0 * half_saturation), 1.0)
+
+
+ResponseFn = Callable[[ArrayLike, float, float], NDArray[np.float64]]
+
+#: Response curves by the short `kind:` name used in YAML.
+RESPONSES: dict[str, ResponseFn] = {
+    "hill": hill,
+    "exponential": exponential_saturation,
+    "linear": linear_response,
+}
+
+
+def register_response(kind: str, fn: ResponseFn) -> None:
+    """Register a response curve under a short name usable as `response.kind` in channel configs."""
+    RESPONSES[kind] = fn
+
+
+def pacing_profile(kind: str, days: int, profile: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Daily weights (summing to 1) spreading a flight's budget over its `days`.
+
+    even: equal; front_loaded: linearly falling from 2x to ~0 of the mean; back_loaded: the mirror;
+    a given `profile` is repeated or cut to length and normalised.
+    """
+    if days <= 0:
+        return np.zeros(0)
+    if profile is not None:
+        p = np.asarray(profile, dtype=float)
+        w = np.resize(p, days)
+    elif kind == "even":
+        w = np.ones(days)
+    elif kind in ("front_loaded", "back_loaded"):
+        w = (days - np.arange(days)).astype(float)
+        if kind == "back_loaded":
+            w = w[::-1]
+    else:
+        raise ValueError(f"unknown pacing {kind!r}")
+    total = w.sum()
+    return w / total if total > 0 else w

@@ -1,0 +1,118 @@
+"""The funnel table: per stage, who reached it, who went deeper, who dropped out there and who is still there.
+
+A customer's funnel span runs from the shallowest to the deepest non-terminal stage (journey order) they ever
+visited, read from the `visited` bitmask. Counting from the shallowest visited stage (not from the top of the
+journey) keeps customers already deep in the journey at day 0 (existing loyal customers) out of the top-of-funnel
+rates, while `reached <= reached_or_beyond` still holds for every stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from journeysim.engine.records import Records
+from journeysim.metrics.common import ended_terminal_mask
+
+FUNNEL_COLUMNS = (
+    "stage",
+    "position",
+    "reached",
+    "reached_or_beyond",
+    "advanced",
+    "dropped",
+    "in_progress",
+    "stage_conversion_rate",
+    "abandonment_rate",
+    "transitions_in",
+    "transitions_out",
+    "at_horizon",
+)
+
+
+def _non_terminal_bits(records: Records) -> NDArray[np.uint64]:
+    keep = 0
+    for s in range(records.n_stages):
+        if s not in records.terminal:
+            keep |= 1 << s
+    return records.customers.visited & np.uint64(keep)
+
+
+def funnel_span(records: Records) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per customer (shallowest, deepest) non-terminal stage index ever visited; (-1, -1) if none."""
+    bits = _non_terminal_bits(records)
+    lowest = bits & (~bits + np.uint64(1))  # the lowest set bit alone: a power of two, exact as a float
+    shallow = np.frexp(lowest.astype(np.float64))[1].astype(np.int64) - 1
+    if records.n_stages <= 53:  # below 2**53 the float is exact, so its exponent is the bit length
+        deep = np.frexp(bits.astype(np.float64))[1].astype(np.int64) - 1
+        return shallow, deep
+    deep = np.full(bits.shape[0], -1, dtype=np.int64)
+    for s in range(records.n_stages):
+        deep[((bits >> np.uint64(s)) & np.uint64(1)).astype(bool)] = s
+    return shallow, deep
+
+
+def funnel_table(records: Records) -> pd.DataFrame:
+    """One row per stage in journey order with reach, advance, drop-out and flow counts and the stage rates.
+
+    Non-terminal stage s: reached_or_beyond = customers whose span covers s; advanced = span covers s and goes
+    deeper; dropped = deepest stage is s and the customer ended terminal; in_progress = deepest stage is s and
+    the customer is still active. stage_conversion_rate = advanced / reached_or_beyond (NaN for the deepest
+    non-terminal stage, which has nowhere to advance to); abandonment_rate = dropped / reached_or_beyond.
+    Terminal stages: reached_or_beyond = reached, zero advanced / dropped / in_progress, NaN rates.
+    """
+    n_st = records.n_stages
+    c = records.customers
+    shallow, deep = funnel_span(records)
+    valid = deep >= 0
+    ended = ended_terminal_mask(records)
+    starts = np.bincount(shallow[valid], minlength=n_st + 1)
+    ends = np.bincount(deep[valid] + 1, minlength=n_st + 1)
+    cover = np.cumsum(starts - ends)[:n_st].astype(np.int64)
+    dropped = np.bincount(deep[valid & ended], minlength=n_st)[:n_st].astype(np.int64)
+    in_progress = np.bincount(deep[valid & ~ended], minlength=n_st)[:n_st].astype(np.int64)
+    advanced = cover - dropped - in_progress
+    reached = np.array([int(((c.visited >> np.uint64(s)) & np.uint64(1)).sum()) for s in range(n_st)], dtype=np.int64)
+    terminal = np.zeros(n_st, dtype=bool)
+    terminal[list(records.terminal)] = True
+    reached_or_beyond = np.where(terminal, reached, cover)
+    for arr in (advanced, dropped, in_progress):
+        arr[terminal] = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = np.where(reached_or_beyond > 0, reached_or_beyond, 1)
+        conv = np.where((reached_or_beyond > 0) & ~terminal, advanced / denom, np.nan)
+        aband = np.where((reached_or_beyond > 0) & ~terminal, dropped / denom, np.nan)
+    non_terminal = np.flatnonzero(~terminal)
+    if non_terminal.size:
+        conv[non_terminal[-1]] = np.nan
+    totals = records.transition_counts()
+    final = c.final_stage[c.final_stage < n_st].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "stage": list(records.stages),
+            "position": np.arange(n_st, dtype=np.int64),
+            "reached": reached,
+            "reached_or_beyond": reached_or_beyond.astype(np.int64),
+            "advanced": advanced,
+            "dropped": dropped,
+            "in_progress": in_progress,
+            "stage_conversion_rate": conv.astype(float),
+            "abandonment_rate": aband.astype(float),
+            "transitions_in": totals.sum(axis=0).astype(np.int64),
+            "transitions_out": totals[:n_st].sum(axis=1).astype(np.int64),
+            "at_horizon": np.bincount(final, minlength=n_st)[:n_st].astype(np.int64),
+        },
+        columns=list(FUNNEL_COLUMNS),
+    )
+
+
+def stage_advances(records: Records) -> int:
+    """Stages passed, summed over customers: the funnel table's `advanced` column summed (net funnel progress).
+
+    Per customer, the number of non-terminal stages from the shallowest (included) to the deepest (excluded).
+    """
+    shallow, deep = funnel_span(records)
+    valid = deep >= 0
+    rank = np.cumsum([0] + [0 if s in records.terminal else 1 for s in range(records.n_stages)])
+    return int((rank[deep[valid]] - rank[shallow[valid]]).sum())

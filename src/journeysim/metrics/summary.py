@@ -1,0 +1,60 @@
+"""Summaries across replications: mean, sample standard deviation and a Student-t confidence interval."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+
+def _json_float(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric over R replications; `replications` counts the non-NaN values the summary is based on."""
+
+    mean: float
+    std: float
+    ci_low: float
+    ci_high: float
+    replications: int
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """JSON-safe view: floats, with NaN / infinity as None."""
+        return {
+            "mean": _json_float(self.mean),
+            "std": _json_float(self.std),
+            "ci_low": _json_float(self.ci_low),
+            "ci_high": _json_float(self.ci_high),
+            "replications": int(self.replications),
+        }
+
+
+def summarise_one(values: ArrayLike, level: float = 0.95) -> MetricSummary:
+    """Summarise one metric's replication values, ignoring NaNs.
+
+    std uses ddof=1; the CI is mean +- t_{(1+level)/2, n-1} std / sqrt(n). With one value std is 0 and the CI
+    collapses to [mean, mean] (no spread can be estimated); with none every field is NaN and replications 0.
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return MetricSummary(math.nan, math.nan, math.nan, math.nan, 0)
+    mean = float(np.mean(x))
+    if n == 1:
+        return MetricSummary(mean, 0.0, mean, mean, 1)
+    std = float(np.std(x, ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * std / math.sqrt(n)
+    return MetricSummary(mean, std, mean - half, mean + half, n)
+
+
+def summarise(samples: Mapping[str, ArrayLike], level: float = 0.95) -> dict[str, MetricSummary]:
+    """Per metric name, the summary of its values over replications (same order as `samples`)."""
+    return {name: summarise_one(values, level) for name, values in samples.items()}
