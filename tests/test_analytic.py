@@ -416,6 +416,19 @@ def test_semi_markov_keeps_infinite_horizon_answers_and_warns_for_finite_ones() 
         A.expected_occupancy(semi, 1.0, 10.0)
 
 
+def test_scenario_interventions_are_ignored_with_a_warning() -> None:
+    from journeysim.model.interventions import RateMultiplier, Strategy
+
+    j = back_and_forth()
+    fix = Strategy(rate_multipliers=(RateMultiplier("interest", "buy", 2.0, 10, 20),))
+    sc = Scenario(j, Population((Segment("all"),)), Settings(horizon_days=30), strategy=fix)
+    with pytest.warns(A.InterventionsIgnoredWarning, match="strategy"):
+        assert A.conversion_probability(sc) == pytest.approx(4 / 11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A.conversion_probability(_scenario(j, Segment("all")))
+
+
 def test_summary_headline_numbers() -> None:
     j = back_and_forth()
     s = A.summary(j, horizon=30.0)

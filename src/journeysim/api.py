@@ -76,4 +76,3 @@ def run(
     else:
         scenario = load_scenario(scenario_or_overrides, config_dir=config_dir)
     return _run(scenario, keep_records=keep_records, progress=progress)
-

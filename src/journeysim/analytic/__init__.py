@@ -3,13 +3,14 @@
 Absorption probabilities, expected time to purchase, expected visits and time per stage, expected purchases,
 stage reach, and occupancy / purchases under Poisson arrivals. Infinite-horizon answers are exact for
 semi-Markov journeys too (dwell families keep the mean holding time); finite-horizon ones assume exponential
-holding times and warn with `SemiMarkovWarning` otherwise. See docs/analytic.md.
+holding times and warn with `SemiMarkovWarning` otherwise. Scenario strategies and word of mouth are not
+modelled here (`InterventionsIgnoredWarning`). See docs/analytic.md.
 """
 
 from __future__ import annotations
 
 from journeysim.analytic.arrivals import expected_occupancy, expected_purchases_with_arrivals, expected_timeseries
-from journeysim.analytic.chain import Chain, SemiMarkovWarning, chain_of
+from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning, SemiMarkovWarning, chain_of
 from journeysim.analytic.cohort import (
     conversion_probability,
     expected_purchases,
@@ -22,6 +23,7 @@ from journeysim.analytic.summary import summary
 
 __all__ = [
     "Chain",
+    "InterventionsIgnoredWarning",
     "SemiMarkovWarning",
     "chain_of",
     "conversion_probability",

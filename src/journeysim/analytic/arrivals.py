@@ -52,7 +52,7 @@ def _population_integrals(
     h = check_horizon(horizon, required=True)
     assert h is not None
     x0 = _initial_vector(chain, initial)
-    chain.warn_if_semi_markov("a population projection")
+    chain.warn_if_semi_markov("a population projection", stacklevel=4)
     return chain, lam, h, x0, van_loan(chain.generator, h, order=2)
 
 

@@ -1,7 +1,8 @@
 """The chain the analytic answers are computed on: one journey's (or one scenario segment's) per-day hazards.
 
-Also the shared input checks (start stage, horizon) and the warning raised when a finite-horizon answer is asked
-for a semi-Markov journey, where only infinite-horizon answers stay exact.
+Also the shared input checks (start stage, horizon) and the warnings raised when an answer rests on an assumption
+the model breaks: a finite-horizon answer for a semi-Markov journey (only infinite-horizon answers stay exact),
+or a scenario whose strategy or word of mouth changes rates over time (ignored here: baseline rates only).
 """
 
 from __future__ import annotations
@@ -20,6 +21,26 @@ from journeysim.model.scenario import Scenario
 
 class SemiMarkovWarning(UserWarning):
     """A finite-horizon answer was computed for a journey with non-exponential dwell times (it is approximate)."""
+
+
+class InterventionsIgnoredWarning(UserWarning):
+    """The scenario has a strategy or word of mouth; the analytic answers use its baseline rates only."""
+
+
+def _warn_if_interventions(scenario: Scenario) -> None:
+    """Warn when a scenario changes rates over time (channels, rate multipliers, word of mouth)."""
+    parts = []
+    if scenario.strategy.plans or scenario.strategy.rate_multipliers:
+        parts.append("strategy")
+    if scenario.word_of_mouth.active:
+        parts.append("word of mouth")
+    if parts:
+        warnings.warn(
+            f"the analytic answers use the scenario's baseline rates and ignore its {' and '.join(parts)}; "
+            "simulate to see their effect",
+            InterventionsIgnoredWarning,
+            stacklevel=4,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,7 @@ class Chain:
         """The start stage's index; the entry stage when `start` is None."""
         return self.entry if start is None else self.stage_index("start", start)
 
-    def warn_if_semi_markov(self, what: str) -> None:
+    def warn_if_semi_markov(self, what: str, stacklevel: int = 3) -> None:
         """Warn that a finite-horizon answer assumes exponential holding times."""
         if self.non_exponential:
             warnings.warn(
@@ -81,7 +102,7 @@ class Chain:
                 "non-exponential dwell, so this finite-horizon value is approximate (infinite-horizon "
                 "probabilities, visits and expected times stay exact)",
                 SemiMarkovWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
 
 
@@ -113,6 +134,7 @@ def chain_of(model: Journey | Scenario, segment: str | int | None = None) -> Cha
                 )
             g = names.index(str(segment))
         rates = np.asarray(model.rate_tensor()[g], dtype=np.float64)
+        _warn_if_interventions(model)
     elif isinstance(model, Journey):
         if segment is not None:
             raise ConfigError(

@@ -11,13 +11,14 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from journeysim.cli.preflight import config_dirs, yaml_problems
+from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import EXIT_BAD_INPUT, STATE
 from journeysim.cli.task import run_job
 from journeysim.config import register_schemas, shipped_config_dir
 
 #: Makes sure the validation callback is registered for `check`, whatever primary config is used.
 CHECK_CALLBACK = "++hydra.callbacks.journeysim_validate._target_=journeysim.cli.callbacks.ValidateBeforeRun"
-VERBS = ("check",)
 
 register_schemas()
 
@@ -31,9 +32,13 @@ def hydra_app(cfg: DictConfig) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
     args = list(sys.argv[1:] if argv is None else argv)
+    STATE.check_only, STATE.started = False, False
     if args[:1] == ["check"]:
         STATE.check_only = True
         args = [*args[1:], CHECK_CALLBACK]
+    problems = yaml_problems(config_dirs(args))
+    if problems:
+        exit_bad_input([invalid_config_text(problems)])
     sys.argv = [sys.argv[0] or "journeysim", *args]
     try:
         hydra_app()

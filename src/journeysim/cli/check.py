@@ -14,9 +14,7 @@ from journeysim.model.scenario import Scenario
 def expected_customers(scenario: Scenario) -> float:
     """Customers present at day 0 plus the expected Poisson arrivals over the horizon."""
     horizon = scenario.settings.horizon_days
-    return float(
-        sum(sum(seg.initial.values()) + seg.intensity(horizon).sum() for seg in scenario.population.segments)
-    )
+    return float(sum(sum(seg.initial.values()) + seg.intensity(horizon).sum() for seg in scenario.population.segments))
 
 
 def scenario_line(scenario: Scenario) -> str:
@@ -41,5 +39,8 @@ def print_sweep_check(console: Console, jobs: Sequence[tuple[Sequence[str], Scen
     """One line per sweep job."""
     for i, (overrides, scenario) in enumerate(jobs):
         console.print(f"#{i} [{' '.join(overrides)}] OK: {scenario_line(scenario)}", markup=False, highlight=False)
-    console.print(f"All {len(jobs)} jobs are valid; nothing was simulated (drop 'check' to run the sweep).",
-                  markup=False, highlight=False)
+    console.print(
+        f"All {len(jobs)} jobs are valid; nothing was simulated (drop 'check' to run the sweep).",
+        markup=False,
+        highlight=False,
+    )

@@ -10,7 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def replication_progress(total: int, label: str, console: Console | None = None) -> Iterator[Callable[[int, int], None]]:
+def replication_progress(
+    total: int, label: str, console: Console | None = None
+) -> Iterator[Callable[[int, int], None]]:
     """Yield a `progress(done, total)` callback; the bar shows only on a terminal and for several replications."""
     console = console or Console(stderr=True)
     enabled = total > 1 and console.is_terminal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -37,16 +38,17 @@ def funnel_table(result: RunResult) -> Table:
     table = Table(title=f"Funnel: {result.scenario.journey.name} (mean of {result.scenario.settings.replications})")
     for col in ("stage", "position", "reached", "advanced", "dropped", "stage conv.", "abandonment"):
         table.add_column(col, justify="left" if col in ("stage", "position") else "right")
-    for row in result.funnel.itertuples(index=False):
-        stage = str(row.stage)
+    rows: list[dict[Any, Any]] = result.funnel.to_dict("records")
+    for row in rows:
+        stage = str(row["stage"])
         table.add_row(
             stage,
             positions.get(stage, ""),
-            _fmt(float(row.reached), "{:,.0f}"),
-            _fmt(float(row.advanced), "{:,.0f}"),
-            _fmt(float(row.dropped), "{:,.0f}"),
-            _fmt(float(row.stage_conversion_rate), "{:.1%}"),
-            _fmt(float(row.abandonment_rate), "{:.1%}"),
+            _fmt(float(row["reached"]), "{:,.0f}"),
+            _fmt(float(row["advanced"]), "{:,.0f}"),
+            _fmt(float(row["dropped"]), "{:,.0f}"),
+            _fmt(float(row["stage_conversion_rate"]), "{:.1%}"),
+            _fmt(float(row["abandonment_rate"]), "{:.1%}"),
         )
     return table
 

@@ -67,8 +67,13 @@ def run_job(cfg: DictConfig) -> dict[str, float]:
     STATE.started = True
     resolved = resolved_container(cfg)
     timings: dict[str, float] = {"validate": time.perf_counter() - t0}
-    log.info("scenario %s: %d replications x %d days -> %s", scenario.name, scenario.settings.replications,
-             scenario.settings.horizon_days, out_dir)
+    log.info(
+        "scenario %s: %d replications x %d days -> %s",
+        scenario.name,
+        scenario.settings.replications,
+        scenario.settings.horizon_days,
+        out_dir,
+    )
     try:
         t1 = time.perf_counter()
         with replication_progress(scenario.settings.replications, f"simulating {scenario.name}") as progress:

@@ -62,7 +62,7 @@ def _override_for(key: str, overrides: Sequence[str]) -> str | None:
 def _children(node: Any) -> Iterable[tuple[str, Any]]:
     """(key, child) pairs of a DictConfig or a plain mapping, without resolving interpolations."""
     if OmegaConf.is_config(node):
-        return [(str(k), node._get_node(k)) for k in node.keys()]
+        return [(str(k), node._get_node(k)) for k in node]
     return [(str(k), v) for k, v in node.items()]
 
 
@@ -139,7 +139,7 @@ def user_config(cfg: DictConfig) -> DictConfig:
     """The config without Hydra's own node (whose sweep-time interpolations cannot resolve during a run)."""
     if "hydra" not in cfg:
         return cfg
-    return OmegaConf.masked_copy(cfg, [str(k) for k in cfg.keys() if k not in HYDRA_KEYS])
+    return OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k not in HYDRA_KEYS])
 
 
 def resolved_container(cfg: DictConfig) -> dict[str, Any]:
@@ -195,9 +195,8 @@ def type_problems(data: Mapping[str, Any]) -> list[Problem]:
         elif tp is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 expect(key, "a whole number", value)
-        elif tp is bool:
-            if not isinstance(value, bool):
-                expect(key, "true or false", value)
+        elif tp is bool and not isinstance(value, bool):
+            expect(key, "true or false", value)
 
     check(dict(data), JourneysimSchema, "")
     return problems
@@ -226,7 +225,9 @@ def scaled_population(population: Mapping[str, Any]) -> dict[str, Any]:
     for name, seg in dict(pop.get("segments") or {}).items():
         seg = dict(seg or {})
         if seg.get("initial"):
-            seg["initial"] = {s: int(round(n * scale)) if isinstance(n, (int, float)) else n for s, n in seg["initial"].items()}
+            seg["initial"] = {
+                s: round(n * scale) if isinstance(n, (int, float)) else n for s, n in seg["initial"].items()
+            }
         if isinstance(seg.get("arrivals_per_day"), (int, float)):
             seg["arrivals_per_day"] = float(seg["arrivals_per_day"]) * scale
         segments[name] = seg

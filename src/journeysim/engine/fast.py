@@ -24,6 +24,7 @@ from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Recor
 from journeysim.engine.streams import child_keys, customer_keys, draw_bits, uniform_pair
 
 CHUNK = 1 << 19  # customers advanced together; bounds temporaries and keeps rounds cache-friendly
+WINDOW = 7.0  # days between full scans of the roster when the population is brought up to date daily
 
 _GROWN = ("ckey", "segment", "start_stage", "entry_time", "row", "next_time", "counter", "purchases",
           "first_purchase", "visited")
@@ -42,6 +43,9 @@ class FastEngine:
         self.horizon = d = sc.settings.horizon_days
         self.delta = sc.settings.discount_per_day
         self.now = 0.0
+        self._window_end = -1.0
+        self._due = np.zeros(0, dtype=np.intp)
+        self._scanned = 0
         s1 = s + 1
         self.n_rows = g * s1
         # roster and per-customer state (grown when word of mouth brings new customers)
@@ -184,19 +188,41 @@ class FastEngine:
 
     # ------------------------------------------------------------------ jumps
     def advance_to(self, t_end: float) -> None:
-        """Perform every jump that happens before `t_end` (bounded by the horizon)."""
+        """Perform every jump that happens before `t_end` (bounded by the horizon).
+
+        Customers due before the end of the current window (WINDOW days) are found by one scan of the whole
+        roster and kept in `_due`; later calls inside the window scan only them. This is exact: a customer
+        outside `_due` has its next jump after the window end, and only its own jumps change that.
+        """
         t_end = min(float(t_end), float(self.horizon))
         if t_end <= self.now:
             return
-        done = 0
-        while done < self.n:
-            n = self.n
-            for start in range(done, n, CHUNK):
-                stop = min(start + CHUNK, n)
-                (local,) = np.nonzero(self.next_time[start:stop] < t_end)
-                if local.size:
-                    self._advance_chunk(local + start, t_end)
-            done = n  # customers admitted meanwhile are advanced in the next pass
+        if t_end > self._window_end:
+            self._window_end = min(float(self.horizon), max(t_end, self.now + WINDOW))
+            (self._due,) = np.nonzero(self.next_time[: self.n] < self._window_end)
+            self._scanned = self.n
+        elif self.n > self._scanned:
+            (new,) = np.nonzero(self.next_time[self._scanned : self.n] < self._window_end)
+            self._due = np.concatenate([self._due, new + self._scanned])
+            self._scanned = self.n
+        while True:
+            due = self._due
+            for start in range(0, due.size, CHUNK):
+                part = due[start : start + CHUNK]
+                idx = part[self.next_time[part] < t_end]
+                if idx.size:
+                    self._advance_chunk(idx, t_end)
+            if self.n == self._scanned:
+                break
+            # customers admitted meanwhile (referrals, adopters): add the ones due in this window and go again
+            (new,) = np.nonzero(self.next_time[self._scanned : self.n] < self._window_end)
+            self._due = new + self._scanned
+            self._scanned = self.n
+            more = self._due
+            self._due = np.concatenate([due, more])
+            if not (self.next_time[more] < t_end).any():
+                break
+        self._due = self._due[self.next_time[self._due] < self._window_end]
         self.now = t_end
 
     def _advance_chunk(self, idx: NDArray[np.intp], t_end: float) -> None:
@@ -209,6 +235,7 @@ class FastEngine:
         referrals = plan.scenario.word_of_mouth.referrals is not None
         thinning = plan.thinning
         while idx.size:
+            everyone = idx  # rejected candidates and referrers stay in the round loop too
             t = self.next_time[idx]
             row = self.row[idx].astype(np.intp)
             k = self.counter[idx]
@@ -263,7 +290,7 @@ class FastEngine:
                 nt *= table.mean_hold[new_row]
                 np.subtract(t, nt, out=nt)
             self.next_time[idx] = nt
-            idx = idx[nt < t_end]
+            idx = everyone[self.next_time[everyone] < t_end] if everyone is not idx else idx[nt < t_end]
 
     def _refer(self, idx: NDArray[np.intp], t: NDArray[np.float64], k: NDArray[np.uint32],
                day: NDArray[np.intp]) -> None:

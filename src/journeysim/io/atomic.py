@@ -20,7 +20,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call `write(tmp)` to fill a temporary sibling of `path`, then move it into place; returns `path`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
