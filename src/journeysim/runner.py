@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
@@ -23,6 +24,20 @@ def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
 
         return simulate_reference(plan, event_log=scenario.settings.event_log)
     return simulate_fast(plan, event_log=scenario.settings.event_log)
+
+
+def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
+    """Per-day media columns for the time series: spend, impressions and people reached per channel, referrals."""
+    out: dict[str, NDArray[np.float64]] = {}
+    media = rec.media
+    for c, name in enumerate(media.channels):
+        out[f"spend.{name}"] = media.spend[:, c]
+        out[f"impressions.{name}"] = media.impressions[:, c]
+        out[f"reached.{name}"] = media.reach[:, c]
+    out["spend"] = media.spend.sum(axis=1) if media.channels else np.zeros(rec.horizon_days)
+    if rec.referrals is not None:
+        out["referrals"] = rec.referrals.astype(float)
+    return out
 
 
 def replication_seeds(scenario: Scenario) -> list[np.random.SeedSequence]:
@@ -68,9 +83,9 @@ def run(
     kept: list[Records] = []
     for i, seq in enumerate(seeds):
         rec = simulate(scenario, seq)
-        samples.append(scalar_metrics(rec))
+        samples.append(scalar_metrics(rec, spend=rec.spend))
         funnels.append(funnel_table(rec))
-        series.append(timeseries_frame(rec))
+        series.append(timeseries_frame(rec, extra=daily_media(rec)))
         if keep_records:
             kept.append(rec)
         if progress is not None:

@@ -49,8 +49,6 @@ def summary(
     if h is not None:
         out["horizon_days"] = h
         out["conversion_probability_within_horizon"] = conversion_probability(model, horizon=h, segment=segment)
-        out["expected_days_to_purchase_within_horizon"] = expected_time_to_purchase(
-            model, horizon=h, segment=segment
-        )
+        out["expected_days_to_purchase_within_horizon"] = expected_time_to_purchase(model, horizon=h, segment=segment)
         out["expected_purchases_within_horizon"] = expected_purchases(model, horizon=h, segment=segment)
     return out

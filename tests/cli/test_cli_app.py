@@ -1,0 +1,107 @@
+"""The `journeysim` console script end to end: default run, outputs, summary, dry run, sweeps, help."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from cli_helpers import TINY, run_cli, tree
+
+from journeysim.io import OUTPUT_FILES
+
+
+def _run_dirs(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("status.json"))
+
+
+def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path) -> None:
+    res = run_cli([], cwd=tmp_path)  # exactly what a user types: the default scenario
+    assert res.code == 0, res.err
+    (run_dir,) = _run_dirs(tmp_path / "outputs")
+    for name in OUTPUT_FILES:
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "journeysim.log").is_file()  # logging goes through Hydra
+    assert "Funnel: customer_journey" in res.out and "conversion rate" in res.out and "95% CI" in res.out
+    assert "Traceback" not in res.err
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["scenario"] == "customer_journey-b2c"
+    assert (metrics["seed"], metrics["replications"]) == (42, 5)
+    conv = metrics["metrics"]["conversion_rate"]
+    assert set(conv) == {"mean", "std", "ci_low", "ci_high", "replications"}
+    assert conv["replications"] == 5 and conv["ci_low"] <= conv["mean"] <= conv["ci_high"]
+
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "ok" and status["error"] is None and status["overrides"] == []
+    assert status["timings_s"]["simulate"] > 0
+
+    funnel = pd.read_csv(run_dir / "funnel.csv")
+    assert funnel["stage"].tolist()[:2] == ["awareness", "interest"]
+    ts = pd.read_parquet(run_dir / "timeseries.parquet")
+    assert ts["day"].max() == 364
+    resolved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert resolved["name"] == "customer_journey-b2c"  # interpolations resolved
+    assert resolved["sim"]["horizon_days"] == 365
+
+
+def test_overrides_are_recorded_and_change_the_run(tmp_path: Path) -> None:
+    res = run_cli([*TINY, "journey=marketing_funnel", "sim.seed=7", "hydra.run.dir=run"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["overrides"] == [*TINY, "journey=marketing_funnel", "sim.seed=7"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert (metrics["journey"], metrics["seed"], metrics["horizon_days"]) == ("marketing_funnel", 7, 90)
+
+
+def test_check_validates_and_prints_without_running(journeysim_inproc) -> None:
+    res = journeysim_inproc("check", "population=b2b", "sim.replications=3")
+    assert res.code == 0, res.err
+    assert "OK: scenario 'customer_journey-b2b'" in res.out
+    assert "replications: 3" in res.out  # the resolved config is printed
+    assert tree(Path.cwd()) == []  # nothing written
+
+
+def test_check_validates_every_sweep_job(journeysim_inproc) -> None:
+    res = journeysim_inproc("check", "-m", "journey=marketing_funnel,sales_funnel_b2b", "sim.seed=1,2")
+    assert res.code == 0, res.err
+    assert res.out.count(" OK: scenario") == 4
+    assert "All 4 jobs are valid" in res.out
+    assert tree(Path.cwd()) == []
+
+
+def test_sweep_with_the_basic_launcher(tmp_path: Path) -> None:
+    res = run_cli(["-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=sweep"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    jobs = _run_dirs(tmp_path / "sweep")
+    assert [p.name for p in jobs] == ["0", "1"]
+    for job in jobs:
+        assert all((job / name).is_file() for name in OUTPUT_FILES)
+    m0, m1 = (json.loads((j / "metrics.json").read_text()) for j in jobs)
+    assert (m0["seed"], m1["seed"]) == (1, 2)
+    assert m0["metrics"]["purchases"]["mean"] != m1["metrics"]["purchases"]["mean"]
+
+
+@pytest.mark.slow
+def test_sweep_with_the_joblib_launcher_matches_the_basic_launcher(tmp_path: Path) -> None:
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    res = run_cli(["-m", "hydra/launcher=parallel", *TINY, "sim.seed=1,2", "hydra.sweep.dir=par"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    basic = run_cli(["-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=seq"], cwd=tmp_path)
+    assert basic.code == 0, basic.err
+    for job in ("0", "1"):
+        par = json.loads((tmp_path / "par" / job / "metrics.json").read_text())
+        seq = json.loads((tmp_path / "seq" / job / "metrics.json").read_text())
+        assert par == seq  # same config + seed = identical results, whatever launcher runs it
+
+
+def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc) -> None:
+    res = journeysim_inproc("--help")
+    assert res.code == 0
+    assert "journeysim check" in res.out
+    assert "journey: buyer_to_customer, customer_journey, marketing_funnel, sales_funnel_b2b" in res.out
+    assert "population: b2b, b2c, mixed" in res.out
+    assert "_schema" not in res.out.split("== Config ==")[0]  # schemas are not user choices
+    assert tree(Path.cwd()) == []
