@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from scipy.linalg import expm
 
 from journeysim.engine.dynamics import Dynamics
@@ -170,3 +172,32 @@ def test_strategy_lifts_conversions_and_same_seed_baseline_is_shared() -> None:
     b_bit = np.uint64(1 << 1)
     untouched = (base.customers.visited & b_bit) == 0
     np.testing.assert_array_equal(base.customers.final_stage[untouched], push.customers.final_stage[untouched])
+
+
+def test_messaging_narrows_the_audience(journey_dict: dict) -> None:
+    catalogue = yaml.safe_load((Path(__file__).resolve().parents[2] / "conf/channels/default.yaml").read_text())
+    data = {"journey": journey_dict, "population": {"segments": {"s": {"initial": {"awareness": 10}}}},
+            "channels": catalogue}
+    wide = Dynamics.compile(Scenario.from_dict({**data, "strategy": {"budgets": {"email": 100}}}))
+    narrow = Dynamics.compile(Scenario.from_dict({**data, "strategy": {"budgets": {"email": 100},
+                                                                        "messaging": {"email": ["bottom"]}}}))
+    stages = journey_dict["stages"]
+    reached = [stages[i] for i in np.flatnonzero(wide.channels[0].audience_rows[: len(stages)])]
+    assert reached == ["consideration", "intent", "purchase", "post_purchase", "loyalty", "advocacy"]
+    reached = [stages[i] for i in np.flatnonzero(narrow.channels[0].audience_rows[: len(stages)])]
+    assert reached == ["intent", "purchase"]
+
+
+def test_detractors_slow_conversion_and_advocates_spread_awareness(journey_dict: dict) -> None:
+    base = {"journey": journey_dict, "sim": {"horizon_days": 200},
+            "population": {"segments": {"consumers": {"initial": {"awareness": 5000, "advocacy": 500}}}}}
+    plain = simulate(Scenario.from_dict(base))
+    det = simulate(Scenario.from_dict({**base, "word_of_mouth": {"detractors": {
+        "stages": ["churned"], "strength": 3.0, "effects": [{"from": "intent", "to": "purchase"}]}}}))
+    assert det.customers.purchases.sum() < 0.9 * plain.customers.purchases.sum()
+    buzz = simulate(Scenario.from_dict({**base, "word_of_mouth": {"contagion": {
+        "segment": "consumers", "market_size": 20_000, "p": 0.0, "q": 0.5, "source": ["advocacy"]}}}))
+    adopters = len(buzz.customers) - len(plain.customers)
+    # with p = 0 every adopter is brought by advocates; hazard q * A / M per unaware person per day
+    assert adopters > 1000
+    assert buzz.flows[:, 0, -1, :].sum() == adopters

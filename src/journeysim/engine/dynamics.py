@@ -105,8 +105,9 @@ class Dynamics:
             flight_days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])
             weights = media.pacing_profile(plan.pacing, flight_days.size, plan.profile)
             np.add.at(spend, flight_days, plan.budget * weights)
-            stages = set(plan.stages if plan.stages is not None else ch.stages)
-            stages |= {s for s in j.stages if j.positions[s] in ch.positions and plan.stages is None}
+            stages = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
+            if plan.stages is not None:  # stage-targeted messaging: the audience stages named or at the positions
+                stages = {s for s in stages if s in plan.stages or j.positions[s] in plan.stages}
             stage_mask = np.array([s in stages for s in j.stages])
             seg_mask = np.array([ch.segments is None or g.name in ch.segments for g in pop.segments])
             aud = np.zeros(rows, bool)

@@ -1,9 +1,10 @@
 """The reference engine: one SimPy process per customer, scalar code, the same draw rules as the fast engine.
 
-It exists to cross-check the vectorised engine: it is slow (small populations only) but each customer's
-life reads top to bottom. Customer c's k-th draw is `mix(c, k, journey_key)` -> (hi, lo): lo picks the
-destination of the jump, hi the holding time in the new stage; so with one seed both engines walk every
-customer through the same path, and with different seeds they must agree statistically.
+It exists to cross-check the vectorised engine, so it is written for reading, not speed (small populations
+only). Customer c's k-th draw gives (hi, lo): lo accepts a thinned candidate and picks the destination, hi the
+time to the next candidate. A SimPy process per customer waits for each candidate and acts on it; a day
+process sets each day's hazards from the interventions and the population at the start of the day. With one
+seed both engines walk every customer through the same path; with different seeds they agree statistically.
 """
 
 from __future__ import annotations
@@ -11,38 +12,35 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
-from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
-from journeysim.engine.records import OUTSIDE, CustomerTable, Records
-
-_MASK64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-_M1 = 0xBF58476D1CE4E5B9
-_M2 = 0x94D049BB133111EB
-_COUNTER_BITS = 24
-_INV32 = 1.0 / 4294967296.0
+from journeysim.engine.plan import CONTAGION_ID_BASE, Plan, dwell_quantile, order_value_quantile
+from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Records
+from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
 
 
-def mix_scalar(customer: int, counter: int, key: int) -> int:
-    """`streams.mix` for one (customer, counter) pair in plain integer arithmetic (SplitMix64 finaliser)."""
-    x = ((customer << _COUNTER_BITS) + counter) & _MASK64
-    x = (x * _GOLDEN) & _MASK64
-    x ^= key
+def finalise_scalar(x: int) -> int:
+    """SplitMix64 finaliser on one 64-bit word (`streams.finalise`)."""
     x ^= x >> 30
-    x = (x * _M1) & _MASK64
+    x = (x * M1) & MASK64
     x ^= x >> 27
-    x = (x * _M2) & _MASK64
+    x = (x * M2) & MASK64
     x ^= x >> 31
     return x
 
 
-def uniform_pair_scalar(bits: int) -> tuple[float, float]:
-    """`streams.uniform_pair` for one 64-bit word: uniforms in (0, 1) from the high and low 32 bits."""
-    return ((bits >> 32) + 0.5) * _INV32, ((bits & 0xFFFFFFFF) + 0.5) * _INV32
+def customer_key_scalar(identity: int, key: int) -> int:
+    """Stream key of the customer with this stable identity (`streams.customer_keys`)."""
+    return finalise_scalar(((identity * GOLDEN) & MASK64) ^ key)
+
+
+def child_key_scalar(parent: int, counter: int, salt: int) -> int:
+    """Stream key of the prospect referred on the parent's counter-th draw (`streams.child_keys`)."""
+    return finalise_scalar(finalise_scalar(((counter * STEP) & MASK64) ^ salt) ^ parent)
 
 
 class ReferenceEngine:
@@ -52,126 +50,225 @@ class ReferenceEngine:
         self.plan = plan
         sc = plan.scenario
         j = sc.journey
-        n = plan.n_customers
-        self.n_stages = j.n_stages
-        self.n_segments = len(sc.population.segments)
-        self.horizon = float(sc.settings.horizon_days)
+        self.n_stages = s = j.n_stages
+        self.n_segments = g = len(sc.population.segments)
+        self.days = sc.settings.horizon_days
+        self.horizon = float(self.days)
         self.delta = sc.settings.discount_per_day
-        self.journey_key = int(plan.journey_key)
         self.value_key = int(plan.value_key)
-        # the plan's tables as plain Python lists (scalar access)
-        self.total: list[float] = plan.table.total.tolist()
+        self.referral_salt = int(plan.referral_salt)
+        # the plan's candidate tables as plain lists
+        self.mean_hold: list[float] = plan.table.mean_hold.tolist()
         self.cum: list[list[float]] = plan.table.cum.tolist()
         self.dest: list[list[int]] = plan.table.dest.tolist()
         self.conversion = frozenset(j.conversion_indices)
         self.prospect_start = frozenset(j.pre_purchase_indices)
-        # per-customer results
-        self.final_stage = plan.start_stage.copy()
-        self.purchases = np.zeros(n, dtype=np.int32)
-        self.first_purchase = np.full(n, np.nan)
-        self.visited = np.zeros(n, dtype=np.uint64)
-        # aggregates (flat, indexed like the fast engine's)
-        d, g, s = sc.settings.horizon_days, self.n_segments, self.n_stages
-        self.flows = [0] * (d * g * (s + 1) * s)
-        self.revenue = [0.0] * (d * g)
-        self.margin = [0.0] * (d * g)
+        det = sc.word_of_mouth.detractors
+        self.detractor_stages = frozenset(j.index(x) for x in det.stages) if det is not None else frozenset()
+        # the roster (grown by referrals and contagion adopters) and what happens to each customer
+        self.ckey: list[int] = [int(x) for x in plan.ckey]
+        self.segment: list[int] = plan.segment.tolist()
+        self.start_stage: list[int] = plan.start_stage.tolist()
+        self.entry_time: list[float] = plan.entry_time.tolist()
+        self.final_stage: list[int] = [s] * plan.n_customers  # S = not (yet) arrived
+        self.purchases: list[int] = [0] * plan.n_customers
+        self.first_purchase: list[float] = [math.nan] * plan.n_customers
+        self.visited: list[int] = [0] * plan.n_customers
+        # population state the day process reads, and the aggregates
+        self.occupancy = [list(map(int, row)) for row in sc.initial_counts()]  # (G, S), kept current
+        self.ever_bought = 0
+        self.detractors = 0
+        self.contagion_adopted = 0
+        self.flows = [0] * (self.days * g * (s + 1) * s)
+        self.revenue = [0.0] * (self.days * g)
+        self.margin = [0.0] * (self.days * g)
         self.prospect_clv = [0.0] * g
+        self.referrals = [0] * (self.days * g)
+        self.media = MediaRecord.empty(plan.dynamics.channel_names, self.days)
+        self.accept: list[list[float]] = []  # per day, per row: probability a candidate is a jump (thinning)
+        self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
 
     # ------------------------------------------------------------------ draw rules (scalar)
-    def destination(self, row: int, u: float) -> int:
-        """Stage reached from table row `row` at uniform `u`: first slot whose cumulative probability exceeds u."""
-        cum = self.cum[row]
-        slot = min(bisect.bisect_right(cum, u), len(cum) - 1)
-        return self.dest[row][slot]
-
-    def holding(self, segment: int, stage: int, u: float) -> float:
-        """Holding time in `stage` at uniform `u`: mean 1 / total rate; infinite when the stage has no way out."""
-        total = self.total[segment * (self.n_stages + 1) + stage]
-        if total <= 0:
-            return math.inf
-        mean = 1.0 / total
-        dwell = self.plan.dwell[stage]
+    def holding(self, row: int, stage: int, u: float) -> float:
+        """Time to the next candidate in `stage` (table row `row`) at uniform `u`; inf with no way out."""
+        mean = self.mean_hold[row]
+        dwell = self.plan.dwell[stage] if stage < self.n_stages else None
         if dwell is None:
             return float(-np.log(u)) * mean
         return float(dwell_quantile(dwell, np.asarray(u))) * mean
 
+    def destination(self, cum: list[float], row: int, u: float) -> int:
+        """Destination code leaving `row` at uniform `u`: the first slot whose cumulative probability exceeds u."""
+        slot = bisect.bisect_right(cum, u, 0, len(cum) - 1)
+        return self.dest[row][slot]
+
     # ------------------------------------------------------------------ one customer
+    def admit(self, env: simpy.Environment, ckey: int, seg: int, t: float) -> None:
+        """A new prospect (referral or contagion adopter) of segment `seg` arriving at time t."""
+        self.ckey.append(ckey)
+        self.segment.append(seg)
+        self.start_stage.append(self.plan.scenario.journey.entry_index)
+        self.entry_time.append(t)
+        self.final_stage.append(self.n_stages)
+        self.purchases.append(0)
+        self.first_purchase.append(math.nan)
+        self.visited.append(0)
+        env.process(self.customer(env, len(self.ckey) - 1))
+
     def customer(self, env: simpy.Environment, c: int) -> Generator[simpy.Event, None, None]:
-        """Customer c's life: arrive (or start in place), then wait for each holding time and jump."""
+        """Customer c's life: start in place (or arrive), then act on each candidate jump until the horizon."""
         plan = self.plan
-        seg = int(plan.segment[c])
+        s, s1 = self.n_stages, self.n_stages + 1
+        key, seg = self.ckey[c], self.segment[c]
+        thinned_arrival = c < plan.poisson_end  # only Poisson arrival candidates can be thinned away
         if c < plan.n_initial:
-            stage = int(plan.start_stage[c])
-            visited = 1 << stage
-            hi, _ = uniform_pair_scalar(mix_scalar(c, 0, self.journey_key))
-            wait = self.holding(seg, stage, hi)
+            stage = self.start_stage[c]
+            self.visited[c] = 1 << stage
+            hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
+            t_next = self.holding(seg * s1 + stage, stage, hi)
             k = 1
         else:
-            stage = self.n_stages  # the virtual source: not yet arrived
-            visited = 0
-            wait = float(plan.entry_time[c])
-            k = 0
-        while env.now + wait < self.horizon:
-            yield env.timeout(wait)
-            t = env.now
-            hi, lo = uniform_pair_scalar(mix_scalar(c, k, self.journey_key))
-            dst = self.destination(seg * (self.n_stages + 1) + stage, lo)
+            stage, t_next, k = s, self.entry_time[c], 0
+        while t_next < self.horizon:
+            yield env.timeout(max(0.0, t_next - env.now))
+            t = t_next  # the candidate's exact time (env.now only orders events)
             day = int(t)
-            self.flows[((day * self.n_segments + seg) * (self.n_stages + 1) + stage) * self.n_stages + dst] += 1
-            if self.event_log:
-                self.events.append((c, t, stage, dst))
-            if dst in self.conversion:
-                self.book_purchase(c, t, seg, day, k)
+            row = seg * s1 + stage
+            hi, lo = uniform_pair_scalar(draw_bits_scalar(key, k))
+            draw, k = k, k + 1
+            if self.plan.thinning:
+                acc = 1.0 if (stage == s and not thinned_arrival) else self.accept[day][row]
+                if lo >= acc:  # not a jump at today's hazards: next candidate at the bound rate
+                    t_next = t - float(np.log(hi)) * self.mean_hold[row]
+                    continue
+                dst = self.destination(self.day_cum[day][row], row, lo / acc)
+            else:
+                dst = self.destination(self.cum[row], row, lo)
+            if dst == s:  # a referral: the advocate stays, a new prospect arrives now
+                self.referrals[day * self.n_segments + seg] += 1
+                self.admit(env, child_key_scalar(key, draw, self.referral_salt), seg, t)
+                t_next = t - float(np.log(hi)) * self.mean_hold[row]
+                continue
+            self.jump(c, t, day, seg, stage, dst, draw)
             stage = dst
-            visited |= 1 << dst
-            k += 1
-            wait = self.holding(seg, dst, hi)
-        self.final_stage[c] = stage
-        self.visited[c] = visited
+            t_next = t + self.holding(seg * s1 + dst, dst, hi)
 
-    def book_purchase(self, c: int, t: float, seg: int, day: int, k: int) -> None:
-        """A purchase by customer c at time t on its k-th draw: count it, value it, discount prospects' margin."""
-        self.purchases[c] += 1
+    def jump(self, c: int, t: float, day: int, seg: int, src: int, dst: int, draw: int) -> None:
+        """Record customer c's move src -> dst at time t (src = S: arrival) and book a purchase if dst converts."""
+        s = self.n_stages
+        self.flows[((day * self.n_segments + seg) * (s + 1) + src) * s + dst] += 1
+        if src < s:
+            self.occupancy[seg][src] -= 1
+        self.occupancy[seg][dst] += 1
+        self.final_stage[c] = dst
+        self.visited[c] |= 1 << dst
+        if self.event_log:
+            self.events.append((c, t, src, dst))
+        if dst in self.conversion:
+            self.book_purchase(c, t, seg, day, draw)
+        if dst in self.detractor_stages and src not in self.detractor_stages and self.purchases[c] > 0:
+            self.detractors += 1
+
+    def book_purchase(self, c: int, t: float, seg: int, day: int, draw: int) -> None:
+        """A purchase by customer c on its draw-th draw: count it, value it, discount a prospect's margin."""
         if math.isnan(self.first_purchase[c]):
             self.first_purchase[c] = t
-        u, _ = uniform_pair_scalar(mix_scalar(c, k, self.value_key))
+            self.ever_bought += 1
+        self.purchases[c] += 1
+        u, _ = uniform_pair_scalar(draw_bits_scalar(self.ckey[c] ^ self.value_key, draw))
         ov = self.plan.scenario.population.segments[seg].order_value
         value = float(order_value_quantile(ov.kind, ov.mean, ov.cv, np.asarray(u)))
         margin = value * ov.margin
-        cell = day * self.n_segments + seg
-        self.revenue[cell] += value
-        self.margin[cell] += margin
-        if int(self.plan.start_stage[c]) in self.prospect_start:
-            self.prospect_clv[seg] += margin * float(np.exp(-self.delta * (t - float(self.plan.entry_time[c]))))
+        self.revenue[day * self.n_segments + seg] += value
+        self.margin[day * self.n_segments + seg] += margin
+        if self.start_stage[c] in self.prospect_start:
+            self.prospect_clv[seg] += margin * float(np.exp(-self.delta * (t - self.entry_time[c])))
+
+    # ------------------------------------------------------------------ days
+    def day_process(self, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
+        """At each day boundary: that day's hazards (thinning tables) and contagion adopters."""
+        for d in range(self.days):
+            occupancy = np.array(self.occupancy, dtype=np.int64)
+            if self.plan.thinning:
+                self.set_day_tables(d, occupancy)
+            self.contagion(env, d, occupancy)
+            yield env.timeout(1)
+
+    def set_day_tables(self, d: int, occupancy: np.ndarray[Any, Any]) -> None:
+        """Acceptance probabilities (day hazard / bound) and destination tables for day d."""
+        plan = self.plan
+        mult, arrivals, referral, rec = plan.dynamics.day(d, occupancy, self.ever_bought, self.detractors)
+        self.media.set_day(d, rec)
+        total, cum = plan.day_tables(mult, referral)
+        s1 = self.n_stages + 1
+        accept = []
+        for row, (tot, bound) in enumerate(zip(total.tolist(), plan.table.total.tolist(), strict=True)):
+            if row % s1 == s1 - 1:
+                accept.append(float(arrivals[row // s1] / plan.arrival_upper[row // s1]))
+            else:
+                accept.append(tot / bound if bound > 0 else 1.0)
+        self.accept.append(accept)
+        self.day_cum.append(cum.tolist())
+
+    def contagion(self, env: simpy.Environment, d: int, occupancy: np.ndarray[Any, Any]) -> None:
+        """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""
+        sc = self.plan.scenario
+        con = sc.word_of_mouth.contagion
+        if con is None or con.source is None:
+            return
+        g = sc.population.names.index(con.segment)
+        adopters = float(sum(occupancy[:, sc.journey.index(x)].sum() for x in con.source))
+        unaware = con.market_size - self.contagion_adopted
+        h = con.p + con.q * adopters / con.market_size
+        if unaware <= 0 or h <= 0:
+            return
+        rng = self.plan.contagion_rng
+        m = int(rng.binomial(unaware, -np.expm1(-h)))
+        if m == 0:
+            return
+        times = d + np.sort(-np.log1p(rng.random(m) * np.expm1(-h)) / h)  # exponential truncated to the day
+        journey_key = int(self.plan.journey_key)
+        for i, t in enumerate(times.tolist()):
+            ident = CONTAGION_ID_BASE + (g << 40) + self.contagion_adopted + i
+            self.admit(env, customer_key_scalar(ident, journey_key), g, t)
+        self.contagion_adopted += m
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
-        """Start one process per customer and run the calendar to the horizon."""
+        """Start the day process and one process per customer, then run the calendar to the horizon."""
         env = simpy.Environment()
+        con = self.plan.scenario.word_of_mouth.contagion
+        if self.plan.thinning or (con is not None and con.source is not None):
+            env.process(self.day_process(env))  # first, so each day's tables are set before its candidates
         for c in range(self.plan.n_customers):
             env.process(self.customer(env, c))
         env.run(until=self.horizon)
         return self.records()
 
     def records(self) -> Records:
-        """Package the results exactly like the fast engine does."""
+        """Package the results like the fast engine: arrival candidates that never arrived are dropped."""
         plan = self.plan
         j = plan.scenario.journey
-        d, g, s = plan.scenario.settings.horizon_days, self.n_segments, self.n_stages
+        d, g, s = self.days, self.n_segments, self.n_stages
+        final = np.array(self.final_stage, dtype=np.int16)
+        keep = final < s
+        number = np.cumsum(keep) - 1  # customer numbers in the customer table
         events = None
         if self.event_log:
-            ev = sorted(self.events, key=lambda e: (e[1], e[0]))  # by time, then customer
+            ev = sorted(self.events, key=lambda e: (e[1], e[0]))  # by time, then roster position
             cat = pd.CategoricalDtype([*j.stages, OUTSIDE])
             events = pd.DataFrame(
                 {
-                    "customer": np.array([e[0] for e in ev], dtype=np.int64),
+                    "customer": number[np.array([e[0] for e in ev], dtype=np.intp)].astype(np.int64),
                     "time": np.array([e[1] for e in ev], dtype=float),
                     "from_stage": pd.Categorical.from_codes(np.array([e[2] for e in ev], dtype=int), dtype=cat),
                     "to_stage": pd.Categorical.from_codes(np.array([e[3] for e in ev], dtype=int), dtype=cat),
                 }
             )
+        referrals = np.array(self.referrals, dtype=np.int64).reshape(d, g)
+        self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
         return Records(
             stages=j.stages,
             segments=plan.scenario.population.names,
@@ -189,18 +286,20 @@ class ReferenceEngine:
             margin=np.array(self.margin).reshape(d, g),
             prospect_clv=np.array(self.prospect_clv),
             customers=CustomerTable(
-                segment=plan.segment,
-                start_stage=plan.start_stage,
-                entry_time=plan.entry_time,
-                first_purchase=self.first_purchase,
-                purchases=self.purchases,
-                visited=self.visited,
-                final_stage=self.final_stage,
+                segment=np.array(self.segment, dtype=np.int16)[keep],
+                start_stage=np.array(self.start_stage, dtype=np.int16)[keep],
+                entry_time=np.array(self.entry_time, dtype=float)[keep],
+                first_purchase=np.array(self.first_purchase, dtype=float)[keep],
+                purchases=np.array(self.purchases, dtype=np.int32)[keep],
+                visited=np.array(self.visited, dtype=np.uint64)[keep],
+                final_stage=final[keep],
             ),
             events=events,
+            referrals=referrals,
+            media=self.media,
         )
 
 
 def simulate_reference(plan: Plan, event_log: bool = False) -> Records:
-    """Run one replication of a compiled plan with one SimPy process per customer (small populations)."""
+    """Run one replication of a compiled plan with one SimPy process per customer (small populations only)."""
     return ReferenceEngine(plan, event_log=event_log).run()

@@ -185,7 +185,7 @@ class ChannelPlan:
     flights: tuple[Flight, ...]
     pacing: str = "even"
     profile: tuple[float, ...] | None = None
-    stages: tuple[str, ...] | None = None  # stage-targeted messaging: a subset of the channel's audience
+    stages: tuple[str, ...] | None = None  # stage-targeted messaging: stages or funnel positions of the audience
 
 
 @dataclass(frozen=True)

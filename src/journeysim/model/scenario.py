@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, did_you_mean
-from journeysim.model.interventions import Channel, Strategy, WordOfMouth
+from journeysim.model.interventions import POSITIONS, Channel, Strategy, WordOfMouth
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
 
@@ -103,6 +103,8 @@ class Scenario:
                 self._segment(f"{p}.segments", s)
             audience = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
             for s in plan.stages or ():
+                if s in POSITIONS:
+                    continue  # a funnel position: the channel's audience stages at that position
                 self._stage(f"strategy.messaging.{plan.channel}", s)
                 if s not in audience:
                     raise ConfigError(f"strategy.messaging.{plan.channel}", f"stage '{s}' is outside the channel's "
