@@ -13,23 +13,30 @@ from journeysim.engine import fast
 from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
-from journeysim.engine.reference import mix_scalar, simulate_reference, uniform_pair_scalar
-from journeysim.engine.streams import mix, scalar_uniform_pair, uniform_pair
+from journeysim.engine.reference import child_key_scalar, customer_key_scalar, simulate_reference
+from journeysim.engine.streams import child_keys, customer_keys, draw_bits, draw_bits_scalar
 from journeysim.model.scenario import Scenario
 
-JOURNEY_YAML = Path(__file__).resolve().parents[2] / "conf" / "journey" / "customer_journey.yaml"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 Z = 4.0  # standard errors allowed between two independent estimates
+
+
+def load(path: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((CONF / path).read_text())
+    return data
 
 
 def journey_with_dwell(dwell: bool = True) -> dict[str, Any]:
     """The default 9-stage journey, with a gamma dwell in consideration (semi-Markov) unless `dwell` is False."""
-    data: dict[str, Any] = yaml.safe_load(JOURNEY_YAML.read_text())
+    data = load("journey/customer_journey.yaml")
     if dwell:
         data["dwell"] = {"consideration": {"kind": "gamma", "shape": 2.5}}
     return data
 
 
-def scenario(scale: int = 1, b2c_awareness_interest: float = 1.0, dwell: bool = True) -> Scenario:
+def scenario(
+    scale: int = 1, b2c_awareness_interest: float = 1.0, dwell: bool = True, **extra: Any
+) -> Scenario:
     """Two segments with different multipliers, order values, starting mixes and arrival rates."""
     population = {
         "segments": {
@@ -49,49 +56,83 @@ def scenario(scale: int = 1, b2c_awareness_interest: float = 1.0, dwell: bool = 
             },
         }
     }
-    return Scenario.from_dict(
-        {"journey": journey_with_dwell(dwell), "population": population, "sim": {"horizon_days": 365}}
-    )
+    data = {"journey": journey_with_dwell(dwell), "population": population, "sim": {"horizon_days": 365}}
+    return Scenario.from_dict(data | extra)
+
+
+WINDOW = {"rate_multipliers": [{"from": "interest", "to": "consideration", "factor": 2.0, "start": 30, "end": 90}]}
+EVERYTHING = {
+    "channels": load("channels/default.yaml"),
+    "strategy": {
+        "budgets": {"social": 40000, "search": 30000, "email": 5000, "loyalty_programme": 8000,
+                    "referral_programme": 6000},
+        "flights": {"search": [{"start": 20, "end": 200}], "social": [{"start": 0, "end": 60}, {"start": 150, "end": 250}]},
+        "pacing": "front_loaded",
+        "rate_multipliers": [{"from": "intent", "to": "purchase", "factor": 0.5, "start": 100, "end": 130}],
+    },
+    "word_of_mouth": {
+        "referrals": {"stages": None, "rate": 0.01},
+        "contagion": {"segment": "b2c", "market_size": 2000, "p": 0.0005, "q": 0.05, "source": ["advocacy"]},
+        "detractors": {"stages": ["churned"], "strength": 0.5,
+                       "effects": [{"from": "consideration", "to": "intent"}, {"from": "intent", "to": "purchase"}]},
+    },
+}
+BASS = {"word_of_mouth": {"contagion": {"segment": "b2b", "market_size": 1500, "p": 0.002, "q": 0.03}}}
+CASES = {
+    "gamma-dwell": {},
+    "exponential": {"dwell": False},
+    "rate-window": {"strategy": WINDOW},
+    "media-and-word-of-mouth": {"dwell": False, **EVERYTHING},
+    "bass-market": BASS,
+}
 
 
 def both(sc: Scenario, seed: int, event_log: bool = False) -> tuple[Records, Records]:
-    plan = Plan.compile(sc, np.random.SeedSequence(seed))
-    return simulate_fast(plan, event_log=event_log), simulate_reference(plan, event_log=event_log)
+    """Both engines on the same seed; one plan each, since a run consumes the plan's stateful parts."""
+    fast_records = simulate_fast(Plan.compile(sc, np.random.SeedSequence(seed)), event_log=event_log)
+    return fast_records, simulate_reference(Plan.compile(sc, np.random.SeedSequence(seed)), event_log=event_log)
+
+
+def canonical(r: Records) -> NDArray[np.intp]:
+    """Customer order by entry time (stable): engines may admit referrals and adopters in different orders."""
+    return np.argsort(r.customers.entry_time, kind="stable")
 
 
 def assert_same_run(a: Records, b: Records) -> None:
-    """Identical trajectories: per-customer summaries, flows, money."""
+    """Identical trajectories: per-customer summaries, flows, money, referrals and media."""
     ca, cb = a.customers, b.customers
     assert len(ca) == len(cb)
-    np.testing.assert_array_equal(ca.segment, cb.segment)
-    np.testing.assert_array_equal(ca.purchases, cb.purchases)
-    np.testing.assert_allclose(ca.first_purchase, cb.first_purchase, rtol=0, atol=1e-9)  # NaN == NaN here
-    np.testing.assert_array_equal(ca.final_stage, cb.final_stage)
-    np.testing.assert_array_equal(ca.visited, cb.visited)
+    oa, ob = canonical(a), canonical(b)
+    for name in ("segment", "start_stage", "entry_time", "purchases", "final_stage", "visited"):
+        np.testing.assert_array_equal(getattr(ca, name)[oa], getattr(cb, name)[ob], err_msg=name)
+    np.testing.assert_allclose(ca.first_purchase[oa], cb.first_purchase[ob], rtol=0, atol=1e-9)  # NaN == NaN here
     assert a.flows.shape == b.flows.shape and a.flows.dtype == b.flows.dtype
     np.testing.assert_array_equal(a.flows, b.flows)
     np.testing.assert_array_equal(a.initial, b.initial)
     np.testing.assert_allclose(a.revenue, b.revenue, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(a.margin, b.margin, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(a.prospect_clv, b.prospect_clv, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(a.referrals, b.referrals)
+    assert a.media.channels == b.media.channels
+    for name in ("spend", "impressions", "audience", "reach", "response"):
+        np.testing.assert_allclose(getattr(a.media, name), getattr(b.media, name), rtol=1e-12, err_msg=name)
 
 
 # ---------------------------------------------------------------------- draw rules
 
 
-def test_scalar_mixer_matches_vector_streams() -> None:
+def test_scalar_stream_keys_match_the_vector_streams() -> None:
     rng = np.random.default_rng(3)
-    customers = np.concatenate([np.arange(5), rng.integers(0, 1 << 35, 200)])
-    counters = rng.integers(0, 1 << 20, customers.size)
+    ident = np.concatenate([np.arange(5, dtype=np.uint64), rng.integers(0, 1 << 62, 100).astype(np.uint64)])
     key = np.uint64(0xDEADBEEFCAFEF00D)
-    want = mix(customers, counters, key)
-    got = np.array([mix_scalar(int(c), int(k), int(key)) for c, k in zip(customers, counters, strict=True)], np.uint64)
-    np.testing.assert_array_equal(got, want)
-    hi, lo = uniform_pair(want)
-    pairs = np.array([uniform_pair_scalar(int(x)) for x in want])
-    np.testing.assert_array_equal(pairs[:, 0], hi)
-    np.testing.assert_array_equal(pairs[:, 1], lo)
-    assert uniform_pair_scalar(mix_scalar(12, 3, int(key))) == scalar_uniform_pair(12, 3, key)
+    ckeys = customer_keys(ident, key)
+    assert [customer_key_scalar(int(i), int(key)) for i in ident] == [int(x) for x in ckeys]
+    counters = rng.integers(0, 1 << 20, ident.size).astype(np.uint32)
+    want = child_keys(ckeys, counters, np.uint64(12345))
+    got = [child_key_scalar(int(p), int(c), 12345) for p, c in zip(ckeys, counters, strict=True)]
+    assert got == [int(x) for x in want]
+    bits = draw_bits(ckeys, counters)
+    assert [draw_bits_scalar(int(p), int(c)) for p, c in zip(ckeys, counters, strict=True)] == [int(x) for x in bits]
 
 
 # ---------------------------------------------------------------------- same seed: identical trajectories

@@ -9,14 +9,13 @@ seed both engines walk every customer through the same path; with different seed
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Generator
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from numpy.typing import NDArray
 
 from journeysim.engine.plan import CONTAGION_ID_BASE, Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Records
@@ -70,10 +69,11 @@ class ReferenceEngine:
         self.segment: list[int] = plan.segment.tolist()
         self.start_stage: list[int] = plan.start_stage.tolist()
         self.entry_time: list[float] = plan.entry_time.tolist()
-        self.final_stage: list[int] = [s] * plan.n_customers  # S = not (yet) arrived
-        self.purchases: list[int] = [0] * plan.n_customers
-        self.first_purchase: list[float] = [math.nan] * plan.n_customers
-        self.visited: list[int] = [0] * plan.n_customers
+        n0, n = plan.n_initial, plan.n_customers
+        self.final_stage: list[int] = self.start_stage[:n0] + [s] * (n - n0)  # S = not (yet) arrived
+        self.visited: list[int] = [1 << x for x in self.start_stage[:n0]] + [0] * (n - n0)
+        self.purchases: list[int] = [0] * n
+        self.first_purchase: list[float] = [math.nan] * n
         # population state the day process reads, and the aggregates
         self.occupancy = [list(map(int, row)) for row in sc.initial_counts()]  # (G, S), kept current
         self.ever_bought = 0
@@ -100,8 +100,9 @@ class ReferenceEngine:
         return float(dwell_quantile(dwell, np.asarray(u))) * mean
 
     def destination(self, cum: list[float], row: int, u: float) -> int:
-        """Destination code leaving `row` at uniform `u`: the first slot whose cumulative probability exceeds u."""
-        slot = bisect.bisect_right(cum, u, 0, len(cum) - 1)
+        """Destination code leaving `row` at uniform `u`: slot = how many of the first K - 1 cumulative
+        probabilities are <= u (inversion; the last slot takes the rest)."""
+        slot = sum(1 for c in cum[:-1] if u >= c)
         return self.dest[row][slot]
 
     # ------------------------------------------------------------------ one customer
@@ -125,7 +126,6 @@ class ReferenceEngine:
         thinned_arrival = c < plan.poisson_end  # only Poisson arrival candidates can be thinned away
         if c < plan.n_initial:
             stage = self.start_stage[c]
-            self.visited[c] = 1 << stage
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
             t_next = self.holding(seg * s1 + stage, stage, hi)
             k = 1
@@ -196,7 +196,7 @@ class ReferenceEngine:
             self.contagion(env, d, occupancy)
             yield env.timeout(1)
 
-    def set_day_tables(self, d: int, occupancy: np.ndarray[Any, Any]) -> None:
+    def set_day_tables(self, d: int, occupancy: NDArray[np.int64]) -> None:
         """Acceptance probabilities (day hazard / bound) and destination tables for day d."""
         plan = self.plan
         mult, arrivals, referral, rec = plan.dynamics.day(d, occupancy, self.ever_bought, self.detractors)
@@ -212,7 +212,7 @@ class ReferenceEngine:
         self.accept.append(accept)
         self.day_cum.append(cum.tolist())
 
-    def contagion(self, env: simpy.Environment, d: int, occupancy: np.ndarray[Any, Any]) -> None:
+    def contagion(self, env: simpy.Environment, d: int, occupancy: NDArray[np.int64]) -> None:
         """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""
         sc = self.plan.scenario
         con = sc.word_of_mouth.contagion

@@ -1,0 +1,113 @@
+"""Every shipped config composes, converts to a valid Scenario and runs tiny; schemas stay out of the choices."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hydra.core.config_store import ConfigStore
+
+from journeysim.config import SCHEMAS, compose, load_scenario, shipped_config_dir
+from journeysim.model import Journey
+from journeysim.runner import run
+
+CONF = shipped_config_dir()
+REPO_CONF = Path(__file__).resolve().parents[2] / "conf"
+
+
+def options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+JOURNEYS = options("journey")
+POPULATIONS = options("population")
+TINY = ["population.scale=0.02", "sim.horizon_days=60", "sim.replications=2"]
+
+
+def test_the_shipped_presets_are_the_ones_documented() -> None:
+    assert CONF == REPO_CONF  # an editable install reads the repository's conf/
+    assert JOURNEYS == ["buyer_to_customer", "customer_journey", "marketing_funnel", "sales_funnel_b2b"]
+    assert POPULATIONS == ["b2b", "b2c", "mixed"]
+    assert options("sim") == ["default", "quick"]
+    assert set(options("experiment")) >= {"b2b_pipeline", "quick_check"}
+
+
+@pytest.mark.parametrize(("journey", "population"), list(itertools.product(JOURNEYS, POPULATIONS)))
+def test_every_journey_with_every_population_runs_tiny(journey: str, population: str) -> None:
+    scenario = load_scenario([f"journey={journey}", f"population={population}", *TINY])
+    assert scenario.journey.name == journey
+    assert scenario.name == f"{journey}-{population}"
+    result = run(scenario)
+    purchases = result.metrics["purchases"]
+    assert purchases.replications == 2 and purchases.mean > 0  # plausible rates: people do buy
+    assert 0 < result.metrics["conversion_rate"].mean < 1
+
+
+@pytest.mark.parametrize("experiment", options("experiment"))
+def test_every_experiment_composes_and_runs_tiny(experiment: str) -> None:
+    scenario = load_scenario([f"+experiment={experiment}", *TINY])
+    assert scenario.name == experiment
+    assert run(scenario).metrics["customers"].mean > 0
+
+
+def test_experiments_set_what_they_promise() -> None:
+    b2b = load_scenario(["+experiment=b2b_pipeline"])
+    assert (b2b.journey.name, b2b.population.names) == ("sales_funnel_b2b", ("businesses",))
+    assert (b2b.settings.horizon_days, b2b.settings.replications) == (730, 10)
+    quick = load_scenario(["+experiment=quick_check", "journey=marketing_funnel"])
+    assert quick.journey.name == "marketing_funnel"  # the journey stays the user's choice
+    assert quick.settings.horizon_days == 90
+    assert quick.population.segments[0].initial["awareness"] == 2000  # 0.1 x 20000
+
+
+def test_sim_default_matches_the_documented_settings() -> None:
+    s = load_scenario([]).settings
+    assert (s.horizon_days, s.replications, s.seed, s.engine, s.event_log) == (365, 5, 42, "fast", False)
+    assert s.discount_rate_annual == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+def test_journey_files_are_plain_data_the_model_reads(journey: str) -> None:
+    data = yaml.safe_load((CONF / "journey" / f"{journey}.yaml").read_text())
+    assert Journey.from_dict(data).name == journey  # no Hydra keys (defaults, _target_) inside
+
+
+def test_journeys_have_the_stages_the_domain_names() -> None:
+    stages = {j: load_scenario([f"journey={j}"]).journey.stages for j in JOURNEYS}
+    assert stages["marketing_funnel"][:7] == (
+        "awareness", "interest", "consideration", "intent", "conversion", "loyalty", "advocacy",
+    )
+    assert stages["sales_funnel_b2b"][:4] == ("awareness", "interest", "decision", "action")
+    assert stages["buyer_to_customer"][:3] == ("awareness", "consideration", "decision")
+    assert {"retention", "satisfaction", "loyalty", "advocacy"} <= set(stages["buyer_to_customer"])
+
+
+def test_population_scale_multiplies_counts_and_arrivals() -> None:
+    full = load_scenario(["population=mixed"]).population.segments
+    tenth = load_scenario(["population=mixed", "population.scale=0.1"]).population.segments
+    for a, b in zip(full, tenth, strict=True):
+        assert b.arrivals_per_day == pytest.approx(0.1 * a.arrivals_per_day)
+        assert all(b.initial[s] == round(0.1 * n) for s, n in a.initial.items())
+
+
+def test_schemas_are_registered_but_are_not_group_options() -> None:
+    repo = ConfigStore.instance().repo
+    for name in SCHEMAS:
+        assert f"{name}.yaml" in repo
+    for group in ("journey", "population", "sim", "experiment"):
+        assert not [o for o in options(group) if "schema" in o]
+
+
+def test_the_schema_types_overrides() -> None:
+    cfg = compose(["sim.horizon_days=30", "journey.rates.awareness.interest=0.2"])
+    assert cfg.sim.horizon_days == 30 and isinstance(cfg.journey.rates.awareness.interest, float)
+
+
+def test_default_run_size_is_a_few_hundred_thousand_customers() -> None:
+    # keeps `journeysim` alone at a second or two on a laptop
+    pop = load_scenario([]).population.segments
+    expected = sum(sum(s.initial.values()) + float(np.sum(s.intensity(365))) for s in pop)
+    assert 1e5 < expected < 5e5
