@@ -10,6 +10,7 @@ from cli_helpers import Outcome
 
 from journeysim.cli.app import main
 
+
 @pytest.fixture
 def journeysim_inproc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Call `main(args)` in this process, from an empty working directory; returns an Outcome."""

@@ -105,3 +105,17 @@ def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc) -> None:
     assert "population: b2b, b2c, mixed" in res.out
     assert "_schema" not in res.out.split("== Config ==")[0]  # schemas are not user choices
     assert tree(Path.cwd()) == []
+
+
+def test_a_failing_run_records_the_error_in_status_json(journeysim_inproc, monkeypatch: pytest.MonkeyPatch) -> None:
+    import journeysim.cli.task
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(journeysim.cli.task, "run", broken)
+    res = journeysim_inproc(*TINY, "hydra.run.dir=run")
+    assert res.code == 1  # a failure of the run, not bad input
+    status = json.loads((Path.cwd() / "run" / "status.json").read_text())
+    assert status["status"] == "failed"
+    assert status["error"] == "RuntimeError: engine exploded"

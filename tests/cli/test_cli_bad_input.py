@@ -89,8 +89,14 @@ def test_yaml_syntax_error_in_a_user_config(journeysim_inproc, tmp_path: Path) -
 
 def test_a_bad_sweep_job_stops_the_sweep_before_any_job_starts(journeysim_inproc) -> None:
     res = journeysim_inproc("-m", *TINY, "sim.seed=1,-2", "sim.horizon_days=10,20")
-    _assert_rejected(res, ["sim=quick sim.seed=-2 sim.horizon_days=10]", "sim.seed: -2 is not a whole number >= 0",
-                           "2 of 4 sweep jobs are invalid; no job was started"])
+    _assert_rejected(
+        res,
+        [
+            "sim=quick sim.seed=-2 sim.horizon_days=10]",
+            "sim.seed: -2 is not a whole number >= 0",
+            "2 of 4 sweep jobs are invalid; no job was started",
+        ],
+    )
     assert tree(Path.cwd()) == []  # no multirun/ directory either
 
 

@@ -78,7 +78,13 @@ def test_journey_files_are_plain_data_the_model_reads(journey: str) -> None:
 def test_journeys_have_the_stages_the_domain_names() -> None:
     stages = {j: load_scenario([f"journey={j}"]).journey.stages for j in JOURNEYS}
     assert stages["marketing_funnel"][:7] == (
-        "awareness", "interest", "consideration", "intent", "conversion", "loyalty", "advocacy",
+        "awareness",
+        "interest",
+        "consideration",
+        "intent",
+        "conversion",
+        "loyalty",
+        "advocacy",
     )
     assert stages["sales_funnel_b2b"][:4] == ("awareness", "interest", "decision", "action")
     assert stages["buyer_to_customer"][:3] == ("awareness", "consideration", "decision")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
+from hydra import version
+from hydra._internal.hydra import Hydra
+from hydra._internal.utils import create_config_search_path
 from hydra.core.config_loader import ConfigLoader
-from hydra.core.global_hydra import GlobalHydra
+from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -20,14 +24,6 @@ from journeysim.config.validate import InvalidConfig, Problem, composition_probl
 from journeysim.model.scenario import Scenario
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-
-
-def user_dir_override(config_dir: str | Path) -> str:
-    """The `hydra.searchpath` override that adds a directory of the user's own configs (like `--config-dir`)."""
-    path = Path(config_dir).expanduser().resolve()
-    if not path.is_dir():
-        raise InvalidConfig([Problem("config_dir", f"directory '{path}' does not exist", "give an existing directory")])
-    return f"hydra.searchpath=['file://{path}']"
 
 
 def group_options(loader: ConfigLoader) -> dict[str, list[str]]:
@@ -44,23 +40,44 @@ def compose(
     """The composed config (without the `hydra` node) for these overrides, from the shipped configs.
 
     `config_dir` adds a directory of your own configs after the shipped ones (new option names, or a primary
-    config picked with `config_name`), as `journeysim --config-dir DIR` does.
+    config picked with `config_name`), exactly as `journeysim --config-dir DIR` does.
     """
     cfg, _ = _compose(overrides, config_dir=config_dir, config_name=config_name)
     return cfg
 
 
+@contextmanager
+def hydra_initialized(config_dir: str | Path | None = None) -> Iterator[ConfigLoader]:
+    """Initialise Hydra on the shipped configs, plus `config_dir` placed exactly where `--config-dir` puts it.
+
+    Like `hydra.initialize_config_dir`, which takes a single directory only; the previous global state is
+    restored on exit. Yields the config loader (for group options and sweep jobs).
+    """
+    register_schemas()
+    search_path = create_config_search_path(str(shipped_config_dir()))
+    if config_dir is not None:
+        path = Path(config_dir).expanduser().resolve()
+        if not path.is_dir():
+            problem = Problem("config_dir", f"directory '{path}' does not exist", "give an existing directory")
+            raise InvalidConfig([problem])
+        search_path.prepend("command-line", f"file://{path}", anchor=SearchPathQuery(provider="schema"))
+    backup = get_gh_backup()
+    version.setbase("1.3")
+    try:
+        hydra = Hydra.create_main_hydra2(task_name="journeysim", config_search_path=search_path)
+        yield hydra.config_loader
+    finally:
+        restore_gh_from_backup(backup)
+
+
 def _compose(
     overrides: Sequence[str], *, config_dir: str | Path | None, config_name: str
 ) -> tuple[DictConfig, dict[str, list[str]]]:
-    register_schemas()
-    extra = [user_dir_override(config_dir)] if config_dir is not None else []
-    with initialize_config_dir(config_dir=str(shipped_config_dir()), version_base="1.3", job_name="journeysim"):
+    with hydra_initialized(config_dir) as loader:
         try:
-            cfg = hydra_compose(config_name=config_name, overrides=[*overrides, *extra])
+            cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
         except (HydraException, OmegaConfBaseException) as exc:
             raise InvalidConfig([composition_problem(exc, overrides)]) from None
-        loader = GlobalHydra.instance().config_loader()
         return cfg, group_options(loader)
 
 

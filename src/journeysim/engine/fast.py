@@ -250,12 +250,13 @@ class FastEngine:
                     acc = np.where((row % s1 == s1 - 1) & (idx >= plan.poisson_end), 1.0, acc)
                 ok = lo < acc
                 if not ok.all():
-                    rej = ~ok
+                    (rej,) = np.nonzero(~ok)
                     self.next_time[idx[rej]] = t[rej] - np.log(hi[rej]) * table.mean_hold[row[rej]]
-                    idx, t, row, k, hi, day, cell = (a[ok] for a in (idx, t, row, k, hi, day, cell))
-                    lo = lo[ok] / acc[ok]
-                else:
-                    lo = lo / acc
+                    (sel,) = np.nonzero(ok)
+                    idx, t, row, k, hi, day, cell, lo, acc = (
+                        a[sel] for a in (idx, t, row, k, hi, day, cell, lo, acc)
+                    )
+                lo /= acc
                 slot = np.zeros(idx.size, dtype=np.intp)
                 for col in self.day_cum:
                     slot += lo >= col[cell]
@@ -263,14 +264,22 @@ class FastEngine:
                 slot = table.slot(row, lo)
             flat = row * k_slots + slot
             if referrals:
-                ref = dest[flat] == s1 - 1
-                if ref.any():
+                is_ref = dest[flat] == s1 - 1
+                if is_ref.any():
+                    (ref,) = np.nonzero(is_ref)
                     self._refer(idx[ref], t[ref], k[ref], day[ref])
-                    stay = ~ref
                     self.next_time[idx[ref]] = t[ref] - np.log(hi[ref]) * table.mean_hold[row[ref]]
+                    (stay,) = np.nonzero(~is_ref)
                     idx, t, row, k, hi, day, flat = (a[stay] for a in (idx, t, row, k, hi, day, flat))
+            if idx.size == 0:  # every candidate was rejected or a referral
+                idx = everyone[self.next_time[everyone] < t_end]
+                continue
             new_row = dest_row[flat].astype(np.intp)
-            self.flows += np.bincount(day * per_day + pair[flat], minlength=self.flows.size)
+            first_day, last_day = int(day.min()), int(day.max())
+            span = slice(first_day * per_day, (last_day + 1) * per_day)
+            self.flows[span] += np.bincount(
+                (day - first_day) * per_day + pair[flat], minlength=(last_day + 1 - first_day) * per_day
+            )
             self.row[idx] = new_row
             self.visited[idx] |= self.bit_row[new_row]
             if self.event_log:
