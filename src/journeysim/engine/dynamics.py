@@ -180,6 +180,7 @@ class Dynamics:
             exposures = float(media.capped_poisson_mean(per_person, ch.frequency_cap))
             cs.adstock = exposures + ch.adstock * cs.adstock
             r = float(media.RESPONSES[ch.response.kind](cs.adstock, ch.response.half_saturation, ch.response.slope))
+            r = min(max(r, 0.0), 1.0)  # a registered curve must stay in [0, 1]: the thinning bound relies on it
             for mask, lift in cs.effects:
                 mult[mask] *= 1.0 + lift * r
             arrivals *= 1.0 + cs.arrival_lift * r
