@@ -6,6 +6,7 @@ Every measurement runs in a fresh subprocess, so the peak RSS it reports is that
 
     python benchmarks/bench_engine.py            # 1e4 .. 1e7 customers (needs ~1 GiB free memory)
     python benchmarks/bench_engine.py --quick    # 1e4 .. 1e6
+    options: --csv PATH (default benchmarks/results/engine.csv), --markdown, --reference-size N (default 20000)
 """
 
 from __future__ import annotations
@@ -81,27 +82,30 @@ def worker(engine: str, variant: str, customers: int, repeat: int) -> dict[str, 
     simulate = simulate_fast if engine == "fast" else simulate_reference
     sc = scenario(variant, customers)
     baseline = rss_mib()
-    compile_s, run_s, rec = np.inf, np.inf, None
-    for _ in range(repeat):
+    compile_s, run_s = np.inf, np.inf
+    n_customers = transitions = 0
+    digest = ""
+    for _ in range(repeat):  # nothing from one repeat stays alive into the next, so the peak is one run's
         t0 = time.perf_counter()
         plan = Plan.compile(sc, np.random.SeedSequence(SEED))
         t1 = time.perf_counter()
         rec = simulate(plan)
         t2 = time.perf_counter()
         compile_s, run_s = min(compile_s, t1 - t0), min(run_s, t2 - t1)
-        del plan
-    assert rec is not None
+        n_customers, transitions = len(rec.customers), int(rec.flows.sum())
+        digest = hashlib.sha1(np.ascontiguousarray(rec.flows).tobytes()).hexdigest()
+        del plan, rec
     return {
         "engine": engine,
         "variant": variant,
-        "customers": len(rec.customers),
+        "customers": n_customers,
         "days": HORIZON,
-        "transitions": int(rec.flows.sum()),
+        "transitions": transitions,
         "compile_s": compile_s,
         "run_s": run_s,
         "peak_rss_mib": rss_mib(),
         "baseline_rss_mib": baseline,
-        "flows_digest": hashlib.sha1(np.ascontiguousarray(rec.flows).tobytes()).hexdigest(),
+        "flows_digest": digest,
     }
 
 
@@ -144,6 +148,8 @@ def fmt(row: dict[str, Any], col: str) -> str:
         return f"{v:.0f}x"
     if col in ("compile_s", "run_s"):
         return f"{v:.3f}"
+    if col in ("ns_per_transition", "peak_rss_mib", "baseline_rss_mib"):
+        return f"{v:.0f}"
     return f"{v:.1f}" if isinstance(v, float) else str(v)
 
 
@@ -165,10 +171,21 @@ def show(rows: list[dict[str, Any]]) -> None:
     Console(width=200).print(table)
 
 
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The table as markdown (for benchmarks/README.md)."""
+    cols = [c for c in COLUMNS if c not in ("days", "baseline_rss_mib")]
+    right = {"customers", "transitions", "compile_s", "run_s", "transitions_per_s", "ns_per_transition", "peak_rss_mib"}
+    lines = ["| " + " | ".join(COLUMNS[c] for c in cols) + " |"]
+    lines.append("|" + "|".join("---:" if c in right else "---" for c in cols) + "|")
+    lines += ["| " + " | ".join(fmt(r, c) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="skip 1e7 customers")
     p.add_argument("--csv", type=Path, default=DEFAULT_CSV, help=f"where to write the table (default {DEFAULT_CSV})")
+    p.add_argument("--markdown", action="store_true", help="also print the table as markdown")
     p.add_argument("--reference-size", type=int, default=REFERENCE_SIZE, help="customers for the speed-up runs")
     p.add_argument("--worker", nargs=4, metavar=("ENGINE", "VARIANT", "N", "REPEAT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -184,10 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     for variant in VARIANTS:
         for n in sizes:
-            rows.append(measure("fast", variant, n, repeat=3 if n <= 1_000_000 else 2))
+            rows.append(measure("fast", variant, n, repeat=10 if n <= 100_000 else 3 if n <= 1_000_000 else 2))
             print(f"  fast {variant} {n:,}: {rows[-1]['run_s']:.3f} s", flush=True)
-        ref = measure("reference", variant, args.reference_size, repeat=2)
-        same = measure("fast", variant, args.reference_size, repeat=5)
+        ref = measure("reference", variant, args.reference_size, repeat=3)
+        same = measure("fast", variant, args.reference_size, repeat=20)
         identical = ref["flows_digest"] == same["flows_digest"]
         if not identical:
             print(f"WARNING: the engines disagree on the {variant} model with one seed", file=sys.stderr)
@@ -196,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += [ref, same]
         print(f"  reference {variant} {args.reference_size:,}: {ref['run_s']:.3f} s", flush=True)
     show(rows)
+    if args.markdown:
+        print(markdown(rows))
     print(f"load average at end (1, 5, 15 min): {os.getloadavg()}")
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with args.csv.open("w", newline="") as fh:

@@ -14,7 +14,6 @@ from omegaconf import DictConfig
 from journeysim.cli.preflight import config_dirs, yaml_problems
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import EXIT_BAD_INPUT, STATE
-from journeysim.cli.task import run_job
 from journeysim.config import register_schemas, shipped_config_dir
 
 #: Makes sure the validation callback is registered for `check`, whatever primary config is used.
@@ -26,6 +25,8 @@ register_schemas()
 @hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
 def hydra_app(cfg: DictConfig) -> dict[str, float]:
     """Hydra's entry point: one run, or one job of a sweep."""
+    from journeysim.cli.task import run_job  # the engine and metrics load only when something runs
+
     return run_job(cfg)
 
 

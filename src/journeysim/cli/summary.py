@@ -25,7 +25,13 @@ HEADLINE: Sequence[tuple[str, str, str]] = (
     ("revenue", "revenue", "{:,.0f}"),
     ("clv", "CLV per prospect", "{:,.2f}"),
     ("nps", "NPS proxy", "{:.1f}"),
+    ("spend", "marketing spend", "{:,.0f}"),
+    ("cpa", "cost per acquisition", "{:,.2f}"),
+    ("roas", "ROAS", "{:.2f}"),
+    ("roi", "ROI", "{:.2f}"),
 )
+#: Shown only when the strategy spends money.
+SPEND_METRICS = ("spend", "cpa", "roas", "roi")
 
 
 def _fmt(value: float, fmt: str) -> str:
@@ -59,9 +65,11 @@ def metrics_table(result: RunResult) -> Table:
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
+    spend = result.metrics.get("spend")
+    spends = spend is not None and math.isfinite(spend.mean) and spend.mean > 0
     for name, label, fmt in HEADLINE:
         m: MetricSummary | None = result.metrics.get(name)
-        if m is None:
+        if m is None or (name in SPEND_METRICS and not spends):
             continue
         ci = f"[{_fmt(m.ci_low, fmt)}, {_fmt(m.ci_high, fmt)}]"
         table.add_row(label, _fmt(m.mean, fmt), ci)

@@ -93,12 +93,19 @@ class SimSchema:
 
 @dataclass
 class JourneysimSchema:
-    """The primary config: a scenario name plus one node per group (experiments write into these nodes)."""
+    """The primary config: a scenario name plus one node per group (experiments write into these nodes).
+
+    The intervention groups (channels, strategy, word_of_mouth) are typed as free mappings here: their model
+    (`journeysim.model.interventions`) checks every key itself, with a "did you mean" for misspellings.
+    """
 
     name: str = "${journey.name}-${population.name}"
     journey: JourneySchema = field(default_factory=JourneySchema)
     population: PopulationSchema = field(default_factory=PopulationSchema)
     sim: SimSchema = field(default_factory=SimSchema)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    strategy: dict[str, Any] = field(default_factory=dict)
+    word_of_mouth: dict[str, Any] = field(default_factory=dict)
 
 
 #: ConfigStore name -> schema; group configs refer to these names in their defaults lists.

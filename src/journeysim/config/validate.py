@@ -243,6 +243,9 @@ def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
             "journey": data.get("journey"),
             "population": scaled_population(data.get("population") or {}),
             "sim": data.get("sim"),
+            "channels": data.get("channels"),
+            "strategy": data.get("strategy"),
+            "word_of_mouth": data.get("word_of_mouth"),
         }
     )
 

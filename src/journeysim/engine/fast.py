@@ -92,6 +92,8 @@ class FastEngine:
         self.media = MediaRecord.empty(dyn.channel_names, d)
         if plan.thinning:
             self.accept = np.ones(d * self.n_rows)
+            self.arrival_base = np.ones(d * g)
+            self.arrival_extra = np.zeros(d * g)
             self.day_cum = [np.ones(d * self.n_rows) for _ in range(k - 1)]
         self._place_initial()
 
@@ -156,8 +158,11 @@ class FastEngine:
             bound = plan.table.total
             with np.errstate(invalid="ignore", divide="ignore"):
                 acc = np.where(bound > 0, total / bound, 1.0)
-            s1 = self.n_stages + 1
-            acc[s1 - 1 :: s1] = arrivals / plan.arrival_upper
+            g = self.n_segments
+            self.arrival_base[d * g : (d + 1) * g] = np.minimum(1.0, arrivals)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                extra = np.where(plan.arrival_upper > 1, (arrivals - 1.0) / (plan.arrival_upper - 1.0), 0.0)
+            self.arrival_extra[d * g : (d + 1) * g] = np.clip(extra, 0.0, 1.0)
             cells = slice(d * self.n_rows, (d + 1) * self.n_rows)
             self.accept[cells] = acc
             for c, col in enumerate(self.day_cum):
@@ -245,9 +250,17 @@ class FastEngine:
             if thinning:
                 cell = day * self.n_rows + row
                 acc = self.accept[cell]
-                if self.n > plan.poisson_end:
-                    # only Poisson arrival candidates are thinned on arrival; adopters and referrals always arrive
-                    acc = np.where((row % s1 == s1 - 1) & (idx >= plan.poisson_end), 1.0, acc)
+                (arr,) = np.nonzero(row % s1 == s1 - 1)
+                if arr.size:
+                    # arrivals: baseline prospects kept with min(1, m), extra candidates with max(0, m - 1) / (U - 1),
+                    # adopters and referrals always (m = the day's arrival factor, U its largest value)
+                    who = idx[arr]
+                    gcell = day[arr] * self.n_segments + row[arr] // s1
+                    acc[arr] = np.where(
+                        who < plan.base_end,
+                        self.arrival_base[gcell],
+                        np.where(who < plan.poisson_end, self.arrival_extra[gcell], 1.0),
+                    )
                 ok = lo < acc
                 if not ok.all():
                     (rej,) = np.nonzero(~ok)

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from journeysim.engine.dynamics import Dynamics
-from journeysim.engine.streams import customer_keys, stream_key
+from journeysim.engine.streams import children, customer_keys, stream_key
 from journeysim.model.journey import Dwell
 from journeysim.model.scenario import Scenario
 
@@ -122,6 +122,7 @@ def order_value_quantile(kind: str, mean: float, cv: float, u: NDArray[np.float6
 #: identity spaces, so every customer's stream key is stable whatever else the scenario contains
 ARRIVAL_ID_BASE = 1 << 40
 CONTAGION_ID_BASE = 1 << 56
+EXTRA_ID_BASE = 1 << 60
 
 
 def bass_times(
@@ -156,9 +157,10 @@ class Plan:
     start_stage: NDArray[np.int16]  # per customer
     entry_time: NDArray[np.float64]  # per customer
     n_initial: int
-    poisson_end: int  # customers [n_initial, poisson_end) are Poisson arrival candidates
+    base_end: int  # customers [n_initial, base_end) are baseline Poisson arrivals
+    poisson_end: int  # customers [base_end, poisson_end) are extra arrival candidates for media lifts
     dwell: tuple[Dwell | None, ...]  # per stage, None when exponential
-    arrival_upper: NDArray[np.float64]  # (G,) arrival candidates are drawn this many times too often
+    arrival_upper: NDArray[np.float64]  # (G,) largest factor media can put on each segment's arrivals
     thinning: bool
     contagion_rng: np.random.Generator
 
@@ -173,7 +175,7 @@ class Plan:
     @classmethod
     def compile(cls, scenario: Scenario, seed: np.random.SeedSequence) -> Plan:
         """Spawn the component streams (arrivals, journeys, order values, word of mouth) and draw the roster."""
-        arrivals_seq, journey_seq, value_seq, wom_seq = seed.spawn(4)
+        arrivals_seq, journey_seq, value_seq, wom_seq, extra_seq = children(seed, 5)
         j, pop = scenario.journey, scenario.population
         horizon = scenario.settings.horizon_days
         n_seg = len(pop.segments)
@@ -188,24 +190,37 @@ class Plan:
         wom_rng = np.random.default_rng(wom_seq)
         contagion = scenario.word_of_mouth.contagion
         poisson: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
+        extra: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
         bass: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
-        for g, (seg, seq) in enumerate(zip(pop.segments, arrivals_seq.spawn(n_seg), strict=True)):
-            rng = np.random.default_rng(seq)
-            counts = rng.poisson(seg.intensity(horizon) * arrival_upper[g])
-            times = np.repeat(np.arange(horizon, dtype=float), counts) + rng.random(int(counts.sum()))
-            times.sort()
-            poisson.append((g, times, np.uint64(ARRIVAL_ID_BASE * (1 + g)) + np.arange(times.size, dtype=np.uint64)))
+        base_seqs, extra_seqs = children(arrivals_seq, n_seg), children(extra_seq, n_seg)
+        for g, seg in enumerate(pop.segments):
+            # the baseline stream at the organic rate, and (when media can lift arrivals) extra candidates at
+            # (upper - 1) x that rate from a stream of their own: the baseline's prospects are then the same
+            # customers whatever the strategy (common random numbers)
+            lam = seg.intensity(horizon)
+            for out, seq, rate, base_id in (
+                (poisson, base_seqs[g], lam, ARRIVAL_ID_BASE * (1 + g)),
+                (extra, extra_seqs[g], lam * (arrival_upper[g] - 1.0), EXTRA_ID_BASE + (g << 40)),
+            ):
+                if out is extra and arrival_upper[g] <= 1.0:
+                    continue
+                rng = np.random.default_rng(seq)
+                counts = rng.poisson(rate)
+                times = np.repeat(np.arange(horizon, dtype=float), counts) + rng.random(int(counts.sum()))
+                times.sort()
+                out.append((g, times, np.uint64(base_id) + np.arange(times.size, dtype=np.uint64)))
             if contagion is not None and contagion.source is None and contagion.segment == seg.name:
                 bt = bass_times(contagion.market_size, contagion.p, contagion.q, int(init[g].sum()), horizon, wom_rng)
                 bass.append((g, bt, np.uint64(CONTAGION_ID_BASE + (g << 40)) + np.arange(bt.size, dtype=np.uint64)))
-        # roster: initial customers, then Poisson arrival candidates (thinned when media lift arrivals), then
-        # Bass adopters; each group in time order within its segment
-        for g, t, ident in poisson + bass:
+        # roster: initial customers, baseline Poisson arrivals, extra arrival candidates (kept only as media
+        # lift arrivals), then Bass adopters; each group in time order within its segment
+        for g, t, ident in poisson + extra + bass:
             seg_parts.append(np.full(t.size, g, dtype=np.int16))
             stage_parts.append(np.full(t.size, j.entry_index, dtype=np.int16))
             time_parts.append(t)
             id_parts.append(ident)
-        n_poisson = sum(t.size for _, t, _ in poisson)
+        n_base = sum(t.size for _, t, _ in poisson)
+        n_extra = sum(t.size for _, t, _ in extra)
         dwell = tuple(None if j.dwell.get(s, Dwell()).is_exponential else j.dwell[s] for s in j.stages)
         rates = np.concatenate([scenario.rate_tensor(), scenario.referral_rates()[:, :, None]], axis=2)
         base_rates = _row_rates(rates)
@@ -221,13 +236,14 @@ class Plan:
             base_rates=base_rates,
             journey_key=journey_key,
             value_key=stream_key(value_seq),
-            referral_salt=stream_key(wom_seq.spawn(1)[0]),
+            referral_salt=stream_key(children(wom_seq, 1)[0]),
             ckey=customer_keys(np.concatenate(id_parts), journey_key),
             segment=np.concatenate(seg_parts),
             start_stage=np.concatenate(stage_parts),
             entry_time=np.concatenate(time_parts),
             n_initial=n0,
-            poisson_end=n0 + n_poisson,
+            base_end=n0 + n_base,
+            poisson_end=n0 + n_base + n_extra,
             dwell=dwell,
             arrival_upper=arrival_upper,
             thinning=dynamics.active,

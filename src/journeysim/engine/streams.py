@@ -21,6 +21,17 @@ _INV32 = 1.0 / 4294967296.0
 _U = np.uint64
 
 
+def children(seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
+    """The first n children `seq.spawn(n)` would give, without touching `seq`'s spawn counter.
+
+    `SeedSequence.spawn` is stateful; deriving children from (entropy, spawn_key) keeps compiling the same seed
+    twice identical, whoever else has spawned from it.
+    """
+    return [
+        np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size) for i in range(n)
+    ]
+
+
 def stream_key(seq: np.random.SeedSequence) -> np.uint64:
     """A 64-bit key owned by one seed sequence."""
     return _U(seq.generate_state(1, dtype=np.uint64)[0])

@@ -1,0 +1,295 @@
+"""Comparison statistics on tidy per-replication samples: summaries, paired differences, rankings.
+
+Input everywhere: a DataFrame with a `scenario` column, a `replication` column (the seed index; with common
+random numbers, equal indices are paired draws) and one column per metric, e.g. `RunResult.samples` of several
+runs with a scenario column added. An optional `seed` column (the root seed) is used to check that rows with the
+same replication index really share random numbers. Pure functions, no simulation. Formulas: docs/comparison.md.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from journeysim.errors import ConfigError, did_you_mean
+from journeysim.metrics import summarise_one
+
+SCENARIO = "scenario"
+REPLICATION = "replication"
+SEED = "seed"
+_KEYS = (SCENARIO, REPLICATION, SEED)
+
+
+def _check(samples: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
+    """The metric columns to use (default: every numeric column that is not a key); errors name the fix."""
+    for col in (SCENARIO, REPLICATION):
+        if col not in samples.columns:
+            raise ConfigError(
+                "samples",
+                f"has no '{col}' column",
+                "give one row per (scenario, replication) with columns scenario, replication, metrics",
+            )
+    if metrics is None:
+        return [c for c in samples.columns if c not in _KEYS and pd.api.types.is_numeric_dtype(samples[c])]
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    for m in names:
+        if m not in samples.columns or m in _KEYS:
+            options = [c for c in samples.columns if c not in _KEYS]
+            raise ConfigError(
+                "metrics",
+                f"unknown metric '{m}'{did_you_mean(str(m), options)}",
+                f"use columns of the samples: {', '.join(map(str, options))}",
+            )
+    return names
+
+
+def _scenarios(samples: pd.DataFrame) -> list[str]:
+    """Scenario names in order of first appearance."""
+    return [str(s) for s in pd.unique(samples[SCENARIO].astype(str))]
+
+
+def _by_replication(samples: pd.DataFrame, scenario: str, metric: str) -> pd.Series:
+    """One scenario's metric values indexed by replication (duplicated replications are an input error)."""
+    rows = samples[samples[SCENARIO].astype(str) == scenario]
+    if rows[REPLICATION].duplicated().any():
+        raise ConfigError(
+            "samples",
+            f"scenario '{scenario}' repeats a replication index",
+            "give each (scenario, replication) once, e.g. one sweep job per scenario",
+        )
+    return pd.Series(rows[metric].to_numpy(dtype=float), index=rows[REPLICATION].to_numpy())
+
+
+def _seeds(samples: pd.DataFrame, scenario: str) -> pd.Series | None:
+    if SEED not in samples.columns:
+        return None
+    rows = samples[samples[SCENARIO].astype(str) == scenario]
+    return pd.Series(rows[SEED].to_numpy(), index=rows[REPLICATION].to_numpy())
+
+
+def pairs(samples: pd.DataFrame, a: str, b: str) -> bool:
+    """True when scenarios `a` and `b` have the same replication indices (and the same seeds, if given).
+
+    Only then are their rows common-random-number pairs; otherwise comparisons fall back to independent samples.
+    """
+    ra = samples.loc[samples[SCENARIO].astype(str) == a, REPLICATION]
+    rb = samples.loc[samples[SCENARIO].astype(str) == b, REPLICATION]
+    if ra.empty or set(ra) != set(rb) or ra.duplicated().any() or rb.duplicated().any():
+        return False
+    sa, sb = _seeds(samples, a), _seeds(samples, b)
+    if sa is None or sb is None:
+        return True
+    return bool((sa.sort_index().to_numpy() == sb.sort_index().to_numpy()).all())
+
+
+def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Per scenario and metric: mean, std (ddof 1), t confidence interval and n (NaNs skipped), tidy and long.
+
+    Columns: scenario, metric, mean, std, ci_low, ci_high, n. The interval is mean -/+ t_{(1+level)/2, n-1} std /
+    sqrt(n), as in `metrics.summarise`.
+    """
+    names = _check(samples, metrics)
+    rows = []
+    for sc in _scenarios(samples):
+        part = samples[samples[SCENARIO].astype(str) == sc]
+        for m in names:
+            s = summarise_one(part[m].to_numpy(dtype=float), level)
+            rows.append(
+                {
+                    "scenario": sc,
+                    "metric": m,
+                    "mean": s.mean,
+                    "std": s.std,
+                    "ci_low": s.ci_low,
+                    "ci_high": s.ci_high,
+                    "n": s.replications,
+                }
+            )
+    return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "std", "ci_low", "ci_high", "n"])
+
+
+def _paired(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int | str]:
+    both = pd.concat([a, b], axis=1, join="inner").dropna()
+    x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
+    d = x - y
+    n = int(d.size)
+    diff = float(d.mean()) if n else math.nan
+    half, p = math.nan, math.nan
+    if n == 1:
+        half = 0.0
+    elif n >= 2:
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # identical samples: 0 / 0 gives NaN, as we want
+            p = float(stats.ttest_rel(x, y).pvalue)
+    return {
+        "mean": float(x.mean()) if n else math.nan,
+        "reference_mean": float(y.mean()) if n else math.nan,
+        "difference": diff,
+        "ci_low": diff - half,
+        "ci_high": diff + half,
+        "p_value": p,
+        "n": n,
+        "reference_n": n,
+        "test": "paired t",
+    }
+
+
+def _welch(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int | str]:
+    x, y = a.dropna().to_numpy(), b.dropna().to_numpy()
+    nx, ny = int(x.size), int(y.size)
+    diff = float(x.mean() - y.mean()) if nx and ny else math.nan
+    half, p = math.nan, math.nan
+    if nx >= 2 and ny >= 2:
+        vx, vy = float(x.var(ddof=1)) / nx, float(y.var(ddof=1)) / ny
+        se2 = vx + vy
+        if se2 > 0:
+            df = se2**2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1))  # Welch-Satterthwaite
+            half = float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(se2)
+            p = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+        else:
+            half = 0.0
+            p = math.nan if diff == 0 else 0.0
+    return {
+        "mean": float(x.mean()) if nx else math.nan,
+        "reference_mean": float(y.mean()) if ny else math.nan,
+        "difference": diff,
+        "ci_low": diff - half,
+        "ci_high": diff + half,
+        "p_value": p,
+        "n": nx,
+        "reference_n": ny,
+        "test": "Welch t",
+    }
+
+
+def paired_differences(
+    samples: pd.DataFrame,
+    reference: str,
+    metrics: Sequence[str] | None = None,
+    level: float = 0.95,
+    paired: bool | None = None,
+) -> pd.DataFrame:
+    """Every other scenario minus `reference`, per metric: difference of means, its CI, p-value, relative change.
+
+    Paired by replication when the two scenarios have the same replication indices (and seeds, if a `seed` column
+    is given): difference = mean of the per-replication differences d, CI = mean(d) -/+ t_{n-1} sd(d) / sqrt(n),
+    p from the paired t-test (`scipy.stats.ttest_rel`); replications with a NaN on either side are dropped.
+    Otherwise (or with `paired=False`) Welch's unequal-variance t: CI with Welch-Satterthwaite degrees of freedom,
+    p from `scipy.stats.ttest_ind(equal_var=False)`. `paired=True` insists on pairs and raises if they do not pair.
+    relative_difference = difference / reference mean (NaN when that is 0). Columns: scenario, reference, metric,
+    mean, reference_mean, difference, ci_low, ci_high, p_value, relative_difference, n, reference_n, test.
+    """
+    names = _check(samples, metrics)
+    scenarios = _scenarios(samples)
+    if reference not in scenarios:
+        raise ConfigError(
+            "reference",
+            f"unknown scenario '{reference}'{did_you_mean(reference, scenarios)}",
+            f"use one of {', '.join(scenarios)}",
+        )
+    rows = []
+    for sc in scenarios:
+        if sc == reference:
+            continue
+        can_pair = pairs(samples, sc, reference)
+        if paired and not can_pair:
+            raise ConfigError(
+                "paired",
+                f"scenarios '{sc}' and '{reference}' do not pair by replication (different "
+                "replication indices or seeds)",
+                "run both with the same seed and replications, or pass paired=None to fall back to Welch's test",
+            )
+        use_pairs = can_pair if paired is None else bool(paired)
+        for m in names:
+            a, b = _by_replication(samples, sc, m), _by_replication(samples, reference, m)
+            row = _paired(a, b, level) if use_pairs else _welch(a, b, level)
+            ref_mean = float(row["reference_mean"])
+            rel = float(row["difference"]) / ref_mean if ref_mean != 0 and math.isfinite(ref_mean) else math.nan
+            rows.append({"scenario": sc, "reference": reference, "metric": m, **row, "relative_difference": rel})
+    cols = [
+        "scenario",
+        "reference",
+        "metric",
+        "mean",
+        "reference_mean",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "relative_difference",
+        "n",
+        "reference_n",
+        "test",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _share_best(values: NDArray[np.float64], higher_is_better: bool) -> NDArray[np.float64]:
+    """Rows are draws, columns scenarios: the share of rows in which each column is best, ties split equally."""
+    v = values if higher_is_better else -values
+    best = v.max(axis=1, keepdims=True)
+    win = (v == best).astype(float)
+    return np.asarray((win / win.sum(axis=1, keepdims=True)).mean(axis=0), dtype=np.float64)
+
+
+def rank_scenarios(
+    samples: pd.DataFrame,
+    metric: str,
+    higher_is_better: bool = True,
+    *,
+    draws: int = 200_000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Scenarios ranked by the mean of `metric` (rank 1 = best), with two probabilities of being best.
+
+    `p_best`: the share of replications in which the scenario has the best value, over the replications every
+    scenario has (paired by replication; ties split equally); NaN when there is no such replication. It answers
+    "how often does this scenario win a single run" and does not shrink with more replications.
+    `p_best_normal`: the probability that the scenario's true mean is the best, with the vector of sample means
+    taken as multivariate normal (covariance of the paired samples / n when all scenarios pair, else independent
+    var_i / n_i), estimated with `draws` draws from a fixed `seed`. It tends to 0 or 1 as replications grow.
+    Columns: rank, scenario, mean, std, n, p_best, p_best_normal.
+    """
+    _check(samples, [metric])
+    scenarios = _scenarios(samples)
+    series = {sc: _by_replication(samples, sc, metric) for sc in scenarios}
+    summ = {sc: summarise_one(s.to_numpy()) for sc, s in series.items()}
+    wide = pd.concat(series, axis=1, join="inner").dropna()
+    all_pair = all(pairs(samples, sc, scenarios[0]) for sc in scenarios[1:])
+    k = len(scenarios)
+    p_best = _share_best(wide.to_numpy(), higher_is_better) if len(wide) else np.full(k, math.nan)
+    means = np.array([summ[sc].mean for sc in scenarios])
+    if k == 1:
+        p_normal = np.ones(1)
+    elif not np.all(np.isfinite(means)):
+        p_normal = np.full(k, math.nan)
+    else:
+        if all_pair and len(wide) >= 2:
+            cov = np.atleast_2d(np.cov(wide.to_numpy(), rowvar=False, ddof=1)) / len(wide)
+            centre = wide.to_numpy().mean(axis=0)
+        else:
+            cov = np.diag([summ[sc].std ** 2 / summ[sc].replications for sc in scenarios])
+            centre = means
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        sample = rng.multivariate_normal(centre, cov, size=draws, method="eigh")
+        p_normal = _share_best(sample, higher_is_better)
+    out = pd.DataFrame(
+        {
+            "scenario": scenarios,
+            "mean": means,
+            "std": [summ[sc].std for sc in scenarios],
+            "n": [summ[sc].replications for sc in scenarios],
+            "p_best": p_best,
+            "p_best_normal": p_normal,
+        }
+    )
+    key = out["mean"] if higher_is_better else -out["mean"]
+    out.insert(0, "rank", key.rank(ascending=False, method="min", na_option="bottom").astype(int))
+    return out.sort_values(["rank", "scenario"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,304 @@
+"""Counterfactual incrementality: a scenario against its baseline on the same random numbers (ground truth).
+
+Every replication of the scenario is paired with the same replication of its baseline (no spend, or a named
+baseline strategy), run on the same seed, so the paired difference is the effect of the strategy with most of
+the noise cancelled (common random numbers). Per channel: the removal effect (the scenario minus the scenario
+without that channel) and the marginal ROAS of a small budget step. Definitions: docs/comparison.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from journeysim.errors import ConfigError, did_you_mean
+from journeysim.metrics import MetricSummary, summarise
+from journeysim.metrics.acquisition import new_buyers, purchases
+from journeysim.metrics.value import margin, revenue
+from journeysim.model.interventions import Strategy
+from journeysim.model.scenario import Scenario
+from journeysim.runner import replication_seeds, simulate
+
+#: the outcomes compared between a scenario and its counterfactual, per replication
+OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "spend")
+
+
+def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
+    """A copy of `seed` that has spawned nothing yet (`spawn` is stateful, so each run needs its own copy)."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+
+
+def outcomes(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> pd.DataFrame:
+    """One row per replication (index `replication`): purchases, new buyers, revenue, margin and total spend.
+
+    Each seed is copied before use, so the same list gives every scenario the same random numbers.
+    """
+    rows = []
+    for seq in seeds:
+        rec = simulate(scenario, _fresh(seq))
+        rows.append(
+            {
+                "purchases": float(purchases(rec)),
+                "new_buyers": float(new_buyers(rec)),
+                "revenue": float(revenue(rec)),
+                "margin": float(margin(rec)),
+                "spend": float(rec.spend),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(OUTCOMES))
+    table.index.name = "replication"
+    return table
+
+
+def with_strategy(scenario: Scenario, strategy: Strategy) -> Scenario:
+    """The same scenario (journey, population, settings, channels, word of mouth) under another strategy."""
+    return dataclasses.replace(scenario, strategy=strategy, name=f"{scenario.name}[{strategy.name}]")
+
+
+def without_channel(scenario: Scenario, channel: str) -> Scenario:
+    """The scenario with `channel`'s plan removed from its strategy (everything else unchanged)."""
+    _check_channel(scenario, channel)
+    s = scenario.strategy
+    plans = tuple(p for p in s.plans if p.channel != channel)
+    return with_strategy(scenario, dataclasses.replace(s, name=f"{s.name}-{channel}", plans=plans))
+
+
+def with_budget_step(scenario: Scenario, channel: str, step: float) -> Scenario:
+    """The scenario with `channel`'s budget multiplied by `1 + step` (same flights, pacing and targeting)."""
+    _check_channel(scenario, channel)
+    s = scenario.strategy
+    plans = tuple(
+        dataclasses.replace(p, budget=p.budget * (1.0 + step)) if p.channel == channel else p for p in s.plans
+    )
+    return with_strategy(scenario, dataclasses.replace(s, name=f"{s.name}+{channel}", plans=plans))
+
+
+def _check_channel(scenario: Scenario, channel: str) -> None:
+    names = [p.channel for p in scenario.strategy.plans]
+    if channel not in names:
+        raise ConfigError(
+            "channels",
+            f"the strategy spends nothing on '{channel}'{did_you_mean(channel, names)}",
+            f"use one of the strategy's channels: {', '.join(names) or '(none)'}",
+        )
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """Element-wise num / den, NaN where the denominator is not positive (the ratio is then undefined)."""
+    return (num / den.where(den > 0)).astype(float)
+
+
+def _pooled(num: pd.Series, den: pd.Series) -> float:
+    """Ratio of means over replications where both are known; NaN when the mean denominator is not positive."""
+    ok = num.notna() & den.notna()
+    d = float(den[ok].mean()) if ok.any() else math.nan
+    return float(num[ok].mean()) / d if d > 0 else math.nan
+
+
+#: ratio columns -> (numerator, denominator) columns, for the pooled ratio-of-means estimate
+_RATIOS = {
+    "iroas": ("incremental_revenue", "incremental_spend"),
+    "incremental_cac": ("incremental_spend", "incremental_new_buyers"),
+    "incremental_roi": ("incremental_profit", "incremental_spend"),
+    "removal_iroas": ("removal_revenue", "removal_spend"),
+    "marginal_roas": ("marginal_revenue", "marginal_spend"),
+    "marginal_roi": ("marginal_profit", "marginal_spend"),
+}
+
+
+def _summary_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Per column: mean, std, 95% t CI and replications (NaNs skipped) plus `pooled` for ratio columns."""
+    summ = summarise({c: table[c].to_numpy(dtype=float) for c in columns})
+    out = pd.DataFrame({c: s.to_dict() for c, s in summ.items()}).T.astype(float)
+    out["replications"] = out["replications"].astype(int)
+    out["pooled"] = [
+        _pooled(table[_RATIOS[c][0]], table[_RATIOS[c][1]]) if c in _RATIOS else math.nan for c in out.index
+    ]
+    out.index.name = "metric"
+    return out
+
+
+def incremental_table(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Per replication: both outcomes, their differences and the incremental ratios (paired by replication).
+
+    incremental_X = X(scenario) - X(baseline); iroas = incremental revenue / incremental spend; incremental_cac =
+    incremental spend / incremental new buyers; incremental_roi = (incremental margin - incremental spend) /
+    incremental spend. A ratio is NaN in a replication where its denominator is not positive.
+    """
+    out = pd.DataFrame(index=scenario.index)
+    for c in OUTCOMES:
+        out[c] = scenario[c]
+        out[f"baseline_{c}"] = baseline[c]
+    for c in OUTCOMES:
+        out[f"incremental_{c}"] = scenario[c] - baseline[c]
+    out["incremental_profit"] = out["incremental_margin"] - out["incremental_spend"]
+    out["iroas"] = _ratio(out["incremental_revenue"], out["incremental_spend"])
+    out["incremental_cac"] = _ratio(out["incremental_spend"], out["incremental_new_buyers"])
+    out["incremental_roi"] = _ratio(out["incremental_profit"], out["incremental_spend"])
+    return out
+
+
+@dataclass
+class IncrementalResult:
+    """A scenario against its counterfactual baseline on common random numbers, per replication and summarised.
+
+    `replications`: one row per replication (outcomes, baseline outcomes, incremental values and ratios).
+    `summary`: per incremental metric mean, std, ci_low, ci_high, replications and, for ratios, `pooled` (ratio of
+    the mean numerator to the mean denominator, the recommended point estimate). `channels`: one row per
+    (channel, replication) with the removal effect and the marginal step; `channel_summary` summarises it per
+    channel and metric (tidy, long).
+    """
+
+    scenario: Scenario
+    baseline: Scenario
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    channels: pd.DataFrame
+    channel_summary: pd.DataFrame
+    marginal_step: float
+
+    @property
+    def metrics(self) -> dict[str, MetricSummary]:
+        """The summary as `MetricSummary` objects (the shape `metrics.json` uses)."""
+        return {
+            str(k): MetricSummary(r["mean"], r["std"], r["ci_low"], r["ci_high"], int(r["replications"]))
+            for k, r in self.summary.iterrows()
+        }
+
+
+#: summarised per-replication columns of the scenario-vs-baseline table
+INCREMENTAL_METRICS = (
+    "incremental_purchases",
+    "incremental_new_buyers",
+    "incremental_revenue",
+    "incremental_margin",
+    "incremental_spend",
+    "incremental_profit",
+    "iroas",
+    "incremental_cac",
+    "incremental_roi",
+)
+
+#: summarised per-replication columns of the per-channel table
+CHANNEL_METRICS = (
+    "removal_purchases",
+    "removal_new_buyers",
+    "removal_revenue",
+    "removal_margin",
+    "removal_spend",
+    "removal_iroas",
+    "marginal_spend",
+    "marginal_purchases",
+    "marginal_new_buyers",
+    "marginal_revenue",
+    "marginal_margin",
+    "marginal_profit",
+    "marginal_roas",
+    "marginal_roi",
+)
+
+
+def _channel_rows(
+    name: str,
+    budget: float,
+    step: float,
+    full: pd.DataFrame,
+    removed: pd.DataFrame,
+    stepped: pd.DataFrame | None,
+) -> pd.DataFrame:
+    out = pd.DataFrame(index=full.index)
+    out.insert(0, "channel", name)
+    out["budget"] = budget
+    for c in OUTCOMES:
+        out[f"removal_{c}"] = full[c] - removed[c]
+    out["removal_iroas"] = _ratio(out["removal_revenue"], out["removal_spend"])
+    out["marginal_budget"] = budget * step
+    for c in OUTCOMES:
+        out[f"marginal_{c}"] = (stepped[c] - full[c]) if stepped is not None else math.nan
+    out["marginal_profit"] = out["marginal_margin"] - out["marginal_spend"]
+    out["marginal_roas"] = _ratio(out["marginal_revenue"], out["marginal_spend"])
+    out["marginal_roi"] = _ratio(out["marginal_profit"], out["marginal_spend"])
+    return out.reset_index()
+
+
+def incremental(
+    scenario: Scenario,
+    baseline: Strategy | None = None,
+    channels: bool | Sequence[str] = True,
+    marginal_step: float = 0.1,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> IncrementalResult:
+    """Run `scenario` and its counterfactual (default: the same scenario with no spend, `Strategy()`) on the same
+    seeds in every replication, and report incremental purchases, new buyers, revenue, margin, iROAS, incremental
+    CAC and ROI. With `channels` (True: every channel of the strategy, or a list of names), also the removal
+    effect of each channel and its marginal ROAS for a budget step of `marginal_step` x its budget.
+
+    Cost: (2 + 2 x channels) x replications simulations; `progress(done, total)` (in simulations) is called after
+    each variant's replications.
+    """
+    if not (math.isfinite(marginal_step) and marginal_step > 0):
+        raise ConfigError(
+            "marginal_step",
+            f"{marginal_step!r} is not a number > 0",
+            "give the budget step as a fraction of the channel's budget, e.g. 0.1",
+        )
+    base = with_strategy(scenario, baseline if baseline is not None else Strategy())
+    if channels is True:
+        names = [p.channel for p in scenario.strategy.plans]
+    elif channels is False:
+        names = []
+    else:
+        names = list(channels)
+        for n in names:
+            _check_channel(scenario, n)
+    seeds = replication_seeds(scenario)
+    budgets = {p.channel: p.budget for p in scenario.strategy.plans}
+    total = (2 + len(names) + sum(budgets[n] > 0 for n in names)) * len(seeds)
+    done = 0
+
+    def run(sc: Scenario) -> pd.DataFrame:
+        nonlocal done
+        table = outcomes(sc, seeds)
+        done += len(seeds)
+        if progress is not None:
+            progress(done, total)
+        return table
+
+    full = run(scenario)
+    table = incremental_table(full, run(base))
+    table = table.reset_index()
+    frames = []
+    for n in names:
+        removed = run(without_channel(scenario, n))
+        stepped = run(with_budget_step(scenario, n, marginal_step)) if budgets[n] > 0 else None
+        frames.append(_channel_rows(n, budgets[n], marginal_step, full, removed, stepped))
+    per_channel = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS])
+    )
+    parts = []
+    for name, group in per_channel.groupby("channel", sort=False):
+        part = _summary_frame(group, CHANNEL_METRICS).reset_index()
+        part.insert(0, "channel", name)
+        parts.append(part)
+    channel_summary = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
+    )
+    return IncrementalResult(
+        scenario=scenario,
+        baseline=base,
+        replications=table,
+        summary=_summary_frame(table, INCREMENTAL_METRICS),
+        channels=per_channel,
+        channel_summary=channel_summary,
+        marginal_step=marginal_step,
+    )

@@ -1,0 +1,284 @@
+"""The report of a comparison of scenarios: means with CIs, paired differences, budget-response curves.
+
+Input is tidy: one row per (scenario, metric) with `mean`, `ci_low`, `ci_high` (a sweep table in long form);
+an optional numeric budget column turns the page into a budget-response report. Paired differences against a
+reference scenario come as a second tidy table with the same columns plus an optional `p_value`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from journeysim.errors import ConfigError, did_you_mean
+from journeysim.report.comparison_charts import differences_figure, metrics_figure, response_figure
+from journeysim.report.html import Chart, Page, Section, bullet_list, esc
+from journeysim.report.style import png_bytes
+from journeysim.report.tables import HEADLINE, display_unit, format_value, unit_of
+from journeysim.report.writer import write_page
+
+COMPARISON_FILE = "comparison.html"
+COMPARISON_CHARTS = ("comparison_metrics", "comparison_differences", "budget_response")
+REQUIRED = ("scenario", "metric", "mean", "ci_low", "ci_high")
+MAX_DEFAULT_METRICS = 9
+#: Metrics charted by default, when present: what a planner decides on.
+COMPARE_DEFAULT = ("purchases", "new_buyers", "conversion_rate", "revenue", "margin", "clv", "cac", "roas", "roi")
+RESPONSE_DEFAULTS = ("revenue", "new_buyers", "purchases")
+
+HOW_TO_READ = [
+    "Each scenario's metric is a <b>mean over replications</b> with its 95% confidence interval.",
+    'Overlapping intervals do not mean "no difference": scenarios run with the same seed share their random '
+    "numbers, so their <b>paired differences</b> are much tighter than the intervals of the means. Decide on the "
+    "differences when they are shown.",
+    "A budget-response curve flattens as channels saturate; the marginal panel shows what the next unit of "
+    "budget buys. Where it falls below what that is worth to you, stop adding budget.",
+]
+
+
+def _check(frame: pd.DataFrame, setting: str, extra: Sequence[str] = ()) -> pd.DataFrame:
+    missing = [c for c in (*REQUIRED, *extra) if c not in frame.columns]
+    if missing:
+        hint = "".join(did_you_mean(m, [str(c) for c in frame.columns]) for m in missing)
+        raise ConfigError(
+            setting,
+            f"missing column(s) {', '.join(missing)}{hint}",
+            f"give a tidy table with columns {', '.join((*REQUIRED, *extra))} (one row per scenario and metric)",
+        )
+    out = frame.copy()
+    out["scenario"] = out["scenario"].astype(str)
+    out["metric"] = out["metric"].astype(str)
+    dup = out.duplicated(["scenario", "metric"])
+    if dup.any():
+        first = out.loc[dup, ["scenario", "metric"]].iloc[0]
+        raise ConfigError(
+            setting,
+            f"more than one row for scenario '{first['scenario']}' and metric '{first['metric']}'",
+            "give one row per (scenario, metric); label each sweep job with its own scenario name",
+        )
+    for c in ("mean", "ci_low", "ci_high"):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    return out
+
+
+def _pick_metrics(table: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
+    present = list(dict.fromkeys(table["metric"]))
+    if metrics is None:
+        chosen = [m for m in COMPARE_DEFAULT if m in present]
+        chosen += [m for m in [*HEADLINE, *present] if m in present and m not in chosen]
+        return chosen[:MAX_DEFAULT_METRICS]
+    for m in metrics:
+        if m not in present:
+            raise ConfigError(
+                "metrics",
+                f"unknown metric '{m}'{did_you_mean(m, present)}",
+                f"use metrics in the table: {', '.join(present)}",
+            )
+    return list(metrics)
+
+
+def _cell(mean: float, low: float, high: float, unit: str) -> str:
+    ci = (
+        ""
+        if pd.isna(low) or low == high
+        else (f"<br><span class='note'>{format_value(low, unit)} to {format_value(high, unit)}</span>")
+    )
+    return f"{format_value(mean, unit)}{ci}"
+
+
+def _metric_header(metric: str) -> str:
+    unit = display_unit(unit_of(metric))
+    return f"<th class='num'>{esc(metric)}<br><span class='note'>{esc(unit)}</span></th>"
+
+
+def _means_table(table: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str]) -> str:
+    keys = zip(table["scenario"].astype(str), table["metric"].astype(str), strict=True)
+    values = table[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).tolist()
+    cells_of = {k: (v[0], v[1], v[2]) for k, v in zip(keys, values, strict=True)}
+    head = "<tr><th>scenario</th>" + "".join(_metric_header(m) for m in metrics) + "</tr>"
+    rows = []
+    for s in scenarios:
+        cells = []
+        for m in metrics:
+            if (s, m) in cells_of:
+                cells.append(f"<td class='num'>{_cell(*cells_of[(s, m)], unit_of(m))}</td>")
+            else:
+                cells.append("<td class='num'>n/a</td>")
+        rows.append(f"<tr><td>{esc(s)}</td>{''.join(cells)}</tr>")
+    return f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
+
+
+def _signed(x: float, unit: str) -> str:
+    """A difference: shares in percentage points, everything else with an explicit sign."""
+    if unit == "share":
+        return f"{100 * x:+.2f} pp"
+    text = format_value(x, unit)
+    return f"+{text}" if x > 0 else text
+
+
+def _diff_table(diffs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str]) -> str:
+    """Scenario rows x metric columns: the difference (bold when its CI excludes zero), its CI and p-value."""
+    has_p = "p_value" in diffs.columns
+    cells: dict[tuple[str, str], str] = {}
+    keys = zip(diffs["scenario"].astype(str), diffs["metric"].astype(str), strict=True)
+    numbers = diffs[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    p_values = pd.to_numeric(diffs["p_value"], errors="coerce").to_numpy(dtype=float) if has_p else None
+    for k, (scenario, metric) in enumerate(keys):
+        unit = unit_of(metric)
+        mean, low, high = (float(v) for v in numbers[k])
+        cls = "clear" if (low > 0 or high < 0) else ""
+        p_text = ""
+        if p_values is not None and np.isfinite(p_values[k]):
+            p_text = f"<br><span class='note'>p = {p_values[k]:.2g}</span>"
+        cells[(scenario, metric)] = (
+            f"<span class='{cls}'>{_signed(mean, unit)}</span><br>"
+            f"<span class='note'>{_signed(low, unit)} to {_signed(high, unit)}</span>{p_text}"
+        )
+    head = "<tr><th>scenario</th>" + "".join(_metric_header(m) for m in metrics) + "</tr>"
+    rows = [
+        f"<tr><td>{esc(s)}</td>"
+        + "".join(f"<td class='num'>{cells.get((s, m), 'n/a')}</td>" for m in metrics)
+        + "</tr>"
+        for s in scenarios
+    ]
+    return f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
+
+
+RESPONSE_CAPTION = (
+    "Left: the metric's mean against <code>{budget}</code> with its 95% CI band. Right: the marginal response, the "
+    "change between neighbouring budgets divided by the extra budget (for revenue: the marginal ROAS). Diminishing "
+    "returns show as a falling marginal curve."
+)
+
+
+def _response_section(
+    table: pd.DataFrame, budget: str, series: str | None, response_metrics: Sequence[str] | None, chosen: list[str]
+) -> Section | None:
+    """Budget-response curves when the table has a numeric budget column with at least two values."""
+    if budget not in table.columns:
+        return None
+    table = table.assign(**{budget: pd.to_numeric(table[budget], errors="coerce")})
+    if table[budget].nunique() < 2:
+        return None
+    present = set(table["metric"])
+    wanted = list(response_metrics) if response_metrics else [m for m in RESPONSE_DEFAULTS if m in present][:2]
+    for m in wanted:
+        if m not in present:
+            raise ConfigError(
+                "response_metrics",
+                f"unknown metric '{m}'{did_you_mean(m, sorted(present))}",
+                "use metrics in the table",
+            )
+    fig = response_figure(table, wanted or chosen[:1], budget, series)
+    chart = Chart(
+        "budget_response", png_bytes(fig), "Budget-response curves", RESPONSE_CAPTION.format(budget=esc(budget))
+    )
+    return Section("Budget response", charts=(chart,))
+
+
+def comparison_page(
+    table: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | None = None,
+    differences: pd.DataFrame | None = None,
+    reference: str | None = None,
+    budget: str = "budget",
+    series: str | None = None,
+    response_metrics: Sequence[str] | None = None,
+    title: str | None = None,
+    sections: Sequence[Section] = (),
+) -> Page:
+    """The comparison page (charts rendered, nothing written); arguments as for `comparison_report`."""
+    table = _check(table, "table", [series] if series else [])
+    chosen = _pick_metrics(table, metrics)
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    if reference is None and differences is not None and "reference" in differences.columns:
+        refs = differences["reference"].dropna().astype(str).unique()
+        reference = str(refs[0]) if len(refs) == 1 else None
+    if reference is not None and reference not in scenarios:
+        raise ConfigError(
+            "reference",
+            f"unknown scenario '{reference}'{did_you_mean(reference, scenarios)}",
+            f"use one of {', '.join(scenarios)}",
+        )
+    out = [Section("How to read this comparison", bullet_list(HOW_TO_READ, "read"))]
+    fig = metrics_figure(table, chosen, scenarios, reference)
+    out.append(
+        Section(
+            "Metrics per scenario",
+            _means_table(table, chosen, scenarios),
+            charts=(
+                Chart(
+                    "comparison_metrics",
+                    png_bytes(fig),
+                    "Metric means with 95% CI per scenario",
+                    "Dots are means over replications, bars their 95% confidence intervals.",
+                ),
+            ),
+        )
+    )
+    if differences is not None:
+        diffs = _check(differences, "differences")
+        shown = [m for m in chosen if m in set(diffs["metric"])]
+        if shown:
+            others = [s for s in scenarios if s in set(diffs["scenario"])]
+            fig = differences_figure(diffs, shown, others, reference)
+            out.append(
+                Section(
+                    "Paired differences",
+                    charts=(
+                        Chart(
+                            "comparison_differences",
+                            png_bytes(fig),
+                            "Paired differences with 95% CI",
+                            "Each scenario minus the reference, paired replication by replication (same seeds). A "
+                            "difference whose interval excludes zero (blue) is unlikely to be noise.",
+                        ),
+                    ),
+                    after=_diff_table(diffs, shown, others),
+                )
+            )
+    response = _response_section(table, budget, series, response_metrics, chosen)
+    if response is not None:
+        out.append(response)
+    out.extend(sections)
+    facts = [("scenarios", str(len(scenarios))), ("metrics", str(table["metric"].nunique()))]
+    if reference:
+        facts.append(("reference", reference))
+    return Page(title or "journeysim comparison", facts, out)
+
+
+def comparison_report(
+    table: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    metrics: Sequence[str] | None = None,
+    differences: pd.DataFrame | None = None,
+    reference: str | None = None,
+    budget: str = "budget",
+    series: str | None = None,
+    response_metrics: Sequence[str] | None = None,
+    title: str | None = None,
+    sections: Sequence[Section] = (),
+) -> Path:
+    """Write comparison.html and charts/*.png comparing scenarios; returns the path of comparison.html.
+
+    `table`: tidy, one row per (scenario, metric), columns scenario, metric, mean, ci_low, ci_high, optionally a
+    numeric `budget` column (budget-response curves of `response_metrics`, one line per value of `series`).
+    `differences`: optional, same columns, each scenario minus `reference` (optional columns p_value, reference).
+    `metrics` picks the metrics to chart (default: the headline metrics present, at most nine).
+    """
+    page = comparison_page(
+        table,
+        metrics=metrics,
+        differences=differences,
+        reference=reference,
+        budget=budget,
+        series=series,
+        response_metrics=response_metrics,
+        title=title,
+        sections=sections,
+    )
+    return write_page(page, out_dir, COMPARISON_FILE, COMPARISON_CHARTS)
