@@ -99,3 +99,24 @@ def test_terminal_customers_stay_and_visited_has_start_stage(small_scenario: Sce
     # nobody leaves a terminal stage
     for t in r.terminal:
         assert r.flows[:, :, t, :].sum() == 0
+
+
+def test_a_compiled_plan_runs_the_same_twice(journey_dict: dict) -> None:
+    """Carryover and contagion state belong to a run, not to the plan."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    data = {"journey": journey_dict, "sim": {"horizon_days": 60},
+            "population": {"segments": {"consumers": {"initial": {"awareness": 3000, "advocacy": 300}}}},
+            "channels": yaml.safe_load((ROOT / "conf/channels/default.yaml").read_text()),
+            "strategy": yaml.safe_load((ROOT / "conf/strategy/conversion_push.yaml").read_text()),
+            "word_of_mouth": {"contagion": {"segment": "consumers", "market_size": 5000, "p": 0.001, "q": 0.2,
+                                            "source": ["advocacy"]}}}
+    data["strategy"]["flights"] = {}
+    plan = Plan.compile(Scenario.from_dict(data), np.random.SeedSequence(3))
+    a, b = simulate_fast(plan), simulate_fast(plan)
+    same(a, b)
+    np.testing.assert_array_equal(a.media.response, b.media.response)
+    c = simulate_fast(Plan.compile(Scenario.from_dict(data), np.random.SeedSequence(3)))
+    same(a, c)

@@ -44,7 +44,15 @@ def scenario_dict(horizon_days: int = 70, replications: int = 2, seed: int = 5) 
     }
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def small_result() -> RunResult:
     """Two replications over 70 days, records kept (so the flow diagram has its transition counts)."""
     return run(Scenario.from_dict(scenario_dict()), keep_records=True)
+
+
+@pytest.fixture(scope="session")
+def small_result_no_spend() -> RunResult:
+    """The same scenario without a strategy and without kept records."""
+    data = scenario_dict(horizon_days=20, replications=1)
+    del data["strategy"]
+    return run(Scenario.from_dict(data))

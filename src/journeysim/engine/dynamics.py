@@ -151,6 +151,11 @@ class Dynamics:
         dyn.arrival_upper = arrival_upper
         return dyn
 
+    def reset(self) -> None:
+        """Forget carryover, so every run of a compiled plan starts from no media effect."""
+        for cs in self.channels:
+            cs.adstock = 0.0
+
     def day(
         self, d: int, occupancy: NDArray[np.int64], ever_bought: int, detractors: int
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, DayRecord]:

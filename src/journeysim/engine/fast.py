@@ -95,6 +95,8 @@ class FastEngine:
             self.arrival_base = np.ones(d * g)
             self.arrival_extra = np.zeros(d * g)
             self.day_cum = [np.ones(d * self.n_rows) for _ in range(k - 1)]
+        self.contagion_rng = np.random.default_rng(plan.contagion_seed)
+        plan.dynamics.reset()
         self._place_initial()
 
     # ------------------------------------------------------------------ roster
@@ -134,14 +136,14 @@ class FastEngine:
     def _place_initial(self) -> None:
         """Customers present at day 0 start in their stage with a holding time from their draw 0."""
         n0 = self.plan.n_initial
-        if n0 == 0:
-            return
-        st = self.plan.start_stage[:n0]
-        row = self.plan.segment[:n0].astype(np.intp) * (self.n_stages + 1) + st
-        self.row[:n0] = row
-        self.visited[:n0] = self.bit[st]
-        hi, _ = uniform_pair(draw_bits(self.ckey[:n0], 0))
-        self.next_time[:n0] = self.plan.holding(row, st, hi)
+        for start in range(0, n0, CHUNK):  # in blocks: bounds the temporaries for very large populations
+            block = slice(start, min(start + CHUNK, n0))
+            st = self.plan.start_stage[block]
+            row = self.plan.segment[block].astype(np.intp) * (self.n_stages + 1) + st
+            self.row[block] = row
+            self.visited[block] = self.bit[st]
+            hi, _ = uniform_pair(draw_bits(self.ckey[block], 0))
+            self.next_time[block] = self.plan.holding(row, st, hi)
         self.counter[:n0] = 1
 
     # ------------------------------------------------------------------ days
@@ -181,7 +183,7 @@ class FastEngine:
         h = con.p + con.q * adopters / con.market_size
         if unaware <= 0 or h <= 0:
             return
-        rng = self.plan.contagion_rng
+        rng = self.contagion_rng
         m = int(rng.binomial(unaware, -np.expm1(-h)))
         if m == 0:
             return
@@ -299,8 +301,8 @@ class FastEngine:
                 self._events.append(
                     (idx.astype(np.int64), t.copy(), (row % s1).astype(np.int16), (new_row % s1).astype(np.int16))
                 )
-            buy = self.is_conversion_row[new_row]
-            if buy.any():
+            (buy,) = np.nonzero(self.is_conversion_row[new_row])
+            if buy.size:
                 self._book_purchases(idx[buy], t[buy], new_row[buy] // s1, day[buy], k[buy])
             if self.is_detractor_row.any():
                 det = self.is_detractor_row[new_row] & (self.purchases[idx] > 0) & ~self.is_detractor_row[row]

@@ -162,7 +162,7 @@ class Plan:
     dwell: tuple[Dwell | None, ...]  # per stage, None when exponential
     arrival_upper: NDArray[np.float64]  # (G,) largest factor media can put on each segment's arrivals
     thinning: bool
-    contagion_rng: np.random.Generator
+    contagion_seed: np.random.SeedSequence  # daily contagion draws; each run makes its own generator from it
 
     @property
     def n_stages(self) -> int:
@@ -187,7 +187,8 @@ class Plan:
         stage_parts = [np.concatenate([np.repeat(np.arange(j.n_stages, dtype=np.int16), row) for row in init])]
         time_parts = [np.zeros(n0)]
         id_parts = [np.arange(n0, dtype=np.uint64)]
-        wom_rng = np.random.default_rng(wom_seq)
+        bass_seq, contagion_seq, referral_seq = children(wom_seq, 3)
+        wom_rng = np.random.default_rng(bass_seq)
         contagion = scenario.word_of_mouth.contagion
         poisson: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
         extra: list[tuple[int, NDArray[np.float64], NDArray[np.uint64]]] = []
@@ -236,7 +237,7 @@ class Plan:
             base_rates=base_rates,
             journey_key=journey_key,
             value_key=stream_key(value_seq),
-            referral_salt=stream_key(children(wom_seq, 1)[0]),
+            referral_salt=stream_key(referral_seq),
             ckey=customer_keys(np.concatenate(id_parts), journey_key),
             segment=np.concatenate(seg_parts),
             start_stage=np.concatenate(stage_parts),
@@ -247,7 +248,7 @@ class Plan:
             dwell=dwell,
             arrival_upper=arrival_upper,
             thinning=dynamics.active,
-            contagion_rng=wom_rng,
+            contagion_seed=contagion_seq,
         )
 
     def day_tables(self, mult: NDArray[np.float64], referral: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

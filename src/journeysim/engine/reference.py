@@ -47,6 +47,8 @@ class ReferenceEngine:
 
     def __init__(self, plan: Plan, event_log: bool = False) -> None:
         self.plan = plan
+        self.contagion_rng = np.random.default_rng(plan.contagion_seed)
+        plan.dynamics.reset()
         sc = plan.scenario
         j = sc.journey
         self.n_stages = s = j.n_stages
@@ -86,6 +88,7 @@ class ReferenceEngine:
         self.referrals = [0] * (self.days * g)
         self.media = MediaRecord.empty(plan.dynamics.channel_names, self.days)
         self.accept: list[list[float]] = []  # per day, per row: probability a candidate is a jump (thinning)
+        self.arrival_accept: dict[str, list[list[float]]] = {"base": [], "extra": [], "always": []}  # per day, segment
         self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
@@ -123,7 +126,9 @@ class ReferenceEngine:
         plan = self.plan
         s, s1 = self.n_stages, self.n_stages + 1
         key, seg = self.ckey[c], self.segment[c]
-        thinned_arrival = c < plan.poisson_end  # only Poisson arrival candidates can be thinned away
+        # how an arrival is thinned: baseline Poisson prospects, extra candidates for media lifts, or never
+        # (initial customers never arrive; referred prospects and contagion adopters always do)
+        arrival_kind = "base" if c < plan.base_end else "extra" if c < plan.poisson_end else "always"
         if c < plan.n_initial:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
@@ -139,7 +144,7 @@ class ReferenceEngine:
             hi, lo = uniform_pair_scalar(draw_bits_scalar(key, k))
             draw, k = k, k + 1
             if self.plan.thinning:
-                acc = 1.0 if (stage == s and not thinned_arrival) else self.accept[day][row]
+                acc = self.accept[day][row] if stage < s else self.arrival_accept[arrival_kind][day][seg]
                 if lo >= acc:  # not a jump at today's hazards: next candidate at the bound rate
                     t_next = t - float(np.log(hi)) * self.mean_hold[row]
                     continue
@@ -202,15 +207,22 @@ class ReferenceEngine:
         mult, arrivals, referral, rec = plan.dynamics.day(d, occupancy, self.ever_bought, self.detractors)
         self.media.set_day(d, rec)
         total, cum = plan.day_tables(mult, referral)
-        s1 = self.n_stages + 1
-        accept = []
-        for row, (tot, bound) in enumerate(zip(total.tolist(), plan.table.total.tolist(), strict=True)):
-            if row % s1 == s1 - 1:
-                accept.append(float(arrivals[row // s1] / plan.arrival_upper[row // s1]))
-            else:
-                accept.append(tot / bound if bound > 0 else 1.0)
-        self.accept.append(accept)
+        self.accept.append(
+            [
+                tot / bound if bound > 0 else 1.0
+                for tot, bound in zip(total.tolist(), plan.table.total.tolist(), strict=True)
+            ]
+        )
         self.day_cum.append(cum.tolist())
+        # arrivals at m times the organic rate (m <= U, the largest factor): baseline prospects kept with
+        # probability min(1, m), extra candidates (drawn at (U - 1) x the organic rate) with (m - 1) / (U - 1)
+        base, extra = [], []
+        for m, upper in zip(arrivals.tolist(), plan.arrival_upper.tolist(), strict=True):
+            base.append(min(1.0, m))
+            extra.append(min(1.0, max(0.0, (m - 1.0) / (upper - 1.0))) if upper > 1 else 0.0)
+        self.arrival_accept["base"].append(base)
+        self.arrival_accept["extra"].append(extra)
+        self.arrival_accept["always"].append([1.0] * self.n_segments)
 
     def contagion(self, env: simpy.Environment, d: int, occupancy: NDArray[np.int64]) -> None:
         """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""
@@ -224,7 +236,7 @@ class ReferenceEngine:
         h = con.p + con.q * adopters / con.market_size
         if unaware <= 0 or h <= 0:
             return
-        rng = self.plan.contagion_rng
+        rng = self.contagion_rng
         m = int(rng.binomial(unaware, -np.expm1(-h)))
         if m == 0:
             return

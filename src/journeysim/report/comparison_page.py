@@ -128,12 +128,12 @@ def _diff_table(diffs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence
     for k, (scenario, metric) in enumerate(keys):
         unit = unit_of(metric)
         mean, low, high = (float(v) for v in numbers[k])
-        cls = "clear" if (low > 0 or high < 0) else ""
+        cls = " class='clear'" if (low > 0 or high < 0) else ""
         p_text = ""
         if p_values is not None and np.isfinite(p_values[k]):
             p_text = f"<br><span class='note'>p = {p_values[k]:.2g}</span>"
         cells[(scenario, metric)] = (
-            f"<span class='{cls}'>{_signed(mean, unit)}</span><br>"
+            f"<span{cls}>{_signed(mean, unit)}</span><br>"
             f"<span class='note'>{_signed(low, unit)} to {_signed(high, unit)}</span>{p_text}"
         )
     head = "<tr><th>scenario</th>" + "".join(_metric_header(m) for m in metrics) + "</tr>"

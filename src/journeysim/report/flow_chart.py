@@ -67,6 +67,8 @@ def _edges(counts: NDArray[np.float64], conversion: Sequence[int], terminal: Seq
     n = counts.shape[1]
     out = []
     for src, dst in zip(*np.nonzero(counts > 0), strict=True):
+        if src == dst:
+            continue  # a stage never moves to itself; nothing to draw
         x_src = -1.0 if src == n else float(src)
         out.append(
             _Edge(

@@ -40,6 +40,7 @@ summary{cursor:pointer;color:#1f5f99;font-weight:600}
 .read{columns:2 360px;column-gap:32px;font-size:14px}
 .read li{margin-bottom:6px;break-inside:avoid}
 .note{color:#666;font-size:13px}
+td.unit{white-space:nowrap}
 .clear{color:#1f5f99;font-weight:700}
 .scroll{overflow-x:auto}
 footer{max-width:1200px;margin:0 auto;padding:0 28px 28px;color:#888;font-size:12px}

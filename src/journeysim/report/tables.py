@@ -50,7 +50,7 @@ def format_value(x: float, unit: str) -> str:
     if ax >= 1000:
         return f"{x:,.0f}"
     if ax >= 100:
-        return f"{x:,.1f}"
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
     if ax == 0:
         return "0"
     return f"{x:.3g}" if ax < 1 else f"{x:.2f}"
@@ -77,7 +77,7 @@ def summary_rows(
             ci = '<span class="note">needs 2+ replications</span>' if m.replications == 1 else "n/a"
         rows.append(
             f"<tr><td><code>{esc(name)}</code></td><td class='num'>{format_value(m.mean, unit)}</td>"
-            f"<td class='num'>{ci}</td><td>{esc(display_unit(unit))}</td>"
+            f"<td class='num'>{ci}</td><td class='unit'>{esc(display_unit(unit))}</td>"
             f"<td>{esc((notes or {}).get(name, ''))}</td></tr>"
         )
     return "".join(rows)
