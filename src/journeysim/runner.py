@@ -54,6 +54,7 @@ class RunResult:
     samples: pd.DataFrame  # one row per replication, one column per scalar metric
     funnel: pd.DataFrame  # per stage, mean over replications
     timeseries: pd.DataFrame  # per day (and segment), mean over replications
+    transitions: NDArray[np.float64] | None = None  # (S + 1, S) mean transitions over the horizon; row S = arrivals
     records: list[Records] = field(default_factory=list)
 
     def metrics_table(self) -> pd.DataFrame:
@@ -81,11 +82,14 @@ def run(
     funnels: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
     kept: list[Records] = []
+    transitions = None
     for i, seq in enumerate(seeds):
         rec = simulate(scenario, seq)
         samples.append(scalar_metrics(rec, spend=rec.spend))
         funnels.append(funnel_table(rec))
         series.append(timeseries_frame(rec, extra=daily_media(rec)))
+        counts = rec.transition_counts().astype(float)
+        transitions = counts if transitions is None else transitions + counts
         if keep_records:
             kept.append(rec)
         if progress is not None:
@@ -98,5 +102,6 @@ def run(
         samples=table,
         funnel=_mean_frame(funnels, ["stage"]),
         timeseries=_mean_frame(series, ["day", "segment"]),
+        transitions=None if transitions is None else transitions / len(seeds),
         records=kept,
     )

@@ -1,4 +1,4 @@
-"""Helpers shared by the console-script tests (imported by name: pytest puts this directory on sys.path)."""
+"""Helpers shared by the console-script tests."""
 
 from __future__ import annotations
 

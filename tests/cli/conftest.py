@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import Outcome
 
 from journeysim.cli.app import main
+from tests.cli.cli_helpers import Outcome
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from cli_helpers import TINY, run_cli, tree
 
 from journeysim.io import OUTPUT_FILES
+from tests.cli.cli_helpers import TINY, run_cli, tree
 
 
 def _run_dirs(root: Path) -> list[Path]:

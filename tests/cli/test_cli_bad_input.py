@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import TINY, run_cli, tree
+
+from tests.cli.cli_helpers import TINY, run_cli, tree
 
 # (what, arguments, fragments the message must contain)
 CASES = [

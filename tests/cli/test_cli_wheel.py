@@ -2,73 +2,79 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import TINY, run_cli
 
 from journeysim.io import OUTPUT_FILES
+from tests.cli.cli_helpers import TINY, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def build_wheel(dist: Path) -> Path:
+    """Build the wheel; offline with the installed hatchling when there is one, else in pip's isolated build."""
+    isolation = [] if importlib.util.find_spec("hatchling") is None else ["--no-build-isolation", "--no-index"]
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-w", str(dist), str(ROOT)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    (wheel,) = dist.glob("journeysim-*.whl")
+    return wheel
+
+
 @pytest.mark.slow
 def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    # No network: build with the installed hatchling, install without dependencies into a venv that sees
-    # the system's site-packages (numpy, hydra, ...). The venv's own copy of journeysim shadows the editable one.
+    # Install the wheel alone (no dependencies, no network) into its own directory and put that first on the
+    # path: this interpreter's numpy, hydra... serve as dependencies, while the wheel's journeysim shadows
+    # the editable checkout. The console script the wheel declares is what runs.
+    target = tmp_path / "installed"
+    wheel = build_wheel(tmp_path / "dist")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "-w",
-            str(dist),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
         check=True,
         capture_output=True,
         text=True,
     )
-    (wheel,) = dist.glob("journeysim-*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    env["PYTHONPATH"] = str(target)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def journeysim(*args: str) -> Outcome:
+        proc = subprocess.run(
+            [str(target / "bin" / "journeysim"), *args],
+            cwd=elsewhere,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
     where = subprocess.run(
-        [str(python), "-c", "import journeysim.config as c; print(c.__file__); print(c.shipped_config_dir())"],
-        cwd=tmp_path,
+        [sys.executable, "-c", "import journeysim.config as c; print(c.__file__); print(c.shipped_config_dir())"],
+        cwd=elsewhere,
+        env=env,
         check=True,
         capture_output=True,
         text=True,
     ).stdout.split()
-    assert all(str(venv) in w for w in where), where  # the installed package and its configs, not the checkout
+    assert all(w.startswith(str(target)) for w in where), where  # the wheel's package and configs, not the checkout
     assert (Path(where[1]) / "journey" / "customer_journey.yaml").is_file()
 
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    script = str(venv / "bin" / "journeysim")
-    res = run_cli([*TINY, "hydra.run.dir=run"], cwd=elsewhere, executable=script)
+    res = journeysim(*TINY, "hydra.run.dir=run")
     assert res.code == 0, res.err
     assert all((elsewhere / "run" / f).is_file() for f in OUTPUT_FILES)
     assert json.loads((elsewhere / "run" / "status.json").read_text())["status"] == "ok"
 
-    sweep = run_cli(["-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=sweep"], cwd=elsewhere, executable=script)
+    sweep = journeysim("-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=sweep")
     assert sweep.code == 0, sweep.err
     assert all((elsewhere / "sweep" / job / "metrics.json").is_file() for job in ("0", "1"))
 
-    bad = run_cli(["+sim.horizn=5"], cwd=elsewhere, executable=script)
+    bad = journeysim("+sim.horizn=5")
     assert bad.code == 2 and "did you mean 'horizon_days'" in bad.err

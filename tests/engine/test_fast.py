@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
 import journeysim.engine.fast as fast
 from journeysim.engine.fast import FastEngine, simulate_fast
@@ -103,14 +106,11 @@ def test_terminal_customers_stay_and_visited_has_start_stage(small_scenario: Sce
 
 def test_a_compiled_plan_runs_the_same_twice(journey_dict: dict) -> None:
     """Carryover and contagion state belong to a run, not to the plan."""
-    import yaml
-
-    from tests.conftest import ROOT
-
+    root = Path(__file__).resolve().parents[2]
     data = {"journey": journey_dict, "sim": {"horizon_days": 60},
             "population": {"segments": {"consumers": {"initial": {"awareness": 3000, "advocacy": 300}}}},
-            "channels": yaml.safe_load((ROOT / "conf/channels/default.yaml").read_text()),
-            "strategy": yaml.safe_load((ROOT / "conf/strategy/conversion_push.yaml").read_text()),
+            "channels": yaml.safe_load((root / "conf/channels/default.yaml").read_text()),
+            "strategy": yaml.safe_load((root / "conf/strategy/conversion_push.yaml").read_text()),
             "word_of_mouth": {"contagion": {"segment": "consumers", "market_size": 5000, "p": 0.001, "q": 0.2,
                                             "source": ["advocacy"]}}}
     data["strategy"]["flights"] = {}

@@ -123,3 +123,29 @@ def test_unknown_names_are_refused(tmp_path: Path) -> None:
         comparison_report(sweep_table(), tmp_path, reference="nothing")
     with pytest.raises(ConfigError, match="response_metrics"):
         comparison_report(sweep_table(), tmp_path, response_metrics=["roas"])
+
+
+def test_reads_the_compare_module_outputs_as_they_are(tmp_path: Path) -> None:
+    """summary_table, paired_differences (value in `difference`, `mean` = the scenario's mean) and rank_scenarios."""
+    from journeysim import compare
+
+    base = np.array([100.0, 110.0, 120.0, 130.0])
+    samples = pd.DataFrame(
+        {
+            "scenario": ["a"] * 4 + ["b"] * 4,
+            "replication": list(range(4)) * 2,
+            "revenue": np.concatenate([base, base + np.array([10.0, 12.0, 8.0, 10.0])]),
+        }
+    )
+    diffs = compare.paired_differences(samples, reference="a")
+    html = comparison_report(
+        compare.summary_table(samples),
+        tmp_path,
+        differences=diffs,
+        ranking=compare.rank_scenarios(samples, "revenue", draws=1000),
+        ranking_metric="revenue",
+    ).read_text(encoding="utf-8")
+    assert "reference: <b>a</b>" in html
+    assert "<span class='clear'>+10.00</span>" in html  # the paired difference, not b's mean (125)
+    assert "+125" not in html
+    assert "Ranking" in html and "p_best_normal" in html

@@ -28,10 +28,17 @@ def external_references(html: str) -> list[str]:
     return [p for p in patterns if re.search(p, html, flags=re.IGNORECASE)]
 
 
-def test_report_embeds_every_chart_and_saves_it_as_png(small_result: RunResult, tmp_path: Path) -> None:
-    path = run_report(small_result, tmp_path)
-    assert path == tmp_path / REPORT_FILE
-    html = path.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def written(small_result: RunResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One report of the small run: (its directory, its HTML)."""
+    out = tmp_path_factory.mktemp("report")
+    path = run_report(small_result, out)
+    assert path == out / REPORT_FILE
+    return out, path.read_text(encoding="utf-8")
+
+
+def test_report_embeds_every_chart_and_saves_it_as_png(written: tuple[Path, str]) -> None:
+    tmp_path, html = written
     images = embedded_pngs(html)
     assert len(images) == len(ALL_CHARTS)
     for name, data in zip(ALL_CHARTS, images, strict=True):
@@ -43,8 +50,8 @@ def test_report_embeds_every_chart_and_saves_it_as_png(small_result: RunResult, 
     assert not list(tmp_path.rglob("*.tmp")), "temporary files left behind"
 
 
-def test_report_is_self_contained(small_result: RunResult, tmp_path: Path) -> None:
-    html = run_report(small_result, tmp_path).read_text(encoding="utf-8")
+def test_report_is_self_contained(written: tuple[Path, str]) -> None:
+    html = written[1]
     assert external_references(html) == []
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert "<style>" in html
@@ -57,8 +64,8 @@ def test_external_reference_check_catches_urls() -> None:
     assert external_references("<style>body{background:url(x.png)}</style>") != []
 
 
-def test_metrics_table_shows_means_cis_and_units(small_result: RunResult, tmp_path: Path) -> None:
-    html = run_report(small_result, tmp_path).read_text(encoding="utf-8")
+def test_metrics_table_shows_means_cis_and_units(small_result: RunResult, written: tuple[Path, str]) -> None:
+    html = written[1]
     purchases = small_result.metrics["purchases"]
     assert f"{purchases.mean:,.1f}" in html or f"{purchases.mean:,.0f}" in html
     conv = small_result.metrics["conversion_rate"]
@@ -66,6 +73,12 @@ def test_metrics_table_shows_means_cis_and_units(small_result: RunResult, tmp_pa
     for text in ("Headline metrics", "95% CI", "money / customer", "How to read this report", "All "):
         assert text in html
     assert f"spend: <b>{small_result.metrics['spend'].mean:,.0f}</b>" in html
+
+
+def test_runs_carry_their_mean_transitions(small_result_no_spend: RunResult) -> None:
+    counts = transition_matrix(small_result_no_spend)
+    assert counts is not None and small_result_no_spend.transitions is not None
+    np.testing.assert_allclose(counts, small_result_no_spend.transitions)
 
 
 def test_flow_diagram_uses_the_mean_of_kept_records(small_result: RunResult) -> None:
@@ -80,7 +93,8 @@ def test_without_records_the_flow_is_a_note_and_a_stale_chart_goes(
     small_result: RunResult, small_result_no_spend: RunResult, tmp_path: Path
 ) -> None:
     run_report(small_result, tmp_path)  # leaves flow.png and spend.png
-    html = run_report(small_result_no_spend, tmp_path).read_text(encoding="utf-8")
+    bare = replace(small_result_no_spend, transitions=None)  # neither kept records nor mean transitions
+    html = run_report(bare, tmp_path).read_text(encoding="utf-8")
     assert "keep_records=True" in html
     assert len(embedded_pngs(html)) == 3  # funnel, occupancy, purchases
     assert not (tmp_path / "charts" / "flow.png").exists()

@@ -17,8 +17,13 @@ M1 = 0xBF58476D1CE4E5B9
 M2 = 0x94D049BB133111EB
 STEP = 0xD1B54A32D192ED03
 MASK64 = (1 << 64) - 1
+STEP_INVERSE = pow(STEP, -1, 1 << 64)  # STEP is odd, so the position of a draw gives back its counter
 _INV32 = 1.0 / 4294967296.0
 _U = np.uint64
+# (x + 0.5) / 2^32 for a 32-bit x, built as the double 1 + (x + 0.5) / 2^32 (x in mantissa bits 51..20, 1/2 at bit
+# 19) minus 1: exact, and the same value as `uniform_pair`'s conversion without an integer-to-float cast
+_MANTISSA = _U(0x000FFFFFFFF00000)
+_ONE_AND_HALF_ULP = _U(0x3FF0000000080000)
 
 
 def children(seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
@@ -72,6 +77,51 @@ def draw_bits(ckey: NDArray[np.uint64], counter: NDArray[np.integer] | int) -> N
     x *= _U(STEP)
     x += ckey
     return finalise(x)
+
+
+def positions(ckey: NDArray[np.uint64], counter: int) -> NDArray[np.uint64]:
+    """Stream positions of the counter-th draws: `draw_bits(ckey, counter) == finalise(positions(ckey, counter))`.
+
+    A position advances by `STEP` per draw, so an engine can keep positions instead of counters and keys.
+    """
+    x = ckey + _U(((counter + 1) * STEP) & MASK64)
+    return x
+
+
+def counters(ckey: NDArray[np.uint64], position: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The draw counters at these stream positions (inverse of `positions`)."""
+    x = position - ckey
+    x *= _U(STEP_INVERSE)
+    x -= _U(1)
+    return x
+
+
+def draw_at(position: NDArray[np.uint64], out: NDArray[np.uint64], scratch: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """`finalise(position.copy())` written into `out`, with `scratch` (same length) for the shifts: no temporaries."""
+    np.copyto(out, position)
+    np.right_shift(out, _U(30), out=scratch)
+    out ^= scratch
+    out *= _U(M1)
+    np.right_shift(out, _U(27), out=scratch)
+    out ^= scratch
+    out *= _U(M2)
+    np.right_shift(out, _U(31), out=scratch)
+    out ^= scratch
+    return out
+
+
+def uniform_pair_into(
+    bits: NDArray[np.uint64], hi: NDArray[np.float64], lo: NDArray[np.float64], scratch: NDArray[np.uint64]
+) -> None:
+    """`uniform_pair(bits)` written into `hi` and `lo` (bit for bit the same values), with `scratch` for the bits."""
+    np.right_shift(bits, _U(12), out=scratch)
+    scratch &= _MANTISSA
+    scratch |= _ONE_AND_HALF_ULP
+    np.subtract(scratch.view(np.float64), 1.0, out=hi)
+    np.left_shift(bits, _U(20), out=scratch)
+    scratch &= _MANTISSA
+    scratch |= _ONE_AND_HALF_ULP
+    np.subtract(scratch.view(np.float64), 1.0, out=lo)
 
 
 def uniform_pair(bits: NDArray[np.uint64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

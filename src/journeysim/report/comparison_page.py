@@ -2,7 +2,7 @@
 
 Input is tidy: one row per (scenario, metric) with `mean`, `ci_low`, `ci_high` (a sweep table in long form);
 an optional numeric budget column turns the page into a budget-response report. Paired differences against a
-reference scenario come as a second tidy table with the same columns plus an optional `p_value`.
+reference scenario and a ranking come as further tables, as `journeysim.compare` writes them.
 """
 
 from __future__ import annotations
@@ -61,6 +61,54 @@ def _check(frame: pd.DataFrame, setting: str, extra: Sequence[str] = ()) -> pd.D
     for c in ("mean", "ci_low", "ci_high"):
         out[c] = pd.to_numeric(out[c], errors="coerce")
     return out
+
+
+def _difference_values(differences: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences carry their value in `difference` (as `journeysim.compare.paired_differences` writes
+    them, where `mean` is the scenario's own mean) or, without that column, in `mean`."""
+    if "difference" in differences.columns:
+        return differences.assign(mean=differences["difference"])
+    return differences
+
+
+def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
+    """The ranking table (e.g. `journeysim.compare.rank_scenarios`): rank, scenario, mean, probabilities of best."""
+    unit = unit_of(metric) if metric else ""
+    notes = {
+        "p_best": "share of replications in which the scenario is best",
+        "p_best_normal": "probability that its true mean is the best",
+    }
+    cols = [c for c in ("rank", "scenario", "mean", "std", "n", "p_best", "p_best_normal") if c in ranking.columns]
+    cols = cols or [str(c) for c in ranking.columns]
+    head = (
+        "<tr>"
+        + "".join(
+            f"<th class='num' title='{esc(notes.get(c, ''))}'>{esc(c)}</th>" if c != "scenario" else "<th>scenario</th>"
+            for c in cols
+        )
+        + "</tr>"
+    )
+    rows = []
+    for record in ranking[cols].to_dict("records"):
+        cells = []
+        for c in cols:
+            v = record[c]
+            if c == "scenario":
+                cells.append(f"<td>{esc(v)}</td>")
+            elif c in ("p_best", "p_best_normal"):
+                cells.append(f"<td class='num'>{format_value(float(v), 'share')}</td>")
+            elif c in ("mean", "std"):
+                cells.append(f"<td class='num'>{format_value(float(v), unit)}</td>")
+            else:
+                cells.append(f"<td class='num'>{esc(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    what = f" by <code>{esc(metric)}</code>" if metric else ""
+    body = (
+        f"<p>Scenarios ranked{what} (rank 1 = best). <i>p_best</i>: the share of replications in which the scenario "
+        "had the best value; <i>p_best_normal</i>: the probability that its true mean is the best.</p>"
+        f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
+    )
+    return Section("Ranking", body)
 
 
 def _pick_metrics(table: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
@@ -184,6 +232,8 @@ def comparison_page(
     metrics: Sequence[str] | None = None,
     differences: pd.DataFrame | None = None,
     reference: str | None = None,
+    ranking: pd.DataFrame | None = None,
+    ranking_metric: str | None = None,
     budget: str = "budget",
     series: str | None = None,
     response_metrics: Sequence[str] | None = None,
@@ -193,6 +243,8 @@ def comparison_page(
     """The comparison page (charts rendered, nothing written); arguments as for `comparison_report`."""
     table = _check(table, "table", [series] if series else [])
     chosen = _pick_metrics(table, metrics)
+    finite = set(table.loc[np.isfinite(table["mean"].to_numpy(dtype=float)), "metric"])
+    chosen = [m for m in chosen if m in finite] or chosen
     scenarios = list(dict.fromkeys(table["scenario"]))
     if reference is None and differences is not None and "reference" in differences.columns:
         refs = differences["reference"].dropna().astype(str).unique()
@@ -220,8 +272,9 @@ def comparison_page(
         )
     )
     if differences is not None:
-        diffs = _check(differences, "differences")
-        shown = [m for m in chosen if m in set(diffs["metric"])]
+        diffs = _check(_difference_values(differences), "differences")
+        finite = set(diffs.loc[np.isfinite(diffs["mean"].to_numpy(dtype=float)), "metric"])
+        shown = [m for m in chosen if m in finite]  # e.g. ROAS against a no-spend reference has no difference
         if shown:
             others = [s for s in scenarios if s in set(diffs["scenario"])]
             fig = differences_figure(diffs, shown, others, reference)
@@ -240,6 +293,8 @@ def comparison_page(
                     after=_diff_table(diffs, shown, others),
                 )
             )
+    if ranking is not None:
+        out.append(_ranking_section(ranking, ranking_metric))
     response = _response_section(table, budget, series, response_metrics, chosen)
     if response is not None:
         out.append(response)
@@ -257,6 +312,8 @@ def comparison_report(
     metrics: Sequence[str] | None = None,
     differences: pd.DataFrame | None = None,
     reference: str | None = None,
+    ranking: pd.DataFrame | None = None,
+    ranking_metric: str | None = None,
     budget: str = "budget",
     series: str | None = None,
     response_metrics: Sequence[str] | None = None,
@@ -267,7 +324,10 @@ def comparison_report(
 
     `table`: tidy, one row per (scenario, metric), columns scenario, metric, mean, ci_low, ci_high, optionally a
     numeric `budget` column (budget-response curves of `response_metrics`, one line per value of `series`).
-    `differences`: optional, same columns, each scenario minus `reference` (optional columns p_value, reference).
+    `differences`: optional, each scenario minus `reference`, one row per (scenario, metric) with the value in
+    `difference` (or `mean`), `ci_low`, `ci_high`, optional `p_value` and `reference`: the output of
+    `journeysim.compare.paired_differences` as is. `ranking`: optional, e.g. `journeysim.compare.rank_scenarios`
+    (rank, scenario, mean, p_best, p_best_normal) for `ranking_metric`.
     `metrics` picks the metrics to chart (default: the headline metrics present, at most nine).
     """
     page = comparison_page(
@@ -275,6 +335,8 @@ def comparison_report(
         metrics=metrics,
         differences=differences,
         reference=reference,
+        ranking=ranking,
+        ranking_metric=ranking_metric,
         budget=budget,
         series=series,
         response_metrics=response_metrics,

@@ -46,15 +46,15 @@ HOW_TO_READ = [
 
 
 def transition_matrix(result: RunResult) -> NDArray[np.float64] | None:
-    """(S + 1, S) mean transition counts over the kept replications (row S = arrivals), or None if none kept.
+    """(S + 1, S) mean transition counts per replication (row S = arrivals), or None when the result has none.
 
-    Uses `result.records`; a result that carries a `transitions` matrix itself (e.g. the runner's mean without
-    keeping records) is used as is.
+    The runner keeps this mean in `result.transitions`; without it, kept records are averaged.
     """
+    if result.transitions is not None:
+        return np.asarray(result.transitions, dtype=float)
     if result.records:
         return np.mean([r.transition_counts() for r in result.records], axis=0)
-    kept = getattr(result, "transitions", None)
-    return None if kept is None else np.asarray(kept, dtype=float)
+    return None
 
 
 def _facts(result: RunResult) -> list[tuple[str, str]]:
