@@ -28,11 +28,20 @@ def small_scenario(journey: Journey) -> Scenario:
     """Two segments, initial customers in several stages, arrivals, random order values."""
     pop = Population(
         (
-            Segment("consumers", initial={"awareness": 300, "loyalty": 50}, arrivals_per_day=3.0,
-                    order_value=OrderValue("lognormal", 60.0, 0.5, 0.4)),
-            Segment("business", initial={"consideration": 100}, arrivals_per_day=1.0, rate_multiplier=0.7,
-                    transition_multipliers={"intent": {"purchase": 2.0}},
-                    order_value=OrderValue("gamma", 400.0, 0.3, 0.3)),
+            Segment(
+                "consumers",
+                initial={"awareness": 300, "loyalty": 50},
+                arrivals_per_day=3.0,
+                order_value=OrderValue("lognormal", 60.0, 0.5, 0.4),
+            ),
+            Segment(
+                "business",
+                initial={"consideration": 100},
+                arrivals_per_day=1.0,
+                rate_multiplier=0.7,
+                transition_multipliers={"intent": {"purchase": 2.0}},
+                order_value=OrderValue("gamma", 400.0, 0.3, 0.3),
+            ),
         )
     )
     return Scenario(journey, pop, Settings(horizon_days=120, seed=7))

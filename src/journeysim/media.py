@@ -48,7 +48,9 @@ def capped_poisson_mean(mean: ArrayLike, cap: float | None) -> NDArray[np.float6
     return out
 
 
-def reach(mean: ArrayLike, ) -> NDArray[np.float64]:
+def reach(
+    mean: ArrayLike,
+) -> NDArray[np.float64]:
     """Share of the audience exposed at least once when exposures are Poisson with this mean: 1 - exp(-mean)."""
     return -np.expm1(-np.asarray(mean, dtype=float))
 

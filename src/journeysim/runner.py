@@ -66,8 +66,12 @@ def _mean_frame(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     both = pd.concat(frames, ignore_index=True)
-    out = both.groupby(keys, sort=False, observed=True).mean(numeric_only=True).reset_index()
-    return out[frames[0].columns]
+    grouped = both.groupby(keys, sort=False, observed=True)
+    out = grouped.mean(numeric_only=True)
+    text = [c for c in both.columns if c not in keys and c not in out.columns]
+    if text:  # labels such as the funnel position are the same in every replication
+        out = out.join(grouped[text].first())
+    return out.reset_index()[frames[0].columns]
 
 
 def run(

@@ -10,15 +10,14 @@ import pytest
 import yaml
 
 from journeysim.io import OUTPUT_FILES
-from tests.cli.cli_helpers import TINY, run_cli, tree
 
 
 def _run_dirs(root: Path) -> list[Path]:
     return sorted(p.parent for p in root.rglob("status.json"))
 
 
-def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path) -> None:
-    res = run_cli([], cwd=tmp_path)  # exactly what a user types: the default scenario
+def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path, journeysim_cli) -> None:
+    res = journeysim_cli([], cwd=tmp_path)  # exactly what a user types: the default scenario
     assert res.code == 0, res.err
     (run_dir,) = _run_dirs(tmp_path / "outputs")
     for name in OUTPUT_FILES:
@@ -47,16 +46,16 @@ def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path) -
     assert resolved["sim"]["horizon_days"] == 365
 
 
-def test_overrides_are_recorded_and_change_the_run(tmp_path: Path) -> None:
-    res = run_cli([*TINY, "journey=marketing_funnel", "sim.seed=7", "hydra.run.dir=run"], cwd=tmp_path)
+def test_overrides_are_recorded_and_change_the_run(tmp_path: Path, journeysim_cli, tiny) -> None:
+    res = journeysim_cli([*tiny, "journey=marketing_funnel", "sim.seed=7", "hydra.run.dir=run"], cwd=tmp_path)
     assert res.code == 0, res.err
     status = json.loads((tmp_path / "run" / "status.json").read_text())
-    assert status["overrides"] == [*TINY, "journey=marketing_funnel", "sim.seed=7"]
+    assert status["overrides"] == [*tiny, "journey=marketing_funnel", "sim.seed=7"]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert (metrics["journey"], metrics["seed"], metrics["horizon_days"]) == ("marketing_funnel", 7, 90)
 
 
-def test_check_validates_and_prints_without_running(journeysim_inproc) -> None:
+def test_check_validates_and_prints_without_running(journeysim_inproc, tree) -> None:
     res = journeysim_inproc("check", "population=b2b", "sim.replications=3")
     assert res.code == 0, res.err
     assert "OK: scenario 'customer_journey-b2b'" in res.out
@@ -64,7 +63,7 @@ def test_check_validates_and_prints_without_running(journeysim_inproc) -> None:
     assert tree(Path.cwd()) == []  # nothing written
 
 
-def test_check_validates_every_sweep_job(journeysim_inproc) -> None:
+def test_check_validates_every_sweep_job(journeysim_inproc, tree) -> None:
     res = journeysim_inproc("check", "-m", "journey=marketing_funnel,sales_funnel_b2b", "sim.seed=1,2")
     assert res.code == 0, res.err
     assert res.out.count(" OK: scenario") == 4
@@ -72,8 +71,8 @@ def test_check_validates_every_sweep_job(journeysim_inproc) -> None:
     assert tree(Path.cwd()) == []
 
 
-def test_sweep_with_the_basic_launcher(tmp_path: Path) -> None:
-    res = run_cli(["-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=sweep"], cwd=tmp_path)
+def test_sweep_with_the_basic_launcher(tmp_path: Path, journeysim_cli, tiny) -> None:
+    res = journeysim_cli(["-m", *tiny, "sim.seed=1,2", "hydra.sweep.dir=sweep"], cwd=tmp_path)
     assert res.code == 0, res.err
     jobs = _run_dirs(tmp_path / "sweep")
     assert [p.name for p in jobs] == ["0", "1"]
@@ -85,11 +84,11 @@ def test_sweep_with_the_basic_launcher(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sweep_with_the_joblib_launcher_matches_the_basic_launcher(tmp_path: Path) -> None:
+def test_sweep_with_the_joblib_launcher_matches_the_basic_launcher(tmp_path: Path, journeysim_cli, tiny) -> None:
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
-    res = run_cli(["-m", "hydra/launcher=parallel", *TINY, "sim.seed=1,2", "hydra.sweep.dir=par"], cwd=tmp_path)
+    res = journeysim_cli(["-m", "hydra/launcher=parallel", *tiny, "sim.seed=1,2", "hydra.sweep.dir=par"], cwd=tmp_path)
     assert res.code == 0, res.err
-    basic = run_cli(["-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=seq"], cwd=tmp_path)
+    basic = journeysim_cli(["-m", *tiny, "sim.seed=1,2", "hydra.sweep.dir=seq"], cwd=tmp_path)
     assert basic.code == 0, basic.err
     for job in ("0", "1"):
         par = json.loads((tmp_path / "par" / job / "metrics.json").read_text())
@@ -97,7 +96,7 @@ def test_sweep_with_the_joblib_launcher_matches_the_basic_launcher(tmp_path: Pat
         assert par == seq  # same config + seed = identical results, whatever launcher runs it
 
 
-def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc) -> None:
+def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc, tree) -> None:
     res = journeysim_inproc("--help")
     assert res.code == 0
     assert "journeysim check" in res.out
@@ -107,14 +106,16 @@ def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc) -> None:
     assert tree(Path.cwd()) == []
 
 
-def test_a_failing_run_records_the_error_in_status_json(journeysim_inproc, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_run_records_the_error_in_status_json(
+    journeysim_inproc, monkeypatch: pytest.MonkeyPatch, tiny
+) -> None:
     import journeysim.cli.task
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(journeysim.cli.task, "run", broken)
-    res = journeysim_inproc(*TINY, "hydra.run.dir=run")
+    res = journeysim_inproc(*tiny, "hydra.run.dir=run")
     assert res.code == 1  # a failure of the run, not bad input
     status = json.loads((Path.cwd() / "run" / "status.json").read_text())
     assert status["status"] == "failed"

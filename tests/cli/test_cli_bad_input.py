@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_helpers import TINY, run_cli, tree
-
 # (what, arguments, fragments the message must contain)
 CASES = [
     ("hydra type error", ["sim.horizon_days=abc"], ["sim.horizon_days", "could not be converted to Integer"]),
@@ -52,13 +50,13 @@ def _assert_rejected(res, fragments: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("what", "args", "fragments"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_exits_2_with_a_message_and_leaves_nothing(journeysim_inproc, what, args, fragments) -> None:
+def test_bad_input_exits_2_with_a_message_and_leaves_nothing(journeysim_inproc, tree, what, args, fragments) -> None:
     res = journeysim_inproc(*args)
     _assert_rejected(res, fragments)
     assert tree(Path.cwd()) == [], "a rejected run must not create a run directory"
 
 
-def test_every_missing_value_is_listed_at_once(journeysim_inproc, tmp_path: Path) -> None:
+def test_every_missing_value_is_listed_at_once(journeysim_inproc, tree, tmp_path: Path) -> None:
     user = tmp_path / "my_conf"
     (user / "journey").mkdir(parents=True)
     (user / "journey" / "half_done.yaml").write_text(
@@ -79,7 +77,7 @@ def test_every_missing_value_is_listed_at_once(journeysim_inproc, tmp_path: Path
     assert tree(Path.cwd()) == []
 
 
-def test_yaml_syntax_error_in_a_user_config(journeysim_inproc, tmp_path: Path) -> None:
+def test_yaml_syntax_error_in_a_user_config(journeysim_inproc, tree, tmp_path: Path) -> None:
     user = tmp_path / "my_conf"
     (user / "journey").mkdir(parents=True)
     (user / "journey" / "broken.yaml").write_text("name: broken\nrates:\n  a: {b: ???}\n")
@@ -88,8 +86,8 @@ def test_yaml_syntax_error_in_a_user_config(journeysim_inproc, tmp_path: Path) -
     assert tree(Path.cwd()) == []
 
 
-def test_a_bad_sweep_job_stops_the_sweep_before_any_job_starts(journeysim_inproc) -> None:
-    res = journeysim_inproc("-m", *TINY, "sim.seed=1,-2", "sim.horizon_days=10,20")
+def test_a_bad_sweep_job_stops_the_sweep_before_any_job_starts(journeysim_inproc, tree, tiny) -> None:
+    res = journeysim_inproc("-m", *tiny, "sim.seed=1,-2", "sim.horizon_days=10,20")
     _assert_rejected(
         res,
         [
@@ -106,9 +104,9 @@ def test_check_rejects_bad_input_the_same_way(journeysim_inproc) -> None:
     _assert_rejected(res, ["did you mean 'horizon_days'"])
 
 
-def test_console_script_reports_bad_input_without_traceback(tmp_path: Path) -> None:
-    res = run_cli(["+sim.horizn=5"], cwd=tmp_path)
+def test_console_script_reports_bad_input_without_traceback(tmp_path: Path, journeysim_cli, tree) -> None:
+    res = journeysim_cli(["+sim.horizn=5"], cwd=tmp_path)
     _assert_rejected(res, ["journeysim: invalid configuration; nothing was run.", "did you mean 'horizon_days'"])
-    bad = run_cli(["journey=nope"], cwd=tmp_path)
+    bad = journeysim_cli(["journey=nope"], cwd=tmp_path)
     _assert_rejected(bad, ["Could not find 'journey/nope'"])
     assert tree(tmp_path) == []

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from journeysim.io import OUTPUT_FILES
-from tests.cli.cli_helpers import TINY, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +26,7 @@ def build_wheel(dist: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
+def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path, journeysim_cli, tiny) -> None:
     # Install the wheel alone (no dependencies, no network) into its own directory and put that first on the
     # path: this interpreter's numpy, hydra... serve as dependencies, while the wheel's journeysim shadows
     # the editable checkout. The console script the wheel declares is what runs.
@@ -44,17 +43,8 @@ def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
-    def journeysim(*args: str) -> Outcome:
-        proc = subprocess.run(
-            [str(target / "bin" / "journeysim"), *args],
-            cwd=elsewhere,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        return Outcome(proc.returncode, proc.stdout, proc.stderr)
+    def journeysim(*args: str):
+        return journeysim_cli(list(args), cwd=elsewhere, executable=str(target / "bin" / "journeysim"), env=env)
 
     where = subprocess.run(
         [sys.executable, "-c", "import journeysim.config as c; print(c.__file__); print(c.shipped_config_dir())"],
@@ -67,12 +57,12 @@ def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert all(w.startswith(str(target)) for w in where), where  # the wheel's package and configs, not the checkout
     assert (Path(where[1]) / "journey" / "customer_journey.yaml").is_file()
 
-    res = journeysim(*TINY, "hydra.run.dir=run")
+    res = journeysim(*tiny, "hydra.run.dir=run")
     assert res.code == 0, res.err
     assert all((elsewhere / "run" / f).is_file() for f in OUTPUT_FILES)
     assert json.loads((elsewhere / "run" / "status.json").read_text())["status"] == "ok"
 
-    sweep = journeysim("-m", *TINY, "sim.seed=1,2", "hydra.sweep.dir=sweep")
+    sweep = journeysim("-m", *tiny, "sim.seed=1,2", "hydra.sweep.dir=sweep")
     assert sweep.code == 0, sweep.err
     assert all((elsewhere / "sweep" / job / "metrics.json").is_file() for job in ("0", "1"))
 

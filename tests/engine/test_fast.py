@@ -68,8 +68,9 @@ def test_batching_is_invisible(small_scenario: Scenario, monkeypatch: pytest.Mon
 
 def test_several_transitions_per_day_are_all_counted() -> None:
     # 5 customers bouncing a <-> b at 20 per day for 3 days: about 5 * 3 * 20 = 300 transitions
-    j = Journey.from_dict({"stages": ["a", "b"], "entry": "a", "conversion": ["b"],
-                           "rates": {"a": {"b": 20.0}, "b": {"a": 20.0}}})
+    j = Journey.from_dict(
+        {"stages": ["a", "b"], "entry": "a", "conversion": ["b"], "rates": {"a": {"b": 20.0}, "b": {"a": 20.0}}}
+    )
     r = run(Scenario(j, Population((Segment("s", initial={"a": 5}),)), Settings(horizon_days=3)))
     total = int(r.flows.sum())
     assert 300 - 4 * np.sqrt(300) < total < 300 + 4 * np.sqrt(300)
@@ -107,12 +108,16 @@ def test_terminal_customers_stay_and_visited_has_start_stage(small_scenario: Sce
 def test_a_compiled_plan_runs_the_same_twice(journey_dict: dict) -> None:
     """Carryover and contagion state belong to a run, not to the plan."""
     root = Path(__file__).resolve().parents[2]
-    data = {"journey": journey_dict, "sim": {"horizon_days": 60},
-            "population": {"segments": {"consumers": {"initial": {"awareness": 3000, "advocacy": 300}}}},
-            "channels": yaml.safe_load((root / "conf/channels/default.yaml").read_text()),
-            "strategy": yaml.safe_load((root / "conf/strategy/conversion_push.yaml").read_text()),
-            "word_of_mouth": {"contagion": {"segment": "consumers", "market_size": 5000, "p": 0.001, "q": 0.2,
-                                            "source": ["advocacy"]}}}
+    data = {
+        "journey": journey_dict,
+        "sim": {"horizon_days": 60},
+        "population": {"segments": {"consumers": {"initial": {"awareness": 3000, "advocacy": 300}}}},
+        "channels": yaml.safe_load((root / "conf/channels/default.yaml").read_text()),
+        "strategy": yaml.safe_load((root / "conf/strategy/conversion_push.yaml").read_text()),
+        "word_of_mouth": {
+            "contagion": {"segment": "consumers", "market_size": 5000, "p": 0.001, "q": 0.2, "source": ["advocacy"]}
+        },
+    }
     data["strategy"]["flights"] = {}
     plan = Plan.compile(Scenario.from_dict(data), np.random.SeedSequence(3))
     a, b = simulate_fast(plan), simulate_fast(plan)

@@ -42,10 +42,20 @@ def simulate(sc: Scenario, seed: int = 11) -> Records:
 
 def test_day_multipliers_worked_by_hand() -> None:
     """800 money at CPM 8 -> 100,000 impressions over 50,000 people -> 2 each -> cap 1 -> 1 - e^-2 exposures."""
-    channels = {"promo": {"cost_model": "cpm", "unit_cost": 8.0, "stages": ["b"], "frequency_cap": 1, "adstock": 0.5,
-                          "response": {"kind": "hill", "half_saturation": 1.0, "slope": 1.0},
-                          "effects": [{"from": "b", "to": "c", "lift": 0.5}]}}
-    sc = scenario(channels=channels, strategy={"budgets": {"promo": 1600.0}, "flights": {"promo": [{"start": 0, "end": 2}]}})
+    channels = {
+        "promo": {
+            "cost_model": "cpm",
+            "unit_cost": 8.0,
+            "stages": ["b"],
+            "frequency_cap": 1,
+            "adstock": 0.5,
+            "response": {"kind": "hill", "half_saturation": 1.0, "slope": 1.0},
+            "effects": [{"from": "b", "to": "c", "lift": 0.5}],
+        }
+    }
+    sc = scenario(
+        channels=channels, strategy={"budgets": {"promo": 1600.0}, "flights": {"promo": [{"start": 0, "end": 2}]}}
+    )
     dyn = Dynamics.compile(sc)
     occ = np.array([[0, 50_000, 0, 0]])
     mult, arrivals, referral, rec = dyn.day(0, occ, 0, 0)
@@ -93,15 +103,23 @@ def test_rate_multiplier_window_matches_piecewise_matrix_exponential() -> None:
 
 def test_referrals_match_the_mean_equations() -> None:
     """Entry e -> advocate v at alpha, v churns at delta and refers at r: d(E, V)/dt = M (E, V), referrals = r int V."""
-    journey = {"stages": ["e", "v", "gone"], "entry": "e", "conversion": ["v"], "terminal": ["gone"],
-               "rates": {"e": {"v": 0.2, "gone": 0.05}, "v": {"gone": 0.1}}, "promoters": ["v"]}
+    journey = {
+        "stages": ["e", "v", "gone"],
+        "entry": "e",
+        "conversion": ["v"],
+        "terminal": ["gone"],
+        "rates": {"e": {"v": 0.2, "gone": 0.05}, "v": {"gone": 0.1}},
+        "promoters": ["v"],
+    }
     alpha, beta, delta, rate = 0.2, 0.05, 0.1, 0.08
-    sc = Scenario.from_dict({
-        "journey": journey,
-        "population": {"segments": {"all": {"initial": {"e": 2000}}}},
-        "word_of_mouth": {"referrals": {"rate": rate}},
-        "sim": {"horizon_days": 30},
-    })
+    sc = Scenario.from_dict(
+        {
+            "journey": journey,
+            "population": {"segments": {"all": {"initial": {"e": 2000}}}},
+            "word_of_mouth": {"referrals": {"rate": rate}},
+            "sim": {"horizon_days": 30},
+        }
+    )
     m = np.array([[-(alpha + beta), rate], [alpha, -delta]])
     # augmented exponential integrates V for the expected number of referrals
     big = np.zeros((3, 3))
@@ -128,12 +146,14 @@ def bass_f(t: np.ndarray, p: float, q: float) -> np.ndarray:
 def test_bass_contagion_matches_closed_form() -> None:
     """Cumulative adopters / M vs F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}), M = 10,000."""
     p, q, market = 0.01, 0.15, 10_000
-    sc = Scenario.from_dict({
-        "journey": ABC,
-        "population": {"segments": {"market": {}}},
-        "word_of_mouth": {"contagion": {"segment": "market", "market_size": market, "p": p, "q": q}},
-        "sim": {"horizon_days": 40},
-    })
+    sc = Scenario.from_dict(
+        {
+            "journey": ABC,
+            "population": {"segments": {"market": {}}},
+            "word_of_mouth": {"contagion": {"segment": "market", "market_size": market, "p": p, "q": q}},
+            "sim": {"horizon_days": 40},
+        }
+    )
     days = np.array([5, 10, 15, 20, 30, 39])
     shares = []
     for s in np.random.SeedSequence(9).spawn(8):
@@ -147,10 +167,17 @@ def test_bass_contagion_matches_closed_form() -> None:
 
 
 def test_spend_follows_budget_flights_and_pacing() -> None:
-    channels = {"promo": {"cost_model": "cpm", "unit_cost": 5.0, "stages": ["a"], "effects": [{"kind": "advance", "lift": 0.3}]}}
-    sc = scenario(channels=channels,
-                  strategy={"budgets": {"promo": 1000.0}, "pacing": "front_loaded",
-                            "flights": {"promo": [{"start": 5, "end": 9}, {"start": 20, "end": 21}]}})
+    channels = {
+        "promo": {"cost_model": "cpm", "unit_cost": 5.0, "stages": ["a"], "effects": [{"kind": "advance", "lift": 0.3}]}
+    }
+    sc = scenario(
+        channels=channels,
+        strategy={
+            "budgets": {"promo": 1000.0},
+            "pacing": "front_loaded",
+            "flights": {"promo": [{"start": 5, "end": 9}, {"start": 20, "end": 21}]},
+        },
+    )
     r = simulate(sc)
     spend = r.media.spend[:, 0]
     assert r.spend == pytest.approx(1000.0)
@@ -162,9 +189,15 @@ def test_spend_follows_budget_flights_and_pacing() -> None:
 
 
 def test_strategy_lifts_conversions_and_same_seed_baseline_is_shared() -> None:
-    channels = {"promo": {"cost_model": "cpm", "unit_cost": 5.0, "stages": ["b"],
-                          "response": {"half_saturation": 0.5},
-                          "effects": [{"kind": "purchase", "lift": 1.0}]}}
+    channels = {
+        "promo": {
+            "cost_model": "cpm",
+            "unit_cost": 5.0,
+            "stages": ["b"],
+            "response": {"half_saturation": 0.5},
+            "effects": [{"kind": "purchase", "lift": 1.0}],
+        }
+    }
     base = simulate(scenario(channels=channels))
     push = simulate(scenario(channels=channels, strategy={"budgets": {"promo": 40_000.0}}))
     assert push.customers.purchases.sum() > base.customers.purchases.sum() * 1.05
@@ -176,11 +209,15 @@ def test_strategy_lifts_conversions_and_same_seed_baseline_is_shared() -> None:
 
 def test_messaging_narrows_the_audience(journey_dict: dict) -> None:
     catalogue = yaml.safe_load((Path(__file__).resolve().parents[2] / "conf/channels/default.yaml").read_text())
-    data = {"journey": journey_dict, "population": {"segments": {"s": {"initial": {"awareness": 10}}}},
-            "channels": catalogue}
+    data = {
+        "journey": journey_dict,
+        "population": {"segments": {"s": {"initial": {"awareness": 10}}}},
+        "channels": catalogue,
+    }
     wide = Dynamics.compile(Scenario.from_dict({**data, "strategy": {"budgets": {"email": 100}}}))
-    narrow = Dynamics.compile(Scenario.from_dict({**data, "strategy": {"budgets": {"email": 100},
-                                                                        "messaging": {"email": ["bottom"]}}}))
+    narrow = Dynamics.compile(
+        Scenario.from_dict({**data, "strategy": {"budgets": {"email": 100}, "messaging": {"email": ["bottom"]}}})
+    )
     stages = journey_dict["stages"]
     reached = [stages[i] for i in np.flatnonzero(wide.channels[0].audience_rows[: len(stages)])]
     assert reached == ["consideration", "intent", "purchase", "post_purchase", "loyalty", "advocacy"]
@@ -189,14 +226,43 @@ def test_messaging_narrows_the_audience(journey_dict: dict) -> None:
 
 
 def test_detractors_slow_conversion_and_advocates_spread_awareness(journey_dict: dict) -> None:
-    base = {"journey": journey_dict, "sim": {"horizon_days": 200},
-            "population": {"segments": {"consumers": {"initial": {"awareness": 5000, "advocacy": 500}}}}}
+    base = {
+        "journey": journey_dict,
+        "sim": {"horizon_days": 200},
+        "population": {"segments": {"consumers": {"initial": {"awareness": 5000, "advocacy": 500}}}},
+    }
     plain = simulate(Scenario.from_dict(base))
-    det = simulate(Scenario.from_dict({**base, "word_of_mouth": {"detractors": {
-        "stages": ["churned"], "strength": 3.0, "effects": [{"from": "intent", "to": "purchase"}]}}}))
+    det = simulate(
+        Scenario.from_dict(
+            {
+                **base,
+                "word_of_mouth": {
+                    "detractors": {
+                        "stages": ["churned"],
+                        "strength": 3.0,
+                        "effects": [{"from": "intent", "to": "purchase"}],
+                    }
+                },
+            }
+        )
+    )
     assert det.customers.purchases.sum() < 0.9 * plain.customers.purchases.sum()
-    buzz = simulate(Scenario.from_dict({**base, "word_of_mouth": {"contagion": {
-        "segment": "consumers", "market_size": 20_000, "p": 0.0, "q": 0.5, "source": ["advocacy"]}}}))
+    buzz = simulate(
+        Scenario.from_dict(
+            {
+                **base,
+                "word_of_mouth": {
+                    "contagion": {
+                        "segment": "consumers",
+                        "market_size": 20_000,
+                        "p": 0.0,
+                        "q": 0.5,
+                        "source": ["advocacy"],
+                    }
+                },
+            }
+        )
+    )
     adopters = len(buzz.customers) - len(plain.customers)
     # with p = 0 every adopter is brought by advocates; hazard q * A / M per unaware person per day
     assert adopters > 1000

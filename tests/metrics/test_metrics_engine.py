@@ -42,7 +42,7 @@ def test_funnel_agrees_with_customers_and_flows(fast_records):
     rec = fast_records
     f = funnel_table(rec)
     m = scalar_metrics(rec)
-    live = f[~f["position"].isin(rec.terminal)]
+    live = f[~f["order"].isin(rec.terminal)]
     assert (live["reached_or_beyond"] == live["advanced"] + live["dropped"] + live["in_progress"]).all()
     assert (f["reached"] <= f["reached_or_beyond"]).all()
     assert f.loc[list(rec.conversion), "transitions_in"].sum() == m["purchases"]

@@ -25,7 +25,8 @@ def test_counts(records):
     f = funnel_table(records)
     assert tuple(f.columns) == FUNNEL_COLUMNS
     assert f["stage"].tolist() == ["aware", "consider", "buy", "loyal", "lost"]
-    assert f["position"].tolist() == [0, 1, 2, 3, 4]
+    assert f["order"].tolist() == [0, 1, 2, 3, 4]
+    assert f["position"].tolist() == list(records.positions)
     assert f["reached"].tolist() == [4, 4, 4, 3, 2]
     assert f["reached_or_beyond"].tolist() == [4, 5, 4, 3, 2]
     assert f["advanced"].tolist() == [3, 3, 3, 0, 0]

@@ -33,13 +33,15 @@ def test_shipped_strategies_build_on_every_journey(journey_dict: dict) -> None:
         for jpath in sorted((ROOT / "conf" / "journey").glob("*.yaml")):
             journey = yaml.safe_load(jpath.read_text())
             entry = journey["entry"]
-            sc = Scenario.from_dict({
-                "journey": journey,
-                "population": {"segments": {"s": {"initial": {entry: 10}}}},
-                "channels": CATALOGUE,
-                "strategy": yaml.safe_load(preset.read_text()),
-                "word_of_mouth": {"referrals": {"rate": 0.01}},
-            })
+            sc = Scenario.from_dict(
+                {
+                    "journey": journey,
+                    "population": {"segments": {"s": {"initial": {entry: 10}}}},
+                    "channels": CATALOGUE,
+                    "strategy": yaml.safe_load(preset.read_text()),
+                    "word_of_mouth": {"referrals": {"rate": 0.01}},
+                }
+            )
             assert sc.strategy.total_budget >= 0
 
 
@@ -57,21 +59,42 @@ def test_allocation_shares_become_budgets(journey_dict: dict) -> None:
         ({"budget": 10, "allocation": {"social": 0.5, "email": 0.4}}, "strategy.allocation", "sum to 0.9"),
         ({"budgets": {"social": -5}}, "strategy.budgets.social", "finite number >= 0"),
         ({"budget": -10, "allocation": {"social": 1.0}}, "strategy.budget", ">= 0"),
-        ({"budgets": {"social": 5}, "flights": {"social": [{"start": 50, "end": 10}]}}, "strategy.flights.social[0]",
-         "ends (day 10) before it starts"),
-        ({"budgets": {"social": 5}, "flights": {"social": [{"start": 0, "end": 500}]}}, "strategy.flights.social[0]",
-         "after the horizon"),
-        ({"budgets": {"social": 5}, "flights": {"email": [{"start": 0, "end": 5}]}}, "strategy.flights.email",
-         "no budget"),
+        (
+            {"budgets": {"social": 5}, "flights": {"social": [{"start": 50, "end": 10}]}},
+            "strategy.flights.social[0]",
+            "ends (day 10) before it starts",
+        ),
+        (
+            {"budgets": {"social": 5}, "flights": {"social": [{"start": 0, "end": 500}]}},
+            "strategy.flights.social[0]",
+            "after the horizon",
+        ),
+        (
+            {"budgets": {"social": 5}, "flights": {"email": [{"start": 0, "end": 5}]}},
+            "strategy.flights.email",
+            "no budget",
+        ),
         ({"budgets": {"social": 5}, "pacing": "eveny"}, "strategy.pacing", "did you mean 'even'"),
-        ({"budgets": {"email": 5}, "messaging": {"email": ["awarness"]}}, "strategy.messaging.email",
-         "did you mean 'awareness'"),
-        ({"budgets": {"email": 5}, "messaging": {"email": ["awareness"]}}, "strategy.messaging.email",
-         "outside the channel's audience"),
-        ({"rate_multipliers": [{"from": "awareness", "to": "purchase", "factor": 2}]}, "strategy.rate_multipliers[0]",
-         "no transition awareness -> purchase"),
-        ({"rate_multipliers": [{"from": "intent", "to": "purchase", "factor": -2}]},
-         "strategy.rate_multipliers[0].factor", ">= 0"),
+        (
+            {"budgets": {"email": 5}, "messaging": {"email": ["awarness"]}},
+            "strategy.messaging.email",
+            "did you mean 'awareness'",
+        ),
+        (
+            {"budgets": {"email": 5}, "messaging": {"email": ["awareness"]}},
+            "strategy.messaging.email",
+            "outside the channel's audience",
+        ),
+        (
+            {"rate_multipliers": [{"from": "awareness", "to": "purchase", "factor": 2}]},
+            "strategy.rate_multipliers[0]",
+            "no transition awareness -> purchase",
+        ),
+        (
+            {"rate_multipliers": [{"from": "intent", "to": "purchase", "factor": -2}]},
+            "strategy.rate_multipliers[0].factor",
+            ">= 0",
+        ),
         ({"budgte": 5}, "strategy.budgte", "did you mean 'budget'"),
     ],
 )
@@ -96,10 +119,16 @@ def channel(**over: Any) -> dict:
         ({"cost_model": "cpx"}, "channels.promo.cost_model", "did you mean 'cpm'"),
         ({"frequency_cap": -1}, "channels.promo.frequency_cap", ">= 0"),
         ({"frequency_cap": 1.5}, "channels.promo.frequency_cap", "whole number"),
-        ({"effects": [{"from": "intent", "to": "awareness", "lift": 0.1}]}, "channels.promo.effects[0]",
-         "no transition intent -> awareness"),
-        ({"effects": [{"from": "loyalty", "to": "purchase", "lift": 0.1}]}, "channels.promo.effects[0]",
-         "does not reach 'loyalty'"),
+        (
+            {"effects": [{"from": "intent", "to": "awareness", "lift": 0.1}]},
+            "channels.promo.effects[0]",
+            "no transition intent -> awareness",
+        ),
+        (
+            {"effects": [{"from": "loyalty", "to": "purchase", "lift": 0.1}]},
+            "channels.promo.effects[0]",
+            "does not reach 'loyalty'",
+        ),
         ({"effects": [{"kind": "purchse", "lift": 0.1}]}, "channels.promo.effects[0].kind", "did you mean 'purchase'"),
         ({"effects": [{"kind": "purchase", "lift": -2}]}, "channels.promo.effects[0].lift", ">= -1.0"),
         ({"effects": []}, "channels.promo.effects", "changes no rate"),
@@ -107,8 +136,11 @@ def channel(**over: Any) -> dict:
         ({"adstock": 1.5}, "channels.promo.adstock", "[0.0, 0.999]"),
         ({"response": {"kind": "hil"}}, "channels.promo.response.kind", "did you mean 'hill'"),
         ({"segments": ["consumer"]}, "channels.promo.segments", "did you mean 'consumers'"),
-        ({"effects": [{"kind": "referrals", "lift": 0.5}]}, "channels.promo.effects[0]",
-         "word_of_mouth.referrals is off"),
+        (
+            {"effects": [{"kind": "referrals", "lift": 0.5}]},
+            "channels.promo.effects[0]",
+            "word_of_mouth.referrals is off",
+        ),
     ],
 )
 def test_bad_channels(journey_dict: dict, over: dict, setting: str, words: str) -> None:
@@ -129,11 +161,18 @@ def test_effects_on_semi_markov_stages_are_refused(journey_dict: dict) -> None:
     [
         ({"referrals": {"stages": ["advocasy"], "rate": 0.1}}, "word_of_mouth.referrals.stages"),
         ({"referrals": {"rate": -0.1}}, "word_of_mouth.referrals.rate"),
-        ({"contagion": {"segment": "nobody", "market_size": 10, "p": 0.1, "q": 0.1}}, "word_of_mouth.contagion.segment"),
-        ({"contagion": {"segment": "consumers", "market_size": 0, "p": 0.1, "q": 0.1}},
-         "word_of_mouth.contagion.market_size"),
-        ({"detractors": {"stages": ["churned"], "strength": 1, "effects": [{"from": "intent", "to": "loyalty"}]}},
-         "word_of_mouth.detractors.effects"),
+        (
+            {"contagion": {"segment": "nobody", "market_size": 10, "p": 0.1, "q": 0.1}},
+            "word_of_mouth.contagion.segment",
+        ),
+        (
+            {"contagion": {"segment": "consumers", "market_size": 0, "p": 0.1, "q": 0.1}},
+            "word_of_mouth.contagion.market_size",
+        ),
+        (
+            {"detractors": {"stages": ["churned"], "strength": 1, "effects": [{"from": "intent", "to": "loyalty"}]}},
+            "word_of_mouth.detractors.effects",
+        ),
         ({"gossip": {}}, "word_of_mouth.gossip"),
     ],
 )

@@ -59,8 +59,11 @@ def test_shipped_default_journey_loads(journey: Journey) -> None:
         ({"rates": {"aware": {"intent": -0.2}, "intent": {"buy": 1}}}, "journey.rates.aware.intent", "non-negative"),
         ({"rates": {"aware": {"intent": math.nan}, "intent": {"buy": 1}}}, "journey.rates.aware.intent", "finite"),
         ({"rates": {"aware": {"intent": math.inf}, "intent": {"buy": 1}}}, "journey.rates.aware.intent", "finite"),
-        ({"rates": {"aware": {"intent": 1}, "intent": {"buy": 1}, "lost": {"aware": 0.1}}}, "journey.rates.lost",
-         "terminal stage 'lost' has outgoing rates"),
+        (
+            {"rates": {"aware": {"intent": 1}, "intent": {"buy": 1}, "lost": {"aware": 0.1}}},
+            "journey.rates.lost",
+            "terminal stage 'lost' has outgoing rates",
+        ),
         ({"rates": {"aware": {"lost": 1.0}, "intent": {"buy": 1}}}, "journey.conversion", "can be reached"),
         ({"rates": {"aware": {"aware": 1.0, "buy": 1}}}, "journey.rates.aware.aware", "itself"),
         ({"entry": "lost"}, "journey.entry", "terminal"),

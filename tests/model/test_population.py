@@ -44,8 +44,10 @@ def test_order_value_means() -> None:
         (lambda: OrderValue("fixed", 50.0, margin=1.5), "population.segments.order_value.margin"),
         (lambda: Population(()), "population.segments"),
         (lambda: Population((Segment("a"), Segment("a"))), "population.segments"),
-        (lambda: Population.from_dict({"segments": {"a": {"arrivals_per_dya": 3}}}),
-         "population.segments.a.arrivals_per_dya"),
+        (
+            lambda: Population.from_dict({"segments": {"a": {"arrivals_per_dya": 3}}}),
+            "population.segments.a.arrivals_per_dya",
+        ),
     ],
 )
 def test_bad_population(make, setting: str) -> None:  # type: ignore[no-untyped-def]
@@ -57,20 +59,24 @@ def test_bad_population(make, setting: str) -> None:  # type: ignore[no-untyped-
 def test_scenario_cross_checks(journey: Journey) -> None:
     with pytest.raises(ConfigError) as err:
         Scenario(journey, Population((Segment("s", initial={"awarenes": 3}),)))
-    assert err.value.setting == "population.segments.s.initial.awarenes" and "did you mean 'awareness'" in str(err.value)
+    assert err.value.setting == "population.segments.s.initial.awarenes" and "did you mean 'awareness'" in str(
+        err.value
+    )
     with pytest.raises(ConfigError) as err:
         Scenario(journey, Population((Segment("s", transition_multipliers={"awareness": {"purchase": 2}}),)))
     assert "no transition awareness -> purchase" in str(err.value)
-    with pytest.raises(ConfigError, match="sim.engine"):
+    with pytest.raises(ConfigError, match=r"sim\.engine"):
         Settings(engine="turbo")
-    with pytest.raises(ConfigError, match="sim.horizon_days"):
+    with pytest.raises(ConfigError, match=r"sim\.horizon_days"):
         Settings(horizon_days=0)
-    with pytest.raises(ConfigError, match="sim.replications"):
+    with pytest.raises(ConfigError, match=r"sim\.replications"):
         Settings(replications=0)
 
 
 def test_rate_tensor_applies_multipliers(journey: Journey) -> None:
-    pop = Population((Segment("a"), Segment("b", rate_multiplier=0.5, transition_multipliers={"intent": {"purchase": 3}})))
+    pop = Population(
+        (Segment("a"), Segment("b", rate_multiplier=0.5, transition_multipliers={"intent": {"purchase": 3}}))
+    )
     sc = Scenario(journey, pop)
     t = sc.rate_tensor()
     base = journey.rate_matrix()

@@ -6,6 +6,7 @@ top-level `conf/`. Bad input exits with status 2 (see `journeysim.cli.state`).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
         if exc.code == 1 and not STATE.started:
             raise SystemExit(EXIT_BAD_INPUT) from None
         raise
+    except BrokenPipeError:  # e.g. `journeysim --help | head`: stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

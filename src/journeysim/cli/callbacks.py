@@ -36,6 +36,7 @@ class ValidateBeforeRun(Callback):
     """Validate the run's (or every sweep job's) config; exit with status 2 before anything is created."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Validate the single run's config (the `check` verb prints it and stops here)."""
         overrides = _task_overrides(config)
         options = group_options(GlobalHydra.instance().config_loader())
         try:
@@ -48,6 +49,7 @@ class ValidateBeforeRun(Callback):
             raise SystemExit(0)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
         loader = GlobalHydra.instance().config_loader()
         options = group_options(loader)
         jobs = sweep_jobs(config)

@@ -20,6 +20,7 @@ from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.validate import InvalidConfig, resolved_container, validate
 from journeysim.io.outputs import OUTPUT_FILES, RunStatus, write_run_outputs, write_status
+from journeysim.report import run_report
 from journeysim.runner import RunResult, run
 
 log = logging.getLogger(__name__)
@@ -82,18 +83,22 @@ def run_job(cfg: DictConfig) -> dict[str, float]:
         t2 = time.perf_counter()
         write_run_outputs(out_dir, result, OmegaConf.to_yaml(OmegaConf.create(resolved)))
         timings["write"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        run_report(result, out_dir, title=scenario.name)
+        timings["report"] = time.perf_counter() - t3
         print_summary(_console(), result, str(out_dir))
         timings["total"] = time.perf_counter() - t0
         write_status(
             out_dir,
             RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, list(OUTPUT_FILES)),
         )
-    except Exception as exc:
+    except (Exception, KeyboardInterrupt) as exc:
         timings["total"] = time.perf_counter() - t0
-        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip() or type(exc).__name__
         files = sorted(p.name for p in out_dir.glob("*") if p.name in OUTPUT_FILES)
-        write_status(out_dir, RunStatus("failed", scenario.name, overrides, started_at, _now(), timings, files, error))
-        log.error("run failed: %s (details in %s)", error, out_dir)
+        write_status(out_dir, RunStatus(outcome, scenario.name, overrides, started_at, _now(), timings, files, error))
+        log.error("run %s: %s (details in %s)", outcome, error, out_dir)
         raise
     log.info("done in %.2f s (simulate %.2f s, write %.2f s)", timings["total"], timings["simulate"], timings["write"])
     return headline(result)

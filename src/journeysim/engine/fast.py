@@ -31,7 +31,7 @@ import pandas as pd
 import simpy
 from numpy.typing import NDArray
 
-from journeysim.engine.plan import CONTAGION_ID_BASE, Plan
+from journeysim.engine.plan import CONTAGION_ID_BASE, Plan, order_value_quantile
 from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Records
 from journeysim.engine.streams import (
     STEP,
@@ -45,17 +45,16 @@ from journeysim.engine.streams import (
     uniform_pair_into,
 )
 
-CHUNK = 1 << 19  # customers advanced together; bounds temporaries and keeps rounds cache-friendly
-WINDOW = 28  # days covered by the calendar of day buckets when the population is brought up to date daily
+CHUNK = 1 << 19  # customers whose purchases and referrals are booked together, round by round (see below)
+PIECE = 1 << 17  # customers jumped together inside a chunk: bounds temporaries, keeps each round in cache
+WINDOW = 120  # days covered by the calendar of day buckets when the population is brought up to date daily
 
 _STEP = np.uint64(STEP)
-_GROWN = ("ckey", "segment", "start_stage", "entry_time", "row", "next_time", "position", "purchases",
-          "first_purchase", "visited")
-
-
-def _visited_dtype(n_stages: int) -> type[np.unsignedinteger[Any]]:
-    """The narrowest unsigned integer holding one bit per stage (the records always get uint64)."""
-    return np.uint16 if n_stages <= 16 else np.uint32 if n_stages <= 32 else np.uint64
+_ROW_BITS = np.uint64(16)  # the state's third word: table row in the low 16 bits, stages visited above
+_ROW_MASK = np.uint64(0xFFFF)
+_PACKED_STAGES = 48  # up to this many stages the visited bits fit in the state's third word
+_RECORD = np.dtype((np.void, 24))  # one customer's state as one item, for single-copy gathers and scatters
+_GROWN = ("ckey", "segment", "start_stage", "entry_time", "purchases", "first_purchase", "visited_wide")
 
 
 class FastEngine:
@@ -87,20 +86,24 @@ class FastEngine:
         self.segment = self._with_room(plan.segment, cap)
         self.start_stage = self._with_room(plan.start_stage, cap)
         self.entry_time = self._with_room(plan.entry_time, cap)
-        self.row = np.empty(cap, dtype=np.int16)  # arrival rows (of the customer's kind) until the customer arrives
+        # the state a jump reads and writes, one 24-byte record per customer so a visit touches one place:
+        # next candidate time (float64 bits), stream position, and row | visited << 16 (the row alone, with the
+        # visited bits in `visited_wide`, beyond 48 stages)
+        self._packed = s <= _PACKED_STAGES
+        self.state = np.empty((cap, 3), dtype=np.uint64)
+        self._records = self.state.view(_RECORD).reshape(cap)
+        self.state[:n, 0] = plan.entry_time.view(np.uint64)
         base, extra = slice(0, plan.base_end), slice(plan.base_end, plan.poisson_end)
         always = slice(plan.poisson_end, n)
-        self.row[base] = plan.segment[base] * s1 + s
-        self.row[extra] = plan.segment[extra] + self.n_rows
-        self.row[always] = plan.segment[always] + (self.n_rows + g)
-        self.next_time = self._with_room(plan.entry_time, cap, copy=True)
-        self.position = np.empty(cap, dtype=np.uint64)
+        meta = self.state[:, 2]  # arrival rows (of the customer's kind) until the customer arrives
+        meta[base] = plan.segment[base] * s1 + s
+        meta[extra] = plan.segment[extra] + self.n_rows
+        meta[always] = plan.segment[always] + (self.n_rows + g)
         self.purchases = np.empty(cap, dtype=np.int32)
         self.purchases[:n] = 0
         self.first_purchase = np.empty(cap)
         self.first_purchase[:n] = np.nan
-        self.visited = np.empty(cap, dtype=self.bit_row.dtype)
-        self.visited[:n] = 0
+        self.visited_wide = np.zeros(cap if not self._packed else 0, dtype=np.uint64)
         # aggregates
         self.flows = np.zeros(d * g * s1 * s, dtype=np.int64)
         self.revenue = np.zeros(d * g)
@@ -144,9 +147,8 @@ class FastEngine:
         self.pair = table.pair[plan_row].astype(np.intp).ravel()
         self.is_referral_slot = (table.dest[plan_row] == s).ravel()
         self.has_referrals = bool(self.is_referral_slot.any())
-        vis = _visited_dtype(s)
-        self.bit = np.left_shift(vis(1), np.arange(s, dtype=vis)).astype(vis)
-        self.bit_row = np.append(self.bit, vis(0))[self.stage_of_row]
+        self.bit = np.left_shift(np.uint64(1), np.arange(s, dtype=np.uint64))
+        self.bit_row = np.append(self.bit, np.uint64(0))[self.stage_of_row]
         is_conversion = np.zeros(s1, dtype=bool)
         is_conversion[list(j.conversion_indices)] = True
         self.is_conversion_row = is_conversion[self.stage_of_row]
@@ -179,17 +181,26 @@ class FastEngine:
         return out
 
     # ------------------------------------------------------------------ roster
+    @property
+    def next_time(self) -> NDArray[np.float64]:
+        """Per customer, the time of the next candidate jump (a strided view of the state)."""
+        return self.state[:, 0].view(np.float64)
+
     def _grow(self, extra: int) -> None:
         need = self.n + extra
-        cap = self.next_time.shape[0]
+        cap = self.state.shape[0]
         if need <= cap:
             return
         new_cap = max(need, int(cap * 1.5) + 1024)
         for name in _GROWN:
             old = getattr(self, name)
-            arr = np.empty(new_cap, dtype=old.dtype)
-            arr[: self.n] = old[: self.n]
-            setattr(self, name, arr)
+            if old.size:
+                arr = np.empty(new_cap, dtype=old.dtype)
+                arr[: self.n] = old[: self.n]
+                setattr(self, name, arr)
+        state = np.empty((new_cap, 3), dtype=np.uint64)
+        state[: self.n] = self.state[: self.n]
+        self.state, self._records = state, state.view(_RECORD).reshape(new_cap)
 
     def _admit(self, ckey: NDArray[np.uint64], seg: NDArray[np.intp], t: NDArray[np.float64]) -> None:
         """Add customers who arrive at the entry stage at times `t` (referrals, contagion adopters)."""
@@ -203,12 +214,13 @@ class FastEngine:
         self.segment[sl] = seg
         self.start_stage[sl] = entry
         self.entry_time[sl] = t
-        self.row[sl] = self.n_rows + self.n_segments + seg  # arrival row of the always-kept kind
-        self.next_time[sl] = t
-        self.position[sl] = positions(ckey, 0)
+        self.state[sl, 0] = t.view(np.uint64)
+        self.state[sl, 1] = positions(ckey, 0)
+        self.state[sl, 2] = self.n_rows + self.n_segments + seg  # arrival row of the always-kept kind
         self.purchases[sl] = 0
         self.first_purchase[sl] = np.nan
-        self.visited[sl] = 0
+        if not self._packed:
+            self.visited_wide[sl] = 0
         self.n += m
 
     def _place_initial(self) -> None:
@@ -216,16 +228,22 @@ class FastEngine:
         n0, n = self.plan.n_initial, self.n
         for start in range(0, n, CHUNK):  # in blocks: bounds the temporaries for very large populations
             block = slice(start, min(start + CHUNK, n))
-            self.position[block] = positions(self.ckey[block], 0)
+            self.state[block, 1] = positions(self.ckey[block], 0 if start >= n0 else 1)
+            if start < n0 < block.stop:  # arrivals are still before their draw 0
+                self.state[n0 : block.stop, 1] -= _STEP
         for start in range(0, n0, CHUNK):
             block = slice(start, min(start + CHUNK, n0))
             st = self.plan.start_stage[block]
             row = self.plan.segment[block].astype(np.intp) * (self.n_stages + 1) + st
-            self.row[block] = row
-            self.visited[block] = self.bit[st]
+            if self._packed:
+                meta = self.bit[st] << _ROW_BITS
+                meta |= row.view(np.uint64)
+                self.state[block, 2] = meta
+            else:
+                self.state[block, 2] = row
+                self.visited_wide[block] = self.bit[st]
             hi, _ = uniform_pair(draw_bits(self.ckey[block], 0))
-            self.next_time[block] = self.plan.holding(row, st, hi)
-            self.position[block] += _STEP
+            self.state[block, 0] = self.plan.holding(row, st, hi).view(np.uint64)
 
     # ------------------------------------------------------------------ days
     def start_day(self, d: int) -> None:
@@ -284,18 +302,24 @@ class FastEngine:
         """Put customers whose next candidates (at `t`) fall inside the calendar into their day buckets."""
         if idx.size == 0:
             return
-        day = t.astype(np.intp)
-        lo, hi = int(day.min()), int(day.max())
+        buckets = self._buckets
+        lo, hi = int(t.min()), int(t.max())
         if lo == hi:
-            self._buckets.setdefault(lo, []).append(idx)
+            buckets.setdefault(lo, []).append(idx)
             return
-        order = np.argsort(day, kind="stable")
-        day, idx = day[order], idx[order]
-        cuts = np.flatnonzero(day[1:] != day[:-1]) + 1
-        starts = [0, *cuts.tolist()]
-        ends = [*cuts.tolist(), idx.size]
-        for a, b in zip(starts, ends, strict=True):
-            self._buckets.setdefault(int(day[a]), []).append(idx[a:b])
+        if hi - lo < 256:
+            key = (t - lo).astype(np.uint8)  # t - lo is exact (t < 2^53), so this is floor(t) - lo
+        else:
+            key = t.astype(np.intp)
+            key -= lo
+        order = np.argsort(key, kind="stable")  # a radix sort on small keys; the order within a day is free
+        idx = idx[order]
+        end = np.cumsum(np.bincount(key, minlength=hi - lo + 1)).tolist()
+        start = 0
+        for day, stop in enumerate(end, lo):
+            if stop > start:
+                buckets.setdefault(day, []).append(idx[start:stop])
+                start = stop
 
     def _scan(self, start: int, t_end: float) -> NDArray[np.intp]:
         """Customers from roster position `start` on: return those due before `t_end`, file those due later
@@ -359,144 +383,208 @@ class FastEngine:
 
     def _advance_chunk(self, idx: NDArray[np.intp], t_end: float) -> None:
         """Jump customers `idx` (each due before `t_end`, in roster order) until each one's next candidate is at
-        or after `t_end`, then write their state back and file them in the calendar."""
+        or after `t_end`; then book the chunk's purchases and admit its referred prospects.
+
+        Round r performs the r-th candidate of every customer of the chunk still due. The chunk is jumped in
+        pieces (PIECE customers, for the cache), but purchases and referrals are booked per round of the whole
+        chunk, in roster order: sums and the roster order of referred prospects are then those of a plain loop
+        over the chunk, whatever the piece size.
+        """
+        bought: dict[int, list[tuple[NDArray[Any], ...]]] = {}
+        referred: dict[int, list[tuple[NDArray[Any], ...]]] = {}
+        piece = min(PIECE, CHUNK)
+        for start in range(0, idx.size, piece):
+            self._advance_piece(idx[start : start + piece], t_end, bought, referred)
+        for r in sorted(referred):
+            parts = referred[r]
+            i, t, pos, day = (np.concatenate([p[c] for p in parts]) for c in range(4)) if len(parts) > 1 else parts[0]
+            self._refer(i, t, pos, day)
+        if bought:
+            rounds = [bought[r] for r in sorted(bought)]
+            self._book_purchases(
+                [
+                    tuple(np.concatenate([p[c] for p in parts]) for c in range(4)) if len(parts) > 1 else parts[0]
+                    for parts in rounds
+                ]
+            )
+
+    def _advance_piece(
+        self,
+        idx: NDArray[np.intp],
+        t_end: float,
+        bought: dict[int, list[tuple[NDArray[Any], ...]]],
+        referred: dict[int, list[tuple[NDArray[Any], ...]]],
+    ) -> None:
+        """Jump customers `idx` until each one's next candidate is at or after `t_end`, then write their state back
+        and file them in the calendar; each round's purchases and referrals go to `bought` and `referred`.
+
+        State is gathered once into local arrays that shrink round by round, and written back once per customer.
+        """
         plan = self.plan
         thinning = plan.thinning
         k_slots, n_ext, per_day = self.k_slots, self.n_ext, self.per_day
-        keep_open = t_end < self._cal_hi  # leavers due before the calendar's end go into its buckets
-        t = self.next_time[idx]
-        row = self.row[idx].astype(np.intp)
-        pos = self.position[idx]
-        vis = np.zeros(idx.size, dtype=self.visited.dtype)
+        dest_row, pair, bit_row, mean_hold = self.dest_row, self.pair, self.bit_row, self.mean_hold
+        packed = self._packed
+        first_day, last_day = int(self.now), min(self.horizon, math.ceil(t_end)) - 1
+        one_day = first_day == last_day  # every candidate of this call falls on one day (the daily path)
+        n_days = last_day + 1 - first_day
+        span = slice(first_day * per_day, (last_day + 1) * per_day)
+        no_jump = n_days * per_day  # flow cell that collects rejected candidates and referrals (dropped)
+        if thinning:
+            cols, day_cell = self.day_cum, first_day * n_ext
+        else:
+            cols, day_cell = self.cum_cols, 0
         n_all = idx.size
+        got = np.take(self._records, idx).view(np.uint64).reshape(n_all, 3)
+        t = got[:, 0].copy().view(np.float64)
+        pos = got[:, 1].copy()
+        meta = got[:, 2]
+        row = (meta & _ROW_MASK).view(np.intp)
+        vis = meta >> _ROW_BITS if packed else np.zeros(n_all, dtype=np.uint64)
+        del got, meta
         bits, scratch = np.empty(n_all, dtype=np.uint64), np.empty(n_all, dtype=np.uint64)
         hi_buf, lo_buf = np.empty(n_all), np.empty(n_all)
-        left_idx: list[NDArray[np.intp]] = []
-        left_t: list[NDArray[np.float64]] = []
-        first_day, last_day = int(self.now), min(self.horizon, math.ceil(t_end)) - 1
-        while idx.size:
+        gone: list[tuple[NDArray[Any], ...]] = []  # (idx, next time, row, position, visited) of who has left
+        rnd = -1
+        while True:
+            rnd += 1
             n = idx.size
             b, sc = bits[:n], scratch[:n]
             draw_at(pos, b, sc)
             pos += _STEP  # pos - STEP is the position of this draw
             hi, lo = hi_buf[:n], lo_buf[:n]
             uniform_pair_into(b, hi, lo, sc)
-            day = t.astype(np.intp)
-            jump: NDArray[np.bool_] | None = None  # None: every candidate is a jump
+            day: NDArray[np.intp] | None = None if one_day else t.astype(np.intp)
+            stay_put: NDArray[np.bool_] | None = None  # rejected candidates and referrals (None: nobody)
             # destination slot: how many of the first K - 1 cumulative probabilities are <= the uniform
-            flat = row * k_slots
             if thinning:
-                cell = day * n_ext
-                cell += row
-                acc = self.accept[cell]
-                jump = lo < acc
+                if day is None:
+                    at = row + day_cell
+                else:
+                    at = day * n_ext
+                    at += row
+                acc = self.accept[at]
+                stay_put = lo >= acc
                 lo /= acc
-                cols, at = self.day_cum, cell
             else:
-                cols, at = self.cum_cols, row
+                at = row
+            flat = row * k_slots
             if cols:
                 slot = (lo >= cols[0][at]).view(np.int8)
                 for col in cols[1:]:
                     slot += lo >= col[at]
                 flat += slot
-            new_row = self.dest_row[flat]
+            new_row = dest_row[flat]
             if self.has_referrals:
                 is_ref = self.is_referral_slot[flat]
-                if jump is not None:
-                    is_ref &= jump
+                if stay_put is not None:
+                    is_ref &= ~stay_put
                 if is_ref.any():
                     (ref,) = np.nonzero(is_ref)
-                    self._refer(idx[ref], t[ref], pos[ref] - _STEP, day[ref])
-                    jump = ~is_ref if jump is None else jump & ~is_ref
-            if jump is not None:
-                np.copyto(new_row, row, where=~jump)  # rejected candidates and referrers stay where they are
-                (moved,) = np.nonzero(jump)
-                j_idx, j_t, j_day, j_row, j_new, j_flat = (a[moved] for a in (idx, t, day, row, new_row, flat))
-                j_pos = pos[moved]
-            else:
-                j_idx, j_t, j_day, j_row, j_new, j_flat, j_pos = idx, t, day, row, new_row, flat, pos
-            if j_idx.size:
-                if last_day - first_day < 8:  # the days this call covers (all of them, when only a few)
-                    lo_d, hi_d = first_day, last_day
-                else:
-                    lo_d, hi_d = int(j_day.min()), int(j_day.max())
-                cells = j_day - lo_d
-                cells *= per_day
-                cells += self.pair[j_flat]
-                self.flows[lo_d * per_day : (hi_d + 1) * per_day] += np.bincount(
-                    cells, minlength=(hi_d + 1 - lo_d) * per_day
+                    ref_day = np.full(ref.size, first_day) if day is None else day[ref]
+                    referred.setdefault(rnd, []).append((idx[ref], t[ref], pos[ref] - _STEP, ref_day))
+                    stay_put = is_ref if stay_put is None else stay_put | is_ref
+            if stay_put is not None:
+                np.copyto(new_row, row, where=stay_put)  # rejected candidates and referrers stay where they are
+            cells = pair[flat]
+            if day is not None:
+                cells += (day - first_day) * per_day
+            if stay_put is not None:
+                np.copyto(cells, no_jump, where=stay_put)
+            self.flows[span] += np.bincount(cells, minlength=no_jump + 1)[:no_jump]
+            conv = self.is_conversion_row[new_row]
+            if stay_put is not None:
+                conv &= ~stay_put
+            (buy,) = np.nonzero(conv)
+            if buy.size:
+                b_idx = idx[buy]
+                self.purchases[b_idx] += 1
+                bought.setdefault(rnd, []).append((b_idx, t[buy], new_row[buy], pos[buy]))
+            if self.has_detractors:
+                det = self.is_detractor_row[new_row] & ~self.is_detractor_row[row]
+                if det.any():
+                    det &= self.purchases[idx] > 0
+                    self.detractors += int(det.sum())
+            if self.event_log:
+                ev = slice(None) if stay_put is None else ~stay_put
+                self._events.append(
+                    (idx[ev].astype(np.int64), t[ev], self.stage_of_row[row[ev]], self.stage_of_row[new_row[ev]])
                 )
-                if self.event_log:
-                    self._events.append(
-                        (j_idx.astype(np.int64), j_t.copy(), self.stage_of_row[j_row], self.stage_of_row[j_new])
-                    )
-                (buy,) = np.nonzero(self.is_conversion_row[j_new])
-                if buy.size:
-                    self._book_purchases(
-                        j_idx[buy], j_t[buy], self.segment_of_row[j_new[buy]], j_day[buy], j_pos[buy] - _STEP
-                    )
-                if self.has_detractors:
-                    det = self.is_detractor_row[j_new] & ~self.is_detractor_row[j_row]
-                    if det.any():
-                        det &= self.purchases[j_idx] > 0
-                        self.detractors += int(det.sum())
-            vis |= self.bit_row[new_row]
-            row = new_row
+            vis |= bit_row[new_row]
             nt = np.log(hi)
-            nt *= self.mean_hold[row]
+            nt *= mean_hold[new_row]
             np.subtract(t, nt, out=nt)
-            if self.has_dwell and j_idx.size:
-                (dw,) = np.nonzero(self.is_dwell_row[j_new])
-                if dw.size:
-                    where = moved[dw] if jump is not None else dw
-                    r = j_new[dw]  # rows of the plan: a jump always lands in a stage
-                    nt[where] = j_t[dw] + plan.holding(r, self.stage_of_row[r], hi[where])
+            if self.has_dwell:
+                dwell = self.is_dwell_row[new_row]
+                if stay_put is not None:
+                    dwell &= ~stay_put
+                (dw,) = np.nonzero(dwell)
+                if dw.size:  # a jump into a stage with a non-exponential dwell (rows of the plan: jumps land in stages)
+                    r = new_row[dw]
+                    nt[dw] = t[dw] + plan.holding(r, self.stage_of_row[r], hi[dw])
+            row = new_row
             alive = nt < t_end
             (stay,) = np.nonzero(alive)
-            if stay.size < n:
-                (out,) = np.nonzero(~alive)
-                o_idx, o_t = idx[out], nt[out]
-                self.next_time[o_idx] = o_t
-                self.row[o_idx] = row[out]
-                self.position[o_idx] = pos[out]
-                self.visited[o_idx] |= vis[out]
-                if keep_open:
-                    near = o_t < self._cal_hi
-                    left_idx.append(o_idx[near])
-                    left_t.append(o_t[near])
-                if stay.size == 0:
-                    break
-                idx, t, row, pos, vis = idx[stay], nt[stay], row[stay], pos[stay], vis[stay]
-            else:
+            if stay.size == n:
                 t = nt
-        if left_idx:
-            self._file(np.concatenate(left_idx), np.concatenate(left_t))
+                continue
+            if stay.size == 0:
+                gone.append((idx, nt, row, pos, vis))
+                break
+            (out,) = np.nonzero(~alive)
+            gone.append((idx[out], nt[out], row[out], pos[out], vis[out]))
+            idx, t, row, pos, vis = idx[stay], nt[stay], row[stay], pos[stay], vis[stay]
+        # write back who has left, file in the calendar those due before its end, book the purchases
+        o_idx, o_t, o_row, o_pos, o_vis = (
+            (np.concatenate([g[i] for g in gone]) for i in range(5)) if len(gone) > 1 else gone[0]
+        )
+        put = np.empty((o_idx.size, 3), dtype=np.uint64)
+        put[:, 0] = o_t.view(np.uint64)
+        put[:, 1] = o_pos
+        if packed:
+            o_vis <<= _ROW_BITS
+            o_vis |= o_row.view(np.uint64)
+            put[:, 2] = o_vis
+        else:
+            put[:, 2] = o_row.view(np.uint64)
+            self.visited_wide[o_idx] |= o_vis
+        self._records[o_idx] = put.view(_RECORD).reshape(o_idx.size)
+        if t_end < self._cal_hi:
+            near = o_t < self._cal_hi
+            self._file(o_idx[near], o_t[near])
 
-    def _refer(self, idx: NDArray[np.intp], t: NDArray[np.float64], pos: NDArray[np.uint64],
-               day: NDArray[np.intp]) -> None:
+    def _refer(
+        self, idx: NDArray[np.intp], t: NDArray[np.float64], pos: NDArray[np.uint64], day: NDArray[np.intp]
+    ) -> None:
         """Advocates' referrals: each brings one new prospect of the advocate's segment, arriving now."""
         seg = self.segment[idx].astype(np.intp)
         self.referrals += np.bincount(day * self.n_segments + seg, minlength=self.referrals.size)
         ckey = self.ckey[idx]
         self._admit(child_keys(ckey, counters(ckey, pos), self.plan.referral_salt), seg, t)
 
-    def _book_purchases(
-        self,
-        idx: NDArray[np.intp],
-        t: NDArray[np.float64],
-        seg: NDArray[np.intp],
-        day: NDArray[np.intp],
-        pos: NDArray[np.uint64],
-    ) -> None:
-        """Count purchases, first-purchase times, revenue, margin and prospects' discounted margin.
+    def _book_purchases(self, rounds: list[tuple[NDArray[Any], ...]]) -> None:
+        """First-purchase times, revenue, margin and prospects' discounted margin for one chunk's purchases.
 
-        `pos` is the stream position of the draw that made the purchase; the order value comes from the same
-        counter in the customer's value stream (key XOR value key).
+        `rounds` holds, round by round, the buyers' (idx, time, row, stream position of the buying draw); the order
+        value comes from the same counter in the customer's value stream (key XOR value key). Sums are formed
+        round by round, in the order a plain loop would add them, so they do not depend on this batching.
         """
+        if len(rounds) == 1:
+            idx, t, row, pos = rounds[0]
+            step = None
+        else:
+            idx, t, row, pos = (np.concatenate([r[i] for r in rounds]) for i in range(4))
+            step = np.repeat(np.arange(len(rounds)), [r[0].size for r in rounds])
+        pos = pos - _STEP
+        seg = self.segment_of_row[row]
         first = np.isnan(self.first_purchase[idx])
+        if step is not None and first.any():  # a customer buying in several rounds: only its earliest is first
+            (cand,) = np.nonzero(first)
+            _, earliest = np.unique(idx[cand], return_index=True)
+            first[:] = False
+            first[cand[earliest]] = True
         n_first = int(np.count_nonzero(first))
         self.ever_bought += n_first
-        self.purchases[idx] += 1
         if n_first:
             self.first_purchase[idx[first]] = t[first]
         if self.fixed_values:
@@ -509,15 +597,35 @@ class FastEngine:
             bits, scratch = np.empty_like(vpos), np.empty_like(vpos)
             hi, lo = np.empty(vpos.size), np.empty(vpos.size)
             uniform_pair_into(draw_at(vpos, bits, scratch), hi, lo, scratch)
-            value, margin = self.plan.order_values(seg.astype(np.int16), hi)
-        cell = day * self.n_segments
+            if self.n_segments == 1:  # `Plan.order_values` without its per-segment masks (same numbers)
+                ov = self.plan.scenario.population.segments[0].order_value
+                value = order_value_quantile(ov.kind, ov.mean, ov.cv, hi)
+                margin = value * ov.margin
+            else:
+                value, margin = self.plan.order_values(seg.astype(np.int16), hi)
+        g = self.n_segments
+        cell = t.astype(np.intp)
+        cell *= g
         cell += seg
-        self.revenue += np.bincount(cell, weights=value, minlength=self.revenue.size)
-        self.margin += np.bincount(cell, weights=margin, minlength=self.margin.size)
         prospect = self.is_prospect_start[self.start_stage[idx]]
-        if prospect.any():
-            disc = margin[prospect] * np.exp(-self.delta * (t[prospect] - self.entry_time[idx[prospect]]))
-            self.prospect_clv += np.bincount(seg[prospect], weights=disc, minlength=self.n_segments)
+        disc = margin[prospect] * np.exp(-self.delta * (t[prospect] - self.entry_time[idx[prospect]]))
+        size = self.revenue.size
+        if step is None:
+            self.revenue += np.bincount(cell, weights=value, minlength=size)
+            self.margin += np.bincount(cell, weights=margin, minlength=size)
+            if disc.size:
+                self.prospect_clv += np.bincount(seg[prospect], weights=disc, minlength=g)
+            return
+        n_rounds = len(rounds)
+        cell += step * size
+        revenue = np.bincount(cell, weights=value, minlength=n_rounds * size).reshape(n_rounds, size)
+        margins = np.bincount(cell, weights=margin, minlength=n_rounds * size).reshape(n_rounds, size)
+        clv = np.bincount(step[prospect] * g + seg[prospect], weights=disc, minlength=n_rounds * g).reshape(n_rounds, g)
+        for r in range(n_rounds):
+            self.revenue += revenue[r]
+            self.margin += margins[r]
+            if prospect[step == r].any():
+                self.prospect_clv += clv[r]
 
     # ------------------------------------------------------------------ run
     def _days(self, env: simpy.Environment) -> Generator[Any, Any, None]:
@@ -547,21 +655,30 @@ class FastEngine:
         j = plan.scenario.journey
         d, g, s = self.horizon, self.n_segments, self.n_stages
         n = self.n
-        final = self.stage_of_row[self.row[:n]]
+        meta = self.state[:n, 2]
+        final = self.stage_of_row[(meta & _ROW_MASK).view(np.intp)]
         keep = final < s
-        visited = self.visited[:n].astype(np.uint64)  # the records' contract: one uint64 bitmask per customer
-        cust = CustomerTable(
-            segment=self.segment[:n][keep],
-            start_stage=self.start_stage[:n][keep],
-            entry_time=self.entry_time[:n][keep],
-            first_purchase=self.first_purchase[:n][keep],
-            purchases=self.purchases[:n][keep],
-            visited=visited[keep],
-            final_stage=final[keep],
-        ) if not keep.all() else CustomerTable(
-            segment=self.segment[:n], start_stage=self.start_stage[:n], entry_time=self.entry_time[:n],
-            first_purchase=self.first_purchase[:n], purchases=self.purchases[:n], visited=visited,
-            final_stage=final,
+        visited = meta >> _ROW_BITS if self._packed else self.visited_wide[:n]  # the records' uint64 bitmask
+        cust = (
+            CustomerTable(
+                segment=self.segment[:n][keep],
+                start_stage=self.start_stage[:n][keep],
+                entry_time=self.entry_time[:n][keep],
+                first_purchase=self.first_purchase[:n][keep],
+                purchases=self.purchases[:n][keep],
+                visited=visited[keep],
+                final_stage=final[keep],
+            )
+            if not keep.all()
+            else CustomerTable(
+                segment=self.segment[:n],
+                start_stage=self.start_stage[:n],
+                entry_time=self.entry_time[:n],
+                first_purchase=self.first_purchase[:n],
+                purchases=self.purchases[:n],
+                visited=visited,
+                final_stage=final,
+            )
         )
         events = None
         if self.event_log:

@@ -25,7 +25,8 @@ TIMESERIES_FILE = "timeseries.parquet"
 CONFIG_FILE = "config.yaml"
 STATUS_FILE = "status.json"
 #: Every file a successful run leaves in its directory (status.json comes last).
-OUTPUT_FILES = (METRICS_FILE, FUNNEL_FILE, TIMESERIES_FILE, CONFIG_FILE, STATUS_FILE)
+REPORT_FILE = "report.html"
+OUTPUT_FILES = (METRICS_FILE, FUNNEL_FILE, TIMESERIES_FILE, CONFIG_FILE, REPORT_FILE, STATUS_FILE)
 
 
 def _json_number(x: Any) -> Any:
@@ -65,7 +66,7 @@ def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) 
 class RunStatus:
     """The content of status.json: outcome, the overrides that made the run, timings in seconds, any error."""
 
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "interrupted"
     scenario: str
     overrides: Sequence[str] = ()
     started_at: str = ""

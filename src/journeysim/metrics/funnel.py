@@ -17,6 +17,7 @@ from journeysim.metrics.common import ended_terminal_mask
 
 FUNNEL_COLUMNS = (
     "stage",
+    "order",
     "position",
     "reached",
     "reached_or_beyond",
@@ -91,7 +92,8 @@ def funnel_table(records: Records) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "stage": list(records.stages),
-            "position": np.arange(n_st, dtype=np.int64),
+            "order": np.arange(n_st, dtype=np.int64),
+            "position": list(records.positions),
             "reached": reached,
             "reached_or_beyond": reached_or_beyond.astype(np.int64),
             "advanced": advanced,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 
 def _json_float(x: float) -> float | None:
@@ -51,7 +51,7 @@ def summarise_one(values: ArrayLike, level: float = 0.95) -> MetricSummary:
     if n == 1:
         return MetricSummary(mean, 0.0, mean, mean, 1)
     std = float(np.std(x, ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * std / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.5 + level / 2.0)) * std / math.sqrt(n)  # Student t quantile
     return MetricSummary(mean, std, mean - half, mean + half, n)
 
 

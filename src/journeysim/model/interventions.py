@@ -3,7 +3,8 @@
 An *effect* names the hazards a channel lifts for the customers it reaches, by meaning so one channel catalogue
 fits every journey: `advance` (moves to a later non-terminal stage), `regress` (moves back), `purchase` (moves
 into a conversion stage), `churn` (moves into a terminal stage), `arrivals` (new prospects from the market),
-`referrals` (advocates' referrals), given as `kind:`, or one explicit transition `{from: a, to: b}`. At full response a rate is
+`referrals` (advocates' referrals), given as `kind:`, or one explicit transition `{from: a, to: b}`.
+At full response a rate is
 multiplied by `1 + lift`; a negative lift (down to -1) reduces it, e.g. churn cut by service and loyalty.
 Flights and rate-multiplier windows are whole days, so every change of rates falls on a day boundary.
 """
@@ -93,13 +94,29 @@ class Channel:
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> Channel:
         p = f"channels.{name}"
-        known = ("cost_model", "unit_cost", "positions", "stages", "segments", "response", "adstock", "frequency_cap",
-                 "frequency", "market_audience", "effects", "cost_per_referral", "description")
+        known = (
+            "cost_model",
+            "unit_cost",
+            "positions",
+            "stages",
+            "segments",
+            "response",
+            "adstock",
+            "frequency_cap",
+            "frequency",
+            "market_audience",
+            "effects",
+            "cost_per_referral",
+            "description",
+        )
         _check_keys(p, data, known)
         model = data.get("cost_model", "cpm")
         if model not in COST_MODELS:
-            raise ConfigError(f"{p}.cost_model", f"unknown cost model '{model}'{did_you_mean(str(model), COST_MODELS)}",
-                              f"use one of {', '.join(COST_MODELS)}")
+            raise ConfigError(
+                f"{p}.cost_model",
+                f"unknown cost model '{model}'{did_you_mean(str(model), COST_MODELS)}",
+                f"use one of {', '.join(COST_MODELS)}",
+            )
         unit_cost = _number(f"{p}.unit_cost", data.get("unit_cost", 0.0), fix="give the cost per unit (money) > 0")
         if unit_cost <= 0:
             raise ConfigError(f"{p}.unit_cost", "must be > 0", "give the price of one media unit, e.g. unit_cost: 8.0")
@@ -107,12 +124,19 @@ class Channel:
         _check_keys(f"{p}.response", resp, ("kind", "half_saturation", "slope"))
         kind = resp.get("kind", "hill")
         if kind not in RESPONSES:
-            raise ConfigError(f"{p}.response.kind", f"unknown response '{kind}'{did_you_mean(str(kind), RESPONSES)}",
-                              f"use one of {', '.join(RESPONSES)}")
+            raise ConfigError(
+                f"{p}.response.kind",
+                f"unknown response '{kind}'{did_you_mean(str(kind), RESPONSES)}",
+                f"use one of {', '.join(RESPONSES)}",
+            )
         response = Response(
             kind=kind,
-            half_saturation=_number(f"{p}.response.half_saturation", resp.get("half_saturation", 1.0), low=1e-12,
-                                    fix="give the exposures per person giving half the maximum effect (> 0)"),
+            half_saturation=_number(
+                f"{p}.response.half_saturation",
+                resp.get("half_saturation", 1.0),
+                low=1e-12,
+                fix="give the exposures per person giving half the maximum effect (> 0)",
+            ),
             slope=_number(f"{p}.response.slope", resp.get("slope", 1.0), low=1e-12, fix="give a Hill slope > 0"),
         )
         cap = data.get("frequency_cap")
@@ -125,28 +149,44 @@ class Channel:
             e = dict(e)
             q = f"{p}.effects[{i}]"
             _check_keys(q, e, ("kind", "from", "to", "lift"))
-            lift = _number(f"{q}.lift", e.get("lift", 0.0), low=-1.0,
-                           fix="give the relative change at full response, >= -1 (e.g. 0.5 = +50%)")
+            lift = _number(
+                f"{q}.lift",
+                e.get("lift", 0.0),
+                low=-1.0,
+                fix="give the relative change at full response, >= -1 (e.g. 0.5 = +50%)",
+            )
             if "from" in e or "to" in e:
                 if e.get("from") is None or e.get("to") is None:
-                    raise ConfigError(q, "an explicit transition needs both 'from' and 'to'",
-                                      "give from: <stage> and to: <stage>, or kind: advance|purchase|churn|...")
+                    raise ConfigError(
+                        q,
+                        "an explicit transition needs both 'from' and 'to'",
+                        "give from: <stage> and to: <stage>, or kind: advance|purchase|churn|...",
+                    )
                 effects.append(Effect("transition", lift, str(e["from"]), str(e["to"])))
                 continue
             on = str(e.get("kind", ""))
             if on not in EFFECT_KINDS[:-1]:
-                raise ConfigError(f"{q}.kind", f"unknown effect kind '{on}'{did_you_mean(on, EFFECT_KINDS)}",
-                                  f"use one of {', '.join(EFFECT_KINDS[:-1])}, or from/to for one transition")
+                raise ConfigError(
+                    f"{q}.kind",
+                    f"unknown effect kind '{on}'{did_you_mean(on, EFFECT_KINDS)}",
+                    f"use one of {', '.join(EFFECT_KINDS[:-1])}, or from/to for one transition",
+                )
             effects.append(Effect(on, lift))
         if not effects:
-            raise ConfigError(f"{p}.effects", "the channel changes no rate",
-                              "list at least one effect, e.g. [{from: awareness, to: interest, lift: 0.5}]")
+            raise ConfigError(
+                f"{p}.effects",
+                "the channel changes no rate",
+                "list at least one effect, e.g. [{from: awareness, to: interest, lift: 0.5}]",
+            )
         segs = data.get("segments")
         positions = tuple(data.get("positions") or ())
         for pos in positions:
             if pos not in POSITIONS:
-                raise ConfigError(f"{p}.positions", f"unknown funnel position '{pos}'{did_you_mean(str(pos), POSITIONS)}",
-                                  f"use any of {', '.join(POSITIONS)}")
+                raise ConfigError(
+                    f"{p}.positions",
+                    f"unknown funnel position '{pos}'{did_you_mean(str(pos), POSITIONS)}",
+                    f"use any of {', '.join(POSITIONS)}",
+                )
         return cls(
             name=name,
             cost_model=model,
@@ -156,15 +196,26 @@ class Channel:
             effects=tuple(effects),
             segments=None if segs is None else tuple(segs),
             response=response,
-            adstock=_number(f"{p}.adstock", data.get("adstock", 0.0), high=0.999,
-                            fix="give the share of today's effect carried to tomorrow, in [0, 1)"),
+            adstock=_number(
+                f"{p}.adstock",
+                data.get("adstock", 0.0),
+                high=0.999,
+                fix="give the share of today's effect carried to tomorrow, in [0, 1)",
+            ),
             frequency_cap=cap,
-            frequency=_number(f"{p}.frequency", data.get("frequency", 1.0),
-                              fix="give exposures per person per day at full fee (>= 0)"),
-            market_audience=_number(f"{p}.market_audience", data.get("market_audience", 0.0),
-                                    fix="give the number of people outside the journey the channel reaches (>= 0)"),
-            cost_per_referral=_number(f"{p}.cost_per_referral", data.get("cost_per_referral", 0.0),
-                                      fix="give the money paid per referral (>= 0)"),
+            frequency=_number(
+                f"{p}.frequency", data.get("frequency", 1.0), fix="give exposures per person per day at full fee (>= 0)"
+            ),
+            market_audience=_number(
+                f"{p}.market_audience",
+                data.get("market_audience", 0.0),
+                fix="give the number of people outside the journey the channel reaches (>= 0)",
+            ),
+            cost_per_referral=_number(
+                f"{p}.cost_per_referral",
+                data.get("cost_per_referral", 0.0),
+                fix="give the money paid per referral (>= 0)",
+            ),
         )
 
 
@@ -215,46 +266,77 @@ class Strategy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], horizon_days: int) -> Strategy:
         """Build from `{budget, allocation | budgets, flights, pacing, profile, messaging, rate_multipliers}`."""
-        known = ("name", "budget", "allocation", "budgets", "flights", "pacing", "profile", "messaging",
-                 "rate_multipliers", "description")
+        known = (
+            "name",
+            "budget",
+            "allocation",
+            "budgets",
+            "flights",
+            "pacing",
+            "profile",
+            "messaging",
+            "rate_multipliers",
+            "description",
+        )
         _check_keys("strategy", data, known)
         allocation = dict(data.get("allocation") or {})
         budgets = dict(data.get("budgets") or {})
         if allocation and budgets:
-            raise ConfigError("strategy.budgets", "both allocation shares and explicit budgets are given",
-                              "use either strategy.allocation (shares of strategy.budget) or strategy.budgets")
+            raise ConfigError(
+                "strategy.budgets",
+                "both allocation shares and explicit budgets are given",
+                "use either strategy.allocation (shares of strategy.budget) or strategy.budgets",
+            )
         if allocation:
             total = _number("strategy.budget", data.get("budget", 0.0), fix="give the total budget (money) >= 0")
-            shares = {c: _number(f"strategy.allocation.{c}", s, high=1.0, fix="give a share in [0, 1]")
-                      for c, s in allocation.items()}
+            shares = {
+                c: _number(f"strategy.allocation.{c}", s, high=1.0, fix="give a share in [0, 1]")
+                for c, s in allocation.items()
+            }
             if abs(sum(shares.values()) - 1.0) > 1e-6:
-                raise ConfigError("strategy.allocation", f"shares sum to {sum(shares.values()):.6g}, not 1",
-                                  "make the shares add up to 1 (e.g. 0.5, 0.3, 0.2)")
+                raise ConfigError(
+                    "strategy.allocation",
+                    f"shares sum to {sum(shares.values()):.6g}, not 1",
+                    "make the shares add up to 1 (e.g. 0.5, 0.3, 0.2)",
+                )
             budgets = {c: total * s for c, s in shares.items()}
         else:
-            budgets = {c: _number(f"strategy.budgets.{c}", b, fix="give a budget (money) >= 0")
-                       for c, b in budgets.items()}
+            budgets = {
+                c: _number(f"strategy.budgets.{c}", b, fix="give a budget (money) >= 0") for c, b in budgets.items()
+            }
             if data.get("budget") not in (None, 0, 0.0) and abs(sum(budgets.values()) - float(data["budget"])) > 1e-6:
-                raise ConfigError("strategy.budget", f"channel budgets sum to {sum(budgets.values()):g}, "
-                                  f"not the total {data['budget']}", "drop strategy.budget or make them agree")
+                raise ConfigError(
+                    "strategy.budget",
+                    f"channel budgets sum to {sum(budgets.values()):g}, not the total {data['budget']}",
+                    "drop strategy.budget or make them agree",
+                )
         pacing = str(data.get("pacing", "even"))
         if pacing not in PACINGS:
-            raise ConfigError("strategy.pacing", f"unknown pacing '{pacing}'{did_you_mean(pacing, PACINGS)}",
-                              f"use one of {', '.join(PACINGS)}, or give strategy.profile")
+            raise ConfigError(
+                "strategy.pacing",
+                f"unknown pacing '{pacing}'{did_you_mean(pacing, PACINGS)}",
+                f"use one of {', '.join(PACINGS)}, or give strategy.profile",
+            )
         profile = data.get("profile")
         if profile is not None:
             prof = tuple(_number("strategy.profile", x, fix="give non-negative daily weights") for x in profile)
             if not prof or sum(prof) <= 0:
-                raise ConfigError("strategy.profile", "the daily profile has no positive weight",
-                                  "give non-negative daily weights with a positive sum")
+                raise ConfigError(
+                    "strategy.profile",
+                    "the daily profile has no positive weight",
+                    "give non-negative daily weights with a positive sum",
+                )
             profile = prof
         flights_cfg = dict(data.get("flights") or {})
         messaging = dict(data.get("messaging") or {})
         for key, mapping in (("flights", flights_cfg), ("messaging", messaging)):
             for c in mapping:
                 if c not in budgets:
-                    raise ConfigError(f"strategy.{key}.{c}", f"channel '{c}' has no budget in this strategy",
-                                      "give it a budget or remove the entry")
+                    raise ConfigError(
+                        f"strategy.{key}.{c}",
+                        f"channel '{c}' has no budget in this strategy",
+                        "give it a budget or remove the entry",
+                    )
         plans = []
         for c, b in budgets.items():
             flights = []
@@ -264,36 +346,55 @@ class Strategy:
                 start, end = f.get("start", 0), f.get("end", horizon_days)
                 s = f"strategy.flights.{c}[{i}]"
                 if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
-                    raise ConfigError(s, f"flight days {start!r}..{end!r} are not whole days",
-                                      "give start and end as whole days, e.g. {start: 0, end: 90}")
+                    raise ConfigError(
+                        s,
+                        f"flight days {start!r}..{end!r} are not whole days",
+                        "give start and end as whole days, e.g. {start: 0, end: 90}",
+                    )
                 if start < 0 or end <= start:
-                    raise ConfigError(s, f"the flight ends (day {end}) before it starts (day {start})",
-                                      "give 0 <= start < end")
+                    raise ConfigError(
+                        s, f"the flight ends (day {end}) before it starts (day {start})", "give 0 <= start < end"
+                    )
                 if end > horizon_days:
-                    raise ConfigError(s, f"the flight ends on day {end}, after the horizon ({horizon_days} days)",
-                                      f"end it by day {horizon_days} or raise sim.horizon_days")
+                    raise ConfigError(
+                        s,
+                        f"the flight ends on day {end}, after the horizon ({horizon_days} days)",
+                        f"end it by day {horizon_days} or raise sim.horizon_days",
+                    )
                 flights.append(Flight(int(start), int(end)))
             msg = messaging.get(c)
-            plans.append(ChannelPlan(c, float(b), tuple(flights), pacing, profile,
-                                     None if msg is None else tuple(msg)))
+            plans.append(ChannelPlan(c, float(b), tuple(flights), pacing, profile, None if msg is None else tuple(msg)))
         mults = []
         for i, m in enumerate(data.get("rate_multipliers") or []):
             m = dict(m)
             s = f"strategy.rate_multipliers[{i}]"
             _check_keys(s, m, ("from", "to", "factor", "start", "end", "segments"))
             start, end = m.get("start", 0), m.get("end", horizon_days)
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or start < 0 \
-                    or end <= start or end > horizon_days:
-                raise ConfigError(f"{s}.end", f"window {start!r}..{end!r} is not whole days with "
-                                  f"0 <= start < end <= {horizon_days}", "give whole days inside the horizon")
+            if (
+                not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
+                or start < 0
+                or end <= start
+                or end > horizon_days
+            ):
+                raise ConfigError(
+                    f"{s}.end",
+                    f"window {start!r}..{end!r} is not whole days with 0 <= start < end <= {horizon_days}",
+                    "give whole days inside the horizon",
+                )
             for k in ("from", "to"):
                 if k not in m:
                     raise ConfigError(f"{s}.{k}", "is missing", "name the transition, e.g. from: intent, to: purchase")
             segs = m.get("segments")
-            mults.append(RateMultiplier(
-                str(m["from"]), str(m["to"]),
-                _number(f"{s}.factor", m.get("factor", 1.0), fix="give a factor >= 0 (1 = unchanged)"),
-                int(start), int(end), None if segs is None else tuple(segs)))
+            mults.append(
+                RateMultiplier(
+                    str(m["from"]),
+                    str(m["to"]),
+                    _number(f"{s}.factor", m.get("factor", 1.0), fix="give a factor >= 0 (1 = unchanged)"),
+                    int(start),
+                    int(end),
+                    None if segs is None else tuple(segs),
+                )
+            )
         return cls(name=str(data.get("name") or "strategy"), plans=tuple(plans), rate_multipliers=tuple(mults))
 
 
@@ -353,16 +454,22 @@ class WordOfMouth:
         if data.get("referrals"):
             r = dict(data["referrals"])
             _check_keys("word_of_mouth.referrals", r, ("stages", "rate"))
-            ref = Referrals(None if r.get("stages") is None else tuple(r["stages"]),
-                            _number("word_of_mouth.referrals.rate", r.get("rate", 0.0),
-                                    fix="give referrals per advocate per day (>= 0)"))
+            ref = Referrals(
+                None if r.get("stages") is None else tuple(r["stages"]),
+                _number(
+                    "word_of_mouth.referrals.rate", r.get("rate", 0.0), fix="give referrals per advocate per day (>= 0)"
+                ),
+            )
         if data.get("contagion"):
             c = dict(data["contagion"])
             _check_keys("word_of_mouth.contagion", c, ("segment", "market_size", "p", "q", "source"))
             size = c.get("market_size")
             if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                raise ConfigError("word_of_mouth.contagion.market_size", f"{size!r} is not a whole number >= 1",
-                                  "give the number of people in the market not yet aware, e.g. 100000")
+                raise ConfigError(
+                    "word_of_mouth.contagion.market_size",
+                    f"{size!r} is not a whole number >= 1",
+                    "give the number of people in the market not yet aware, e.g. 100000",
+                )
             src = c.get("source", "aware")
             con = Contagion(
                 segment=str(c.get("segment", "")),
@@ -379,7 +486,9 @@ class WordOfMouth:
                 e = dict(e)
                 _check_keys(f"word_of_mouth.detractors.effects[{i}]", e, ("from", "to"))
                 effects.append((str(e.get("from")), str(e.get("to"))))
-            det = Detractors(tuple(d.get("stages") or ()),
-                             _number("word_of_mouth.detractors.strength", d.get("strength", 0.0),
-                                     fix="give the strength >= 0"), tuple(effects))
+            det = Detractors(
+                tuple(d.get("stages") or ()),
+                _number("word_of_mouth.detractors.strength", d.get("strength", 0.0), fix="give the strength >= 0"),
+                tuple(effects),
+            )
         return cls(ref, con, det)

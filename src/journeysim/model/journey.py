@@ -89,8 +89,7 @@ class Journey:
         object.__setattr__(self, "terminal", tuple(self.terminal))
         self._validate_stages()
         rates = {
-            src: MappingProxyType({dst: float(r) for dst, r in (row or {}).items()})
-            for src, row in self.rates.items()
+            src: MappingProxyType({dst: float(r) for dst, r in (row or {}).items()}) for src, row in self.rates.items()
         }
         object.__setattr__(self, "rates", MappingProxyType(rates))
         self._validate_rates()
@@ -248,9 +247,7 @@ class Journey:
         """Stages whose funnel position is top, middle or bottom and which are not conversion stages."""
         conv = set(self.conversion)
         return tuple(
-            i
-            for i, s in enumerate(self.stages)
-            if self.positions[s] in ("top", "middle", "bottom") and s not in conv
+            i for i, s in enumerate(self.stages) if self.positions[s] in ("top", "middle", "bottom") and s not in conv
         )
 
     def rate_matrix(self) -> NDArray[np.float64]:
@@ -269,12 +266,23 @@ class Journey:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Journey:
         """Build from the YAML shape (stages, entry, conversion, terminal, rates, ...)."""
-        known = {"stages", "entry", "conversion", "terminal", "rates", "positions", "dwell", "promoters",
-                 "detractors", "name"}
+        known = {
+            "stages",
+            "entry",
+            "conversion",
+            "terminal",
+            "rates",
+            "positions",
+            "dwell",
+            "promoters",
+            "detractors",
+            "name",
+        }
         for k in data:
             if k not in known:
                 raise ConfigError(
-                    f"journey.{k}", f"unknown setting '{k}'{did_you_mean(str(k), known)}",
+                    f"journey.{k}",
+                    f"unknown setting '{k}'{did_you_mean(str(k), known)}",
                     f"remove it or use one of {', '.join(sorted(known))}",
                 )
         for k in ("stages", "entry", "conversion", "rates"):

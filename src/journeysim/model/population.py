@@ -35,7 +35,10 @@ def _check_keys(prefix: str, data: Mapping[str, Any], known: Sequence[str]) -> N
 
 @dataclass(frozen=True)
 class OrderValue:
-    """Revenue per purchase: `fixed` at `mean`, or `lognormal` / `gamma` with that mean and coefficient of variation `cv`."""
+    """Revenue per purchase: `fixed` at `mean`, or `lognormal` / `gamma` with that mean and coefficient of variation.
+
+    `margin` is the gross margin as a share of revenue (for CLV and ROI).
+    """
 
     kind: str = "fixed"
     mean: float = 100.0
@@ -100,9 +103,7 @@ class Segment:
             raise ConfigError("population.segments", "a segment has no name", "give every segment a name")
         for s, n in self.initial.items():
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-                raise ConfigError(
-                    f"{p}.initial.{s}", f"{n!r} is not a whole number >= 0", "give a customer count >= 0"
-                )
+                raise ConfigError(f"{p}.initial.{s}", f"{n!r} is not a whole number >= 0", "give a customer count >= 0")
         object.__setattr__(self, "initial", MappingProxyType({s: int(n) for s, n in self.initial.items()}))
         _finite_nonneg(f"{p}.arrivals_per_day", self.arrivals_per_day, "give expected new prospects per day >= 0")
         if self.weekly is not None:
@@ -146,8 +147,17 @@ class Segment:
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> Segment:
-        known = ("initial", "arrivals_per_day", "weekly", "seasonal_amplitude", "seasonal_peak_day",
-                 "rate_multiplier", "transition_multipliers", "order_value", "name")
+        known = (
+            "initial",
+            "arrivals_per_day",
+            "weekly",
+            "seasonal_amplitude",
+            "seasonal_peak_day",
+            "rate_multiplier",
+            "transition_multipliers",
+            "order_value",
+            "name",
+        )
         _check_keys(f"population.segments.{name}", data, known)
         ov = data.get("order_value") or {}
         _check_keys(f"population.segments.{name}.order_value", ov, ("kind", "mean", "cv", "margin"))

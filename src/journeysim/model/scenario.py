@@ -31,20 +31,34 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon_days, (int, np.integer)) or self.horizon_days < 1:
-            raise ConfigError("sim.horizon_days", f"{self.horizon_days!r} is not a whole number >= 1",
-                              "give the projection horizon in days, e.g. sim.horizon_days=365")
+            raise ConfigError(
+                "sim.horizon_days",
+                f"{self.horizon_days!r} is not a whole number >= 1",
+                "give the projection horizon in days, e.g. sim.horizon_days=365",
+            )
         if not isinstance(self.replications, (int, np.integer)) or self.replications < 1:
-            raise ConfigError("sim.replications", f"{self.replications!r} is not a whole number >= 1",
-                              "give the number of independent replications, e.g. sim.replications=10")
+            raise ConfigError(
+                "sim.replications",
+                f"{self.replications!r} is not a whole number >= 1",
+                "give the number of independent replications, e.g. sim.replications=10",
+            )
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ConfigError("sim.seed", f"{self.seed!r} is not a whole number >= 0", "give a seed >= 0, e.g. sim.seed=42")
+            raise ConfigError(
+                "sim.seed", f"{self.seed!r} is not a whole number >= 0", "give a seed >= 0, e.g. sim.seed=42"
+            )
         if self.engine not in ENGINES:
-            raise ConfigError("sim.engine", f"unknown engine '{self.engine}'{did_you_mean(self.engine, ENGINES)}",
-                              "use sim.engine=fast (vectorised) or sim.engine=reference (one SimPy process per customer)")
+            raise ConfigError(
+                "sim.engine",
+                f"unknown engine '{self.engine}'{did_you_mean(self.engine, ENGINES)}",
+                "use sim.engine=fast (vectorised) or sim.engine=reference (one SimPy process per customer)",
+            )
         r = float(self.discount_rate_annual)
         if not math.isfinite(r) or r <= -1:
-            raise ConfigError("sim.discount_rate_annual", f"{self.discount_rate_annual!r} is not a rate > -1",
-                              "give the annual discount rate for CLV as a fraction, e.g. 0.10")
+            raise ConfigError(
+                "sim.discount_rate_annual",
+                f"{self.discount_rate_annual!r} is not a rate > -1",
+                "give the annual discount rate for CLV as a fraction, e.g. 0.10",
+            )
 
     @property
     def discount_per_day(self) -> float:
@@ -72,29 +86,40 @@ class Scenario:
     def _stage(self, setting: str, name: str) -> int:
         j = self.journey
         if name not in j.stages:
-            raise ConfigError(setting, f"unknown stage '{name}'{did_you_mean(name, j.stages)}",
-                              f"use one of the journey's stages: {', '.join(j.stages)}")
+            raise ConfigError(
+                setting,
+                f"unknown stage '{name}'{did_you_mean(name, j.stages)}",
+                f"use one of the journey's stages: {', '.join(j.stages)}",
+            )
         return j.index(name)
 
     def _segment(self, setting: str, name: str) -> None:
         names = self.population.names
         if name not in names:
-            raise ConfigError(setting, f"unknown segment '{name}'{did_you_mean(name, names)}",
-                              f"use one of the population's segments: {', '.join(names)}")
+            raise ConfigError(
+                setting,
+                f"unknown segment '{name}'{did_you_mean(name, names)}",
+                f"use one of the population's segments: {', '.join(names)}",
+            )
 
     def _exponential(self, setting: str, stage: str) -> None:
         d = self.journey.dwell.get(stage)
         if d is not None and not d.is_exponential:
-            raise ConfigError(setting, f"stage '{stage}' has a {d.kind} dwell; interventions change only "
-                              "exponential (memoryless) stages", f"remove the effect or drop journey.dwell.{stage}")
+            raise ConfigError(
+                setting,
+                f"stage '{stage}' has a {d.kind} dwell; interventions change only exponential (memoryless) stages",
+                f"remove the effect or drop journey.dwell.{stage}",
+            )
 
     def _check_strategy(self) -> None:
         j = self.journey
-        for i, plan in enumerate(self.strategy.plans):
+        for plan in self.strategy.plans:
             if plan.channel not in self.channels:
-                raise ConfigError(f"strategy.budgets.{plan.channel}",
-                                  f"unknown channel '{plan.channel}'{did_you_mean(plan.channel, self.channels)}",
-                                  f"use a channel from the catalogue: {', '.join(sorted(self.channels)) or '(none)'}")
+                raise ConfigError(
+                    f"strategy.budgets.{plan.channel}",
+                    f"unknown channel '{plan.channel}'{did_you_mean(plan.channel, self.channels)}",
+                    f"use a channel from the catalogue: {', '.join(sorted(self.channels)) or '(none)'}",
+                )
             ch = self.channels[plan.channel]
             p = f"channels.{ch.name}"
             for s in ch.stages:
@@ -107,35 +132,53 @@ class Scenario:
                     continue  # a funnel position: the channel's audience stages at that position
                 self._stage(f"strategy.messaging.{plan.channel}", s)
                 if s not in audience:
-                    raise ConfigError(f"strategy.messaging.{plan.channel}", f"stage '{s}' is outside the channel's "
-                                      f"audience ({', '.join(sorted(audience))})", "target stages the channel reaches")
+                    raise ConfigError(
+                        f"strategy.messaging.{plan.channel}",
+                        f"stage '{s}' is outside the channel's audience ({', '.join(sorted(audience))})",
+                        "target stages the channel reaches",
+                    )
             for k, e in enumerate(ch.effects):
                 q = f"{p}.effects[{k}]"
                 if e.on == "transition":
                     src = self._stage(f"{q}.from", str(e.source))
                     dst = self._stage(f"{q}.to", str(e.target))
                     if j.rate_matrix()[src, dst] <= 0:
-                        raise ConfigError(q, f"the journey has no transition {e.source} -> {e.target} to lift",
-                                          "lift a transition listed under journey.rates")
+                        raise ConfigError(
+                            q,
+                            f"the journey has no transition {e.source} -> {e.target} to lift",
+                            "lift a transition listed under journey.rates",
+                        )
                     if e.source not in audience:
-                        raise ConfigError(q, f"the channel does not reach '{e.source}'",
-                                          f"add '{e.source}' to {p}.stages or lift a transition out of its audience")
+                        raise ConfigError(
+                            q,
+                            f"the channel does not reach '{e.source}'",
+                            f"add '{e.source}' to {p}.stages or lift a transition out of its audience",
+                        )
                 if e.on == "referrals" and self.word_of_mouth.referrals is None:
-                    raise ConfigError(q, "the channel lifts referrals but word_of_mouth.referrals is off",
-                                      "configure word_of_mouth.referrals or remove the effect")
+                    raise ConfigError(
+                        q,
+                        "the channel lifts referrals but word_of_mouth.referrals is off",
+                        "configure word_of_mouth.referrals or remove the effect",
+                    )
                 if e.on not in ("arrivals", "referrals"):
                     for s in audience:
                         self._exponential(q, s)
             if not audience and ch.market_audience <= 0:
-                raise ConfigError(f"{p}.stages", "the channel reaches nobody",
-                                  "give audience stages or positions, or a market_audience > 0")
+                raise ConfigError(
+                    f"{p}.stages",
+                    "the channel reaches nobody",
+                    "give audience stages or positions, or a market_audience > 0",
+                )
         for i, rm in enumerate(self.strategy.rate_multipliers):
             q = f"strategy.rate_multipliers[{i}]"
             src = self._stage(f"{q}.from", rm.source)
             dst = self._stage(f"{q}.to", rm.target)
             if j.rate_matrix()[src, dst] <= 0:
-                raise ConfigError(q, f"the journey has no transition {rm.source} -> {rm.target}",
-                                  "multiply a transition listed under journey.rates")
+                raise ConfigError(
+                    q,
+                    f"the journey has no transition {rm.source} -> {rm.target}",
+                    "multiply a transition listed under journey.rates",
+                )
             self._exponential(q, rm.source)
             for s in rm.segments or ():
                 self._segment(f"{q}.segments", s)
@@ -157,8 +200,11 @@ class Scenario:
                 a = self._stage("word_of_mouth.detractors.effects.from", src)
                 b = self._stage("word_of_mouth.detractors.effects.to", dst)
                 if self.journey.rate_matrix()[a, b] <= 0:
-                    raise ConfigError("word_of_mouth.detractors.effects", f"the journey has no transition {src} -> {dst}",
-                                      "name a transition listed under journey.rates")
+                    raise ConfigError(
+                        "word_of_mouth.detractors.effects",
+                        f"the journey has no transition {src} -> {dst}",
+                        "name a transition listed under journey.rates",
+                    )
                 self._exponential("word_of_mouth.detractors.effects", src)
 
     def _check_population(self) -> None:
@@ -167,8 +213,11 @@ class Scenario:
             p = f"population.segments.{seg.name}"
             for s in seg.initial:
                 if s not in j.stages:
-                    raise ConfigError(f"{p}.initial.{s}", f"unknown stage '{s}'{did_you_mean(s, j.stages)}",
-                                      f"use one of the journey's stages: {', '.join(j.stages)}")
+                    raise ConfigError(
+                        f"{p}.initial.{s}",
+                        f"unknown stage '{s}'{did_you_mean(s, j.stages)}",
+                        f"use one of the journey's stages: {', '.join(j.stages)}",
+                    )
             for src, row in seg.transition_multipliers.items():
                 for dst in row:
                     if j.rates.get(src, {}).get(dst, 0.0) <= 0:
@@ -198,7 +247,7 @@ class Scenario:
     def rate_tensor(self) -> NDArray[np.float64]:
         """G x S x S per-day hazards after each segment's multipliers."""
         base = self.journey.rate_matrix()
-        out = np.empty((len(self.population.segments),) + base.shape)
+        out = np.empty((len(self.population.segments), *base.shape))
         for g, seg in enumerate(self.population.segments):
             m = base * seg.rate_multiplier
             for src, row in seg.transition_multipliers.items():
@@ -225,8 +274,11 @@ class Scenario:
         known = ("horizon_days", "replications", "seed", "engine", "event_log", "discount_rate_annual")
         for k in sim:
             if k not in known:
-                raise ConfigError(f"sim.{k}", f"unknown setting '{k}'{did_you_mean(str(k), known)}",
-                                  f"remove it or use one of {', '.join(known)}")
+                raise ConfigError(
+                    f"sim.{k}",
+                    f"unknown setting '{k}'{did_you_mean(str(k), known)}",
+                    f"remove it or use one of {', '.join(known)}",
+                )
         settings = Settings(**sim)
         catalogue = dict(data.get("channels") or {})
         strategy = data.get("strategy")
