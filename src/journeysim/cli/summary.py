@@ -23,7 +23,7 @@ HEADLINE: Sequence[tuple[str, str, str]] = (
     ("sales_cycle_days_mean", "sales cycle, mean days", "{:.1f}"),
     ("retention_rate", "retention rate", "{:.2%}"),
     ("revenue", "revenue", "{:,.0f}"),
-    ("clv", "CLV per prospect", "{:,.2f}"),
+    ("clv", "CLV per new buyer (horizon)", "{:,.2f}"),
     ("nps", "NPS proxy", "{:.1f}"),
     ("spend", "marketing spend", "{:,.0f}"),
     ("cpa", "cost per acquisition", "{:,.2f}"),

@@ -100,5 +100,11 @@ def run_job(cfg: DictConfig) -> dict[str, float]:
         write_status(out_dir, RunStatus(outcome, scenario.name, overrides, started_at, _now(), timings, files, error))
         log.error("run %s: %s (details in %s)", outcome, error, out_dir)
         raise
-    log.info("done in %.2f s (simulate %.2f s, write %.2f s)", timings["total"], timings["simulate"], timings["write"])
+    log.info(
+        "done in %.2f s (simulate %.2f s, write %.2f s, report %.2f s)",
+        timings["total"],
+        timings["simulate"],
+        timings["write"],
+        timings["report"],
+    )
     return headline(result)
