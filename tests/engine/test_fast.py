@@ -125,3 +125,14 @@ def test_a_compiled_plan_runs_the_same_twice(journey_dict: dict) -> None:
     np.testing.assert_array_equal(a.media.response, b.media.response)
     c = simulate_fast(Plan.compile(Scenario.from_dict(data), np.random.SeedSequence(3)))
     same(a, c)
+
+
+def test_window_length_is_invisible(small_scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The due-set window (how often the whole roster is scanned) changes nothing, daily ticks included."""
+    data_plan = Plan.compile(small_scenario, np.random.SeedSequence(8))
+    data_plan.dynamics.needs_state = True  # force the day-boundary process
+    a = simulate_fast(data_plan)
+    monkeypatch.setattr(fast, "WINDOW", 0.5)
+    b = simulate_fast(data_plan)
+    same(a, b)
+    assert a.flows.sum() > 0

@@ -90,3 +90,9 @@ def test_dwell_validation_and_means() -> None:
         x = d.sample(mean, rng)
         se = x.std() / math.sqrt(x.size)
         assert abs(x.mean() - 4.0) < 4 * se, d
+
+
+def test_too_many_stages() -> None:
+    stages = [f"s{i}" for i in range(70)]
+    with pytest.raises(ConfigError, match="more than the 63"):
+        Journey.from_dict({"stages": stages, "entry": "s0", "conversion": ["s1"], "rates": {"s0": {"s1": 1.0}}})

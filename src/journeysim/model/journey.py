@@ -22,6 +22,7 @@ from journeysim.errors import ConfigError, did_you_mean
 
 FUNNEL_POSITIONS = ("top", "middle", "bottom", "post_purchase", "exit")
 DWELL_KINDS = ("exponential", "gamma", "lognormal", "weibull")
+MAX_STAGES = 63  # each customer's visited stages are one 64-bit set
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ class Journey:
     def _validate_stages(self) -> None:
         if not self.stages:
             raise ConfigError("journey.stages", "the journey has no stages", "list at least two stages")
+        if len(self.stages) > MAX_STAGES:
+            raise ConfigError(
+                "journey.stages",
+                f"{len(self.stages)} stages are more than the {MAX_STAGES} the engine tracks",
+                "merge stages",
+            )
         seen: set[str] = set()
         for s in self.stages:
             if not isinstance(s, str) or not s:

@@ -209,6 +209,12 @@ class Scenario:
 
     def _check_population(self) -> None:
         j = self.journey
+        if len(self.population.segments) * (j.n_stages + 1) > 32767:
+            raise ConfigError(
+                "population.segments",
+                "too many segments x stages for the engine's tables",
+                "use fewer segments (segments x (stages + 1) must stay below 32768)",
+            )
         for seg in self.population.segments:
             p = f"population.segments.{seg.name}"
             for s in seg.initial:
