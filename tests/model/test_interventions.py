@@ -130,10 +130,10 @@ def channel(**over: Any) -> dict:
             "does not reach 'loyalty'",
         ),
         ({"effects": [{"kind": "purchse", "lift": 0.1}]}, "channels.promo.effects[0].kind", "did you mean 'purchase'"),
-        ({"effects": [{"kind": "purchase", "lift": -2}]}, "channels.promo.effects[0].lift", ">= -1.0"),
+        ({"effects": [{"kind": "purchase", "lift": -2}]}, "channels.promo.effects[0].lift", ">= -1"),
         ({"effects": []}, "channels.promo.effects", "changes no rate"),
         ({"stages": ["intnet"]}, "channels.promo.stages", "did you mean 'intent'"),
-        ({"adstock": 1.5}, "channels.promo.adstock", "[0.0, 0.999]"),
+        ({"adstock": 1.5}, "channels.promo.adstock", "in [0, 0.999]"),
         ({"response": {"kind": "hil"}}, "channels.promo.response.kind", "did you mean 'hill'"),
         ({"segments": ["consumer"]}, "channels.promo.segments", "did you mean 'consumers'"),
         (

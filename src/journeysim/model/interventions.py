@@ -11,39 +11,17 @@ Flights and rate-multiplier windows are whole days, so every change of rates fal
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeysim.errors import ConfigError, did_you_mean
+from journeysim.errors import ConfigError, check_keys, did_you_mean, number
 from journeysim.media import COST_MODELS, PACINGS, RESPONSES
 
 ARRIVALS = "arrivals"
 REFERRALS = "referrals"
 EFFECT_KINDS = ("advance", "regress", "purchase", "churn", ARRIVALS, REFERRALS, "transition")
 POSITIONS = ("top", "middle", "bottom", "post_purchase")
-
-
-def _check_keys(prefix: str, data: Mapping[str, Any], known: Sequence[str]) -> None:
-    for k in data:
-        if k not in known:
-            raise ConfigError(
-                f"{prefix}.{k}",
-                f"unknown setting '{k}'{did_you_mean(str(k), known)}",
-                f"remove it or use one of {', '.join(sorted(known))}",
-            )
-
-
-def _number(setting: str, value: Any, *, low: float = 0.0, high: float = math.inf, fix: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(setting, f"{value!r} is not a number", fix) from None
-    if not math.isfinite(v) or v < low or v > high:
-        bounds = f">= {low}" if high == math.inf else f"in [{low}, {high}]"
-        raise ConfigError(setting, f"{value!r} is not a finite number {bounds}", fix)
-    return v
 
 
 @dataclass(frozen=True)
@@ -109,7 +87,7 @@ class Channel:
             "cost_per_referral",
             "description",
         )
-        _check_keys(p, data, known)
+        check_keys(p, data, known)
         model = data.get("cost_model", "cpm")
         if model not in COST_MODELS:
             raise ConfigError(
@@ -117,11 +95,11 @@ class Channel:
                 f"unknown cost model '{model}'{did_you_mean(str(model), COST_MODELS)}",
                 f"use one of {', '.join(COST_MODELS)}",
             )
-        unit_cost = _number(f"{p}.unit_cost", data.get("unit_cost", 0.0), fix="give the cost per unit (money) > 0")
+        unit_cost = number(f"{p}.unit_cost", data.get("unit_cost", 0.0), fix="give the cost per unit (money) > 0")
         if unit_cost <= 0:
             raise ConfigError(f"{p}.unit_cost", "must be > 0", "give the price of one media unit, e.g. unit_cost: 8.0")
         resp = dict(data.get("response") or {})
-        _check_keys(f"{p}.response", resp, ("kind", "half_saturation", "slope"))
+        check_keys(f"{p}.response", resp, ("kind", "half_saturation", "slope"))
         kind = resp.get("kind", "hill")
         if kind not in RESPONSES:
             raise ConfigError(
@@ -131,25 +109,25 @@ class Channel:
             )
         response = Response(
             kind=kind,
-            half_saturation=_number(
+            half_saturation=number(
                 f"{p}.response.half_saturation",
                 resp.get("half_saturation", 1.0),
                 low=1e-12,
                 fix="give the exposures per person giving half the maximum effect (> 0)",
             ),
-            slope=_number(f"{p}.response.slope", resp.get("slope", 1.0), low=1e-12, fix="give a Hill slope > 0"),
+            slope=number(f"{p}.response.slope", resp.get("slope", 1.0), low=1e-12, fix="give a Hill slope > 0"),
         )
         cap = data.get("frequency_cap")
         if cap is not None:
-            cap = _number(f"{p}.frequency_cap", cap, fix="give a cap >= 0 exposures per person per day, or null")
+            cap = number(f"{p}.frequency_cap", cap, fix="give a cap >= 0 exposures per person per day, or null")
             if cap != int(cap):
                 raise ConfigError(f"{p}.frequency_cap", f"{cap} is not a whole number", "give a whole number, e.g. 3")
         effects = []
         for i, e in enumerate(data.get("effects") or []):
             e = dict(e)
             q = f"{p}.effects[{i}]"
-            _check_keys(q, e, ("kind", "from", "to", "lift"))
-            lift = _number(
+            check_keys(q, e, ("kind", "from", "to", "lift"))
+            lift = number(
                 f"{q}.lift",
                 e.get("lift", 0.0),
                 low=-1.0,
@@ -196,22 +174,22 @@ class Channel:
             effects=tuple(effects),
             segments=None if segs is None else tuple(segs),
             response=response,
-            adstock=_number(
+            adstock=number(
                 f"{p}.adstock",
                 data.get("adstock", 0.0),
                 high=0.999,
                 fix="give the share of today's effect carried to tomorrow, in [0, 1)",
             ),
             frequency_cap=cap,
-            frequency=_number(
+            frequency=number(
                 f"{p}.frequency", data.get("frequency", 1.0), fix="give exposures per person per day at full fee (>= 0)"
             ),
-            market_audience=_number(
+            market_audience=number(
                 f"{p}.market_audience",
                 data.get("market_audience", 0.0),
                 fix="give the number of people outside the journey the channel reaches (>= 0)",
             ),
-            cost_per_referral=_number(
+            cost_per_referral=number(
                 f"{p}.cost_per_referral",
                 data.get("cost_per_referral", 0.0),
                 fix="give the money paid per referral (>= 0)",
@@ -278,7 +256,7 @@ class Strategy:
             "rate_multipliers",
             "description",
         )
-        _check_keys("strategy", data, known)
+        check_keys("strategy", data, known)
         allocation = dict(data.get("allocation") or {})
         budgets = dict(data.get("budgets") or {})
         if allocation and budgets:
@@ -288,9 +266,9 @@ class Strategy:
                 "use either strategy.allocation (shares of strategy.budget) or strategy.budgets",
             )
         if allocation:
-            total = _number("strategy.budget", data.get("budget", 0.0), fix="give the total budget (money) >= 0")
+            total = number("strategy.budget", data.get("budget", 0.0), fix="give the total budget (money) >= 0")
             shares = {
-                c: _number(f"strategy.allocation.{c}", s, high=1.0, fix="give a share in [0, 1]")
+                c: number(f"strategy.allocation.{c}", s, high=1.0, fix="give a share in [0, 1]")
                 for c, s in allocation.items()
             }
             if abs(sum(shares.values()) - 1.0) > 1e-6:
@@ -302,7 +280,7 @@ class Strategy:
             budgets = {c: total * s for c, s in shares.items()}
         else:
             budgets = {
-                c: _number(f"strategy.budgets.{c}", b, fix="give a budget (money) >= 0") for c, b in budgets.items()
+                c: number(f"strategy.budgets.{c}", b, fix="give a budget (money) >= 0") for c, b in budgets.items()
             }
             if data.get("budget") not in (None, 0, 0.0) and abs(sum(budgets.values()) - float(data["budget"])) > 1e-6:
                 raise ConfigError(
@@ -319,7 +297,7 @@ class Strategy:
             )
         profile = data.get("profile")
         if profile is not None:
-            prof = tuple(_number("strategy.profile", x, fix="give non-negative daily weights") for x in profile)
+            prof = tuple(number("strategy.profile", x, fix="give non-negative daily weights") for x in profile)
             if not prof or sum(prof) <= 0:
                 raise ConfigError(
                     "strategy.profile",
@@ -342,7 +320,7 @@ class Strategy:
             flights = []
             for i, f in enumerate(flights_cfg.get(c) or [{"start": 0, "end": horizon_days}]):
                 f = dict(f)
-                _check_keys(f"strategy.flights.{c}[{i}]", f, ("start", "end"))
+                check_keys(f"strategy.flights.{c}[{i}]", f, ("start", "end"))
                 start, end = f.get("start", 0), f.get("end", horizon_days)
                 s = f"strategy.flights.{c}[{i}]"
                 if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
@@ -368,7 +346,7 @@ class Strategy:
         for i, m in enumerate(data.get("rate_multipliers") or []):
             m = dict(m)
             s = f"strategy.rate_multipliers[{i}]"
-            _check_keys(s, m, ("from", "to", "factor", "start", "end", "segments"))
+            check_keys(s, m, ("from", "to", "factor", "start", "end", "segments"))
             start, end = m.get("start", 0), m.get("end", horizon_days)
             if (
                 not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
@@ -389,7 +367,7 @@ class Strategy:
                 RateMultiplier(
                     str(m["from"]),
                     str(m["to"]),
-                    _number(f"{s}.factor", m.get("factor", 1.0), fix="give a factor >= 0 (1 = unchanged)"),
+                    number(f"{s}.factor", m.get("factor", 1.0), fix="give a factor >= 0 (1 = unchanged)"),
                     int(start),
                     int(end),
                     None if segs is None else tuple(segs),
@@ -449,20 +427,20 @@ class WordOfMouth:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> WordOfMouth:
         data = dict(data or {})
-        _check_keys("word_of_mouth", data, ("referrals", "contagion", "detractors", "name", "description"))
+        check_keys("word_of_mouth", data, ("referrals", "contagion", "detractors", "name", "description"))
         ref = con = det = None
         if data.get("referrals"):
             r = dict(data["referrals"])
-            _check_keys("word_of_mouth.referrals", r, ("stages", "rate"))
+            check_keys("word_of_mouth.referrals", r, ("stages", "rate"))
             ref = Referrals(
                 None if r.get("stages") is None else tuple(r["stages"]),
-                _number(
+                number(
                     "word_of_mouth.referrals.rate", r.get("rate", 0.0), fix="give referrals per advocate per day (>= 0)"
                 ),
             )
         if data.get("contagion"):
             c = dict(data["contagion"])
-            _check_keys("word_of_mouth.contagion", c, ("segment", "market_size", "p", "q", "source"))
+            check_keys("word_of_mouth.contagion", c, ("segment", "market_size", "p", "q", "source"))
             size = c.get("market_size")
             if not isinstance(size, int) or isinstance(size, bool) or size < 1:
                 raise ConfigError(
@@ -474,21 +452,21 @@ class WordOfMouth:
             con = Contagion(
                 segment=str(c.get("segment", "")),
                 market_size=size,
-                p=_number("word_of_mouth.contagion.p", c.get("p", 0.0), fix="give the innovation hazard per day >= 0"),
-                q=_number("word_of_mouth.contagion.q", c.get("q", 0.0), fix="give the imitation hazard per day >= 0"),
+                p=number("word_of_mouth.contagion.p", c.get("p", 0.0), fix="give the innovation hazard per day >= 0"),
+                q=number("word_of_mouth.contagion.q", c.get("q", 0.0), fix="give the imitation hazard per day >= 0"),
                 source=None if src in (None, "aware") else tuple(src),
             )
         if data.get("detractors"):
             d = dict(data["detractors"])
-            _check_keys("word_of_mouth.detractors", d, ("stages", "strength", "effects"))
+            check_keys("word_of_mouth.detractors", d, ("stages", "strength", "effects"))
             effects = []
             for i, e in enumerate(d.get("effects") or []):
                 e = dict(e)
-                _check_keys(f"word_of_mouth.detractors.effects[{i}]", e, ("from", "to"))
+                check_keys(f"word_of_mouth.detractors.effects[{i}]", e, ("from", "to"))
                 effects.append((str(e.get("from")), str(e.get("to"))))
             det = Detractors(
                 tuple(d.get("stages") or ()),
-                _number("word_of_mouth.detractors.strength", d.get("strength", 0.0), fix="give the strength >= 0"),
+                number("word_of_mouth.detractors.strength", d.get("strength", 0.0), fix="give the strength >= 0"),
                 tuple(effects),
             )
         return cls(ref, con, det)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -11,26 +11,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim.errors import ConfigError, did_you_mean
+from journeysim.errors import ConfigError, check_keys, did_you_mean, number
 
 ORDER_VALUE_KINDS = ("fixed", "lognormal", "gamma")
-
-
-def _finite_nonneg(setting: str, value: float, fix: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ConfigError(setting, f"{value!r} is not a finite number >= 0", fix)
-    return v
-
-
-def _check_keys(prefix: str, data: Mapping[str, Any], known: Sequence[str]) -> None:
-    for k in data:
-        if k not in known:
-            raise ConfigError(
-                f"{prefix}.{k}",
-                f"unknown setting '{k}'{did_you_mean(str(k), known)}",
-                f"remove it or use one of {', '.join(sorted(known))}",
-            )
 
 
 @dataclass(frozen=True)
@@ -52,8 +35,8 @@ class OrderValue:
                 f"unknown order-value kind '{self.kind}'{did_you_mean(self.kind, ORDER_VALUE_KINDS)}",
                 f"use one of {', '.join(ORDER_VALUE_KINDS)}",
             )
-        _finite_nonneg("population.segments.order_value.mean", self.mean, "give a mean order value >= 0")
-        _finite_nonneg("population.segments.order_value.cv", self.cv, "give a coefficient of variation >= 0")
+        number("population.segments.order_value.mean", self.mean, fix="give a mean order value >= 0")
+        number("population.segments.order_value.cv", self.cv, fix="give a coefficient of variation >= 0")
         if not (0.0 <= self.margin <= 1.0):
             raise ConfigError(
                 "population.segments.order_value.margin",
@@ -105,7 +88,7 @@ class Segment:
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
                 raise ConfigError(f"{p}.initial.{s}", f"{n!r} is not a whole number >= 0", "give a customer count >= 0")
         object.__setattr__(self, "initial", MappingProxyType({s: int(n) for s, n in self.initial.items()}))
-        _finite_nonneg(f"{p}.arrivals_per_day", self.arrivals_per_day, "give expected new prospects per day >= 0")
+        number(f"{p}.arrivals_per_day", self.arrivals_per_day, fix="give expected new prospects per day >= 0")
         if self.weekly is not None:
             w = tuple(float(x) for x in self.weekly)
             if len(w) != 7 or any(not math.isfinite(x) or x < 0 for x in w) or sum(w) <= 0:
@@ -121,13 +104,13 @@ class Segment:
                 f"{self.seasonal_amplitude!r} is outside [0, 1]",
                 "give a relative amplitude between 0 (flat) and 1",
             )
-        _finite_nonneg(f"{p}.rate_multiplier", self.rate_multiplier, "give a multiplier >= 0 (1 = unchanged)")
+        number(f"{p}.rate_multiplier", self.rate_multiplier, fix="give a multiplier >= 0 (1 = unchanged)")
         tm = {}
         for src, row in self.transition_multipliers.items():
             tm[src] = MappingProxyType(
                 {
-                    dst: _finite_nonneg(
-                        f"{p}.transition_multipliers.{src}.{dst}", m, "give a multiplier >= 0 (1 = unchanged)"
+                    dst: number(
+                        f"{p}.transition_multipliers.{src}.{dst}", m, fix="give a multiplier >= 0 (1 = unchanged)"
                     )
                     for dst, m in (row or {}).items()
                 }
@@ -158,9 +141,9 @@ class Segment:
             "order_value",
             "name",
         )
-        _check_keys(f"population.segments.{name}", data, known)
+        check_keys(f"population.segments.{name}", data, known)
         ov = data.get("order_value") or {}
-        _check_keys(f"population.segments.{name}.order_value", ov, ("kind", "mean", "cv", "margin"))
+        check_keys(f"population.segments.{name}.order_value", ov, ("kind", "mean", "cv", "margin"))
         return cls(
             name=name,
             initial=dict(data.get("initial") or {}),
@@ -198,7 +181,7 @@ class Population:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Population:
         """Build from `{segments: {name: {...}}}`."""
-        _check_keys("population", data, ("segments", "name"))
+        check_keys("population", data, ("segments", "name"))
         segs = data.get("segments")
         if not segs:
             raise ConfigError("population.segments", "the population has no segments", "define at least one segment")
