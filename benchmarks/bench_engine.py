@@ -12,12 +12,9 @@ Every measurement runs in a fresh subprocess, so the peak RSS it reports is that
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
-import platform
-import resource
 import subprocess
 import sys
 import time
@@ -26,16 +23,28 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-JOURNEY = ROOT / "conf" / "journey" / "customer_journey.yaml"
-DEFAULT_CSV = ROOT / "benchmarks" / "results" / "engine.csv"
-HORIZON = 365
-SEED = 20240601
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    HORIZON,
+    JOURNEY,
+    RESULTS,
+    SEED,
+    machine,
+    markdown,
+    note,
+    rss_mib,
+    show,
+    write_csv,
+)
+
+DEFAULT_CSV = RESULTS / "engine.csv"
 SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 REFERENCE_SIZE = 20_000
 VARIANTS = ("initial", "arrivals")
 TARGETS = "1M customers <= 1 s; 10M <= 10 s and <= 1 GiB peak RSS; fast >= 100x reference"
 COLUMNS = {  # CSV column -> table header
+    "bench": "bench",
     "engine": "engine",
     "variant": "variant",
     "customers": "customers",
@@ -66,11 +75,6 @@ def scenario(variant: str, customers: int) -> Any:
     return Scenario.from_dict(
         {"journey": journey, "population": {"segments": {"everyone": segment}}, "sim": {"horizon_days": HORIZON}}
     )
-
-
-def rss_mib() -> float:
-    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def worker(engine: str, variant: str, customers: int, repeat: int) -> dict[str, Any]:
@@ -109,7 +113,7 @@ def worker(engine: str, variant: str, customers: int, repeat: int) -> dict[str, 
     }
 
 
-def measure(engine: str, variant: str, customers: int, repeat: int) -> dict[str, Any]:
+def measure_one(engine: str, variant: str, customers: int, repeat: int) -> dict[str, Any]:
     """Run `worker` in a fresh interpreter and read its JSON line."""
     cmd = [sys.executable, __file__, "--worker", engine, variant, str(customers), str(repeat)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy())
@@ -120,65 +124,26 @@ def measure(engine: str, variant: str, customers: int, repeat: int) -> dict[str,
     return row
 
 
-def machine() -> str:
-    """nproc, CPU model, Python and numpy versions."""
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({model}); Python {platform.python_version()}; numpy {np.__version__}; "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
-def fmt(row: dict[str, Any], col: str) -> str:
-    v = row[col]
-    if v == "" or v is None:
-        return ""
-    if col in ("customers", "transitions", "days"):
-        return f"{int(v):,}"
-    if col == "transitions_per_s":
-        return f"{v / 1e6:.1f} M"
-    if col == "speedup_vs_reference":
-        return f"{v:.0f}x"
-    if col in ("compile_s", "run_s"):
-        return f"{v:.3f}"
-    if col in ("ns_per_transition", "peak_rss_mib", "baseline_rss_mib"):
-        return f"{v:.0f}"
-    return f"{v:.1f}" if isinstance(v, float) else str(v)
-
-
-def show(rows: list[dict[str, Any]]) -> None:
-    """Print the table with rich when available, plainly otherwise."""
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        print("\t".join(COLUMNS.values()))
-        for r in rows:
-            print("\t".join(fmt(r, c) for c in COLUMNS))
-        return
-    table = Table(title=f"journeysim engine benchmark (customer_journey, {HORIZON} days)")
-    for c, header in COLUMNS.items():
-        table.add_column(header, justify="left" if c in ("engine", "variant", "same_as_reference") else "right")
-    for r in rows:
-        table.add_row(*(fmt(r, c) for c in COLUMNS))
-    Console(width=200).print(table)
-
-
-def markdown(rows: list[dict[str, Any]]) -> str:
-    """The table as markdown (for benchmarks/README.md)."""
-    cols = [c for c in COLUMNS if c not in ("days", "baseline_rss_mib")]
-    right = {"customers", "transitions", "compile_s", "run_s", "transitions_per_s", "ns_per_transition", "peak_rss_mib"}
-    lines = ["| " + " | ".join(COLUMNS[c] for c in cols) + " |"]
-    lines.append("|" + "|".join("---:" if c in right else "---" for c in cols) + "|")
-    lines += ["| " + " | ".join(fmt(r, c) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
+def measure(quick: bool = False, reference_size: int = REFERENCE_SIZE) -> list[dict[str, Any]]:
+    """All rows: the fast engine by population size for both variants, and fast vs reference at one size."""
+    sizes = SIZES[:-1] if quick else SIZES
+    rows: list[dict[str, Any]] = []
+    for variant in VARIANTS:
+        for n in sizes:
+            rows.append(measure_one("fast", variant, n, repeat=10 if n <= 100_000 else 3 if n <= 1_000_000 else 2))
+            note(f"  scaling: fast {variant} {n:,}: {rows[-1]['run_s']:.3f} s")
+        ref = measure_one("reference", variant, reference_size, repeat=3)
+        same = measure_one("fast", variant, reference_size, repeat=20)
+        identical = ref["flows_digest"] == same["flows_digest"]
+        if not identical:
+            print(f"WARNING: the engines disagree on the {variant} model with one seed", file=sys.stderr)
+        same["speedup_vs_reference"] = ref["run_s"] / same["run_s"]
+        ref["same_as_reference"] = same["same_as_reference"] = "yes" if identical else "NO"
+        rows += [ref, same]
+        note(f"  scaling: reference {variant} {reference_size:,}: {ref['run_s']:.3f} s")
+    for row in rows:
+        row["bench"] = "scaling"
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,33 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(engine, variant, int(n), int(repeat))))
         return 0
 
-    sizes = SIZES[:-1] if args.quick else SIZES
     print(f"machine: {machine()}")
     print(f"load average at start (1, 5, 15 min): {os.getloadavg()}")
     print(f"targets: {TARGETS}")
-    rows: list[dict[str, Any]] = []
-    for variant in VARIANTS:
-        for n in sizes:
-            rows.append(measure("fast", variant, n, repeat=10 if n <= 100_000 else 3 if n <= 1_000_000 else 2))
-            print(f"  fast {variant} {n:,}: {rows[-1]['run_s']:.3f} s", flush=True)
-        ref = measure("reference", variant, args.reference_size, repeat=3)
-        same = measure("fast", variant, args.reference_size, repeat=20)
-        identical = ref["flows_digest"] == same["flows_digest"]
-        if not identical:
-            print(f"WARNING: the engines disagree on the {variant} model with one seed", file=sys.stderr)
-        same["speedup_vs_reference"] = ref["run_s"] / same["run_s"]
-        ref["same_as_reference"] = same["same_as_reference"] = "yes" if identical else "NO"
-        rows += [ref, same]
-        print(f"  reference {variant} {args.reference_size:,}: {ref['run_s']:.3f} s", flush=True)
-    show(rows)
+    rows = measure(args.quick, args.reference_size)
+    show(rows, COLUMNS, f"journeysim engine benchmark (customer_journey, {HORIZON} days)")
     if args.markdown:
-        print(markdown(rows))
+        print(markdown(rows, COLUMNS, skip=("bench", "days", "baseline_rss_mib")))
     print(f"load average at end (1, 5, 15 min): {os.getloadavg()}")
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with args.csv.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(COLUMNS), extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(args.csv, rows, COLUMNS)
     print(f"written: {args.csv}")
     return 0
 

@@ -22,6 +22,7 @@ def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path, j
     (run_dir,) = _run_dirs(tmp_path / "outputs")
     for name in OUTPUT_FILES:
         assert (run_dir / name).is_file(), name
+    assert not (run_dir / "incrementality.json").exists()  # no spend: baseline auto has nothing to compare with
     assert (run_dir / "journeysim.log").is_file()  # logging goes through Hydra
     assert "Funnel: customer_journey" in res.out and "conversion rate" in res.out and "95% CI" in res.out
     assert "Traceback" not in res.err
@@ -47,12 +48,16 @@ def test_default_run_writes_every_output_and_prints_the_funnel(tmp_path: Path, j
 
 
 def test_overrides_are_recorded_and_change_the_run(tmp_path: Path, journeysim_cli, tiny) -> None:
+    stale = tmp_path / "run" / "incrementality.json"  # left by an earlier run in the same directory
+    stale.parent.mkdir()
+    stale.write_text("{}")
     res = journeysim_cli([*tiny, "journey=marketing_funnel", "sim.seed=7", "hydra.run.dir=run"], cwd=tmp_path)
     assert res.code == 0, res.err
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["overrides"] == [*tiny, "journey=marketing_funnel", "sim.seed=7"]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert (metrics["journey"], metrics["seed"], metrics["horizon_days"]) == ("marketing_funnel", 7, 90)
+    assert not stale.exists() and "incrementality.json" not in status["files"]  # this run has no baseline
 
 
 def test_check_validates_and_prints_without_running(journeysim_inproc, tree) -> None:
@@ -120,3 +125,4 @@ def test_a_failing_run_records_the_error_in_status_json(
     status = json.loads((Path.cwd() / "run" / "status.json").read_text())
     assert status["status"] == "failed"
     assert status["error"] == "RuntimeError: engine exploded"
+    assert "Traceback" in status["traceback"] and "in broken" in status["traceback"]  # where it failed

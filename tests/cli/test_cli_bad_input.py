@@ -38,6 +38,16 @@ CASES = [
     ("override syntax", ["sim.seed=["], ["no viable alternative"]),
     ("sweep value without -m", ["sim.seed=1,2"], ["To sweep over it, add --multirun"]),
     ("config dir that does not exist", ["--config-dir", "no/such/dir"], ["no/such/dir", "not found"]),
+    (
+        "unknown baseline preset",
+        ["strategy=balanced", "baseline=balnced"],
+        ["baseline: unknown baseline 'balnced' (did you mean 'balanced'?)", "auto, null, "],
+    ),
+    (
+        "baseline preset that does not fit the scenario",
+        ["baseline=conversion_push", "sim=quick"],
+        ["baseline: strategy preset 'conversion_push' does not fit", "after the horizon (90 days)"],
+    ),
 ]
 
 

@@ -267,3 +267,18 @@ def test_detractors_slow_conversion_and_advocates_spread_awareness(journey_dict:
     # with p = 0 every adopter is brought by advocates; hazard q * A / M per unaware person per day
     assert adopters > 1000
     assert buzz.flows[:, 0, -1, :].sum() == adopters
+
+
+def test_zero_budget_is_exactly_no_spend() -> None:
+    channels = {
+        "promo": {
+            "cost_model": "cpm",
+            "unit_cost": 5.0,
+            "stages": ["b"],
+            "effects": [{"kind": "purchase", "lift": 1.0}],
+        }
+    }
+    none = simulate(scenario(channels=channels))
+    zero = simulate(scenario(channels=channels, strategy={"budgets": {"promo": 0.0}}))
+    np.testing.assert_array_equal(none.flows, zero.flows)
+    assert zero.spend == 0.0

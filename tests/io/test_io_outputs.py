@@ -10,10 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from journeysim.incrementality import incremental
 from journeysim.io import (
+    CHANNELS_FILE,
     CONFIG_FILE,
     FUNNEL_FILE,
+    INCREMENTALITY_FILE,
     METRICS_FILE,
+    SAMPLES_FILE,
     STATUS_FILE,
     TIMESERIES_FILE,
     RunStatus,
@@ -21,10 +25,13 @@ from journeysim.io import (
     atomic_write_json,
     atomic_write_text,
     metrics_document,
+    samples_frame,
+    write_incrementality,
     write_run_outputs,
     write_status,
 )
 from journeysim.model import Scenario, Settings
+from journeysim.model.interventions import Strategy
 from journeysim.runner import RunResult, run
 
 
@@ -82,7 +89,8 @@ def test_metrics_document_has_a_header_and_every_metric(result: RunResult) -> No
 
 def test_write_run_outputs_round_trips(tmp_path: Path, result: RunResult) -> None:
     written = write_run_outputs(tmp_path, result, "name: tiny\n")
-    assert sorted(p.name for p in written) == sorted([CONFIG_FILE, FUNNEL_FILE, TIMESERIES_FILE, METRICS_FILE])
+    names = [CONFIG_FILE, FUNNEL_FILE, TIMESERIES_FILE, SAMPLES_FILE, METRICS_FILE]
+    assert sorted(p.name for p in written) == sorted(names)
     funnel = pd.read_csv(tmp_path / FUNNEL_FILE)
     assert funnel["stage"].tolist() == list(result.scenario.journey.stages)
     assert funnel["reached"].to_numpy() == pytest.approx(result.funnel["reached"].to_numpy())
@@ -111,4 +119,44 @@ def test_status_records_outcome_overrides_timings_and_error(tmp_path: Path) -> N
         "files": [METRICS_FILE],
         "error": "RuntimeError: boom",
         "journeysim_version": status["journeysim_version"],
+        "traceback": None,
     }
+
+
+def test_samples_hold_one_row_per_replication_with_its_seed(tmp_path: Path, result: RunResult) -> None:
+    write_run_outputs(tmp_path, result, "name: tiny\n")
+    samples = pd.read_parquet(tmp_path / SAMPLES_FILE)
+    assert samples["replication"].tolist() == [0, 1, 2]
+    assert samples["seed"].tolist() == [11, 11, 11]  # the root seed: equal (seed, replication) = same random numbers
+    assert list(samples.columns[2:]) == list(result.samples.columns)
+    assert samples["purchases"].to_numpy() == pytest.approx(result.samples["purchases"].to_numpy())
+    # the summaries in metrics.json are those of these samples
+    doc = json.loads((tmp_path / METRICS_FILE).read_text())
+    assert doc["metrics"]["purchases"]["mean"] == pytest.approx(samples["purchases"].mean())
+    pd.testing.assert_frame_equal(samples, samples_frame(result), check_dtype=False)
+
+
+def test_incrementality_document_and_channels_table(tmp_path: Path, journey) -> None:
+    from journeysim.model import OrderValue, Population, Segment
+    from journeysim.model.interventions import RateMultiplier
+
+    pop = Population(
+        (Segment("consumers", initial={"awareness": 300}, arrivals_per_day=2.0, order_value=OrderValue("fixed", 50.0)),)
+    )
+    lift = Strategy(name="lift", rate_multipliers=(RateMultiplier("intent", "purchase", 1.5, 0, 30),))
+    scenario = Scenario(journey, pop, Settings(horizon_days=30, replications=2, seed=3), strategy=lift, name="lifted")
+    inc = incremental(scenario, channels=False)
+    paths = write_incrementality(tmp_path, inc, "no spend")
+    assert [p.name for p in paths] == [INCREMENTALITY_FILE]  # no per-channel table without channels
+    doc = json.loads((tmp_path / INCREMENTALITY_FILE).read_text())
+    assert (doc["scenario"], doc["baseline"], doc["baseline_strategy"], doc["seed"]) == (
+        "lifted",
+        "no spend",
+        "none",
+        3,
+    )
+    entry = doc["metrics"]["incremental_purchases"]
+    assert entry["mean"] == pytest.approx(inc.summary.loc["incremental_purchases", "mean"])
+    assert set(entry) == {"mean", "std", "ci_low", "ci_high", "replications", "pooled"}
+    assert doc["metrics"]["iroas"]["mean"] is None  # no spend: iROAS undefined, strict JSON null
+    assert "channels" not in doc and not (tmp_path / CHANNELS_FILE).exists()

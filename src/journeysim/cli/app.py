@@ -1,7 +1,9 @@
-"""The `journeysim` console script: verbs first (`check`), then the Hydra app on the shipped configs.
+"""The `journeysim` console script: verbs first, then the Hydra app on the shipped configs.
 
-Configs are found in the installed package (`journeysim/conf`) or, for a source checkout, in the repository's
-top-level `conf/`. Bad input exits with status 2 (see `journeysim.cli.state`).
+Verbs: `check` (dry run, through Hydra), `collect DIR` (sweep table), `compare PATH...` (paired statistics) and
+`bottlenecks` (analytic sensitivity); anything else is a run or, with `-m`, a sweep. Configs are found in the
+installed package (`journeysim/conf`) or, for a source checkout, in the repository's top-level `conf/`. Bad input
+exits with status 2 (see `journeysim.cli.state`); a sweep with failed jobs exits with 1 after writing its table.
 """
 
 from __future__ import annotations
@@ -31,10 +33,31 @@ def hydra_app(cfg: DictConfig) -> dict[str, float]:
     return run_job(cfg)
 
 
+def _verb(name: str, args: list[str]) -> None:
+    """Run a verb that does not go through Hydra's app (its module loads only when used)."""
+    if name == "collect":
+        from journeysim.cli.collect import main as verb
+    elif name == "compare":
+        from journeysim.cli.compare import main as verb
+    else:
+        from journeysim.cli.bottlenecks import main as verb
+    verb(args)
+
+
+#: Verbs handled outside Hydra's app.
+VERBS = ("collect", "compare", "bottlenecks")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
     args = list(sys.argv[1:] if argv is None else argv)
-    STATE.check_only, STATE.started = False, False
+    STATE.check_only, STATE.started, STATE.sweep_problem = False, False, None
+    if args[:1] and args[0] in VERBS:
+        problems = yaml_problems(config_dirs(args[1:]))
+        if problems:
+            exit_bad_input([invalid_config_text(problems)])
+        _verb(args[0], args[1:])
+        return
     if args[:1] == ["check"]:
         STATE.check_only = True
         args = [*args[1:], CHECK_CALLBACK]
@@ -44,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = [sys.argv[0] or "journeysim", *args]
     try:
         hydra_app()
+        if STATE.sweep_problem:  # the sweep went on and wrote its table; tell scripts that not every job succeeded
+            sys.stderr.write(f"journeysim: {STATE.sweep_problem}\n")
+            raise SystemExit(1)
     except SystemExit as exc:
         # Hydra exits with 1 when composing the config fails, before any job starts: that is bad input.
         if exc.code == 1 and not STATE.started:

@@ -1,14 +1,17 @@
-"""Hydra callback that validates every job before Hydra creates any run or sweep directory.
+"""Hydra callbacks: validate every job before Hydra creates any directory, and aggregate a sweep at its end.
 
 `on_run_start` and `on_multirun_start` fire after composition but before `run_job` / the sweeper make
 directories, so a bad config leaves nothing behind. In a sweep, each job's config is composed exactly as the
 launcher will compose it (`load_sweep_config`) and all of them are validated before the first one starts.
+`on_multirun_end` writes the sweep table (sweep.parquet, sweep.csv, failures.csv) from what the jobs left on disk,
+so it works the same with every launcher; sweep jobs that fail return normally (see `journeysim.cli.task`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
@@ -18,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 
+from journeysim.cli.baseline import job_baseline
 from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
@@ -41,6 +45,7 @@ class ValidateBeforeRun(Callback):
         options = group_options(GlobalHydra.instance().config_loader())
         try:
             scenario = validate(config, overrides=overrides, group_options=options)
+            job_baseline(scenario, resolved_container(config), config.hydra, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
         STATE.started = True
@@ -61,7 +66,9 @@ class ValidateBeforeRun(Callback):
         for job in jobs:
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
-                checked.append((job, validate(job_cfg, overrides=job, group_options=options)))
+                scenario = validate(job_cfg, overrides=job, group_options=options)
+                job_baseline(scenario, resolved_container(job_cfg), job_cfg.hydra, loader)
+                checked.append((job, scenario))
             except InvalidConfig as exc:
                 blocks.append(invalid_config_text(exc.problems, job))
             except (HydraException, OmegaConfBaseException) as exc:
@@ -74,3 +81,25 @@ class ValidateBeforeRun(Callback):
         if STATE.check_only:
             print_sweep_check(Console(soft_wrap=True), checked)
             raise SystemExit(0)
+
+
+class CollectSweep(Callback):
+    """At the end of a sweep, write one tidy table of all jobs (failed ones listed) into the sweep directory."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Aggregate the sweep directory (also when jobs failed) and remember failures for the exit status."""
+        from journeysim.cli.collect import collect_sweep  # pandas and pyarrow load only when a sweep ran
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            sweep = collect_sweep(sweep_dir, sweep_jobs(config))
+        except Exception as exc:  # never lose the jobs' own results over the summary table
+            log.error("could not write the sweep table in %s: %s", sweep_dir, exc)
+            STATE.sweep_problem = f"the sweep table could not be written: {exc}"
+            return
+        bad = {k: v for k, v in sweep.counts().items() if k != "ok"}
+        if bad:
+            what = ", ".join(f"{v} {k}" for k, v in bad.items())
+            STATE.sweep_problem = (
+                f"not every sweep job succeeded ({what}, of {len(sweep.table)} jobs); see {sweep_dir / 'failures.csv'}"
+            )

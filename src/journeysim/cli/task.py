@@ -1,26 +1,57 @@
-"""One Hydra job: validate, simulate with a progress bar, write the outputs, print the summary, status.json last."""
+"""One Hydra job: validate, simulate with a progress bar, write the outputs, print the summary, status.json last.
+
+A job that fails at runtime records `status: failed` and its error in status.json. A single run then exits
+non-zero (the exception propagates to Hydra); a sweep job returns instead, so the sweep goes on and the
+aggregation at its end (`journeysim.cli.callbacks.CollectSweep`) lists it. An interrupt (Ctrl-C) stops both.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
+from hydra.core.config_loader import ConfigLoader
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
+from journeysim.cli.baseline import (
+    channels_table,
+    incrementality_section,
+    incrementality_table,
+    job_baseline,
+    run_baseline,
+    simulations,
+)
+from journeysim.cli.bottlenecks import bottleneck_section, ranked
 from journeysim.cli.progress import replication_progress
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.validate import InvalidConfig, resolved_container, validate
-from journeysim.io.outputs import OUTPUT_FILES, RunStatus, write_run_outputs, write_status
-from journeysim.report import run_report
+from journeysim.io.outputs import (
+    BOTTLENECKS_FILE,
+    CHANNELS_FILE,
+    INCREMENTALITY_FILE,
+    RUN_FILES,
+    STATUS_FILE,
+    RunStatus,
+    write_bottlenecks,
+    write_incrementality,
+    write_run_outputs,
+    write_status,
+)
+from journeysim.model.scenario import Scenario
+from journeysim.report import Section, run_report
 from journeysim.runner import RunResult, run
 
 log = logging.getLogger(__name__)
@@ -48,6 +79,33 @@ def _remove_run_dir(out_dir: Path) -> None:
         parent = parent.parent
 
 
+#: Test-only hook: comma-separated job numbers (a single run is job 0) that fail on purpose after validation, to
+#: exercise failure handling in sweeps end to end. Not a user setting; see tests/cli/test_cli_sweep.py.
+FAIL_JOB_ENV = "JOURNEYSIM_FAIL_JOB"
+
+
+def _inject_failure(job: int | None) -> None:
+    wanted = os.environ.get(FAIL_JOB_ENV, "")
+    if wanted and str(0 if job is None else job) in {w.strip() for w in wanted.split(",")}:
+        raise RuntimeError(f"injected failure ({FAIL_JOB_ENV}={wanted}, test-only)")
+
+
+def _loader() -> ConfigLoader | None:
+    gh = GlobalHydra.instance()
+    return gh.config_loader() if gh.is_initialized() else None
+
+
+def _bottlenecks(scenario: Scenario, out_dir: Path) -> list[Section]:
+    """The bottleneck table for the report and bottlenecks.csv; a failure here is logged, never fatal."""
+    try:
+        table, notes = ranked(scenario)
+        write_bottlenecks(out_dir, table)
+    except Exception as exc:  # the analytic model may not apply to every journey; the run is still good
+        log.warning("bottleneck finder skipped: %s", exc)
+        return []
+    return [bottleneck_section(scenario, table, notes)]
+
+
 def headline(result: RunResult) -> dict[str, float]:
     """Headline metric means, returned to Hydra as the job's return value."""
     names = ("conversion_rate", "purchases", "revenue", "clv")
@@ -56,26 +114,33 @@ def headline(result: RunResult) -> dict[str, float]:
 
 def run_job(cfg: DictConfig) -> dict[str, float]:
     """The task function: everything one run (or one sweep job) does inside its Hydra run directory."""
-    hc = HydraConfig.get()
+    hc = cast(DictConfig, HydraConfig.get())
     out_dir = Path(hc.runtime.output_dir)
     overrides = [str(o) for o in hc.overrides.task]
+    sweep = hc.mode == RunMode.MULTIRUN
+    job = OmegaConf.select(hc, "job.num", default=None) if sweep else None
     started_at, t0 = _now(), time.perf_counter()
     try:  # normally already done by the ValidateBeforeRun callback; kept for primary configs without it
         scenario = validate(cfg, overrides=overrides)
+        resolved = resolved_container(cfg)
+        baseline = job_baseline(scenario, resolved, hc, _loader())
     except InvalidConfig as exc:
         _remove_run_dir(out_dir)
         exit_bad_input([invalid_config_text(exc.problems)])
     STATE.started = True
-    resolved = resolved_container(cfg)
+    _clear_stale(out_dir)
     timings: dict[str, float] = {"validate": time.perf_counter() - t0}
     log.info(
-        "scenario %s: %d replications x %d days -> %s",
+        "scenario %s: %d replications x %d days%s -> %s",
         scenario.name,
         scenario.settings.replications,
         scenario.settings.horizon_days,
+        f", baseline '{baseline.label}'" if baseline else "",
         out_dir,
     )
+    console = _console()
     try:
+        _inject_failure(job)
         t1 = time.perf_counter()
         with replication_progress(scenario.settings.replications, f"simulating {scenario.name}") as progress:
             result = run(scenario, progress=progress)
@@ -83,28 +148,62 @@ def run_job(cfg: DictConfig) -> dict[str, float]:
         t2 = time.perf_counter()
         write_run_outputs(out_dir, result, OmegaConf.to_yaml(OmegaConf.create(resolved)))
         timings["write"] = time.perf_counter() - t2
-        t3 = time.perf_counter()
-        run_report(result, out_dir, title=scenario.name)
-        timings["report"] = time.perf_counter() - t3
-        print_summary(_console(), result, str(out_dir))
+        sections: list[Section] = []
+        inc = None
+        if baseline is not None:
+            t3 = time.perf_counter()
+            with replication_progress(simulations(scenario, baseline), f"baseline '{baseline.label}'") as progress:
+                inc = run_baseline(scenario, baseline, progress)
+            write_incrementality(out_dir, inc, baseline.label)
+            sections.append(incrementality_section(inc, baseline.label))
+            timings["baseline"] = time.perf_counter() - t3
+        t4 = time.perf_counter()
+        sections += _bottlenecks(scenario, out_dir)
+        timings["bottlenecks"] = time.perf_counter() - t4
+        t5 = time.perf_counter()
+        run_report(result, out_dir, title=scenario.name, sections=sections)
+        timings["report"] = time.perf_counter() - t5
+        print_summary(console, result)
+        if inc is not None and baseline is not None:
+            console.print(incrementality_table(inc, baseline.label))
+            per_channel = channels_table(inc)
+            if per_channel is not None:
+                console.print(per_channel)
+        console.print(f"Outputs: {out_dir}", markup=False, highlight=False)
         timings["total"] = time.perf_counter() - t0
         write_status(
             out_dir,
-            RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, list(OUTPUT_FILES)),
+            RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, [*_files(out_dir), STATUS_FILE]),
         )
     except (Exception, KeyboardInterrupt) as exc:
         timings["total"] = time.perf_counter() - t0
         outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip() or type(exc).__name__
-        files = sorted(p.name for p in out_dir.glob("*") if p.name in OUTPUT_FILES)
-        write_status(out_dir, RunStatus(outcome, scenario.name, overrides, started_at, _now(), timings, files, error))
-        log.error("run %s: %s (details in %s)", outcome, error, out_dir)
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        status = RunStatus(outcome, scenario.name, overrides, started_at, _now(), timings, _files(out_dir), error)
+        status.traceback = trace
+        write_status(out_dir, status)
+        log.error("run %s: %s (details in %s)", outcome, error, out_dir / STATUS_FILE)
+        if sweep and outcome == "failed":
+            # Keep the sweep going: Hydra's basic sweeper re-raises a job's exception after the batch and skips
+            # on_multirun_end. The error is in status.json; the sweep table lists it and the sweep exits 1.
+            sys.stderr.write(f"journeysim: sweep job {job} failed: {error} ({out_dir})\n")
+            return {}
         raise
     log.info(
-        "done in %.2f s (simulate %.2f s, write %.2f s, report %.2f s)",
+        "done in %.2f s (%s)",
         timings["total"],
-        timings["simulate"],
-        timings["write"],
-        timings["report"],
+        ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"),
     )
     return headline(result)
+
+
+def _clear_stale(out_dir: Path) -> None:
+    """In a reused run directory, remove what this run may not rewrite (status first: the run is not done)."""
+    for name in (STATUS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE, BOTTLENECKS_FILE):
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def _files(out_dir: Path) -> list[str]:
+    """The run's output files present in `out_dir` (status.json aside), in the order they are written."""
+    return [name for name in RUN_FILES if name != STATUS_FILE and (out_dir / name).is_file()]

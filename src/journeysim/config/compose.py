@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hydra import compose as hydra_compose
 from hydra import version
@@ -15,6 +16,7 @@ from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -28,7 +30,26 @@ BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 def group_options(loader: ConfigLoader) -> dict[str, list[str]]:
     """The options a user can choose in each journeysim group (e.g. journey -> [buyer_to_customer, ...])."""
-    return {g: list(loader.get_group_options(g)) for g in (*GROUPS, "experiment")}
+    return {g: list(loader.get_group_options(g)) for g in (*GROUPS, "strategy", "experiment")}
+
+
+def strategy_preset(
+    loader: ConfigLoader, config_name: str | None, hydra_overrides: Sequence[str], name: str
+) -> dict[str, Any]:
+    """The resolved `strategy` node of preset `name`, composed from the same primary config and search path as the
+    run (so a preset in your `--config-dir` works). Raises `InvalidConfig` (setting `baseline`) if it does not
+    compose."""
+    try:
+        cfg = loader.load_configuration(
+            config_name=config_name, overrides=[*hydra_overrides, f"strategy={name}"], run_mode=RunMode.RUN
+        )
+        data = OmegaConf.to_container(cfg.strategy, resolve=True)
+    except (HydraException, OmegaConfBaseException) as exc:
+        problem = composition_problem(exc, [f"strategy={name}"])
+        raise InvalidConfig([Problem("baseline", problem.problem, "name a strategy preset that composes")]) from None
+    if not isinstance(data, dict):
+        raise InvalidConfig([Problem("baseline", f"strategy preset '{name}' is not a mapping", "fix the preset")])
+    return {str(k): v for k, v in data.items()}
 
 
 def compose(

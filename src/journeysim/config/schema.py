@@ -97,6 +97,7 @@ class JourneysimSchema:
 
     The intervention groups (channels, strategy, word_of_mouth) are typed as free mappings here: their model
     (`journeysim.model.interventions`) checks every key itself, with a "did you mean" for misspellings.
+    `baseline` and `baseline_channels` choose the run's counterfactual (see `journeysim.config.baseline`).
     """
 
     name: str = "${journey.name}-${population.name}"
@@ -106,6 +107,8 @@ class JourneysimSchema:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     strategy: dict[str, Any] = field(default_factory=dict)
     word_of_mouth: dict[str, Any] = field(default_factory=dict)
+    baseline: Optional[str] = "auto"  # auto (no spend, when the strategy spends), null (off), or a strategy preset
+    baseline_channels: bool = False  # also each channel's removal effect and marginal ROAS
 
 
 #: ConfigStore name -> schema; group configs refer to these names in their defaults lists.

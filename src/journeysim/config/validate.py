@@ -269,6 +269,12 @@ def validate(
     problems = type_problems(data)
     if problems:
         raise InvalidConfig(problems)
+    from journeysim.config.baseline import baseline_choice, choice_problems  # baseline imports this module
+
+    strategies = (group_options or {}).get("strategy")
+    problems = choice_problems(baseline_choice(data), None if strategies is None else list(strategies))
+    if problems:
+        raise InvalidConfig(problems)
     try:
         return scenario_from_container(data)
     except ConfigError as exc:

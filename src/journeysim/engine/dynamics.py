@@ -100,6 +100,8 @@ class Dynamics:
         upper = np.ones((rows, n_st))
         arrival_upper = np.ones(n_seg)
         for plan in st.plans:
+            if plan.budget <= 0:
+                continue  # no money, no media: leaving it out keeps the random numbers paired with no spend
             ch = scenario.channels[plan.channel]
             spend = np.zeros(horizon)
             flight_days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])

@@ -14,8 +14,10 @@ How it is kept fast (the draw rules are those of `reference.py`, so both engines
 - customers taken into a round loop are gathered once into local arrays (time, row, position, stages visited)
   that shrink round by round; each customer's state is written back once, when its next candidate leaves the
   interval, instead of a gather and a scatter per jump;
-- customers due soon are kept in a calendar of day buckets, so a day's advance touches only that day's
-  customers (no scans of the roster or of a week's worth of customers every day);
+- customers are kept in a calendar of day buckets (by the day of their next candidate), so a day's advance
+  touches only that day's customers, with no scan of the roster;
+- purchases and referrals are booked per round in roster order, so neither the calendar's order nor the
+  batching (chunks, pieces) changes a sum or a roster position;
 - arrival candidates of the three kinds (baseline, extra media-lift candidates, always-kept) sit in rows of
   their own, so one acceptance table covers every candidate.
 """
@@ -46,8 +48,9 @@ from journeysim.engine.streams import (
 )
 
 CHUNK = 1 << 19  # customers whose purchases and referrals are booked together, round by round (see below)
+LEDGER = 1 << 19  # purchases kept in the ledger before their money is booked
 PIECE = 1 << 17  # customers jumped together inside a chunk: bounds temporaries, keeps each round in cache
-WINDOW = 120  # days covered by the calendar of day buckets when the population is brought up to date daily
+WINDOW = 366  # days covered by the calendar of day buckets when the population is brought up to date daily
 
 _STEP = np.uint64(STEP)
 _ROW_BITS = np.uint64(16)  # the state's third word: table row in the low 16 bits, stages visited above
@@ -55,6 +58,75 @@ _ROW_MASK = np.uint64(0xFFFF)
 _PACKED_STAGES = 48  # up to this many stages the visited bits fit in the state's third word
 _RECORD = np.dtype((np.void, 24))  # one customer's state as one item, for single-copy gathers and scatters
 _GROWN = ("ckey", "segment", "start_stage", "entry_time", "purchases", "first_purchase", "visited_wide")
+
+
+def _joined(parts: list[tuple[NDArray[Any], ...]]) -> tuple[NDArray[Any], ...]:
+    """Concatenate, field by field, tuples of parallel arrays (the tuple itself when there is one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate([p[c] for p in parts]) for c in range(len(parts[0])))
+
+
+def _in_roster_order(parts: tuple[NDArray[Any], ...]) -> tuple[NDArray[Any], ...]:
+    """Parallel arrays reordered by their first (roster indices), unless already in that order."""
+    idx = parts[0]
+    if idx.size < 2 or bool((idx[1:] > idx[:-1]).all()):
+        return parts
+    order = np.argsort(idx, kind="stable")
+    return tuple(p[order] for p in parts)
+
+
+def _fold_plan(
+    cell: NDArray[np.intp], group: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """How to add up values by cell, group by group (groups non-decreasing along the input): the order that puts
+    each cell's values together (keeping their input order), each value's (cell, group) pair in that order, and
+    each pair's cell and rank among its cell's pairs."""
+    small = cell.size == 0 or int(cell.max()) < 1 << 16
+    order = np.argsort(cell.astype(np.uint16) if small else cell, kind="stable")  # a radix sort when small
+    c, g = cell[order], group[order]
+    new = np.empty(c.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(c[1:], c[:-1], out=new[1:])
+    new_cell = new.copy()
+    new[1:] |= g[1:] != g[:-1]
+    pair = np.cumsum(new) - 1
+    pair_cell = c[new]
+    first = np.flatnonzero(new_cell[new])  # pairs that open a cell
+    rank = np.arange(pair_cell.size) - np.repeat(first, np.diff(np.append(first, pair_cell.size)))
+    return order, pair, pair_cell, rank
+
+
+def _fold(
+    acc: NDArray[np.float64],
+    order: NDArray[np.intp],
+    pair: NDArray[np.intp],
+    pair_cell: NDArray[np.intp],
+    rank: NDArray[np.intp],
+    weights: NDArray[np.float64],
+) -> None:
+    """acc[c] = ((acc[c] + S_1) + S_2) + ..., S_k the sum (in input order) of group k's weights in cell c: the
+    rounding of a loop that adds each group's `bincount` to `acc` in turn."""
+    sums = np.bincount(pair, weights=weights[order], minlength=pair_cell.size)
+    for k in range(int(rank.max()) + 1 if rank.size else 0):
+        (at,) = np.nonzero(rank == k)
+        acc[pair_cell[at]] += sums[at]
+
+
+def _by_round(
+    store: dict[tuple[int, int], list[tuple[NDArray[Any], ...]]],
+    rnd: int,
+    joined: NDArray[np.intp] | None,
+    parts: tuple[NDArray[Any], ...],
+) -> None:
+    """File parallel arrays under (pass, round): pass 1 at loop round `rnd`; pass 2 (customers who joined the
+    loop at round j > 0) at their own round, rnd - j."""
+    if joined is None or not joined.any():
+        store.setdefault((1, rnd), []).append(parts)
+        return
+    for j in np.unique(joined).tolist():
+        m = joined == j
+        store.setdefault((1, rnd) if j == 0 else (2, rnd - j), []).append(tuple(p[m] for p in parts))
 
 
 class FastEngine:
@@ -112,6 +184,9 @@ class FastEngine:
         self.referrals = np.zeros(d * g, dtype=np.int64)
         self.occupancy = plan.scenario.initial_counts().copy()  # (G, S) at the start of the current day
         self.ever_bought = 0
+        self._ledger: list[tuple[NDArray[Any], ...]] = []  # purchases whose money is not booked yet
+        self._ledger_size = 0
+        self._groups = 0  # ledger groups (rounds) so far
         self.detractors = 0
         self.contagion_adopted = 0
         self.event_log = event_log
@@ -122,7 +197,9 @@ class FastEngine:
         self.media = MediaRecord.empty(dyn.channel_names, d)
         if plan.thinning:
             self.accept = np.ones(d * self.n_ext)
-            self.day_cum = [np.ones(d * self.n_ext) for _ in range(self.k_slots - 1)]
+            self.day_cum = np.ones((self.k_slots - 1, d * self.n_ext))  # row c: cumulative probability c, by cell
+            self._bounded = plan.table.total > 0
+            self._arrival_rows = np.arange(g) * s1 + s
         self.contagion_rng = np.random.default_rng(plan.contagion_seed)
         plan.dynamics.reset()
         self._place_initial()
@@ -138,11 +215,11 @@ class FastEngine:
         plan_row = np.concatenate([np.arange(self.n_rows), arrival, arrival])
         self.n_ext = plan_row.size
         self.plan_row = plan_row
-        self.k_slots = k = table.cum.shape[1]
+        self.k_slots = table.cum.shape[1]
         self.stage_of_row = (plan_row % s1).astype(np.int16)
         self.segment_of_row = (plan_row // s1).astype(np.intp)
         self.mean_hold = table.mean_hold[plan_row]
-        self.cum_cols = [np.ascontiguousarray(col[plan_row]) for col in table.cum_cols]
+        self.cum_cols = table.cum[plan_row, :-1].T.copy()  # row c: cumulative probability c, by extended row
         self.dest_row = table.dest_row[plan_row].astype(np.intp).ravel()
         self.pair = table.pair[plan_row].astype(np.intp).ravel()
         self.is_referral_slot = (table.dest[plan_row] == s).ravel()
@@ -169,7 +246,6 @@ class FastEngine:
         self.value_mean = np.array([x.order_value.mean for x in segments])
         self.value_margin = np.array([x.order_value.margin for x in segments])
         self.per_day = g * s1 * s  # flow cells per day
-        del k
 
     @staticmethod
     def _with_room(a: NDArray[Any], cap: int, copy: bool = False) -> NDArray[Any]:
@@ -187,6 +263,7 @@ class FastEngine:
         return self.state[:, 0].view(np.float64)
 
     def _grow(self, extra: int) -> None:
+        """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
         need = self.n + extra
         cap = self.state.shape[0]
         if need <= cap:
@@ -258,21 +335,18 @@ class FastEngine:
             mult, arrivals, referral, rec = plan.dynamics.day(d, self.occupancy, self.ever_bought, self.detractors)
             self.media.set_day(d, rec)
             total, cum = plan.day_tables(mult, referral)
-            bound = plan.table.total
-            with np.errstate(invalid="ignore", divide="ignore"):
-                acc = np.where(bound > 0, total / bound, 1.0)
-                extra = np.where(plan.arrival_upper > 1, (arrivals - 1.0) / (plan.arrival_upper - 1.0), 0.0)
-            # arrivals: baseline prospects kept with min(1, m), extra candidates with max(0, m - 1) / (U - 1),
-            # adopters and referrals always (m = the day's arrival factor, U its largest value)
-            g, s1 = self.n_segments, self.n_stages + 1
-            acc[np.arange(g) * s1 + self.n_stages] = np.minimum(1.0, arrivals)
-            cells = slice(d * self.n_ext, (d + 1) * self.n_ext)
-            day_acc = self.accept[cells]
-            day_acc[: self.n_rows] = acc
-            day_acc[self.n_rows : self.n_rows + g] = np.clip(extra, 0.0, 1.0)
-            day_acc[self.n_rows + g :] = 1.0
-            for c, col in enumerate(self.day_cum):
-                col[cells] = cum[self.plan_row, c]
+            # acceptance: that day's hazard / the bound (1 where the bound is 0); arrivals: baseline prospects
+            # kept with min(1, m), extra candidates with max(0, m - 1) / (U - 1), adopters and referrals always
+            # (m = the day's arrival factor, U its largest value)
+            g, n_rows = self.n_segments, self.n_rows
+            day_acc = self.accept[d * self.n_ext : (d + 1) * self.n_ext]
+            np.divide(total, plan.table.total, out=day_acc[:n_rows], where=self._bounded)
+            day_acc[self._arrival_rows] = np.minimum(1.0, arrivals)
+            extra = day_acc[n_rows : n_rows + g]
+            extra[:] = 0.0
+            np.divide(arrivals - 1.0, plan.arrival_upper - 1.0, out=extra, where=plan.arrival_upper > 1)
+            np.clip(extra, 0.0, 1.0, out=extra)
+            self.day_cum[:, d * self.n_ext : (d + 1) * self.n_ext] = cum[self.plan_row, :-1].T
         self._contagion(d)
 
     def _contagion(self, d: int) -> None:
@@ -307,12 +381,10 @@ class FastEngine:
         if lo == hi:
             buckets.setdefault(lo, []).append(idx)
             return
-        if hi - lo < 256:
-            key = (t - lo).astype(np.uint8)  # t - lo is exact (t < 2^53), so this is floor(t) - lo
-        else:
-            key = t.astype(np.intp)
-            key -= lo
-        order = np.argsort(key, kind="stable")  # a radix sort on small keys; the order within a day is free
+        # t - lo is exact (t < 2^53), so its integer part is floor(t) - lo; small keys sort by radix
+        small = np.uint8 if hi - lo < 1 << 8 else np.uint16 if hi - lo < 1 << 16 else np.intp
+        key: NDArray[Any] = (t - lo).astype(small)
+        order = np.argsort(key, kind="stable")  # the order within a day is free
         idx = idx[order]
         end = np.cumsum(np.bincount(key, minlength=hi - lo + 1)).tolist()
         start = 0
@@ -336,7 +408,8 @@ class FastEngine:
         return due[now]
 
     def _due_before(self, t_end: float) -> NDArray[np.intp]:
-        """Take out of the calendar, in roster order, every customer whose next candidate falls before `t_end`."""
+        """Take out of the calendar, in roster order (as a plain loop over the roster would take them, chunk by
+        chunk), every customer whose next candidate falls before `t_end`."""
         whole = math.floor(t_end)  # days before this one lie wholly before t_end
         if t_end > self._cal_hi:
             # beyond the calendar: rebuild it from one scan of the roster, up to WINDOW days ahead
@@ -354,9 +427,10 @@ class FastEngine:
             if later.any():
                 self._buckets[whole] = [rest[later]]
         self._cal_lo = whole
-        due = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
-        if self.n > self._scanned:  # customers admitted since the last scan come after everyone else
-            due = np.concatenate([due, self._scan(self._scanned, t_end)])
+        if self.n > self._scanned:  # customers admitted since the last scan
+            parts.append(self._scan(self._scanned, t_end))
+        due = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+        due.sort()
         return due
 
     # ------------------------------------------------------------------ jumps
@@ -365,7 +439,8 @@ class FastEngine:
 
         Customers whose next candidate falls before the end of the calendar (WINDOW days, found by one scan of
         the roster) sit in day buckets; a later call inside the calendar takes only the buckets it covers. This
-        is exact: only a customer's own jumps change its next candidate, and every jump files the customer again.
+        is exact: only a customer's own jumps change its next candidate, and each customer leaving a round loop
+        is filed again (when due inside the calendar; later ones are found by the next scan).
         """
         t_end = min(float(t_end), float(self.horizon))
         if t_end <= self.now:
@@ -374,49 +449,47 @@ class FastEngine:
             due = self._due_before(t_end)
             while due.size:
                 for start in range(0, due.size, CHUNK):
-                    self._advance_chunk(due[start : start + CHUNK], t_end)
+                    self._advance_chunk(due[start : start + CHUNK], t_end, alone=due.size <= CHUNK)
                 if self.n == self._scanned:
                     break
                 # customers admitted meanwhile (referrals): those due before t_end go round again
                 due = self._scan(self._scanned, t_end)
         self.now = t_end
 
-    def _advance_chunk(self, idx: NDArray[np.intp], t_end: float) -> None:
-        """Jump customers `idx` (each due before `t_end`, in roster order) until each one's next candidate is at
-        or after `t_end`; then book the chunk's purchases and admit its referred prospects.
+    def _advance_chunk(self, idx: NDArray[np.intp], t_end: float, alone: bool = False) -> None:
+        """Jump customers `idx` (each due before `t_end`) until each one's next candidate is at or after `t_end`;
+        then book the chunk's purchases and admit the prospects its advocates referred.
 
-        Round r performs the r-th candidate of every customer of the chunk still due. The chunk is jumped in
-        pieces (PIECE customers, for the cache), but purchases and referrals are booked per round of the whole
-        chunk, in roster order: sums and the roster order of referred prospects are then those of a plain loop
-        over the chunk, whatever the piece size.
+        The result is that of a plain loop: pass 1 performs, round by round, the r-th candidate of every customer
+        of the chunk still due (in roster order), admitting referred prospects as it goes; pass 2 then does the
+        same for those prospects, and so on. Here the chunk is jumped in pieces (PIECE customers, for the cache)
+        and purchases and referrals are booked per (pass, round) of the whole chunk, in roster order, so sums and
+        the roster order of referred prospects do not depend on the piece size. When the chunk is the whole pass
+        and one piece (`alone`, the daily path), prospects referred in pass 1 join the piece's loop at once
+        instead of a pass of their own.
         """
-        bought: dict[int, list[tuple[NDArray[Any], ...]]] = {}
-        referred: dict[int, list[tuple[NDArray[Any], ...]]] = {}
+        bought: dict[tuple[int, int], list[tuple[NDArray[Any], ...]]] = {}
+        referred: dict[tuple[int, int], list[tuple[NDArray[Any], ...]]] = {}
         piece = min(PIECE, CHUNK)
+        merge = alone and idx.size <= piece and self._scanned == self.n
         for start in range(0, idx.size, piece):
-            self._advance_piece(idx[start : start + piece], t_end, bought, referred)
-        for r in sorted(referred):
-            parts = referred[r]
-            i, t, pos, day = (np.concatenate([p[c] for p in parts]) for c in range(4)) if len(parts) > 1 else parts[0]
-            self._refer(i, t, pos, day)
+            self._advance_piece(idx[start : start + piece], t_end, bought, referred, merge)
+        for key in sorted(referred):
+            self._refer(_in_roster_order(_joined(referred[key])))
         if bought:
-            rounds = [bought[r] for r in sorted(bought)]
-            self._book_purchases(
-                [
-                    tuple(np.concatenate([p[c] for p in parts]) for c in range(4)) if len(parts) > 1 else parts[0]
-                    for parts in rounds
-                ]
-            )
+            self._book_purchases([_in_roster_order(_joined(bought[key])) for key in sorted(bought)])
 
     def _advance_piece(
         self,
         idx: NDArray[np.intp],
         t_end: float,
-        bought: dict[int, list[tuple[NDArray[Any], ...]]],
-        referred: dict[int, list[tuple[NDArray[Any], ...]]],
+        bought: dict[tuple[int, int], list[tuple[NDArray[Any], ...]]],
+        referred: dict[tuple[int, int], list[tuple[NDArray[Any], ...]]],
+        merge: bool,
     ) -> None:
         """Jump customers `idx` until each one's next candidate is at or after `t_end`, then write their state back
-        and file them in the calendar; each round's purchases and referrals go to `bought` and `referred`.
+        and file them in the calendar. Purchases and referrals go to `bought` and `referred` under (pass, round);
+        with `merge`, prospects referred in pass 1 are admitted at once and join the loop as pass 2.
 
         State is gathered once into local arrays that shrink round by round, and written back once per customer.
         """
@@ -442,6 +515,7 @@ class FastEngine:
         row = (meta & _ROW_MASK).view(np.intp)
         vis = meta >> _ROW_BITS if packed else np.zeros(n_all, dtype=np.uint64)
         del got, meta
+        joined: NDArray[np.intp] | None = None  # once prospects join: the round each customer joined (0: pass 1)
         bits, scratch = np.empty(n_all, dtype=np.uint64), np.empty(n_all, dtype=np.uint64)
         hi_buf, lo_buf = np.empty(n_all), np.empty(n_all)
         gone: list[tuple[NDArray[Any], ...]] = []  # (idx, next time, row, position, visited) of who has left
@@ -449,13 +523,15 @@ class FastEngine:
         while True:
             rnd += 1
             n = idx.size
+            if n > bits.size:
+                bits, scratch, hi_buf, lo_buf = np.empty_like(pos), np.empty_like(pos), np.empty(n), np.empty(n)
             b, sc = bits[:n], scratch[:n]
             draw_at(pos, b, sc)
             pos += _STEP  # pos - STEP is the position of this draw
             hi, lo = hi_buf[:n], lo_buf[:n]
             uniform_pair_into(b, hi, lo, sc)
             day: NDArray[np.intp] | None = None if one_day else t.astype(np.intp)
-            stay_put: NDArray[np.bool_] | None = None  # rejected candidates and referrals (None: nobody)
+            moved: NDArray[np.bool_] | None = None  # candidates that are jumps (None: all of them)
             # destination slot: how many of the first K - 1 cumulative probabilities are <= the uniform
             if thinning:
                 if day is None:
@@ -464,49 +540,63 @@ class FastEngine:
                     at = day * n_ext
                     at += row
                 acc = self.accept[at]
-                stay_put = lo >= acc
+                moved = lo < acc
                 lo /= acc
             else:
                 at = row
             flat = row * k_slots
-            if cols:
+            if len(cols):
                 slot = (lo >= cols[0][at]).view(np.int8)
                 for col in cols[1:]:
                     slot += lo >= col[at]
                 flat += slot
             new_row = dest_row[flat]
+            arrived: tuple[NDArray[Any], ...] | None = None  # prospects admitted this round, who join the loop
             if self.has_referrals:
                 is_ref = self.is_referral_slot[flat]
-                if stay_put is not None:
-                    is_ref &= ~stay_put
+                if moved is not None:
+                    is_ref &= moved
                 if is_ref.any():
                     (ref,) = np.nonzero(is_ref)
                     ref_day = np.full(ref.size, first_day) if day is None else day[ref]
-                    referred.setdefault(rnd, []).append((idx[ref], t[ref], pos[ref] - _STEP, ref_day))
-                    stay_put = is_ref if stay_put is None else stay_put | is_ref
-            if stay_put is not None:
-                np.copyto(new_row, row, where=stay_put)  # rejected candidates and referrers stay where they are
+                    parts = (idx[ref], t[ref], pos[ref] - _STEP, ref_day)
+                    late = None if joined is None else joined[ref]
+                    if not merge:
+                        _by_round(referred, rnd, late, parts)
+                    elif late is None or not late.any():
+                        arrived = self._refer(_in_roster_order(parts), joining=True)
+                    else:  # pass-2 referrers: their prospects form pass 3, admitted when the chunk ends
+                        first = late == 0
+                        arrived = self._refer(_in_roster_order(tuple(p[first] for p in parts)), joining=True)
+                        _by_round(referred, rnd, late[~first], tuple(p[~first] for p in parts))
+                    if moved is None:
+                        moved = ~is_ref
+                    else:
+                        moved &= ~is_ref
             cells = pair[flat]
             if day is not None:
                 cells += (day - first_day) * per_day
-            if stay_put is not None:
+            if moved is not None:  # rejected candidates and referrers stay where they are, and are no flow
+                stay_put = ~moved
+                np.copyto(new_row, row, where=stay_put)
                 np.copyto(cells, no_jump, where=stay_put)
             self.flows[span] += np.bincount(cells, minlength=no_jump + 1)[:no_jump]
             conv = self.is_conversion_row[new_row]
-            if stay_put is not None:
-                conv &= ~stay_put
+            if moved is not None:
+                conv &= moved
             (buy,) = np.nonzero(conv)
             if buy.size:
                 b_idx = idx[buy]
                 self.purchases[b_idx] += 1
-                bought.setdefault(rnd, []).append((b_idx, t[buy], new_row[buy], pos[buy]))
+                late = None if joined is None else joined[buy]
+                _by_round(bought, rnd, late, (b_idx, t[buy], new_row[buy], pos[buy]))
             if self.has_detractors:
                 det = self.is_detractor_row[new_row] & ~self.is_detractor_row[row]
                 if det.any():
                     det &= self.purchases[idx] > 0
                     self.detractors += int(det.sum())
             if self.event_log:
-                ev = slice(None) if stay_put is None else ~stay_put
+                ev = slice(None) if moved is None else moved
                 self._events.append(
                     (idx[ev].astype(np.int64), t[ev], self.stage_of_row[row[ev]], self.stage_of_row[new_row[ev]])
                 )
@@ -516,8 +606,8 @@ class FastEngine:
             np.subtract(t, nt, out=nt)
             if self.has_dwell:
                 dwell = self.is_dwell_row[new_row]
-                if stay_put is not None:
-                    dwell &= ~stay_put
+                if moved is not None:
+                    dwell &= moved
                 (dw,) = np.nonzero(dwell)
                 if dw.size:  # a jump into a stage with a non-exponential dwell (rows of the plan: jumps land in stages)
                     r = new_row[dw]
@@ -525,19 +615,25 @@ class FastEngine:
             row = new_row
             alive = nt < t_end
             (stay,) = np.nonzero(alive)
-            if stay.size == n:
+            if stay.size < n:
+                (out,) = np.nonzero(~alive)
+                gone.append((idx[out], nt[out], row[out], pos[out], vis[out]))
+                idx, t, row, pos, vis = idx[stay], nt[stay], row[stay], pos[stay], vis[stay]
+                if joined is not None:
+                    joined = joined[stay]
+            else:
                 t = nt
-                continue
-            if stay.size == 0:
-                gone.append((idx, nt, row, pos, vis))
+            if arrived is not None and arrived[0].size:  # pass 2: the prospects' arrivals are next round
+                a_idx, a_t, a_row, a_pos = arrived
+                if joined is None:
+                    joined = np.zeros(idx.size, dtype=np.intp)
+                idx, t, row, pos = (np.concatenate(x) for x in ((idx, a_idx), (t, a_t), (row, a_row), (pos, a_pos)))
+                vis = np.concatenate([vis, np.zeros(a_idx.size, dtype=np.uint64)])
+                joined = np.concatenate([joined, np.full(a_idx.size, rnd + 1)])
+            if idx.size == 0:
                 break
-            (out,) = np.nonzero(~alive)
-            gone.append((idx[out], nt[out], row[out], pos[out], vis[out]))
-            idx, t, row, pos, vis = idx[stay], nt[stay], row[stay], pos[stay], vis[stay]
-        # write back who has left, file in the calendar those due before its end, book the purchases
-        o_idx, o_t, o_row, o_pos, o_vis = (
-            (np.concatenate([g[i] for g in gone]) for i in range(5)) if len(gone) > 1 else gone[0]
-        )
+        # write back who has left, file in the calendar those due before its end
+        o_idx, o_t, o_row, o_pos, o_vis = _joined(gone)
         put = np.empty((o_idx.size, 3), dtype=np.uint64)
         put[:, 0] = o_t.view(np.uint64)
         put[:, 1] = o_pos
@@ -553,32 +649,40 @@ class FastEngine:
             near = o_t < self._cal_hi
             self._file(o_idx[near], o_t[near])
 
-    def _refer(
-        self, idx: NDArray[np.intp], t: NDArray[np.float64], pos: NDArray[np.uint64], day: NDArray[np.intp]
-    ) -> None:
-        """Advocates' referrals: each brings one new prospect of the advocate's segment, arriving now."""
+    def _refer(self, referrers: tuple[NDArray[Any], ...], joining: bool = False) -> tuple[NDArray[Any], ...]:
+        """Advocates' referrals: each brings one new prospect of the advocate's segment, arriving now.
+
+        `referrers` holds the advocates' (roster index, time, stream position of the referring draw, day), in
+        roster order. Returns the new prospects' (roster index, arrival time, row, stream position). With
+        `joining` the caller advances them itself, so they count as scanned (when everyone before them was).
+        """
+        idx, t, pos, day = referrers
         seg = self.segment[idx].astype(np.intp)
         self.referrals += np.bincount(day * self.n_segments + seg, minlength=self.referrals.size)
         ckey = self.ckey[idx]
+        first, scanned = self.n, joining and self._scanned == self.n
         self._admit(child_keys(ckey, counters(ckey, pos), self.plan.referral_salt), seg, t)
+        if scanned:
+            self._scanned = self.n
+        new = np.arange(first, self.n)
+        return new, t.copy(), self.n_rows + self.n_segments + seg, self.state[first : self.n, 1].copy()
 
     def _book_purchases(self, rounds: list[tuple[NDArray[Any], ...]]) -> None:
-        """First-purchase times, revenue, margin and prospects' discounted margin for one chunk's purchases.
+        """Count one chunk's first purchases now (the dynamics read them at day boundaries) and enter its purchases
+        in the ledger, whose money is booked later in one go (`_settle`).
 
-        `rounds` holds, round by round, the buyers' (idx, time, row, stream position of the buying draw); the order
-        value comes from the same counter in the customer's value stream (key XOR value key). Sums are formed
-        round by round, in the order a plain loop would add them, so they do not depend on this batching.
+        `rounds` holds, round by round, the buyers' (idx, time, row, stream position after the buying draw), each
+        in roster order; ledger groups keep the rounds apart, so the sums come out as a plain loop adds them.
         """
         if len(rounds) == 1:
             idx, t, row, pos = rounds[0]
-            step = None
+            group = np.full(idx.size, self._groups)
         else:
-            idx, t, row, pos = (np.concatenate([r[i] for r in rounds]) for i in range(4))
-            step = np.repeat(np.arange(len(rounds)), [r[0].size for r in rounds])
-        pos = pos - _STEP
-        seg = self.segment_of_row[row]
+            idx, t, row, pos = _joined(rounds)
+            group = np.repeat(np.arange(self._groups, self._groups + len(rounds)), [r[0].size for r in rounds])
+        self._groups += len(rounds)
         first = np.isnan(self.first_purchase[idx])
-        if step is not None and first.any():  # a customer buying in several rounds: only its earliest is first
+        if len(rounds) > 1 and first.any():  # a customer buying in several rounds: only its earliest is first
             (cand,) = np.nonzero(first)
             _, earliest = np.unique(idx[cand], return_index=True)
             first[:] = False
@@ -587,6 +691,24 @@ class FastEngine:
         self.ever_bought += n_first
         if n_first:
             self.first_purchase[idx[first]] = t[first]
+        self._ledger.append((idx, t, row, pos, group))
+        self._ledger_size += idx.size
+        if self._ledger_size >= LEDGER:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Book the money of the purchases in the ledger: revenue, margin and prospects' discounted margin.
+
+        A purchase's order value comes from the same counter as its buying draw in the customer's value stream
+        (key XOR value key). Each ledger group (a round) is summed in roster order and the groups are added in
+        turn, exactly as booking each round as it happens would.
+        """
+        if not self._ledger:
+            return
+        idx, t, row, pos, group = _joined(self._ledger)
+        self._ledger, self._ledger_size = [], 0
+        pos = pos - _STEP
+        seg = self.segment_of_row[row]
         if self.fixed_values:
             value = self.value_mean[seg]
             margin = value * self.value_margin[seg]
@@ -597,35 +719,23 @@ class FastEngine:
             bits, scratch = np.empty_like(vpos), np.empty_like(vpos)
             hi, lo = np.empty(vpos.size), np.empty(vpos.size)
             uniform_pair_into(draw_at(vpos, bits, scratch), hi, lo, scratch)
+            del bits, scratch, lo, vpos
             if self.n_segments == 1:  # `Plan.order_values` without its per-segment masks (same numbers)
                 ov = self.plan.scenario.population.segments[0].order_value
                 value = order_value_quantile(ov.kind, ov.mean, ov.cv, hi)
                 margin = value * ov.margin
             else:
                 value, margin = self.plan.order_values(seg.astype(np.int16), hi)
-        g = self.n_segments
         cell = t.astype(np.intp)
-        cell *= g
+        cell *= self.n_segments
         cell += seg
-        prospect = self.is_prospect_start[self.start_stage[idx]]
-        disc = margin[prospect] * np.exp(-self.delta * (t[prospect] - self.entry_time[idx[prospect]]))
-        size = self.revenue.size
-        if step is None:
-            self.revenue += np.bincount(cell, weights=value, minlength=size)
-            self.margin += np.bincount(cell, weights=margin, minlength=size)
-            if disc.size:
-                self.prospect_clv += np.bincount(seg[prospect], weights=disc, minlength=g)
-            return
-        n_rounds = len(rounds)
-        cell += step * size
-        revenue = np.bincount(cell, weights=value, minlength=n_rounds * size).reshape(n_rounds, size)
-        margins = np.bincount(cell, weights=margin, minlength=n_rounds * size).reshape(n_rounds, size)
-        clv = np.bincount(step[prospect] * g + seg[prospect], weights=disc, minlength=n_rounds * g).reshape(n_rounds, g)
-        for r in range(n_rounds):
-            self.revenue += revenue[r]
-            self.margin += margins[r]
-            if prospect[step == r].any():
-                self.prospect_clv += clv[r]
+        order, pair, pair_cell, rank = _fold_plan(cell, group)
+        _fold(self.revenue, order, pair, pair_cell, rank, value)
+        _fold(self.margin, order, pair, pair_cell, rank, margin)
+        (pro,) = np.nonzero(self.is_prospect_start[self.start_stage[idx]])
+        if pro.size:
+            disc = margin[pro] * np.exp(-self.delta * (t[pro] - self.entry_time[idx[pro]]))
+            _fold(self.prospect_clv, *_fold_plan(seg[pro], group[pro]), disc)
 
     # ------------------------------------------------------------------ run
     def _days(self, env: simpy.Environment) -> Generator[Any, Any, None]:
@@ -654,6 +764,7 @@ class FastEngine:
         plan = self.plan
         j = plan.scenario.journey
         d, g, s = self.horizon, self.n_segments, self.n_stages
+        self._settle()
         n = self.n
         meta = self.state[:n, 2]
         final = self.stage_of_row[(meta & _ROW_MASK).view(np.intp)]

@@ -98,9 +98,8 @@ def counters(ckey: NDArray[np.uint64], position: NDArray[np.uint64]) -> NDArray[
 
 def draw_at(position: NDArray[np.uint64], out: NDArray[np.uint64], scratch: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """`finalise(position.copy())` written into `out`, with `scratch` (same length) for the shifts: no temporaries."""
-    np.copyto(out, position)
-    np.right_shift(out, _U(30), out=scratch)
-    out ^= scratch
+    np.right_shift(position, _U(30), out=scratch)
+    np.bitwise_xor(position, scratch, out=out)
     out *= _U(M1)
     np.right_shift(out, _U(27), out=scratch)
     out ^= scratch

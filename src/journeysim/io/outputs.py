@@ -1,8 +1,11 @@
 """The run directory contract (README "Outputs"): which files a run writes and what is in them.
 
 `metrics.json` holds a small header and, per scalar metric, mean, std, 95% CI and replications;
+`samples.parquet` one row per replication (the values behind those summaries, for paired comparisons);
 `funnel.csv` one row per stage; `timeseries.parquet` one row per day and segment; `config.yaml` the resolved
-config; `status.json` is written last and says whether the run finished, with timings and any error.
+config; `bottlenecks.csv` the ranked bottleneck table; `incrementality.json` (and `channels.csv`) the run against
+its counterfactual baseline when it has one; `status.json` is written last and says whether the run finished,
+with timings and any error.
 """
 
 from __future__ import annotations
@@ -13,20 +16,51 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from journeysim import __version__
 from journeysim.io.atomic import atomic_write, atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
+    from journeysim.incrementality import IncrementalResult
     from journeysim.runner import RunResult
 
 METRICS_FILE = "metrics.json"
+SAMPLES_FILE = "samples.parquet"
 FUNNEL_FILE = "funnel.csv"
 TIMESERIES_FILE = "timeseries.parquet"
 CONFIG_FILE = "config.yaml"
 STATUS_FILE = "status.json"
-#: Every file a successful run leaves in its directory (status.json comes last).
 REPORT_FILE = "report.html"
-OUTPUT_FILES = (METRICS_FILE, FUNNEL_FILE, TIMESERIES_FILE, CONFIG_FILE, REPORT_FILE, STATUS_FILE)
+BOTTLENECKS_FILE = "bottlenecks.csv"
+INCREMENTALITY_FILE = "incrementality.json"
+CHANNELS_FILE = "channels.csv"
+#: Every file a successful run leaves in its directory (status.json comes last).
+OUTPUT_FILES = (
+    METRICS_FILE,
+    SAMPLES_FILE,
+    FUNNEL_FILE,
+    TIMESERIES_FILE,
+    CONFIG_FILE,
+    BOTTLENECKS_FILE,
+    REPORT_FILE,
+    STATUS_FILE,
+)
+#: Files a run writes only when asked: the counterfactual baseline (`baseline`, `baseline_channels`).
+OPTIONAL_FILES = (INCREMENTALITY_FILE, CHANNELS_FILE)
+#: Every file name a run may write, in the order it writes them.
+RUN_FILES = (
+    CONFIG_FILE,
+    FUNNEL_FILE,
+    TIMESERIES_FILE,
+    SAMPLES_FILE,
+    METRICS_FILE,
+    INCREMENTALITY_FILE,
+    CHANNELS_FILE,
+    BOTTLENECKS_FILE,
+    REPORT_FILE,
+    STATUS_FILE,
+)
 
 
 def _json_number(x: Any) -> Any:
@@ -51,15 +85,72 @@ def metrics_document(result: RunResult) -> dict[str, Any]:
     }
 
 
+def samples_frame(result: RunResult) -> pd.DataFrame:
+    """One row per replication: `replication` (the index of its spawned seed), `seed` (the run's root seed), then
+    every scalar metric. Two runs with equal `seed` and `replication` used the same random numbers (CRN)."""
+    frame = result.samples.reset_index(drop=True)
+    frame.insert(0, "seed", int(result.scenario.settings.seed))
+    frame.insert(0, "replication", list(range(len(frame))))
+    return frame
+
+
 def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) -> list[Path]:
-    """Write metrics.json, funnel.csv, timeseries.parquet and config.yaml (each atomically) into `out_dir`."""
+    """Write metrics.json, samples.parquet, funnel.csv, timeseries.parquet and config.yaml (each atomically)."""
     out = Path(out_dir)
     return [
         atomic_write_text(out / CONFIG_FILE, config_yaml),
         atomic_write(out / FUNNEL_FILE, lambda tmp: result.funnel.to_csv(tmp, index=False)),
         atomic_write(out / TIMESERIES_FILE, lambda tmp: result.timeseries.to_parquet(tmp, index=False)),
+        atomic_write(out / SAMPLES_FILE, lambda tmp: samples_frame(result).to_parquet(tmp, index=False)),
         atomic_write_json(out / METRICS_FILE, metrics_document(result)),
     ]
+
+
+def write_bottlenecks(out_dir: str | Path, table: pd.DataFrame) -> Path:
+    """Write the ranked bottleneck table (`journeysim.bottleneck.bottlenecks`) as bottlenecks.csv."""
+    return atomic_write(Path(out_dir) / BOTTLENECKS_FILE, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def _summary_records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A summary frame (index metric; mean, std, ci_low, ci_high, replications, pooled) as strict-JSON dicts."""
+    out: dict[str, dict[str, Any]] = {}
+    for metric, row in frame.to_dict("index").items():
+        entry: dict[str, Any] = {str(k): _json_number(float(v)) for k, v in row.items() if k != "replications"}
+        entry["replications"] = int(row["replications"])
+        out[str(metric)] = entry
+    return out
+
+
+def incrementality_document(result: IncrementalResult, baseline: str) -> dict[str, Any]:
+    """The content of incrementality.json: which baseline, then per incremental metric its summary (and per
+    channel, when computed, the removal effect and marginal step summaries)."""
+    s = result.scenario.settings
+    doc: dict[str, Any] = {
+        "scenario": result.scenario.name,
+        "baseline": baseline,
+        "baseline_strategy": result.baseline.strategy.name,
+        "seed": int(s.seed),
+        "replications": int(s.replications),
+        "journeysim_version": __version__,
+        "metrics": _summary_records(result.summary),
+    }
+    if not result.channel_summary.empty:
+        doc["marginal_step"] = float(result.marginal_step)
+        doc["channels"] = {
+            str(name): _summary_records(part.set_index("metric").drop(columns="channel"))
+            for name, part in result.channel_summary.groupby("channel", sort=False)
+        }
+    return doc
+
+
+def write_incrementality(out_dir: str | Path, result: IncrementalResult, baseline: str) -> list[Path]:
+    """Write incrementality.json, and channels.csv (tidy: channel, metric, summary) when channels were computed."""
+    out = Path(out_dir)
+    paths = [atomic_write_json(out / INCREMENTALITY_FILE, incrementality_document(result, baseline))]
+    if not result.channel_summary.empty:
+        table = result.channel_summary
+        paths.append(atomic_write(out / CHANNELS_FILE, lambda tmp: table.to_csv(tmp, index=False)))
+    return paths
 
 
 @dataclass
@@ -75,6 +166,7 @@ class RunStatus:
     files: Sequence[str] = ()
     error: str | None = None
     journeysim_version: str = __version__
+    traceback: str | None = None  # on failure: where it happened, for whoever debugs it
 
 
 def write_status(out_dir: str | Path, status: RunStatus) -> Path:

@@ -1,0 +1,255 @@
+"""Sweep throughput: many small `journeysim` jobs through Hydra's joblib launcher, and what each job costs.
+
+Variants (each sweep in a fresh `journeysim -m` process, from an empty directory):
+- `overhead`: Hydra's own cost per job with journeysim's config (composition, validation of every job up front,
+  run directories, .hydra records, logging) around a job that does nothing, basic launcher: the slope of wall time
+  between a 1-job and an N-job sweep;
+- `full`: the shipped CLI, joblib with `--workers` processes: N jobs of `--customers` customers each (one
+  replication, the default b2c population scaled, 365 days), every output written (report.html and
+  bottlenecks.csv included);
+- `lean`: the same jobs without report.html and bottlenecks.csv (patched out inside each job: the CLI has no
+  switch for them yet), i.e. simulate, metrics and the data files only.
+Per-job times come from each job's status.json (`timings`). `s/job` is wall time x workers / jobs: what one job
+costs a worker, Hydra and joblib included.
+
+    python benchmarks/bench_sweep.py                  # 200 jobs of 1e5 customers on 2 workers (~10 min)
+    python benchmarks/bench_sweep.py --quick          # 20 jobs (~1 min)
+    options: --jobs N --customers C --workers W --variants overhead,full,lean --csv PATH --markdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CSV = ROOT / "benchmarks" / "results" / "sweep.csv"
+TARGET_S = 120.0  # issue 6: 200 jobs of 1e5 customers in <= 2 minutes on 2 cores with joblib
+VARIANTS = ("overhead", "full", "lean")
+
+#: The job of the `overhead` variant: journeysim's Hydra app (config, callbacks) around a task that does nothing.
+NOOP_APP = """
+import sys
+import hydra
+from journeysim.config import register_schemas, shipped_config_dir
+
+register_schemas()
+
+@hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
+def noop(cfg):
+    return None
+
+sys.argv = ["journeysim", *sys.argv[1:]]
+noop()
+"""
+
+#: The `lean` variant: journeysim's CLI, each job without its HTML report and bottleneck table. The patch runs
+#: inside the job (this task function is sent to the workers by value), so it applies in every worker process.
+LEAN_APP = """
+import sys
+import hydra
+from journeysim.config import register_schemas, shipped_config_dir
+
+register_schemas()
+
+@hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
+def lean(cfg):
+    import journeysim.cli.task as task
+
+    task.run_report = lambda *args, **kwargs: None
+    task._bottlenecks = lambda *args, **kwargs: []
+    return task.run_job(cfg)
+
+sys.argv = ["journeysim", *sys.argv[1:]]
+lean()
+"""
+
+#: CSV column -> table header.
+COLUMNS = {
+    "variant": "variant",
+    "launcher": "launcher",
+    "workers": "workers",
+    "jobs": "jobs",
+    "customers_per_job": "customers/job",
+    "wall_s": "wall s",
+    "jobs_per_s": "jobs/s",
+    "s_per_job": "s/job",
+    "job_total_s": "in job s",
+    "simulate_s": "simulate s",
+    "write_s": "write s",
+    "bottlenecks_s": "bottlenecks s",
+    "report_s": "report s",
+    "hydra_s_per_job": "Hydra s/job",
+    "projected_200_s": "200 jobs s",
+}
+
+
+def _run(code: str | None, args: Sequence[str], where: Path) -> float:
+    """Wall time of one `journeysim` (or `code`) invocation in `where`; raises with its stderr if it fails."""
+    argv = [sys.executable, "-m", "journeysim.cli.app"] if code is None else [sys.executable, "-c", code]
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [*argv, *args], cwd=where, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr.decode()[-3000:]}")
+    return wall
+
+
+def scale_for(customers: float) -> float:
+    """`population.scale` that gives about `customers` customers (initial + arrivals) in one year of the default b2c."""
+    import journeysim as js
+
+    result = js.run(["sim.replications=1", "baseline=null"])
+    return customers / float(result.metrics["customers"].mean)
+
+
+def _timings(sweep: Path) -> dict[str, float]:
+    """Mean per-job timings (seconds) from the jobs' status.json; all jobs must be ok."""
+    rows = []
+    for status in sweep.glob("*/status.json"):
+        data = json.loads(status.read_text())
+        if data["status"] != "ok":
+            raise RuntimeError(f"{status.parent} is {data['status']}: {data.get('error')}")
+        rows.append(data.get("timings_s") or data.get("timings") or {})
+    keys = ("total", "simulate", "write", "bottlenecks", "report")
+    return {k: statistics.fmean(r.get(k, 0.0) for r in rows) for k in keys} | {"jobs": float(len(rows))}
+
+
+def overhead(jobs: int, work: Path) -> dict[str, Any]:
+    """Hydra's cost per job with journeysim's config: (wall of N no-op jobs - wall of 1) / (N - 1)."""
+    one = _run(NOOP_APP, ["-m", "sim.seed=0", "hydra.sweep.dir=one"], work)
+    many = _run(NOOP_APP, ["-m", f"sim.seed=range(0,{jobs})", "hydra.sweep.dir=many"], work)
+    per_job = (many - one) / (jobs - 1)
+    return {
+        "variant": "overhead",
+        "launcher": "basic",
+        "workers": 1,
+        "jobs": jobs,
+        "wall_s": many,
+        "jobs_per_s": jobs / many,
+        "s_per_job": per_job,
+        "hydra_s_per_job": per_job,
+    }
+
+
+def sweep(variant: str, jobs: int, scale: float, customers: float, workers: int, work: Path) -> dict[str, Any]:
+    """One joblib sweep of `jobs` jobs (seeds 0..jobs-1, one replication each) and its per-job costs."""
+    args = [
+        "-m",
+        "hydra/launcher=parallel",
+        f"hydra.launcher.n_jobs={workers}",
+        f"population.scale={scale:.6g}",
+        "sim.replications=1",
+        "baseline=null",
+        f"sim.seed=range(0,{jobs})",
+        f"hydra.sweep.dir={variant}",
+    ]
+    wall = _run(LEAN_APP if variant == "lean" else None, args, work)
+    t = _timings(work / variant)
+    if int(t["jobs"]) != jobs:
+        raise RuntimeError(f"{variant}: {int(t['jobs'])} jobs finished, {jobs} expected")
+    s_per_job = wall * workers / jobs
+    return {
+        "variant": variant,
+        "launcher": "joblib",
+        "workers": workers,
+        "jobs": jobs,
+        "customers_per_job": round(customers),
+        "wall_s": wall,
+        "jobs_per_s": jobs / wall,
+        "s_per_job": s_per_job,
+        "job_total_s": t["total"],
+        "simulate_s": t["simulate"],
+        "write_s": t["write"],
+        "bottlenecks_s": t["bottlenecks"],
+        "report_s": t["report"],
+        "hydra_s_per_job": s_per_job - t["total"],
+        "projected_200_s": 200 * s_per_job / workers,
+    }
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def table(rows: Sequence[dict[str, Any]], markdown: bool) -> str:
+    """The rows as an aligned text table, or a Markdown table."""
+    head = list(COLUMNS.values())
+    body = [[_cell(r.get(k)) for k in COLUMNS] for r in rows]
+    if markdown:
+        lines = [
+            "| " + " | ".join(head) + " |",
+            "|" + "|".join("---" if i < 3 else "---:" for i in range(len(head))) + "|",
+        ]
+        return "\n".join([*lines, *("| " + " | ".join(b) + " |" for b in body)])
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+    fmt = "  ".join(f"{{:<{w}}}" if i < 3 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join([fmt.format(*head), *(fmt.format(*b) for b in body)])
+
+
+def machine() -> str:
+    """CPU count, Python and the load when the benchmark finished (the timings are wall clock)."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {system}; load average {load}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the chosen variants, print the table and write it as CSV."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=200)
+    p.add_argument("--customers", type=float, default=1e5, help="customers per job (initial + arrivals)")
+    p.add_argument("--workers", type=int, default=2, help="joblib worker processes")
+    p.add_argument("--overhead-jobs", type=int, default=41, help="no-op jobs for the overhead variant")
+    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    p.add_argument("--quick", action="store_true", help="20 jobs (overrides --jobs)")
+    p.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = p.parse_args(argv)
+    jobs = 20 if args.quick else args.jobs
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        p.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="journeysim-bench-sweep-") as tmp:
+        work = Path(tmp)
+        if "overhead" in variants:
+            rows.append(overhead(args.overhead_jobs, work))
+            print(table(rows[-1:], args.markdown), flush=True)
+        if {"full", "lean"} & set(variants):
+            scale = scale_for(args.customers)
+            for variant in ("full", "lean"):
+                if variant in variants:
+                    rows.append(sweep(variant, jobs, scale, args.customers, args.workers, work))
+                    print(f"{variant}: {rows[-1]['wall_s']:.1f} s", flush=True)
+    print()
+    print(table(rows, args.markdown))
+    print(f"\nMachine: {machine()}. Target: 200 jobs of 1e5 customers in <= {TARGET_S:.0f} s on 2 cores with joblib.")
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    with args.csv.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows({k: r.get(k) for k in COLUMNS} for r in rows)
+    print(f"CSV: {args.csv}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The run's counterfactual baseline in the CLI: resolve it (composing a named strategy preset), run it on the
+same seeds with `journeysim.incrementality.incremental`, and show the incremental results (console and report)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from hydra.core.config_loader import ConfigLoader
+from omegaconf import DictConfig, OmegaConf
+from rich.table import Table
+
+from journeysim.config.baseline import Baseline, baseline_choice, resolve_baseline
+from journeysim.config.compose import strategy_preset
+from journeysim.config.validate import InvalidConfig, Problem
+from journeysim.errors import ConfigError
+from journeysim.incrementality import IncrementalResult, incremental
+from journeysim.model.scenario import Scenario
+from journeysim.report.html import Section, esc
+
+#: Rows of the incrementality table: (metric, label, format). Ratios show the pooled estimate.
+ROWS: Sequence[tuple[str, str, str]] = (
+    ("incremental_purchases", "incremental purchases", "{:,.0f}"),
+    ("incremental_new_buyers", "incremental new buyers", "{:,.0f}"),
+    ("incremental_revenue", "incremental revenue", "{:,.0f}"),
+    ("incremental_spend", "incremental spend", "{:,.0f}"),
+    ("incremental_profit", "incremental profit (margin - spend)", "{:,.0f}"),
+    ("iroas", "iROAS (revenue / spend)", "{:.2f}"),
+    ("incremental_cac", "incremental CAC (spend / new buyer)", "{:,.2f}"),
+    ("incremental_roi", "incremental ROI", "{:.2f}"),
+)
+#: Per-channel columns: (metric, label, format).
+CHANNEL_ROWS: Sequence[tuple[str, str, str]] = (
+    ("removal_purchases", "removal: purchases", "{:,.0f}"),
+    ("removal_revenue", "removal: revenue", "{:,.0f}"),
+    ("removal_iroas", "removal iROAS", "{:.2f}"),
+    ("marginal_roas", "marginal ROAS", "{:.2f}"),
+)
+
+
+def job_baseline(
+    scenario: Scenario, data: Mapping[str, Any], hydra: DictConfig | None, loader: ConfigLoader | None
+) -> Baseline | None:
+    """The baseline a run's config asks for (None when off, or `auto` and nothing is spent).
+
+    `hydra` is the run's `hydra` node and `loader` Hydra's config loader; both are needed only for a named preset.
+    Raises `InvalidConfig` naming `baseline`.
+    """
+    choice = baseline_choice(data)
+    preset = None
+    if choice.preset is not None:
+        if hydra is None or loader is None:
+            raise InvalidConfig([Problem("baseline", "a named preset needs Hydra's config loader", "use auto")])
+        name = OmegaConf.select(hydra, "job.config_name", default="config")
+        overrides = [str(o) for o in OmegaConf.select(hydra, "overrides.hydra", default=[]) or []]
+        preset = strategy_preset(loader, name, overrides, choice.preset)
+    try:
+        return resolve_baseline(scenario, choice, preset)
+    except ConfigError as exc:
+        raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
+
+
+def run_baseline(
+    scenario: Scenario, baseline: Baseline, progress: Callable[[int, int], None] | None = None
+) -> IncrementalResult:
+    """Simulate the scenario and its baseline on the same seeds (and each channel's variants when asked)."""
+    return incremental(scenario, baseline=baseline.strategy, channels=baseline.channels, progress=progress)
+
+
+def simulations(scenario: Scenario, baseline: Baseline) -> int:
+    """How many simulations `run_baseline` makes (for the progress bar)."""
+    plans = scenario.strategy.plans if baseline.channels else ()
+    return (2 + len(plans) + sum(p.budget > 0 for p in plans)) * scenario.settings.replications
+
+
+def _fmt(value: float, fmt: str) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else fmt.format(value)
+
+
+def _point(row: Mapping[Any, Any]) -> float:
+    """The point estimate: the pooled ratio of means for ratios, else the mean of the replications."""
+    pooled = float(row.get("pooled", math.nan))
+    return pooled if math.isfinite(pooled) else float(row["mean"])
+
+
+def _by_metric(frame: pd.DataFrame) -> dict[str, dict[Any, Any]]:
+    return {str(k): v for k, v in frame.to_dict("index").items()}
+
+
+def incrementality_rows(result: IncrementalResult) -> list[tuple[str, str, str]]:
+    """(label, estimate, 95% CI) per incremental metric, formatted."""
+    summary = _by_metric(result.summary)
+    out = []
+    for metric, label, fmt in ROWS:
+        if metric not in summary:
+            continue
+        row = summary[metric]
+        ci = f"[{_fmt(float(row['ci_low']), fmt)}, {_fmt(float(row['ci_high']), fmt)}]"
+        out.append((label, _fmt(_point(row), fmt), ci))
+    return out
+
+
+def channel_rows(result: IncrementalResult) -> list[tuple[str, list[str]]]:
+    """Per channel: the formatted removal effect and marginal ROAS point estimates."""
+    if result.channel_summary.empty:
+        return []
+    out = []
+    for name, part in result.channel_summary.groupby("channel", sort=False):
+        rows = _by_metric(part.set_index("metric"))
+        cells = [_fmt(_point(rows[m]), fmt) if m in rows else "n/a" for m, _, fmt in CHANNEL_ROWS]
+        out.append((str(name), cells))
+    return out
+
+
+def incrementality_table(result: IncrementalResult, label: str) -> Table:
+    """Console table: incremental purchases, revenue, iROAS, incremental CAC... against the baseline."""
+    reps = result.scenario.settings.replications
+    table = Table(title=f"Incrementality vs baseline '{label}' (same seeds, {reps} replications, 95% CI)")
+    table.add_column("metric")
+    table.add_column("estimate", justify="right")
+    table.add_column("95% CI", justify="right")
+    for row in incrementality_rows(result):
+        table.add_row(*row)
+    return table
+
+
+def channels_table(result: IncrementalResult) -> Table | None:
+    """Console table of removal effects and marginal ROAS per channel (None when not computed)."""
+    rows = channel_rows(result)
+    if not rows:
+        return None
+    table = Table(title=f"Per channel: removal effect and marginal ROAS (+{result.marginal_step:.0%} budget)")
+    table.add_column("channel")
+    for _, label, _ in CHANNEL_ROWS:
+        table.add_column(label, justify="right")
+    for name, cells in rows:
+        table.add_row(name, *cells)
+    return table
+
+
+def incrementality_section(result: IncrementalResult, label: str) -> Section:
+    """The report section: the same numbers as the console table, with how to read them."""
+    head = "<tr><th>metric</th><th class='num'>estimate</th><th class='num'>95% CI</th></tr>"
+    body = "".join(
+        f"<tr><td>{esc(a)}</td><td class='num'>{esc(b)}</td><td class='num'>{esc(c)}</td></tr>"
+        for a, b, c in incrementality_rows(result)
+    )
+    html = (
+        f"<p>This run against its counterfactual baseline <b>{esc(label)}</b> (strategy "
+        f"<code>{esc(result.baseline.strategy.name)}</code>), simulated on the same seeds: each replication's "
+        "difference is the strategy's effect with most of the noise cancelled (common random numbers). Ratios "
+        "show the pooled estimate (ratio of mean increments); definitions in docs/comparison.md.</p>"
+        f"<div class='scroll'><table>{head}{body}</table></div>"
+    )
+    rows = channel_rows(result)
+    if rows:
+        heads = "".join(f"<th class='num'>{esc(label)}</th>" for _, label, _ in CHANNEL_ROWS)
+        cells = "".join(
+            f"<tr><td>{esc(n)}</td>" + "".join(f"<td class='num'>{esc(c)}</td>" for c in cs) + "</tr>" for n, cs in rows
+        )
+        html += (
+            f"<p>Per channel: what removing it loses, and what +{result.marginal_step:.0%} budget on it buys.</p>"
+            f"<div class='scroll'><table><tr><th>channel</th>{heads}</tr>{cells}</table></div>"
+        )
+    return Section("Incrementality", html)

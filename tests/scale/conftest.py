@@ -1,0 +1,94 @@
+"""Fixtures for the scale-out tests: run journeysim in fresh interpreters and read a sweep's job results.
+
+Sweeps run as subprocesses of this interpreter (`python -c "... journeysim.cli.app.main()"`), so they see the
+same installed plugins as the test and Hydra's global state never leaks between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class Outcome:
+    """Exit status and captured output of one journeysim invocation."""
+
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    """The console script in fresh interpreters: `start` several invocations, then `wait` for each.
+
+    Invocations started together run concurrently (most of a small sweep's time is interpreter start-up, Ray's
+    start-up and submitit's polling), which keeps these tests short on two cores.
+    """
+
+    def start(
+        self, args: list[str], cwd: Path, env: dict[str, str] | None = None, prelude: str = "", postlude: str = ""
+    ) -> subprocess.Popen[str]:
+        """Start `journeysim ARGS` in `cwd`. `prelude` is Python run before the CLI (e.g. to change what jobs
+        return), `postlude` after it returns (e.g. to ask the still-running Ray instance about itself)."""
+        code = f"{prelude}\nimport sys\nfrom journeysim.cli.app import main\nmain(sys.argv[1:])\n{postlude}\n"
+        base = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "RAY_ADDRESS")}
+        return subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            cwd=cwd,
+            env={**base, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait(self, proc: subprocess.Popen[str]) -> Outcome:
+        """Wait for a started invocation (10 minutes at most) and return its exit status and output."""
+        try:
+            out, err = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        return Outcome(proc.returncode, out, err)
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str] | None = None, prelude: str = "") -> Outcome:
+        """Start and wait."""
+        return self.wait(self.start(args, cwd, env, prelude))
+
+
+@pytest.fixture(scope="session")
+def journeysim() -> Cli:
+    """Run the console script in fresh interpreters of this Python (so with the plugins the tests see)."""
+    return Cli()
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep() -> list[str]:
+    """Two small jobs with fixed seeds: a hundredth of the customers, one quarter, no spend and with spend."""
+    return ["population.scale=0.01", "sim=quick", "sim.seed=11", "strategy=none,balanced", "baseline=null"]
+
+
+@pytest.fixture(scope="module")
+def job_results() -> Callable[[Path], list[dict[str, object]]]:
+    """Per job of a sweep directory, in job order: status, metrics.json and funnel.csv (bytes)."""
+
+    def read(sweep: Path) -> list[dict[str, object]]:
+        jobs = sorted((p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
+        return [
+            {
+                "status": json.loads((job / "status.json").read_text())["status"],
+                "metrics": json.loads((job / "metrics.json").read_text()),
+                "funnel": (job / "funnel.csv").read_bytes(),
+            }
+            for job in jobs
+        ]
+
+    return read
