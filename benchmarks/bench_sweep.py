@@ -1,9 +1,9 @@
 """Sweep throughput: many small `journeysim` jobs through Hydra's joblib launcher, and what each job costs.
 
 Variants (each sweep in a fresh `journeysim -m` process, from an empty directory):
-- `overhead`: Hydra's own cost per job with journeysim's config (composition, validation of every job up front,
-  run directories, .hydra records, logging) around a job that does nothing, basic launcher: the slope of wall time
-  between a 1-job and an N-job sweep;
+- `overhead`: the cost per job around a job that does nothing (journeysim's config, basic launcher), from the
+  slope of wall time between a 1-job and an N-job sweep: Hydra alone (journeysim's callbacks removed), then with
+  journeysim's callbacks (every job validated up front, the sweep table at the end);
 - `full`: the shipped CLI, joblib with `--workers` processes: N jobs of `--customers` customers each (one
   replication, the default b2c population scaled, 365 days), every output written (report.html and
   bottlenecks.csv included);
@@ -128,13 +128,24 @@ def _timings(sweep: Path) -> dict[str, float]:
     return {k: statistics.fmean(r.get(k, 0.0) for r in rows) for k in keys} | {"jobs": float(len(rows))}
 
 
-def overhead(jobs: int, work: Path) -> dict[str, Any]:
-    """Hydra's cost per job with journeysim's config: (wall of N no-op jobs - wall of 1) / (N - 1)."""
-    one = _run(NOOP_APP, ["-m", "sim.seed=0", "hydra.sweep.dir=one"], work)
-    many = _run(NOOP_APP, ["-m", f"sim.seed=range(0,{jobs})", "hydra.sweep.dir=many"], work)
+#: Hydra overrides that drop journeysim's callbacks (validating every job up front, the sweep table at the end).
+NO_CALLBACKS = ["~hydra.callbacks.journeysim_validate", "~hydra.callbacks.journeysim_collect"]
+
+
+def overhead(jobs: int, work: Path, callbacks: bool) -> dict[str, Any]:
+    """Cost per job around a no-op job: (wall of N jobs - wall of 1 job) / (N - 1), basic launcher.
+
+    Without callbacks: Hydra alone (composing each job's config twice: once to check the batch, once to launch
+    it; the run directory, .hydra records, logging). With them: plus journeysim's validation of every job (one
+    more composition each) and the sweep table.
+    """
+    extra = [] if callbacks else NO_CALLBACKS
+    name = "callbacks" if callbacks else "hydra"
+    one = _run(NOOP_APP, ["-m", *extra, "sim.seed=0", f"hydra.sweep.dir={name}-one"], work)
+    many = _run(NOOP_APP, ["-m", *extra, f"sim.seed=range(0,{jobs})", f"hydra.sweep.dir={name}-many"], work)
     per_job = (many - one) / (jobs - 1)
     return {
-        "variant": "overhead",
+        "variant": "overhead: Hydra + journeysim callbacks" if callbacks else "overhead: Hydra alone",
         "launcher": "basic",
         "workers": 1,
         "jobs": jobs,
@@ -232,8 +243,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="journeysim-bench-sweep-") as tmp:
         work = Path(tmp)
         if "overhead" in variants:
-            rows.append(overhead(args.overhead_jobs, work))
-            print(table(rows[-1:], args.markdown), flush=True)
+            for callbacks in (False, True):
+                rows.append(overhead(args.overhead_jobs, work, callbacks))
+                print(f"{rows[-1]['variant']}: {rows[-1]['s_per_job']:.3f} s per job", flush=True)
         if {"full", "lean"} & set(variants):
             scale = scale_for(args.customers)
             for variant in ("full", "lean"):

@@ -59,9 +59,11 @@ class Cli:
             out, err = proc.communicate()
         return Outcome(proc.returncode, out, err)
 
-    def run(self, args: list[str], cwd: Path, env: dict[str, str] | None = None, prelude: str = "") -> Outcome:
+    def run(
+        self, args: list[str], cwd: Path, env: dict[str, str] | None = None, prelude: str = "", postlude: str = ""
+    ) -> Outcome:
         """Start and wait."""
-        return self.wait(self.start(args, cwd, env, prelude))
+        return self.wait(self.start(args, cwd, env, prelude, postlude))
 
 
 @pytest.fixture(scope="session")

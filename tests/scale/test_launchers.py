@@ -7,12 +7,17 @@ up to the sbatch script it would submit (a stand-in `sbatch` captures it). Nothi
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import secrets
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,10 +55,15 @@ def _skip_unless_installed(launcher: str) -> None:
         pytest.skip(f"the {extra} extra is not installed (pip install -e '.[{extra}]'); CI installs it")
 
 
+def _short_temp() -> str:
+    """A temporary directory for Ray's session files with a short path (Ray's socket paths must stay < 108 bytes)."""
+    return tempfile.mkdtemp(prefix="jsray", dir="/tmp" if os.path.isdir("/tmp") else None)
+
+
 @pytest.fixture(scope="module")
 def ray_temp() -> Iterator[str]:
-    """Ray's session files, in a short temporary path (Ray's socket paths must stay under 108 bytes)."""
-    temp = tempfile.mkdtemp(prefix="jsray", dir="/tmp" if os.path.isdir("/tmp") else None)
+    """Where the local Ray instance of the sweeps keeps its session files; removed afterwards."""
+    temp = _short_temp()
     yield temp
     shutil.rmtree(temp, ignore_errors=True)
 
@@ -103,6 +113,55 @@ def test_ray_runs_on_a_local_instance_bound_to_loopback(sweeps) -> None:
     assert "Started a local Ray instance" in outcome.err + outcome.out
     assert "RAY_NODES ['127.0.0.1']" in outcome.out  # one node, on the loopback address
     assert "Ray Launcher is launching 2 jobs" in outcome.err + outcome.out
+
+
+@pytest.fixture
+def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
+    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
+
+    Started in its own process group and stopped by signalling that group only, so nothing else is touched.
+    """
+    _skip_unless_installed("ray")
+    temp = _short_temp()
+    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    env.pop("RAY_ADDRESS", None)
+    port = 30000 + secrets.randbelow(20000)
+    log = Path(temp) / "head.log"
+    ray = Path(sys.executable).with_name("ray")
+    argv = [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}"]
+    argv += ["--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}"]
+    with log.open("w") as out:
+        head = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
+    finally:  # signal the head's process group only: `ray start` and the processes it started
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGINT)  # as Ctrl-C: all of them stop within seconds
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            head.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)  # whatever of the group did not stop in time
+        head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_the_cluster_preset_joins_a_running_cluster_by_address(
+    journeysim, tiny_sweep, job_results, basic, ray_head, tmp_path
+) -> None:
+    address, env = ray_head
+    sweep = tmp_path / "sweep"  # absolute, as a cluster needs
+    args = ["-m", "hydra/launcher=ray_cluster", *tiny_sweep, f"hydra.sweep.dir={sweep}"]
+    res = journeysim.run(args, cwd=tmp_path, env={**env, "RAY_ADDRESS": address}, postlude=RAY_NODES)
+    assert res.code == 0, res.err
+    assert f"Connecting to existing Ray cluster at address: {address}" in res.err + res.out
+    assert "RAY_NODES ['127.0.0.1']" in res.out
+    assert job_results(sweep) == basic  # joined (object_store_memory unset, as Ray requires) and identical
 
 
 def test_submitit_ran_the_jobs_in_subprocesses(sweeps) -> None:
