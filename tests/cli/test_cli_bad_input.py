@@ -48,6 +48,16 @@ CASES = [
         ["baseline=conversion_push", "sim=quick"],
         ["baseline: strategy preset 'conversion_push' does not fit", "after the horizon (90 days)"],
     ),
+    (
+        "unknown objective metric",
+        ["objective=proft"],
+        ["objective: unknown metric 'proft' (did you mean 'profit'?)", "objective=profit"],
+    ),
+    (
+        "incremental objective without a baseline",
+        ["objective=iroas", "baseline=null"],
+        ["objective: 'iroas' needs a counterfactual run, but baseline is null", "baseline=auto"],
+    ),
 ]
 
 

@@ -27,6 +27,7 @@ from journeysim.metrics import (
     new_buyers,
     new_prospects,
     nps,
+    profit,
     prospects,
     purchases,
     purchases_per_buyer,
@@ -102,6 +103,7 @@ def test_spend_metrics(records):
     assert cpa(records, spend) == approx(120.0)
     assert cac(records, spend) == approx(200.0)
     assert roas(records, spend) == approx(1100 / 600)
+    assert profit(records, spend) == approx(530 - 600)  # margin 530 minus the spend
     assert roi(records, spend) == approx((530 - 600) / 600)
     assert cost_per_stage_advance(records, spend) == approx(600 / 9)
 
@@ -110,6 +112,7 @@ def test_zero_spend_gives_nan_not_errors(records):
     assert cpl(records, 0.0) == 0.0
     assert math.isnan(roas(records, 0.0))
     assert math.isnan(roi(records, 0.0))
+    assert profit(records, 0.0) == approx(530.0)  # nothing spent: profit is the margin
 
 
 def test_scalar_metrics_order_and_values(records):

@@ -1,7 +1,7 @@
 """The Optuna budget-search preset: a tiny seeded search returns the best trial, and repeats itself exactly.
 
-journeysim's job returns its headline metrics (a mapping) while the Optuna sweeper needs one number; until the job
-can return a chosen metric, the test makes it return profit (margin - spend) from the run's result.
+journeysim's job returns its headline metrics (a mapping) unless `objective=<metric>` asks it to return one metric's
+mean, the one number the Optuna sweeper needs: here `profit` (margin - spend).
 """
 
 from __future__ import annotations
@@ -14,23 +14,13 @@ import yaml
 
 pytestmark = pytest.mark.slow
 
-#: Python run before the CLI: the job returns its profit (mean margin - mean spend over the replications).
-RETURN_PROFIT = """
-import journeysim.cli.task as task
-
-def profit(result):
-    m = result.metrics
-    return float(m["margin"].mean - (m["spend"].mean if "spend" in m else 0.0))
-
-task.headline = profit
-"""
-
 BUDGETS = {"social": 60000, "search": 60000, "email": 20000, "retargeting": 60000}  # the preset's upper bounds
 
 
 ARGS = [
     "-m",
     "hydra/sweeper=budget_search",
+    "objective=profit",
     "hydra.sweeper.n_trials=3",
     "hydra.sweeper.sampler.n_startup_trials=2",  # the third trial comes from TPE's model of the first two
     "population.scale=0.01",
@@ -48,7 +38,8 @@ def _read(sweep: Path) -> tuple[dict, list[dict[str, float]], list[float]]:
         pairs = (o.removeprefix("++").split("=") for o in overrides if "strategy.budgets." in o)
         budgets.append({key: float(value) for key, value in pairs})
         metrics = json.loads((job / "metrics.json").read_text())["metrics"]
-        profits.append(metrics["margin"]["mean"] - metrics["spend"]["mean"])
+        assert metrics["profit"]["mean"] == pytest.approx(metrics["margin"]["mean"] - metrics["spend"]["mean"])
+        profits.append(metrics["profit"]["mean"])
     return result, budgets, profits
 
 
@@ -57,7 +48,7 @@ def test_a_seeded_budget_search_finds_its_best_trial_and_repeats_exactly(journey
     runs = []
     for name in ("a", "b"):  # the same search twice, at the same time
         (tmp_path / name).mkdir()
-        runs.append(journeysim.start(ARGS, cwd=tmp_path / name, prelude=RETURN_PROFIT))
+        runs.append(journeysim.start(ARGS, cwd=tmp_path / name))
     for proc in runs:
         res = journeysim.wait(proc)
         assert res.code == 0, res.err

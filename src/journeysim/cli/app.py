@@ -26,7 +26,7 @@ register_schemas()
 
 
 @hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
-def hydra_app(cfg: DictConfig) -> dict[str, float]:
+def hydra_app(cfg: DictConfig) -> float | dict[str, float]:
     """Hydra's entry point: one run, or one job of a sweep."""
     from journeysim.cli.task import run_job  # the engine and metrics load only when something runs
 

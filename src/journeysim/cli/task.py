@@ -37,7 +37,9 @@ from journeysim.cli.progress import replication_progress
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
+from journeysim.config.objective import objective_value
 from journeysim.config.validate import InvalidConfig, resolved_container, validate
+from journeysim.incrementality import IncrementalResult
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
     CHANNELS_FILE,
@@ -106,13 +108,16 @@ def _bottlenecks(scenario: Scenario, out_dir: Path) -> list[Section]:
     return [bottleneck_section(scenario, table, notes)]
 
 
-def headline(result: RunResult) -> dict[str, float]:
-    """Headline metric means, returned to Hydra as the job's return value."""
+def job_return(result: RunResult, inc: IncrementalResult | None, objective: str | None) -> float | dict[str, float]:
+    """What the job returns to Hydra: the `objective` metric's mean (for optimising sweepers), else the headline
+    metric means as a mapping."""
+    if objective is not None:
+        return objective_value(objective, result.metrics, None if inc is None else inc.metrics)
     names = ("conversion_rate", "purchases", "revenue", "clv")
     return {n: float(result.metrics[n].mean) for n in names if n in result.metrics}
 
 
-def run_job(cfg: DictConfig) -> dict[str, float]:
+def run_job(cfg: DictConfig) -> float | dict[str, float]:
     """The task function: everything one run (or one sweep job) does inside its Hydra run directory."""
     hc = cast(DictConfig, HydraConfig.get())
     out_dir = Path(hc.runtime.output_dir)
@@ -195,7 +200,7 @@ def run_job(cfg: DictConfig) -> dict[str, float]:
         timings["total"],
         ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"),
     )
-    return headline(result)
+    return job_return(result, inc, resolved.get("objective"))
 
 
 def _clear_stale(out_dir: Path) -> None:

@@ -97,7 +97,8 @@ class JourneysimSchema:
 
     The intervention groups (channels, strategy, word_of_mouth) are typed as free mappings here: their model
     (`journeysim.model.interventions`) checks every key itself, with a "did you mean" for misspellings.
-    `baseline` and `baseline_channels` choose the run's counterfactual (see `journeysim.config.baseline`).
+    `baseline` and `baseline_channels` choose the run's counterfactual (see `journeysim.config.baseline`);
+    `objective` the number a job returns to an optimising sweeper (see `journeysim.config.objective`).
     """
 
     name: str = "${journey.name}-${population.name}"
@@ -109,6 +110,7 @@ class JourneysimSchema:
     word_of_mouth: dict[str, Any] = field(default_factory=dict)
     baseline: Optional[str] = "auto"  # auto (no spend, when the strategy spends), null (off), or a strategy preset
     baseline_channels: bool = False  # also each channel's removal effect and marginal ROAS
+    objective: Optional[str] = None  # the metric whose mean a job returns to its sweeper (e.g. profit), or null
 
 
 #: ConfigStore name -> schema; group configs refer to these names in their defaults lists.

@@ -276,11 +276,17 @@ def validate(
     if problems:
         raise InvalidConfig(problems)
     try:
-        return scenario_from_container(data)
+        scenario = scenario_from_container(data)
     except ConfigError as exc:
         raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
+    from journeysim.config.objective import objective_problems  # objective imports this module
+
+    problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)
+    if problems:
+        raise InvalidConfig(problems)
+    return scenario
 
 
 def composition_problem(exc: BaseException, overrides: Sequence[str] = ()) -> Problem:

@@ -30,7 +30,7 @@ from journeysim.metrics.lifecycle import (
     retention_rate,
 )
 from journeysim.metrics.scalars import RECORD_METRICS, SPEND_METRICS, metric_unit, scalar_metrics
-from journeysim.metrics.spend import cac, cost_per_stage_advance, cpa, cpl, roas, roi
+from journeysim.metrics.spend import cac, cost_per_stage_advance, cpa, cpl, profit, roas, roi
 from journeysim.metrics.summary import MetricSummary, summarise, summarise_one
 from journeysim.metrics.timeseries import ALL_SEGMENTS, timeseries_frame
 from journeysim.metrics.value import aov, clv, margin, revenue
@@ -59,6 +59,7 @@ __all__ = [
     "new_buyers",
     "new_prospects",
     "nps",
+    "profit",
     "prospects",
     "purchases",
     "purchases_per_buyer",

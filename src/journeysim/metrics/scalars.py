@@ -40,6 +40,7 @@ SPEND_METRICS: dict[str, tuple[Callable[[Records, float], float], str]] = {
     "cpa": (spend_metrics.cpa, "money / purchase"),
     "cac": (spend_metrics.cac, "money / customer"),
     "roas": (spend_metrics.roas, "money / money"),
+    "profit": (spend_metrics.profit, "money"),
     "roi": (spend_metrics.roi, "money / money"),
     "cost_per_stage_advance": (spend_metrics.cost_per_stage_advance, "money / stage"),
 }

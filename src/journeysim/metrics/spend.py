@@ -32,6 +32,11 @@ def roas(records: Records, spend: float) -> float:
     return ratio(revenue(records), spend)
 
 
+def profit(records: Records, spend: float) -> float:
+    """Profit after marketing: margin - spend (money; defined also when nothing is spent)."""
+    return margin(records) - float(spend)
+
+
 def roi(records: Records, spend: float) -> float:
     """Return on investment: (margin - spend) / spend."""
     return ratio(margin(records) - float(spend), spend)
