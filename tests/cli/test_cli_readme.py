@@ -1,8 +1,9 @@
-"""The README's analyst tour (its `shell` blocks: collect, compare, baseline, bottlenecks) works as written.
+"""The README's analyst tour (its `shell` blocks: collect, resume, compare, baseline, bottlenecks) works as written.
 
 tests/test_readme.py runs the `bash` blocks (runs and sweeps); the verb examples live in `shell` blocks because
 they need the sweep made just before them, so they are checked here: fast (each command parses and validates, the
-bottleneck commands run) and verbatim in one shell from an empty directory (slow).
+bottleneck commands run) and verbatim in one shell from an empty directory (slow; there `resume` finds a finished
+sweep and keeps every job).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli import bottlenecks, collect, compare
+from journeysim.cli import bottlenecks, collect, compare, resume
 from journeysim.cli.app import VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,12 @@ SHELL = [
     for line in body.splitlines()
     if line.strip()
 ]
-PARSERS = {"collect": collect.parser(), "compare": compare.parser(), "bottlenecks": bottlenecks.parser()}
+PARSERS = {
+    "collect": collect.parser(),
+    "compare": compare.parser(),
+    "bottlenecks": bottlenecks.parser(),
+    "resume": resume.parser(),
+}
 
 
 def test_the_tour_shows_every_verb_and_the_baseline_settings() -> None:
@@ -41,7 +47,7 @@ def test_the_tour_shows_every_verb_and_the_baseline_settings() -> None:
 @pytest.mark.parametrize("command", SHELL)
 def test_every_command_parses_and_validates(command: str, journeysim_inproc) -> None:
     args = shlex.split(command)[1:]
-    if args[0] in ("collect", "compare"):  # they read what the commands before them wrote: run verbatim below
+    if args[0] in ("collect", "compare", "resume"):  # they read what the commands before them wrote: run verbatim below
         PARSERS[args[0]].parse_args(args[1:])
         return
     res = journeysim_inproc(*args) if args[0] == "bottlenecks" else journeysim_inproc("check", *args)
@@ -65,3 +71,4 @@ def test_the_tour_runs_verbatim(tmp_path: Path) -> None:
     assert len(list((tmp_path / "outputs").rglob("incrementality.json"))) == 2
     assert len(list((tmp_path / "outputs").rglob("channels.csv"))) == 1
     assert "improving awareness -> interest by 20%" in proc.stdout
+    assert "resuming multirun/seeds: 2 of 2 jobs completed before and are kept; 0 to run" in proc.stderr

@@ -8,13 +8,8 @@ import pytest
 
 from journeysim.config import InvalidConfig, load_scenario
 from journeysim.config.objective import objective_names, objective_problems, objective_value
-from journeysim.metrics.summary import MetricSummary
 
 TINY = ["population.scale=0.01", "sim=quick"]
-
-
-def _m(mean: float) -> MetricSummary:
-    return MetricSummary(mean, 0.0, mean, mean, 3)
 
 
 def test_every_scalar_metric_reach_stage_and_increment_is_an_objective() -> None:
@@ -36,8 +31,8 @@ def test_validation_names_the_setting_and_suggests_a_metric() -> None:
 
 
 def test_the_value_is_the_metrics_mean_and_a_skipped_baseline_means_no_increment() -> None:
-    metrics = {"profit": _m(125.5), "purchases": _m(7.0)}
-    increments = {"incremental_profit": _m(-3.0), "iroas": _m(2.5)}
+    metrics = {"profit": 125.5, "purchases": 7.0}
+    increments = {"incremental_profit": -3.0, "iroas": 2.5}
     assert objective_value("profit", metrics, increments) == 125.5
     assert objective_value("incremental_profit", metrics, increments) == -3.0
     assert objective_value("iroas", metrics, increments) == 2.5

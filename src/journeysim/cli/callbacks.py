@@ -10,6 +10,7 @@ so it works the same with every launcher; sweep jobs that fail return normally (
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 
@@ -26,7 +27,8 @@ from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
-from journeysim.config.validate import InvalidConfig, composition_problem, resolved_container, validate
+from journeysim.config.validate import InvalidConfig, Problem, composition_problem, resolved_container, validate
+from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,29 @@ log = logging.getLogger(__name__)
 
 def _task_overrides(config: DictConfig) -> list[str]:
     return [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+
+
+def _config_yaml(config: DictConfig) -> str:
+    """The text a run writes as config.yaml for this config (the resolved user config)."""
+    return OmegaConf.to_yaml(OmegaConf.create(resolved_container(config)))
+
+
+def _job_dir(job_cfg: DictConfig, num: int) -> Path:
+    """The directory sweep job `num` writes into, as Hydra's launchers set it (sweep dir / subdir of job num)."""
+    with open_dict(job_cfg):
+        job_cfg.hydra.job.num = num
+        job_cfg.hydra.job.id = str(num)
+    return Path(str(job_cfg.hydra.sweep.dir)) / str(job_cfg.hydra.sweep.subdir)
+
+
+def _occupied(setting: str, run_dir: Path) -> Problem:
+    """A run or sweep job that would overwrite the completed result of another one."""
+    return Problem(
+        setting,
+        f"{run_dir} holds the completed result of another run (other overrides or config); "
+        "journeysim never overwrites a completed result",
+        f"choose another {setting}, or remove {run_dir} first if you no longer need it",
+    )
 
 
 class ValidateBeforeRun(Callback):
@@ -48,6 +73,9 @@ class ValidateBeforeRun(Callback):
             job_baseline(scenario, resolved_container(config), config.hydra, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
+        run_dir = Path(str(config.hydra.run.dir))
+        if found(run_dir, overrides, _config_yaml(config)) is Found.OTHER:
+            exit_bad_input([invalid_config_text([_occupied("hydra.run.dir", run_dir)])])
         STATE.started = True
         if STATE.check_only:
             print_run_check(Console(soft_wrap=True), scenario, resolved_container(config))
@@ -63,12 +91,17 @@ class ValidateBeforeRun(Callback):
             jobs = [[]]
         blocks: list[str] = []
         checked: list[tuple[Sequence[str], Scenario]] = []
-        for job in jobs:
+        kept = 0
+        for num, job in enumerate(jobs):
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
                 scenario = validate(job_cfg, overrides=job, group_options=options)
                 job_baseline(scenario, resolved_container(job_cfg), job_cfg.hydra, loader)
                 checked.append((job, scenario))
+                here = found(_job_dir(job_cfg, num), job, _config_yaml(job_cfg))
+                if here is Found.OTHER:
+                    blocks.append(invalid_config_text([_occupied("hydra.sweep.dir", _job_dir(job_cfg, num))], job))
+                kept += here is Found.SAME
             except InvalidConfig as exc:
                 blocks.append(invalid_config_text(exc.problems, job))
             except (HydraException, OmegaConfBaseException) as exc:
@@ -77,6 +110,11 @@ class ValidateBeforeRun(Callback):
             if len(jobs) > 1:
                 blocks.append(f"{len(blocks)} of {len(jobs)} sweep jobs are invalid; no job was started.")
             exit_bad_input(blocks)
+        if kept and not STATE.check_only:
+            sys.stderr.write(
+                f"journeysim: resuming {config.hydra.sweep.dir}: {kept} of {len(jobs)} jobs completed before and are "
+                f"kept; {len(jobs) - kept} to run\n"
+            )
         STATE.started = True
         if STATE.check_only:
             print_sweep_check(Console(soft_wrap=True), checked)

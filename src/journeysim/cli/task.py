@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 import traceback
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import cast
@@ -39,7 +40,6 @@ from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.objective import objective_value
 from journeysim.config.validate import InvalidConfig, resolved_container, validate
-from journeysim.incrementality import IncrementalResult
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
     CHANNELS_FILE,
@@ -52,9 +52,11 @@ from journeysim.io.outputs import (
     write_run_outputs,
     write_status,
 )
+from journeysim.io.resume import Found, ResultExists, found, result_means
+from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
-from journeysim.runner import RunResult, run
+from journeysim.runner import run
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +110,22 @@ def _bottlenecks(scenario: Scenario, out_dir: Path) -> list[Section]:
     return [bottleneck_section(scenario, table, notes)]
 
 
-def job_return(result: RunResult, inc: IncrementalResult | None, objective: str | None) -> float | dict[str, float]:
+#: The metric means a job returns to Hydra when no `objective` is set.
+HEADLINE = ("conversion_rate", "purchases", "revenue", "clv")
+
+
+def job_return(
+    means: Mapping[str, float], increments: Mapping[str, float] | None, objective: str | None
+) -> float | dict[str, float]:
     """What the job returns to Hydra: the `objective` metric's mean (for optimising sweepers), else the headline
     metric means as a mapping."""
     if objective is not None:
-        return objective_value(objective, result.metrics, None if inc is None else inc.metrics)
-    names = ("conversion_rate", "purchases", "revenue", "clv")
-    return {n: float(result.metrics[n].mean) for n in names if n in result.metrics}
+        return objective_value(objective, means, increments)
+    return {n: float(means[n]) for n in HEADLINE if n in means}
+
+
+def _means(metrics: Mapping[str, MetricSummary]) -> dict[str, float]:
+    return {k: float(v.mean) for k, v in metrics.items()}
 
 
 def run_job(cfg: DictConfig) -> float | dict[str, float]:
@@ -133,6 +144,14 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         _remove_run_dir(out_dir)
         exit_bad_input([invalid_config_text(exc.problems)])
     STATE.started = True
+    config_yaml = OmegaConf.to_yaml(OmegaConf.create(resolved))
+    objective = resolved.get("objective")
+    here = found(out_dir, overrides, config_yaml)
+    if here is Found.OTHER:  # normally refused before the run started (ValidateBeforeRun); nothing is written here
+        raise ResultExists(out_dir)
+    if here is Found.SAME and sweep:  # resuming a sweep: this job completed before
+        log.info("job %s: kept the completed result in %s (same overrides and config); not rerun", job, out_dir)
+        return job_return(*result_means(out_dir), objective)
     _clear_stale(out_dir)
     timings: dict[str, float] = {"validate": time.perf_counter() - t0}
     log.info(
@@ -151,7 +170,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
             result = run(scenario, progress=progress)
         timings["simulate"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        write_run_outputs(out_dir, result, OmegaConf.to_yaml(OmegaConf.create(resolved)))
+        write_run_outputs(out_dir, result, config_yaml)
         timings["write"] = time.perf_counter() - t2
         sections: list[Section] = []
         inc = None
@@ -200,7 +219,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         timings["total"],
         ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"),
     )
-    return job_return(result, inc, resolved.get("objective"))
+    return job_return(_means(result.metrics), None if inc is None else _means(inc.metrics), objective)
 
 
 def _clear_stale(out_dir: Path) -> None:

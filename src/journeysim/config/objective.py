@@ -16,7 +16,6 @@ from journeysim.config.validate import Problem
 from journeysim.errors import did_you_mean
 from journeysim.incrementality import INCREMENTAL_METRICS
 from journeysim.metrics.scalars import REACH_PREFIX, RECORD_METRICS, SPEND_METRICS
-from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 
 #: Incrementality metrics that are ratios (undefined when nothing is spent).
@@ -53,13 +52,12 @@ def objective_problems(name: str | None, scenario: Scenario, baseline_off: bool)
     return []
 
 
-def objective_value(
-    name: str, metrics: Mapping[str, MetricSummary], increments: Mapping[str, MetricSummary] | None
-) -> float:
-    """The mean of metric `name`. A run whose automatic baseline was skipped (nothing spent) is its own baseline:
-    its increments are exactly 0 and its incremental ratios undefined (NaN, which optimisers treat as failed)."""
+def objective_value(name: str, means: Mapping[str, float], increments: Mapping[str, float] | None) -> float:
+    """The mean of metric `name`, from the run's metric means and its incrementality means. A run whose automatic
+    baseline was skipped (nothing spent) is its own baseline: its increments are exactly 0 and its incremental ratios
+    undefined (NaN, which optimisers treat as a failed trial)."""
     if name in INCREMENTAL_METRICS:
         if increments is None:
             return math.nan if name in RATIO_INCREMENTS else 0.0
-        return float(increments[name].mean)
-    return float(metrics[name].mean)
+        return float(increments[name])
+    return float(means[name])

@@ -1,0 +1,80 @@
+"""`journeysim resume DIR`: run an interrupted sweep again, into the same directory, completing only what is missing.
+
+The sweep's own record (Hydra's `multirun.yaml` in DIR) gives its overrides, primary config and `--config-dir`;
+the sweep is launched again with `hydra.sweep.dir=DIR`. Jobs whose completed result is there are kept, not rerun
+(`journeysim.io.resume`); unfinished, failed, interrupted or never-started jobs run. Extra arguments are appended
+(e.g. `hydra/launcher=parallel` to finish on more cores); anything that changes a job's config is refused, since a
+completed result is never overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from journeysim.cli.state import EXIT_BAD_INPUT
+from journeysim.config.validate import Problem, problems_text
+from journeysim.io.sweep import MULTIRUN_FILE
+
+#: Hydra overrides that a resumed sweep sets itself (the directory) or that Hydra sets on its own.
+_DROPPED = ("hydra.sweep.dir=", "hydra.mode=")
+
+
+def _bad(problem: str, fix: str) -> NoReturn:
+    sys.stderr.write(f"journeysim resume: nothing was run.\n{problems_text([Problem('DIR', problem, fix)])}\n")
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def resume_arguments(record: Any, sweep_dir: str | Path, extra: Sequence[str] = ()) -> list[str]:
+    """The command-line arguments that launch the sweep recorded in `record` (multirun.yaml) again into
+    `sweep_dir`: `-m`, its task overrides, its own Hydra overrides, the directory, its config name and config dir."""
+    hydra = record.hydra
+    args = ["-m", *[str(o) for o in hydra.overrides.task]]
+    args += [str(o) for o in hydra.overrides.hydra if not str(o).startswith(_DROPPED)]
+    args.append(f"hydra.sweep.dir={sweep_dir}")
+    args += [str(e) for e in extra]
+    name = OmegaConf.select(hydra, "job.config_name", default="config")
+    if name and name != "config":
+        args += ["--config-name", str(name)]
+    for source in OmegaConf.select(hydra, "runtime.config_sources", default=[]) or []:
+        if source.get("provider") == "command-line" and source.get("schema") == "file":
+            args += ["--config-dir", str(source.get("path"))]
+    return args
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `resume` verb's command line."""
+    p = argparse.ArgumentParser(
+        prog="journeysim resume",
+        description="Run an interrupted sweep again into its directory: completed jobs are kept, the rest run.",
+    )
+    p.add_argument("sweep_dir", metavar="DIR", help="the sweep directory (multirun/<date>/<time>)")
+    p.add_argument("extra", nargs="*", metavar="OVERRIDE", help="more arguments, e.g. hydra/launcher=parallel")
+    return p
+
+
+def main(argv: Sequence[str]) -> None:
+    """The `resume` verb: rebuild the sweep's command line from its multirun.yaml and launch it again."""
+    args = parser().parse_args(list(argv))
+    sweep_dir = Path(args.sweep_dir)
+    record_file = sweep_dir / MULTIRUN_FILE
+    if not record_file.is_file():
+        _bad(
+            f"'{sweep_dir}' holds no {MULTIRUN_FILE}, so it is not a sweep journeysim can resume",
+            "give the directory of a `journeysim -m` sweep (Hydra's basic sweeper writes multirun.yaml first)",
+        )
+    try:
+        record = OmegaConf.load(record_file)
+        arguments = resume_arguments(record, sweep_dir, args.extra)
+    except (OSError, OmegaConfBaseException, AttributeError, TypeError) as exc:
+        _bad(f"cannot read {record_file}: {exc}", "give the directory of a `journeysim -m` sweep")
+    from journeysim.cli.app import main as journeysim
+
+    sys.stderr.write(f"journeysim resume: journeysim {' '.join(arguments)}\n")
+    journeysim(arguments)

@@ -1,0 +1,83 @@
+"""Resuming: a run directory that already holds a completed result is kept when it is the same job, and never
+overwritten by another one.
+
+A result is *completed* when its status.json says `ok` and every file it lists is present (files are written
+atomically and status.json last, so a killed run never looks completed). It is *the same job* when status.json
+records the same task overrides and config.yaml the same resolved config. Nothing here imports Hydra.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from journeysim.io.outputs import CONFIG_FILE
+from journeysim.io.rundir import read_incrementality, read_metrics, read_status
+
+
+class Found(enum.Enum):
+    """What a run directory holds, seen from a job about to write into it."""
+
+    NOTHING = "nothing"  # no completed result (absent, unfinished, failed, interrupted or killed): run the job
+    SAME = "same"  # the completed result of this very job: keep it
+    OTHER = "other"  # the completed result of another job or config: never overwrite it
+
+
+class ResultExists(RuntimeError):
+    """A job would write into a directory holding the completed result of another job or config."""
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+        super().__init__(
+            f"{run_dir} holds the completed result of another run (other overrides or config); "
+            "journeysim never overwrites a completed result"
+        )
+
+
+def completed(run_dir: str | Path) -> bool:
+    """True when `run_dir` holds a completed result: status `ok` and every file status.json lists present."""
+    status = read_status(run_dir)
+    if status is None or status.get("status") != "ok":
+        return False
+    files = status.get("files") or ()
+    return all((Path(run_dir) / str(name)).is_file() for name in files)
+
+
+def _config(text: str) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def found(run_dir: str | Path, overrides: Sequence[str], config_yaml: str) -> Found:
+    """Whether `run_dir` holds nothing completed, this job's completed result (same overrides and resolved config
+    as `config_yaml`, the text of config.yaml), or another job's."""
+    if not completed(run_dir):
+        return Found.NOTHING
+    status = read_status(run_dir) or {}
+    if [str(o) for o in status.get("overrides") or ()] != [str(o) for o in overrides]:
+        return Found.OTHER
+    try:
+        old = (Path(run_dir) / CONFIG_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return Found.OTHER
+    return Found.SAME if _config(old) == _config(config_yaml) and _config(old) is not None else Found.OTHER
+
+
+def result_means(run_dir: str | Path) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Metric means of a completed run (None -> NaN), and its incrementality means when it has a baseline."""
+
+    def means(doc: dict | None) -> dict[str, float]:
+        entries = (doc or {}).get("metrics") or {}
+        return {
+            str(k): float(v["mean"]) if isinstance(v, dict) and isinstance(v.get("mean"), (int, float)) else math.nan
+            for k, v in entries.items()
+        }
+
+    inc = read_incrementality(run_dir)
+    return means(read_metrics(run_dir)), None if inc is None else means(inc)
