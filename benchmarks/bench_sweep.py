@@ -7,8 +7,8 @@ Variants (each sweep in a fresh `journeysim -m` process, from an empty directory
 - `full`: the shipped CLI, joblib with `--workers` processes: N jobs of `--customers` customers each (one
   replication, the default b2c population scaled, 365 days), every output written (report.html and
   bottlenecks.csv included);
-- `lean`: the same jobs without report.html and bottlenecks.csv (patched out inside each job: the CLI has no
-  switch for them yet), i.e. simulate, metrics and the data files only.
+- `lean`: the same jobs with `outputs.report=false outputs.bottlenecks=false`, i.e. simulate, metrics and the
+  data files only.
 Per-job times come from each job's status.json (`timings`). `s/job` is wall time x workers / jobs: what one job
 costs a worker, Hydra and joblib included.
 
@@ -54,26 +54,9 @@ sys.argv = ["journeysim", *sys.argv[1:]]
 noop()
 """
 
-#: The `lean` variant: journeysim's CLI, each job without its HTML report and bottleneck table. The patch runs
-#: inside the job (this task function is sent to the workers by value), so it applies in every worker process.
-LEAN_APP = """
-import sys
-import hydra
-from journeysim.config import register_schemas, shipped_config_dir
-
-register_schemas()
-
-@hydra.main(version_base="1.3", config_path=str(shipped_config_dir()), config_name="config")
-def lean(cfg):
-    import journeysim.cli.task as task
-
-    task.run_report = lambda *args, **kwargs: None
-    task._bottlenecks = lambda *args, **kwargs: []
-    return task.run_job(cfg)
-
-sys.argv = ["journeysim", *sys.argv[1:]]
-lean()
-"""
+#: The `lean` variant: the shipped CLI with the optional outputs switched off (report.html and its charts,
+#: bottlenecks.csv); the data files (metrics, samples, funnel, time series, config, status) are still written.
+LEAN_OVERRIDES = ["outputs.report=false", "outputs.bottlenecks=false"]
 
 #: CSV column -> table header.
 COLUMNS = {
@@ -167,8 +150,9 @@ def sweep(variant: str, jobs: int, scale: float, customers: float, workers: int,
         "baseline=null",
         f"sim.seed=range(0,{jobs})",
         f"hydra.sweep.dir={variant}",
+        *(LEAN_OVERRIDES if variant == "lean" else []),
     ]
-    wall = _run(LEAN_APP if variant == "lean" else None, args, work)
+    wall = _run(None, args, work)
     t = _timings(work / variant)
     if int(t["jobs"]) != jobs:
         raise RuntimeError(f"{variant}: {int(t['jobs'])} jobs finished, {jobs} expected")

@@ -60,6 +60,21 @@ def test_overrides_are_recorded_and_change_the_run(tmp_path: Path, journeysim_cl
     assert not stale.exists() and "incrementality.json" not in status["files"]  # this run has no baseline
 
 
+def test_report_and_bottlenecks_can_be_switched_off(tmp_path: Path, journeysim_cli, tiny) -> None:
+    stale = tmp_path / "run" / "report.html"  # left by an earlier, unfinished run in the same directory
+    stale.parent.mkdir()
+    stale.write_text("<html>old</html>")
+    args = [*tiny, "outputs.report=false", "outputs.bottlenecks=false", "hydra.run.dir=run"]
+    res = journeysim_cli(args, cwd=tmp_path)
+    assert res.code == 0, res.err
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["status"] == "ok" and not set(status["files"]) & {"report.html", "bottlenecks.csv"}
+    assert not stale.exists() and not (tmp_path / "run" / "charts").exists()
+    assert {"report", "bottlenecks"}.isdisjoint(status["timings_s"]) and "simulate" in status["timings_s"]
+    for name in ("metrics.json", "samples.parquet", "funnel.csv", "timeseries.parquet", "config.yaml"):
+        assert name in status["files"] and (tmp_path / "run" / name).is_file()
+
+
 def test_check_validates_and_prints_without_running(journeysim_inproc, tree) -> None:
     res = journeysim_inproc("check", "population=b2b", "sim.replications=3")
     assert res.code == 0, res.err

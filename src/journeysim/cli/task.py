@@ -44,6 +44,7 @@ from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
     CHANNELS_FILE,
     INCREMENTALITY_FILE,
+    REPORT_FILE,
     RUN_FILES,
     STATUS_FILE,
     RunStatus,
@@ -56,6 +57,7 @@ from journeysim.io.resume import Found, ResultExists, found, result_means
 from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
+from journeysim.report.writer import CHARTS_DIR
 from journeysim.runner import run
 
 log = logging.getLogger(__name__)
@@ -181,12 +183,15 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
             write_incrementality(out_dir, inc, baseline.label)
             sections.append(incrementality_section(inc, baseline.label))
             timings["baseline"] = time.perf_counter() - t3
-        t4 = time.perf_counter()
-        sections += _bottlenecks(scenario, out_dir)
-        timings["bottlenecks"] = time.perf_counter() - t4
-        t5 = time.perf_counter()
-        run_report(result, out_dir, title=scenario.name, sections=sections)
-        timings["report"] = time.perf_counter() - t5
+        outputs = resolved.get("outputs") or {}
+        if outputs.get("bottlenecks", True):
+            t4 = time.perf_counter()
+            sections += _bottlenecks(scenario, out_dir)
+            timings["bottlenecks"] = time.perf_counter() - t4
+        if outputs.get("report", True):
+            t5 = time.perf_counter()
+            run_report(result, out_dir, title=scenario.name, sections=sections)
+            timings["report"] = time.perf_counter() - t5
         print_summary(console, result)
         if inc is not None and baseline is not None:
             console.print(incrementality_table(inc, baseline.label))
@@ -224,8 +229,9 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
 
 def _clear_stale(out_dir: Path) -> None:
     """In a reused run directory, remove what this run may not rewrite (status first: the run is not done)."""
-    for name in (STATUS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE, BOTTLENECKS_FILE):
+    for name in (STATUS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE, BOTTLENECKS_FILE, REPORT_FILE):
         (out_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / CHARTS_DIR, ignore_errors=True)
 
 
 def _files(out_dir: Path) -> list[str]:

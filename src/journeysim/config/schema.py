@@ -92,6 +92,15 @@ class SimSchema:
 
 
 @dataclass
+class OutputsSchema:
+    """Optional outputs of a run: the HTML report (with its PNG charts) and the bottleneck table. The data files
+    (metrics.json, samples.parquet, funnel.csv, timeseries.parquet, config.yaml, status.json) are always written."""
+
+    report: bool = True
+    bottlenecks: bool = True
+
+
+@dataclass
 class JourneysimSchema:
     """The primary config: a scenario name plus one node per group (experiments write into these nodes).
 
@@ -111,6 +120,7 @@ class JourneysimSchema:
     baseline: Optional[str] = "auto"  # auto (no spend, when the strategy spends), null (off), or a strategy preset
     baseline_channels: bool = False  # also each channel's removal effect and marginal ROAS
     objective: Optional[str] = None  # the metric whose mean a job returns to its sweeper (e.g. profit), or null
+    outputs: OutputsSchema = field(default_factory=OutputsSchema)  # report.html and bottlenecks.csv on or off
 
 
 #: ConfigStore name -> schema; group configs refer to these names in their defaults lists.
