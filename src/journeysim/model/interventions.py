@@ -24,6 +24,19 @@ EFFECT_KINDS = ("advance", "regress", "purchase", "churn", ARRIVALS, REFERRALS, 
 POSITIONS = ("top", "middle", "bottom", "post_purchase")
 
 
+def name_list(value: Any) -> tuple[str, ...]:
+    """A list of stage, position or segment names; one name written alone (`stages: intent`) is a list of one.
+
+    `tuple("intent")` would split the name into letters, which then fail (or, with one-letter stage names, pass)
+    the stage checks.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
 @dataclass(frozen=True)
 class Effect:
     """Multiply the hazards of kind `on` (or the one transition `source -> target`) by `1 + lift * response`.
@@ -157,7 +170,7 @@ class Channel:
                 "list at least one effect, e.g. [{from: awareness, to: interest, lift: 0.5}]",
             )
         segs = data.get("segments")
-        positions = tuple(data.get("positions") or ())
+        positions = name_list(data.get("positions"))
         for pos in positions:
             if pos not in POSITIONS:
                 raise ConfigError(
@@ -170,9 +183,9 @@ class Channel:
             cost_model=model,
             unit_cost=unit_cost,
             positions=positions,
-            stages=tuple(data.get("stages") or ()),
+            stages=name_list(data.get("stages")),
             effects=tuple(effects),
-            segments=None if segs is None else tuple(segs),
+            segments=None if segs is None else name_list(segs),
             response=response,
             adstock=number(
                 f"{p}.adstock",
@@ -340,8 +353,8 @@ class Strategy:
                         f"end it by day {horizon_days} or raise sim.horizon_days",
                     )
                 flights.append(Flight(int(start), int(end)))
-            msg = messaging.get(c)
-            plans.append(ChannelPlan(c, float(b), tuple(flights), pacing, profile, None if msg is None else tuple(msg)))
+            msg = None if messaging.get(c) is None else name_list(messaging[c])
+            plans.append(ChannelPlan(c, float(b), tuple(flights), pacing, profile, msg))
         mults = []
         for i, m in enumerate(data.get("rate_multipliers") or []):
             m = dict(m)
@@ -370,7 +383,7 @@ class Strategy:
                     number(f"{s}.factor", m.get("factor", 1.0), fix="give a factor >= 0 (1 = unchanged)"),
                     int(start),
                     int(end),
-                    None if segs is None else tuple(segs),
+                    None if segs is None else name_list(segs),
                 )
             )
         return cls(name=str(data.get("name") or "strategy"), plans=tuple(plans), rate_multipliers=tuple(mults))
@@ -433,7 +446,7 @@ class WordOfMouth:
             r = dict(data["referrals"])
             check_keys("word_of_mouth.referrals", r, ("stages", "rate"))
             ref = Referrals(
-                None if r.get("stages") is None else tuple(r["stages"]),
+                None if r.get("stages") is None else name_list(r["stages"]),
                 number(
                     "word_of_mouth.referrals.rate", r.get("rate", 0.0), fix="give referrals per advocate per day (>= 0)"
                 ),
@@ -454,7 +467,7 @@ class WordOfMouth:
                 market_size=size,
                 p=number("word_of_mouth.contagion.p", c.get("p", 0.0), fix="give the innovation hazard per day >= 0"),
                 q=number("word_of_mouth.contagion.q", c.get("q", 0.0), fix="give the imitation hazard per day >= 0"),
-                source=None if src in (None, "aware") else tuple(src),
+                source=None if src in (None, "aware") else name_list(src),
             )
         if data.get("detractors"):
             d = dict(data["detractors"])
@@ -465,7 +478,7 @@ class WordOfMouth:
                 check_keys(f"word_of_mouth.detractors.effects[{i}]", e, ("from", "to"))
                 effects.append((str(e.get("from")), str(e.get("to"))))
             det = Detractors(
-                tuple(d.get("stages") or ()),
+                name_list(d.get("stages")),
                 number("word_of_mouth.detractors.strength", d.get("strength", 0.0), fix="give the strength >= 0"),
                 tuple(effects),
             )

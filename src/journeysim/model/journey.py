@@ -303,14 +303,23 @@ class Journey:
             stages=tuple(data["stages"]),
             entry=data["entry"],
             conversion=tuple(conversion),
-            terminal=tuple(data.get("terminal") or ()),
+            terminal=_name_list(data.get("terminal")),
             rates={s: dict(row or {}) for s, row in dict(data["rates"]).items()},
             positions=dict(data.get("positions") or {}),
             dwell=dwell,
-            promoters=tuple(data["promoters"]) if data.get("promoters") is not None else None,
-            detractors=tuple(data["detractors"]) if data.get("detractors") is not None else None,
+            promoters=_name_list(data["promoters"]) if data.get("promoters") is not None else None,
+            detractors=_name_list(data["detractors"]) if data.get("detractors") is not None else None,
             name=str(data.get("name") or "journey"),
         )
+
+
+def _name_list(value: Any) -> tuple[str, ...]:
+    """Stage names from a list, or one name written alone (`terminal: lost`), which `tuple` would split into letters."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
 
 
 def stage_list(journey: Journey, names: Sequence[str]) -> NDArray[np.intp]:
