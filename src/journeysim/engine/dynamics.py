@@ -57,6 +57,8 @@ class ChannelState:
     arrival_lift: NDArray[np.float64]  # (G,) lift on arrivals per segment (0 where not reached)
     referral_lift: float
     adstock: float = 0.0
+    units: NDArray[np.float64] | None = None  # (D,) media units bought each day (cost models other than a fixed fee)
+    cells: list[tuple[NDArray[np.intp], float]] = field(default_factory=list)  # `effects` as flat (rows * S) indices
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Dynamics:
     arrival_upper: NDArray[np.float64] | None = None  # (G,)
     referral_upper: float = 1.0
     needs_state: bool = False  # True when a day's multipliers depend on the population at its start
+    _audience_rows: NDArray[np.int64] | None = field(default=None, repr=False)  # (channels, G * S) audience stages
 
     @property
     def active(self) -> bool:
@@ -135,7 +138,11 @@ class Dynamics:
                 upper = np.where(full, upper * max(1.0, 1.0 + e.lift), upper)
             arrival_upper *= np.maximum(1.0, 1.0 + arrival_lift)
             dyn.referral_upper *= max(1.0, 1.0 + referral_lift)
-            dyn.channels.append(ChannelState(plan, ch, spend, aud, effects, arrival_lift, referral_lift))
+            cs = ChannelState(plan, ch, spend, aud, effects, arrival_lift, referral_lift)
+            if ch.cost_model != "fixed_fee":  # `media_units` elementwise: the same numbers as day by day
+                cs.units = np.asarray(media.media_units(spend, ch.cost_model, ch.unit_cost), dtype=float)
+            cs.cells = [(np.flatnonzero(mask), lift) for mask, lift in effects]
+            dyn.channels.append(cs)
             if aud.any():
                 dyn.needs_state = True
         if st.rate_multipliers:
@@ -169,34 +176,47 @@ class Dynamics:
         j = self.scenario.journey
         n_seg, n_st = occupancy.shape
         rows = n_seg * (n_st + 1)
-        occ_rows = np.concatenate([occupancy, np.zeros((n_seg, 1), dtype=occupancy.dtype)], axis=1).ravel()
         mult = np.ones((rows, n_st))
+        flat = mult.reshape(-1)
         arrivals = np.ones(n_seg)
         referral = 1.0
         k = len(self.channels)
-        rec = DayRecord(np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k))
+        if k:
+            # audiences: integer sums of the start-of-day occupancy over each channel's rows (exact in any order)
+            if self._audience_rows is None or self._audience_rows.shape[1] != n_seg * n_st:
+                self._audience_rows = np.stack(
+                    [cs.audience_rows.reshape(n_seg, n_st + 1)[:, :n_st].reshape(-1) for cs in self.channels]
+                ).astype(occupancy.dtype)
+            counts = (self._audience_rows @ occupancy.reshape(-1)).tolist()
+        rec_spend, rec_impressions, rec_audience, rec_reach, rec_response = [], [], [], [], []
         for c, cs in enumerate(self.channels):
             ch = cs.channel
-            audience = float(occ_rows[cs.audience_rows].sum()) + ch.market_audience
+            audience = float(counts[c]) + ch.market_audience
             spend = float(cs.spend[d])
-            if ch.cost_model == "fixed_fee":
-                units = audience * ch.frequency * min(1.0, spend / ch.unit_cost)
-            else:
-                units = float(media.media_units(spend, ch.cost_model, ch.unit_cost))
+            units = (
+                float(cs.units[d]) if cs.units is not None else audience * ch.frequency * min(1.0, spend / ch.unit_cost)
+            )
             per_person = units / audience if audience > 0 else 0.0
             exposures = float(media.capped_poisson_mean(per_person, ch.frequency_cap))
             cs.adstock = exposures + ch.adstock * cs.adstock
             r = float(media.RESPONSES[ch.response.kind](cs.adstock, ch.response.half_saturation, ch.response.slope))
             r = min(max(r, 0.0), 1.0)  # a registered curve must stay in [0, 1]: the thinning bound relies on it
-            for mask, lift in cs.effects:
-                mult[mask] *= 1.0 + lift * r
+            for cells, lift in cs.cells:
+                flat[cells] *= 1.0 + lift * r
             arrivals *= 1.0 + cs.arrival_lift * r
             referral *= 1.0 + cs.referral_lift * r
-            rec.spend[c] = spend
-            rec.impressions[c] = exposures * audience
-            rec.audience[c] = audience
-            rec.reach[c] = float(media.reach(per_person)) * audience
-            rec.response[c] = r
+            rec_spend.append(spend)
+            rec_impressions.append(exposures * audience)
+            rec_audience.append(audience)
+            rec_reach.append(float(media.reach(per_person)) * audience)
+            rec_response.append(r)
+        rec = DayRecord(
+            np.array(rec_spend, dtype=float),
+            np.array(rec_impressions, dtype=float),
+            np.array(rec_audience, dtype=float),
+            np.array(rec_reach, dtype=float),
+            np.array(rec_response, dtype=float),
+        )
         if self.window is not None:
             mult *= self.window[d]
         det = self.scenario.word_of_mouth.detractors

@@ -108,7 +108,14 @@ def _fold(
     """acc[c] = ((acc[c] + S_1) + S_2) + ..., S_k the sum (in input order) of group k's weights in cell c: the
     rounding of a loop that adds each group's `bincount` to `acc` in turn."""
     sums = np.bincount(pair, weights=weights[order], minlength=pair_cell.size)
-    for k in range(int(rank.max()) + 1 if rank.size else 0):
+    ranks = int(rank.max()) + 1 if rank.size else 0
+    if pair_cell.size <= 100 * ranks:  # few pairs, long chains: each cell's chain in plain floats (same additions)
+        out = acc.tolist()
+        for c, v in zip(pair_cell.tolist(), sums.tolist(), strict=True):  # pairs come cell by cell, in group order
+            out[c] += v
+        acc[:] = out
+        return
+    for k in range(ranks):
         (at,) = np.nonzero(rank == k)
         acc[pair_cell[at]] += sums[at]
 
@@ -770,17 +777,18 @@ class FastEngine:
         final = self.stage_of_row[(meta & _ROW_MASK).view(np.intp)]
         keep = final < s
         visited = meta >> _ROW_BITS if self._packed else self.visited_wide[:n]  # the records' uint64 bitmask
+        kept = None if keep.all() else np.flatnonzero(keep)  # one scan of the mask for every column
         cust = (
             CustomerTable(
-                segment=self.segment[:n][keep],
-                start_stage=self.start_stage[:n][keep],
-                entry_time=self.entry_time[:n][keep],
-                first_purchase=self.first_purchase[:n][keep],
-                purchases=self.purchases[:n][keep],
-                visited=visited[keep],
-                final_stage=final[keep],
+                segment=self.segment[:n].take(kept),
+                start_stage=self.start_stage[:n].take(kept),
+                entry_time=self.entry_time[:n].take(kept),
+                first_purchase=self.first_purchase[:n].take(kept),
+                purchases=self.purchases[:n].take(kept),
+                visited=visited.take(kept),
+                final_stage=final.take(kept),
             )
-            if not keep.all()
+            if kept is not None
             else CustomerTable(
                 segment=self.segment[:n],
                 start_stage=self.start_stage[:n],
