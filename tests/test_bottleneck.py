@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import journeysim.analytic as A
-from journeysim.bottleneck import bottlenecks, expected_outcome
+from journeysim.analytic.linalg import van_loan
+from journeysim.bottleneck import _generator, _van_loan, bottlenecks, expected_outcome
 from journeysim.errors import ConfigError
 from journeysim.metrics import new_buyers, purchases
 from journeysim.model import Journey, Scenario
@@ -176,3 +177,71 @@ def test_warnings_and_bad_inputs(journey_dict: dict) -> None:
     with pytest.raises(ConfigError, match="horizon"):
         bottlenecks(tiny(), horizon=0)
     assert isinstance(Journey.from_dict(TINY), Journey)
+
+
+def reference_outcome(scenario: Scenario, rates: np.ndarray) -> tuple[float, float]:
+    """(new buyers, revenue) the plain way: one segment at a time, scipy's matrix exponential, one day at a time."""
+    j = scenario.journey
+    n_days = scenario.settings.horizon_days
+    conv = list(j.conversion_indices)
+    prospects = np.zeros(j.n_stages, dtype=bool)
+    prospects[list(j.pre_purchase_indices)] = True
+    buyers = revenue = 0.0
+    for g, seg in enumerate(scenario.population.segments):
+        arrivals = seg.intensity(n_days)
+        initial = scenario.initial_counts()[g].astype(float)
+        e1, f1, f2 = van_loan(rates[g] - np.diag(rates[g].sum(axis=1)), 1.0, order=2)
+        rate_c = rates[g][:, conv].sum(axis=1)
+        x, bought = initial.copy(), 0.0
+        for d in range(n_days):
+            bought += float((x @ f1 + arrivals[d] * f2[j.entry_index]) @ rate_c)
+            x = x @ e1 + arrivals[d] * f1[j.entry_index]
+        absorbing = rates[g].copy()
+        absorbing[conv, :] = 0.0
+        ea, fa = van_loan(absorbing - np.diag(absorbing.sum(axis=1)), 1.0, order=1)
+        y, r, per_day = np.where(prospects, initial, 0.0), np.eye(j.n_stages)[j.entry_index], np.empty(n_days)
+        for k in range(n_days):
+            per_day[k] = float((r @ fa)[conv].sum())
+            r, y = r @ ea, y @ ea
+        buyers += float(y[conv].sum()) + float(arrivals[::-1] @ per_day)
+        revenue += bought * seg.order_value.mean
+    return buyers, revenue
+
+
+def test_all_transitions_at_once_match_one_at_a_time(small_scenario: Scenario) -> None:
+    """The finder computes every transition and segment together (numpy exponentials, batched day steps); the
+    deltas equal recomputing each perturbed scenario on its own to 1e-9 relative, post-purchase rates move exactly
+    no buyers, and the ranking is the same."""
+    base_rates = small_scenario.rate_tensor()
+    base = reference_outcome(small_scenario, base_rates)
+    out = bottlenecks(small_scenario)
+    matrix = small_scenario.journey.rate_matrix()
+    stages = small_scenario.journey.stages
+    want = []
+    for a, b in zip(*np.nonzero(matrix > 0), strict=True):
+        rates = base_rates.copy()
+        rates[:, a, b] *= 1.1
+        buyers, revenue = reference_outcome(small_scenario, rates)
+        want.append((stages[a], stages[b], buyers - base[0], revenue - base[1]))
+    assert len(out) == len(want)
+    for src, dst, db, dr in want:
+        row = out[(out["from"] == src) & (out["to"] == dst)].iloc[0]
+        assert row["delta_buyers"] == pytest.approx(db, rel=1e-9, abs=1e-12 * base[0])
+        assert row["delta_revenue"] == pytest.approx(dr, rel=1e-9, abs=1e-12 * base[1])
+        if small_scenario.journey.positions[src] in ("post_purchase", "exit"):
+            assert row["delta_buyers"] == 0.0  # not reachable before a first purchase: exactly no new buyers
+    order = sorted(want, key=lambda w: (-abs(round(w[2], 6)), -abs(w[3])))
+    assert [(f, t) for f, t in zip(out["from"], out["to"], strict=True)] == [(w[0], w[1]) for w in order]
+
+
+@pytest.mark.parametrize("scale", [0.01, 1.0, 30.0])  # the last needs scaling and squaring
+def test_batched_van_loan_matches_scipy(scale: float) -> None:
+    rng = np.random.default_rng(3)
+    rates = rng.exponential(scale, size=(4, 7, 7)) * (rng.random((4, 7, 7)) < 0.5)
+    rates[:, np.arange(7), np.arange(7)] = 0.0
+    q = _generator(rates)
+    for order in (1, 2):
+        got = _van_loan(q, order)
+        for k in range(4):
+            for mine, ref in zip(got, van_loan(q[k], 1.0, order=order), strict=True):
+                assert np.abs(mine[k] - ref).max() <= 1e-13 * max(1.0, np.abs(ref).max())

@@ -17,11 +17,19 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning
-from journeysim.analytic.linalg import van_loan
+from journeysim.analytic.linalg import can_reach
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 
 RANK_BY = ("buyers", "revenue")
+
+#: Pade approximant of degree 13 for exp (Higham 2005, "The scaling and squaring method for the matrix
+#: exponential revisited"), and the 1-norm up to which it is accurate to double precision without scaling.
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)  # fmt: skip
+_THETA13 = 5.371920351148152
 
 
 @dataclass(frozen=True)
@@ -34,48 +42,165 @@ class ExpectedOutcome:
     by_segment: pd.DataFrame  # index segment; columns new_buyers, purchases, revenue
 
 
-def _segment_outcome(
-    rates: NDArray[np.float64],
-    entry: int,
-    conversion: tuple[int, ...],
-    prospects: NDArray[np.bool_],
-    initial: NDArray[np.float64],
-    arrivals: NDArray[np.float64],
-) -> tuple[float, float]:
-    """(expected new buyers, expected purchases) over len(arrivals) days for one segment's rates.
+def _expm(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """exp of every matrix in a stack (..., n, n): scaling and squaring with the degree-13 Pade approximant.
 
-    Purchases: x_{d+1} = x_d E1 + lambda_d e F1 and purchases_d = (x_d F1 + lambda_d e F2) r_C (as in
-    `analytic.expected_timeseries`). New buyers: the same chain with the conversion stages absorbing; initial
-    prospects convert by T with y_0 exp(G_A T); an arrival on day d converts with probability P(entry into C
-    within T - t), whose integral over the day is (e exp(G_A k) int_0^1 exp(G_A u) du) 1_C with k = T - d - 1.
+    numpy only (batched matmul and solve): no per-matrix Python call and none of scipy's LAPACK calls, whose
+    threaded solves stall for milliseconds each when every core is busy (a sweep). One scaling for the whole
+    stack, so identical matrices give identical results.
     """
-    n_days = int(arrivals.size)
-    conv = list(conversion)
-    q = rates - np.diag(rates.sum(axis=1))
-    e1, f1, f2 = van_loan(q, 1.0, order=2)
-    rate_c = rates[:, conv].sum(axis=1)
-    entry_buys = entry in conversion
-    x = initial.astype(np.float64).copy()
-    bought = 0.0
-    for d in range(n_days):
-        bought += float((x @ f1 + arrivals[d] * f2[entry]) @ rate_c) + (arrivals[d] if entry_buys else 0.0)
-        x = x @ e1 + arrivals[d] * f1[entry]
+    n = a.shape[-1]
+    norm = float(np.abs(a).sum(axis=-2).max()) if a.size else 0.0
+    s = max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
+    a = a / 2.0**s
+    b = _PADE13
+    eye = np.broadcast_to(np.eye(n), a.shape)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    e = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        e = e @ e
+    return np.asarray(e, dtype=np.float64)
+
+
+def _van_loan(q: NDArray[np.float64], order: int) -> list[NDArray[np.float64]]:
+    """For a stack of generators (B, n, n): [exp(Q), int_0^1 exp(Qu) du, int_0^1 (1 - u) exp(Qu) du][: order + 1]
+    from one exponential of the block matrix [[Q, I, 0], [0, 0, I], [0, 0, 0]] (Van Loan 1978), as
+    `analytic.linalg.van_loan` with t = 1, for all B at once."""
+    b, n, _ = q.shape
+    k = order + 1
+    big = np.zeros((b, k * n, k * n))
+    big[:, :n, :n] = q
+    for j in range(order):
+        big[:, j * n : (j + 1) * n, (j + 1) * n : (j + 2) * n] = np.eye(n)
+    e = _expm(big)
+    return [e[:, :n, j * n : (j + 1) * n] for j in range(k)]
+
+
+def _generator(rates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Generators of a stack of rate matrices: the rates with minus their row sums on the diagonal."""
+    n = rates.shape[-1]
+    q = rates.copy()
+    q[..., np.arange(n), np.arange(n)] -= rates.sum(axis=-1)
+    return q
+
+
+@dataclass(frozen=True)
+class _Population:
+    """What the outcome of a rate tensor depends on besides the rates: the journey's indices and the people."""
+
+    entry: int
+    conversion: tuple[int, ...]
+    prospects: NDArray[np.bool_]  # (S,) pre-purchase stages
+    initial: NDArray[np.float64]  # (G, S) customers at day 0
+    arrivals: NDArray[np.float64]  # (G, D) expected arrivals per day into the entry stage
+
+
+def _population(scenario: Scenario, n_days: int) -> _Population:
+    j = scenario.journey
+    prospects = np.zeros(j.n_stages, dtype=bool)
+    prospects[list(j.pre_purchase_indices)] = True
+    return _Population(
+        j.entry_index,
+        j.conversion_indices,
+        prospects,
+        scenario.initial_counts().astype(np.float64),
+        np.array([seg.intensity(n_days) for seg in scenario.population.segments], dtype=np.float64).reshape(
+            len(scenario.population.segments), n_days
+        ),
+    )
+
+
+def _purchases(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.float64]:
+    """Expected purchases over the horizon for each of B segment rate matrices (B, S, S) with arrivals (B, D).
+
+    x_{d+1} = x_d E1 + lambda_d e F1 and purchases_d = (x_d F1 + lambda_d e F2) r_C (as in
+    `analytic.expected_timeseries`), summed over the days: (sum_d x_d) F1 r_C + (sum_d lambda_d) e F2 r_C.
+    """
+    lam = pop.arrivals
+    conv = list(pop.conversion)
+    e1, f1, f2 = _van_loan(_generator(rates), order=2)
+    rate_c = rates[:, :, conv].sum(axis=2)
+    x = pop.initial[:, None, :].copy()  # (B, 1, S)
+    inflow = lam[:, :, None] * f1[:, None, pop.entry, :]  # (B, D, S): lambda_d e F1
+    x_sum = np.zeros_like(x)
+    for d in range(lam.shape[1]):
+        x_sum += x
+        x = x @ e1
+        x += inflow[:, d, None, :]
+    total = lam.sum(axis=1)
+    out = np.einsum("bi,bij,bj->b", x_sum[:, 0, :], f1, rate_c)
+    out += total * np.einsum("bj,bj->b", f2[:, pop.entry], rate_c)
+    if pop.entry in pop.conversion:  # an arrival into a conversion stage is a purchase
+        out += total
+    return np.asarray(out, dtype=np.float64)
+
+
+def _new_buyers(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.float64]:
+    """Expected new buyers over the horizon for each of B segment rate matrices (B, S, S) with arrivals (B, D).
+
+    The chain with the conversion stages absorbing (G_A): initial prospects convert by T with y_0 exp(G_A T); an
+    arrival on day d converts with probability P(entry into C within T - t), whose integral over the day is
+    (e exp(G_A k) int_0^1 exp(G_A u) du) 1_C with k = T - d - 1, so the arrivals add
+    ((sum_k lambda_{T-1-k} e exp(G_A k)) int_0^1 exp(G_A u) du) 1_C. Only the stages prospects can reach
+    without buying take part (a closed set, so restricting the chain to them is exact).
+    """
+    n_b = rates.shape[0]
     absorbing = rates.copy()
-    absorbing[conv, :] = 0.0
-    ga = absorbing - np.diag(absorbing.sum(axis=1))
-    ea, fa = van_loan(ga, 1.0, order=1)
-    y = np.where(prospects, initial, 0.0).astype(np.float64)
-    r = np.zeros(rates.shape[0])
-    r[entry] = 1.0
-    per_day = np.empty(n_days)
-    for k in range(n_days):
-        per_day[k] = float((r @ fa)[conv].sum())
-        r = r @ ea
-        y = y @ ea
-    buyers = float(y[conv].sum())
-    if prospects[entry]:
-        buyers += float(arrivals[::-1] @ per_day)
-    return buyers, bought
+    absorbing[:, list(pop.conversion), :] = 0.0
+    idx = np.flatnonzero(_prospect_stages(absorbing, pop))
+    if idx.size == 0:
+        return np.zeros(n_b)
+    ea, fa = _van_loan(_generator(absorbing[:, idx[:, None], idx[None, :]]), order=1)
+    state = np.zeros((n_b, 2, idx.size))  # rows: y (initial prospects), r (one arrival in the entry stage)
+    state[:, 0, :] = np.where(pop.prospects, pop.initial, 0.0)[:, idx]
+    state[:, 1, :] = idx == pop.entry
+    weights = pop.arrivals[:, ::-1]  # lambda_{T-1-k} for step k
+    r_sum = np.zeros((n_b, idx.size))
+    for k in range(weights.shape[1]):
+        r_sum += weights[:, k, None] * state[:, 1, :]
+        state = state @ ea
+    conv = np.isin(idx, pop.conversion)
+    buyers = state[:, 0, conv].sum(axis=1)
+    if pop.prospects[pop.entry]:
+        buyers += np.einsum("bi,bij->bj", r_sum, fa)[:, conv].sum(axis=1)
+    return np.asarray(buyers, dtype=np.float64)
+
+
+def _prospect_stages(absorbing: NDArray[np.float64], pop: _Population) -> NDArray[np.bool_]:
+    """Stages the prospects can reach with the conversion stages absorbing, in any of the rate matrices."""
+    pattern = np.asarray((absorbing > 0).any(axis=0), dtype=np.float64)
+    return can_reach(pattern.T, [int(i) for i in np.flatnonzero(pop.prospects)])
+
+
+def _repeated(pop: _Population, times: int) -> _Population:
+    """The population with its segments repeated `times` over, one copy per rate tensor of a stack."""
+    initial, arrivals = np.tile(pop.initial, (times, 1)), np.tile(pop.arrivals, (times, 1))
+    return _Population(pop.entry, pop.conversion, pop.prospects, initial, arrivals)
+
+
+def _outcomes(rates: NDArray[np.float64], pop: _Population) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(expected new buyers, expected purchases), each (K, G), over the horizon for K rate tensors (K, G, S, S).
+
+    Every tensor and segment goes through the same matrix exponentials and day steps at once. New buyers depend
+    only on the rates among the stages prospects reach before buying: a tensor that changes none of them (e.g. a
+    post-purchase rate raised) gets the first tensor's new buyers, exactly, without computing them again.
+    """
+    n_k, n_g, n, _ = rates.shape
+    purchases = _purchases(rates.reshape(n_k * n_g, n, n), _repeated(pop, n_k)).reshape(n_k, n_g)
+    absorbing = rates.copy()
+    absorbing[:, :, list(pop.conversion), :] = 0.0
+    live = _prospect_stages(absorbing.reshape(n_k * n_g, n, n), pop)
+    block = absorbing[:, :, live][:, :, :, live]
+    changed = [0] + [k for k in range(1, n_k) if not np.array_equal(block[k], block[0])]
+    some = rates[changed].reshape(len(changed) * n_g, n, n)
+    computed = _new_buyers(some, _repeated(pop, len(changed))).reshape(len(changed), n_g)
+    buyers = np.repeat(computed[:1], n_k, axis=0)
+    buyers[changed] = computed
+    return buyers, purchases
 
 
 def _horizon(scenario: Scenario, horizon: int | None) -> int:
@@ -109,20 +234,18 @@ def _warn_assumptions(scenario: Scenario) -> None:
     chain.warn_if_semi_markov("the bottleneck finder", stacklevel=4)
 
 
-def _outcome(scenario: Scenario, rates: NDArray[np.float64], n_days: int) -> ExpectedOutcome:
-    j = scenario.journey
-    prospects = np.zeros(j.n_stages, dtype=bool)
-    prospects[list(j.pre_purchase_indices)] = True
-    init = scenario.initial_counts()
-    rows = []
-    for g, seg in enumerate(scenario.population.segments):
-        buyers, bought = _segment_outcome(
-            rates[g], j.entry_index, j.conversion_indices, prospects, init[g].astype(np.float64), seg.intensity(n_days)
-        )
-        rows.append(
-            {"segment": seg.name, "new_buyers": buyers, "purchases": bought, "revenue": bought * seg.order_value.mean}
-        )
-    table = pd.DataFrame(rows).set_index("segment")
+def _outcome(scenario: Scenario, buyers: NDArray[np.float64], bought: NDArray[np.float64]) -> ExpectedOutcome:
+    """The outcome of one rate tensor from its per-segment new buyers and purchases (revenue at mean order value)."""
+    rows = [
+        {
+            "segment": seg.name,
+            "new_buyers": float(nb),
+            "purchases": float(p),
+            "revenue": float(p) * seg.order_value.mean,
+        }
+        for seg, nb, p in zip(scenario.population.segments, buyers, bought, strict=True)
+    ]
+    table = pd.DataFrame(rows, columns=["segment", "new_buyers", "purchases", "revenue"]).set_index("segment")
     return ExpectedOutcome(
         float(table["new_buyers"].sum()), float(table["purchases"].sum()), float(table["revenue"].sum()), table
     )
@@ -135,7 +258,8 @@ def expected_outcome(scenario: Scenario, horizon: int | None = None) -> Expected
     """
     n_days = _horizon(scenario, horizon)
     _warn_assumptions(scenario)
-    return _outcome(scenario, scenario.rate_tensor(), n_days)
+    buyers, bought = _outcomes(scenario.rate_tensor()[None], _population(scenario, n_days))
+    return _outcome(scenario, buyers[0], bought[0])
 
 
 def _pct(delta: float, base: float) -> float:
@@ -186,14 +310,18 @@ def bottlenecks(
     _warn_assumptions(scenario)
     j = scenario.journey
     base_rates = scenario.rate_tensor()
-    base = _outcome(scenario, base_rates, n_days)
     matrix = j.rate_matrix()
+    pairs = list(zip(*np.nonzero(matrix > 0), strict=True))
+    tensors = np.repeat(base_rates[None], len(pairs) + 1, axis=0)  # the baseline, then one per transition
+    for k, (a, b) in enumerate(pairs, start=1):
+        tensors[k, :, a, b] *= 1.0 + improvement
+    buyers, bought = _outcomes(tensors, _population(scenario, n_days))
+    values = np.array([seg.order_value.mean for seg in scenario.population.segments], dtype=np.float64)
+    new_buyers = [float(row.sum()) for row in buyers]
+    revenue = [float((row * values).sum()) for row in bought]
     rows = []
-    for a, b in zip(*np.nonzero(matrix > 0), strict=True):
-        rates = base_rates.copy()
-        rates[:, a, b] *= 1.0 + improvement
-        out = _outcome(scenario, rates, n_days)
-        db, dr = out.new_buyers - base.new_buyers, out.revenue - base.revenue
+    for k, (a, b) in enumerate(pairs, start=1):
+        db, dr = new_buyers[k] - new_buyers[0], revenue[k] - revenue[0]
         src, dst = j.stages[a], j.stages[b]
         rows.append(
             {
@@ -201,10 +329,10 @@ def bottlenecks(
                 "to": dst,
                 "rate": float(matrix[a, b]),
                 "delta_buyers": db,
-                "delta_buyers_pct": _pct(db, base.new_buyers),
+                "delta_buyers_pct": _pct(db, new_buyers[0]),
                 "delta_revenue": dr,
-                "delta_revenue_pct": _pct(dr, base.revenue),
-                "text": _text(src, dst, improvement, db, _pct(db, base.new_buyers), dr),
+                "delta_revenue_pct": _pct(dr, revenue[0]),
+                "text": _text(src, dst, improvement, db, _pct(db, new_buyers[0]), dr),
             }
         )
     cols = ["from", "to", "rate", "delta_buyers", "delta_buyers_pct", "delta_revenue", "delta_revenue_pct", "text"]

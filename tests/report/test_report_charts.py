@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import subprocess
 import sys
@@ -9,10 +10,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from journeysim.report.flow_chart import _edges, _stack, flow_figure
-from journeysim.report.funnel_chart import funnel_order
+from journeysim.report.funnel_chart import funnel_figure, funnel_order
 from journeysim.report.series_charts import per_day, stage_colours
+from journeysim.report.style import DPI, png_bytes
 
 # stages a(0) b(1) buy(2) loyal(3) lost(4); row 5 = arrivals
 COUNTS = np.zeros((6, 5))
@@ -111,3 +114,29 @@ def test_charts_never_touch_pyplot() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_png_bytes_draws_the_same_pixels_as_savefig() -> None:
+    """png_bytes draws once and encodes opaque RGB itself: the pixels are savefig's, with its dpi and Software tag."""
+    stages = ["a", "b", "buy", "loyal", "lost"]
+    positions = {"a": "top", "b": "middle", "buy": "bottom", "loyal": "post_purchase", "lost": "exit"}
+    funnel = pd.DataFrame(
+        {
+            "stage": stages,
+            "reached": [100.0, 60.0, 50.0, 45.0, 40.0],
+            "stage_conversion_rate": [0.6, 0.8, 0.9, np.nan, np.nan],
+            "abandonment_rate": [0.4, 0.2, np.nan, np.nan, np.nan],
+        }
+    )
+    for make in (
+        lambda: flow_figure(COUNTS, stages, positions, CONVERSION, TERMINAL),
+        lambda: funnel_figure(funnel, positions),
+    ):
+        data = png_bytes(make())
+        image = Image.open(io.BytesIO(data))
+        assert image.mode == "RGB" and image.info["Software"] == "journeysim"
+        assert image.info["dpi"] == pytest.approx((DPI, DPI), abs=0.01)
+        buf = io.BytesIO()
+        make().savefig(buf, format="png", dpi=DPI, facecolor="white")
+        reference = np.asarray(Image.open(buf).convert("RGB"))
+        assert np.array_equal(np.asarray(image), reference)

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from journeysim.report.style import INK, MUTED, SERIES_COLOURS, human, new_figure, style_axes
+from journeysim.report.style import INK, MUTED, SERIES_COLOURS, TITLE_Y, human, new_figure, style_axes
 from journeysim.report.tables import display_unit, format_value, unit_of
 
 REFERENCE_COLOUR = "#E45756"
@@ -62,7 +62,7 @@ def _dot_panel(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.3g}%"))
     else:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
-    ax.set_title(metric + (f"  [{unit}]" if unit else ""), loc="left", fontsize=10.5)
+    ax.set_title(metric + (f"  [{unit}]" if unit else ""), loc="left", fontsize=10.5, y=TITLE_Y)
     ax.tick_params(axis="x", labelsize=8)
 
 
@@ -141,14 +141,14 @@ def response_figure(table: pd.DataFrame, metrics: Sequence[str], budget: str, se
                 slope = np.diff(m) / np.diff(x) * per
                 mid = (x[:-1] + x[1:]) / 2
                 marginal.plot(mid, slope, "o-", color=colour, linewidth=1.6, markersize=4, label=label)
-        curve.set_title(f"{metric} vs {budget}", loc="left", fontsize=11)
+        curve.set_title(f"{metric} vs {budget}", loc="left", fontsize=11, y=TITLE_Y)
         curve.set_ylabel(f"{metric} ({display_unit(unit) or 'value'})", color=MUTED)
         curve.yaxis.set_major_formatter(
             FuncFormatter(lambda v, _, u=unit: format_value(v, u) if u == "share" else human(v))
         )
         marginal.axhline(0, color=INK, linewidth=0.8)
         what = f"extra {metric} per extra 1 of {budget}" if per == 1.0 else f"extra {metric} per 1,000 of {budget}"
-        marginal.set_title("marginal response", loc="left", fontsize=11)
+        marginal.set_title("marginal response", loc="left", fontsize=11, y=TITLE_Y)
         marginal.set_ylabel(what, color=MUTED, fontsize=8.5)
         if series is not None:
             curve.legend(frameon=False, fontsize=8.5, title=series, title_fontsize=8.5)

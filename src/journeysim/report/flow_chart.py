@@ -17,7 +17,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from numpy.typing import ArrayLike, NDArray
 
-from journeysim.report.style import FLOW_COLOURS, INK, MUTED, POSITION_COLOURS, human, new_figure
+from journeysim.report.style import FLOW_COLOURS, INK, MUTED, POSITION_COLOURS, TITLE_Y, human, new_figure
 
 NODE_WIDTH = 0.8  # widest node, in column spacings
 NODE_HEIGHT = 0.12
@@ -184,6 +184,7 @@ def flow_figure(
         fontsize=12,
         fontweight="bold",
         color=INK,
+        y=TITLE_Y,
     )
     if not edges:
         ax.text(0.5, 0.5, "no transitions in this run", ha="center", va="center", color=MUTED, transform=ax.transAxes)
@@ -203,7 +204,7 @@ def flow_figure(
         edge = edges[k]
         path, lx, ly = _ribbon(edge)
         colour = FLOW_COLOURS[edge.kind]
-        ax.add_patch(
+        ax.add_artist(  # not add_patch: the limits are set below, so no data-limit update per ribbon
             PathPatch(path, facecolor=colour, edgecolor=colour, linewidth=0.4, alpha=0.6, zorder=2 + depth * 1e-3)
         )
         heights[edge.forward] = max(heights[edge.forward], abs(ly) + edge.width)
@@ -222,7 +223,7 @@ def flow_figure(
     for k, (left, width) in span.items():
         name = "arrivals" if k == n else stages[k]
         colour = POSITION_COLOURS.get(positions.get(name, "exit"), MUTED) if k < n else FLOW_COLOURS["arrival"]
-        ax.add_patch(
+        ax.add_artist(
             Rectangle(
                 (left, -NODE_HEIGHT / 2), max(width, 0.02), NODE_HEIGHT, facecolor=colour, edgecolor="none", zorder=4
             )

@@ -19,6 +19,7 @@ from journeysim.report.style import (
     POSITION_COLOURS,
     POSITION_LABELS,
     POSITION_ORDER,
+    TITLE_Y,
     human,
     new_figure,
     percent,
@@ -54,13 +55,21 @@ def funnel_figure(funnel: pd.DataFrame, positions: Mapping[str, str]) -> Figure:
     ax = fig.add_subplot()
     style_axes(ax, grid_axis="x")
     peak = max(float(funnel["reached"].max()), 1.0)
+    reached = [float(funnel["reached"].iloc[i]) for i in order]
+    pos_of = [positions.get(stages[i], "exit") for i in order]
+    ax.barh(  # one call for all bars (one container, one limits update)
+        range(n),
+        reached,
+        height=0.7,
+        color=[POSITION_COLOURS.get(pos, POSITION_COLOURS["exit"]) for pos in pos_of],
+        edgecolor="white",
+    )
     groups: list[tuple[str, int, int]] = []  # position, first row, last row
     for row, i in enumerate(order):
-        rec = funnel.iloc[i]
-        pos = positions.get(stages[i], "exit")
-        colour = POSITION_COLOURS.get(pos, POSITION_COLOURS["exit"])
-        ax.barh(row, float(rec["reached"]), height=0.7, color=colour, edgecolor="white")
-        ax.text(float(rec["reached"]) + 0.01 * peak, row, _label(rec), va="center", ha="left", fontsize=8.5, color=INK)
+        pos = pos_of[row]
+        ax.text(
+            reached[row] + 0.01 * peak, row, _label(funnel.iloc[i]), va="center", ha="left", fontsize=8.5, color=INK
+        )
         if groups and groups[-1][0] == pos:
             groups[-1] = (pos, groups[-1][1], row)
         else:
@@ -84,5 +93,5 @@ def funnel_figure(funnel: pd.DataFrame, positions: Mapping[str, str]) -> Figure:
     ax.set_xlim(0, peak * 1.95)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
     ax.set_xlabel("customers who were ever in the stage (mean over replications)", color=MUTED)
-    ax.set_title("Funnel: customers reaching each stage", loc="left")
+    ax.set_title("Funnel: customers reaching each stage", loc="left", y=TITLE_Y)
     return fig

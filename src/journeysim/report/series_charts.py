@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
 from journeysim.metrics import ALL_SEGMENTS
-from journeysim.report.style import MUTED, POSITION_COLOURS, SERIES_COLOURS, human, new_figure, style_axes
+from journeysim.report.style import MUTED, POSITION_COLOURS, SERIES_COLOURS, TITLE_Y, human, new_figure, style_axes
 
 WEEKLY_FROM_DAYS = 28  # horizons at least this long are shown as weekly averages
 
@@ -95,7 +95,7 @@ def occupancy_figure(
     ax.set_ylabel("customers in the stage (end of day)", color=MUTED)
     ax.set_xlabel("day of the horizon", color=MUTED)
     _thousands(ax)
-    ax.set_title("Stage occupancy over time (terminal stages left out: they only accumulate)", loc="left")
+    ax.set_title("Stage occupancy over time (terminal stages left out: they only accumulate)", loc="left", y=TITLE_Y)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
     return fig
@@ -120,7 +120,7 @@ def purchases_figure(daily: pd.DataFrame, weekly: bool) -> Figure:
         label="new prospects",
     )
     top.set_ylabel("per day", color=MUTED)
-    top.set_title("Purchases and revenue over time", loc="left")
+    top.set_title("Purchases and revenue over time", loc="left", y=TITLE_Y)
     top.set_ylim(bottom=0)
     bottom.fill_between(x, data["revenue"], color=POSITION_COLOURS["post_purchase"], alpha=0.25, linewidth=0)
     bottom.plot(x, data["revenue"], color=POSITION_COLOURS["post_purchase"], linewidth=2, label="revenue")
@@ -158,7 +158,7 @@ def spend_figure(daily: pd.DataFrame, weekly: bool) -> Figure:
         edgecolor="white",
     )
     total = float(daily[[f"spend.{c}" for c in channels]].fillna(0.0).to_numpy().sum())
-    ax.set_title(f"Media spend per channel (total {human(total)})", loc="left")
+    ax.set_title(f"Media spend per channel (total {human(total)})", loc="left", y=TITLE_Y)
     ax.set_ylabel("money per day", color=MUTED)
     ax.set_xlim(*_day_range(daily))
     ax.set_ylim(bottom=0)
