@@ -100,6 +100,7 @@ def test_the_python_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "conversion_rate" in out and "stage_conversion_rate" in out
+    assert "from_stage" in out and "to_stage" in out  # the ground-truth event log
 
 
 def transcripts() -> list[tuple[str, str]]:

@@ -56,10 +56,45 @@ class RunResult:
     timeseries: pd.DataFrame  # per day (and segment), mean over replications
     transitions: NDArray[np.float64] | None = None  # (S + 1, S) mean transitions over the horizon; row S = arrivals
     records: list[Records] = field(default_factory=list)
+    events: pd.DataFrame | None = None  # with sim.event_log: every transition of every replication (ground truth)
+    customers: pd.DataFrame | None = None  # with sim.event_log: one row per customer and replication
 
     def metrics_table(self) -> pd.DataFrame:
         """Metric name -> mean, std, ci_low, ci_high, replications."""
         return pd.DataFrame({k: v.to_dict() for k, v in self.metrics.items()}).T
+
+
+def customer_frame(rec: Records, replication: int) -> pd.DataFrame:
+    """The replication's customers (`Records.customers`) as a table with stage and segment names."""
+    c = rec.customers
+    stages = pd.CategoricalDtype(list(rec.stages))
+    segments = pd.CategoricalDtype(list(rec.segments))
+    return pd.DataFrame(
+        {
+            "replication": np.full(len(c), replication, dtype=np.int64),
+            "customer": np.arange(len(c), dtype=np.int64),
+            "segment": pd.Categorical.from_codes(c.segment.astype(np.int64), dtype=segments),
+            "start_stage": pd.Categorical.from_codes(c.start_stage.astype(np.int64), dtype=stages),
+            "entry_time": c.entry_time.astype(float),
+            "first_purchase": c.first_purchase.astype(float),
+            "purchases": c.purchases.astype(np.int64),
+            "final_stage": pd.Categorical.from_codes(c.final_stage.astype(np.int64), dtype=stages),
+        }
+    )
+
+
+def event_frame(rec: Records, replication: int) -> pd.DataFrame:
+    """The replication's event log (one row per transition, arrivals included) with its replication and the
+    customer's segment; empty when the log was not kept."""
+    events = (
+        rec.events if rec.events is not None else pd.DataFrame(columns=["customer", "time", "from_stage", "to_stage"])
+    )
+    codes = rec.customers.segment[events["customer"].to_numpy(dtype=np.intp)].astype(np.int64)
+    segment = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(rec.segments)))
+    out = events.reset_index(drop=True)
+    out.insert(0, "replication", np.full(len(out), replication, dtype=np.int64))
+    out.insert(2, "segment", pd.Series(segment, index=out.index))
+    return out
 
 
 def _mean_frame(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -86,9 +121,14 @@ def run(
     funnels: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
     kept: list[Records] = []
+    events: list[pd.DataFrame] = []
+    customers: list[pd.DataFrame] = []
     transitions = None
     for i, seq in enumerate(seeds):
         rec = simulate(scenario, seq)
+        if scenario.settings.event_log:
+            events.append(event_frame(rec, i))
+            customers.append(customer_frame(rec, i))
         samples.append(scalar_metrics(rec, spend=rec.spend))
         funnels.append(funnel_table(rec))
         series.append(timeseries_frame(rec, extra=daily_media(rec)))
@@ -108,4 +148,6 @@ def run(
         timeseries=_mean_frame(series, ["day", "segment"]),
         transitions=None if transitions is None else transitions / len(seeds),
         records=kept,
+        events=pd.concat(events, ignore_index=True) if events else None,
+        customers=pd.concat(customers, ignore_index=True) if customers else None,
     )

@@ -141,3 +141,18 @@ def test_a_failing_run_records_the_error_in_status_json(
     assert status["status"] == "failed"
     assert status["error"] == "RuntimeError: engine exploded"
     assert "Traceback" in status["traceback"] and "in broken" in status["traceback"]  # where it failed
+
+
+GROUND_TRUTH = ["population=mixed", "population.scale=0.02", "sim=quick", "sim.replications=3", "sim.event_log=true"]
+
+
+def test_a_run_writes_the_ground_truth_as_parquet(tmp_path: Path, journeysim_cli) -> None:
+    res = journeysim_cli([*GROUND_TRUTH, "hydra.run.dir=run"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    run = tmp_path / "run"
+    events, customers = pd.read_parquet(run / "events.parquet"), pd.read_parquet(run / "customers.parquet")
+    status = json.loads((run / "status.json").read_text())
+    assert {"events.parquet", "customers.parquet"} <= set(status["files"])
+    samples = pd.read_parquet(run / "samples.parquet")
+    assert customers.groupby("replication")["purchases"].sum().tolist() == samples["purchases"].tolist()
+    assert str(events["to_stage"].dtype) == "category" and len(events) > len(customers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
-from journeysim.config.validate import InvalidConfig, Problem, composition_problem, resolved_container, validate
+from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validated
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
 
@@ -38,9 +38,9 @@ def _task_overrides(config: DictConfig) -> list[str]:
     return [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
 
 
-def _config_yaml(config: DictConfig) -> str:
-    """The text a run writes as config.yaml for this config (the resolved user config)."""
-    return OmegaConf.to_yaml(OmegaConf.create(resolved_container(config)))
+def _config_yaml(data: dict[str, Any]) -> Callable[[], str]:
+    """The text a run writes as config.yaml for its resolved config `data`, made only when asked for."""
+    return lambda: OmegaConf.to_yaml(OmegaConf.create(data))
 
 
 def _job_dir(job_cfg: DictConfig, num: int) -> Path:
@@ -69,16 +69,16 @@ class ValidateBeforeRun(Callback):
         overrides = _task_overrides(config)
         options = group_options(GlobalHydra.instance().config_loader())
         try:
-            scenario = validate(config, overrides=overrides, group_options=options)
-            job_baseline(scenario, resolved_container(config), config.hydra, GlobalHydra.instance().config_loader())
+            scenario, data = validated(config, overrides=overrides, group_options=options)
+            job_baseline(scenario, data, config.hydra, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
         run_dir = Path(str(config.hydra.run.dir))
-        if found(run_dir, overrides, _config_yaml(config)) is Found.OTHER:
+        if found(run_dir, overrides, _config_yaml(data)) is Found.OTHER:
             exit_bad_input([invalid_config_text([_occupied("hydra.run.dir", run_dir)])])
         STATE.started = True
         if STATE.check_only:
-            print_run_check(Console(soft_wrap=True), scenario, resolved_container(config))
+            print_run_check(Console(soft_wrap=True), scenario, data)
             raise SystemExit(0)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -95,10 +95,10 @@ class ValidateBeforeRun(Callback):
         for num, job in enumerate(jobs):
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
-                scenario = validate(job_cfg, overrides=job, group_options=options)
-                job_baseline(scenario, resolved_container(job_cfg), job_cfg.hydra, loader)
+                scenario, data = validated(job_cfg, overrides=job, group_options=options)
+                job_baseline(scenario, data, job_cfg.hydra, loader)
                 checked.append((job, scenario))
-                here = found(_job_dir(job_cfg, num), job, _config_yaml(job_cfg))
+                here = found(_job_dir(job_cfg, num), job, _config_yaml(data))
                 if here is Found.OTHER:
                     blocks.append(invalid_config_text([_occupied("hydra.sweep.dir", _job_dir(job_cfg, num))], job))
                 kept += here is Found.SAME

@@ -39,11 +39,10 @@ from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.objective import objective_value
-from journeysim.config.validate import InvalidConfig, resolved_container, validate
+from journeysim.config.validate import InvalidConfig, validated
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
-    CHANNELS_FILE,
-    INCREMENTALITY_FILE,
+    OPTIONAL_FILES,
     REPORT_FILE,
     RUN_FILES,
     STATUS_FILE,
@@ -139,8 +138,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     job = OmegaConf.select(hc, "job.num", default=None) if sweep else None
     started_at, t0 = _now(), time.perf_counter()
     try:  # normally already done by the ValidateBeforeRun callback; kept for primary configs without it
-        scenario = validate(cfg, overrides=overrides)
-        resolved = resolved_container(cfg)
+        scenario, resolved = validated(cfg, overrides=overrides)
         baseline = job_baseline(scenario, resolved, hc, _loader())
     except InvalidConfig as exc:
         _remove_run_dir(out_dir)
@@ -229,7 +227,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
 
 def _clear_stale(out_dir: Path) -> None:
     """In a reused run directory, remove what this run may not rewrite (status first: the run is not done)."""
-    for name in (STATUS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE, BOTTLENECKS_FILE, REPORT_FILE):
+    for name in (STATUS_FILE, *OPTIONAL_FILES, BOTTLENECKS_FILE, REPORT_FILE):
         (out_dir / name).unlink(missing_ok=True)
     shutil.rmtree(out_dir / CHARTS_DIR, ignore_errors=True)
 

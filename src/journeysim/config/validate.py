@@ -110,9 +110,23 @@ def unknown_keys(cfg: Mapping[str, Any] | DictConfig, overrides: Sequence[str] =
 
 
 # ---------------------------------------------------------------------------------------------- missing values
+def _missing_keys(cfg: DictConfig) -> set[str]:
+    """Dotted keys of every `???` outside Hydra's node (whose run-time interpolations cannot resolve yet)."""
+    keys: set[str] = set()
+    for key in cfg:
+        if key in HYDRA_KEYS:
+            continue
+        node = cfg._get_node(key)
+        if node is not None and node._is_missing():
+            keys.add(str(key))
+        elif OmegaConf.is_config(node):
+            keys |= {str(k) for k in OmegaConf.missing_keys(node)}
+    return keys
+
+
 def missing_values(cfg: DictConfig, group_options: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
     """Every `???` value in the config, with the override that fixes it; a group with nothing chosen is one entry."""
-    keys = sorted(k for k in OmegaConf.missing_keys(cfg) if k.split(".", 1)[0] not in HYDRA_KEYS)
+    keys = sorted(_missing_keys(cfg))
     problems: list[Problem] = []
     done: set[str] = set()
     for group in GROUPS:
@@ -135,18 +149,18 @@ def _is_missing_default(f: dataclasses.Field[Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- types and model
-def user_config(cfg: DictConfig) -> DictConfig:
-    """The config without Hydra's own node (whose sweep-time interpolations cannot resolve during a run)."""
-    if "hydra" not in cfg:
-        return cfg
-    return OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k not in HYDRA_KEYS])
-
-
 def resolved_container(cfg: DictConfig) -> dict[str, Any]:
-    """The user part of the config (no `hydra` node) as plain resolved Python containers."""
-    data = OmegaConf.to_container(user_config(cfg), resolve=True, throw_on_missing=True)
-    assert isinstance(data, dict)
-    return {str(k): v for k, v in data.items() if k not in HYDRA_KEYS}
+    """The user part of the config (no `hydra` node, whose sweep-time interpolations cannot resolve during a run) as
+    plain resolved Python containers. Node by node, so the config is never copied."""
+    out: dict[str, Any] = {}
+    for key in cfg:
+        if key in HYDRA_KEYS:
+            continue
+        value = cfg[key]  # resolves an interpolation; raises on a top-level `???`
+        if OmegaConf.is_config(value):
+            value = OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
+        out[str(key)] = value
+    return out
 
 
 def type_problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -257,7 +271,16 @@ def validate(
     group_options: Mapping[str, Sequence[str]] | None = None,
 ) -> Scenario:
     """Run every check and return the scenario; raise `InvalidConfig` listing all problems found."""
-    cfg = user_config(cfg)
+    return validated(cfg, overrides=overrides, group_options=group_options)[0]
+
+
+def validated(
+    cfg: DictConfig,
+    *,
+    overrides: Sequence[str] = (),
+    group_options: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[Scenario, dict[str, Any]]:
+    """`validate`, also returning the resolved config it checked (`resolved_container`: what config.yaml records)."""
     problems = unknown_keys(cfg, overrides) + missing_values(cfg, group_options)
     if problems:
         raise InvalidConfig(problems)
@@ -286,7 +309,7 @@ def validate(
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)
     if problems:
         raise InvalidConfig(problems)
-    return scenario
+    return scenario, data
 
 
 def composition_problem(exc: BaseException, overrides: Sequence[str] = ()) -> Problem:

@@ -35,6 +35,8 @@ REPORT_FILE = "report.html"
 BOTTLENECKS_FILE = "bottlenecks.csv"
 INCREMENTALITY_FILE = "incrementality.json"
 CHANNELS_FILE = "channels.csv"
+EVENTS_FILE = "events.parquet"
+CUSTOMERS_FILE = "customers.parquet"
 #: Every file a successful run leaves in its directory (status.json comes last).
 OUTPUT_FILES = (
     METRICS_FILE,
@@ -46,14 +48,17 @@ OUTPUT_FILES = (
     REPORT_FILE,
     STATUS_FILE,
 )
-#: Files a run writes only when asked: the counterfactual baseline (`baseline`, `baseline_channels`).
-OPTIONAL_FILES = (INCREMENTALITY_FILE, CHANNELS_FILE)
+#: Files a run writes only when asked: the ground-truth event log and customer table (`sim.event_log`), the
+#: counterfactual baseline (`baseline`, `baseline_channels`).
+OPTIONAL_FILES = (EVENTS_FILE, CUSTOMERS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE)
 #: Every file name a run may write, in the order it writes them.
 RUN_FILES = (
     CONFIG_FILE,
     FUNNEL_FILE,
     TIMESERIES_FILE,
     SAMPLES_FILE,
+    EVENTS_FILE,
+    CUSTOMERS_FILE,
     METRICS_FILE,
     INCREMENTALITY_FILE,
     CHANNELS_FILE,
@@ -94,16 +99,25 @@ def samples_frame(result: RunResult) -> pd.DataFrame:
     return frame
 
 
+def _write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
 def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) -> list[Path]:
-    """Write metrics.json, samples.parquet, funnel.csv, timeseries.parquet and config.yaml (each atomically)."""
+    """Write metrics.json, samples.parquet, funnel.csv, timeseries.parquet and config.yaml (each atomically), and
+    events.parquet and customers.parquet when the run kept its event log."""
     out = Path(out_dir)
-    return [
+    paths = [
         atomic_write_text(out / CONFIG_FILE, config_yaml),
         atomic_write(out / FUNNEL_FILE, lambda tmp: result.funnel.to_csv(tmp, index=False)),
         atomic_write(out / TIMESERIES_FILE, lambda tmp: result.timeseries.to_parquet(tmp, index=False)),
         atomic_write(out / SAMPLES_FILE, lambda tmp: samples_frame(result).to_parquet(tmp, index=False)),
-        atomic_write_json(out / METRICS_FILE, metrics_document(result)),
     ]
+    for name, frame in ((EVENTS_FILE, result.events), (CUSTOMERS_FILE, result.customers)):
+        if frame is not None:
+            paths.append(_write_parquet(out / name, frame))
+    paths.append(atomic_write_json(out / METRICS_FILE, metrics_document(result)))
+    return paths
 
 
 def write_bottlenecks(out_dir: str | Path, table: pd.DataFrame) -> Path:

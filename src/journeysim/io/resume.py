@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -54,19 +54,20 @@ def _config(text: str) -> object:
         return None
 
 
-def found(run_dir: str | Path, overrides: Sequence[str], config_yaml: str) -> Found:
+def found(run_dir: str | Path, overrides: Sequence[str], config_yaml: str | Callable[[], str]) -> Found:
     """Whether `run_dir` holds nothing completed, this job's completed result (same overrides and resolved config
-    as `config_yaml`, the text of config.yaml), or another job's."""
+    as `config_yaml`, the text of config.yaml, or a function making it when needed), or another job's."""
     if not completed(run_dir):
         return Found.NOTHING
     status = read_status(run_dir) or {}
     if [str(o) for o in status.get("overrides") or ()] != [str(o) for o in overrides]:
         return Found.OTHER
     try:
-        old = (Path(run_dir) / CONFIG_FILE).read_text(encoding="utf-8")
+        old = _config((Path(run_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
     except OSError:
         return Found.OTHER
-    return Found.SAME if _config(old) == _config(config_yaml) and _config(old) is not None else Found.OTHER
+    new = _config(config_yaml if isinstance(config_yaml, str) else config_yaml())
+    return Found.SAME if old is not None and old == new else Found.OTHER
 
 
 def result_means(run_dir: str | Path) -> tuple[dict[str, float], dict[str, float] | None]:
