@@ -98,9 +98,10 @@ class ValidateBeforeRun(Callback):
                 scenario, data = validated(job_cfg, overrides=job, group_options=options)
                 job_baseline(scenario, data, job_cfg.hydra, loader)
                 checked.append((job, scenario))
-                here = found(_job_dir(job_cfg, num), job, _config_yaml(data))
+                job_dir = _job_dir(job_cfg, num)
+                here = found(job_dir, job, _config_yaml(data))
                 if here is Found.OTHER:
-                    blocks.append(invalid_config_text([_occupied("hydra.sweep.dir", _job_dir(job_cfg, num))], job))
+                    blocks.append(invalid_config_text([_occupied("hydra.sweep.dir", job_dir)], job))
                 kept += here is Found.SAME
             except InvalidConfig as exc:
                 blocks.append(invalid_config_text(exc.problems, job))

@@ -100,6 +100,7 @@ def samples_frame(result: RunResult) -> pd.DataFrame:
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    """Write `frame` as Parquet (no index), atomically."""
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
@@ -110,8 +111,8 @@ def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) 
     paths = [
         atomic_write_text(out / CONFIG_FILE, config_yaml),
         atomic_write(out / FUNNEL_FILE, lambda tmp: result.funnel.to_csv(tmp, index=False)),
-        atomic_write(out / TIMESERIES_FILE, lambda tmp: result.timeseries.to_parquet(tmp, index=False)),
-        atomic_write(out / SAMPLES_FILE, lambda tmp: samples_frame(result).to_parquet(tmp, index=False)),
+        _write_parquet(out / TIMESERIES_FILE, result.timeseries),
+        _write_parquet(out / SAMPLES_FILE, samples_frame(result)),
     ]
     for name, frame in ((EVENTS_FILE, result.events), (CUSTOMERS_FILE, result.customers)):
         if frame is not None:
