@@ -29,6 +29,41 @@ def test_capped_poisson_mean_by_hand() -> None:
     assert media.reach(2.0) == pytest.approx(1 - math.exp(-2))
 
 
+def _capped_term_by_term(mean: object, cap: float | None) -> np.ndarray:
+    """The definition, one regularised gamma term at a time added in order (the original implementation)."""
+    from scipy import special
+
+    m = np.asarray(mean, dtype=float)
+    if cap is None:
+        return m.copy()
+    out = np.zeros_like(m)
+    for k in range(int(cap)):
+        out += special.gammainc(k + 1, m)
+    return out
+
+
+@pytest.mark.parametrize("cap", [None, 0, 1, 2, 3, 4, 5, 8, 9, 16, 3.7])
+def test_capped_poisson_mean_is_the_term_by_term_sum_to_the_bit(cap: float | None) -> None:
+    rng = np.random.default_rng(5)
+    xs = np.concatenate([rng.exponential(1.0, 2000), rng.exponential(30.0, 200), [0.0, 1e-300, 1e-9, 700.0, np.inf]])
+    assert media.capped_poisson_mean(xs, cap).tobytes() == _capped_term_by_term(xs, cap).tobytes()
+    grid = xs[:140].reshape(20, 7)
+    assert media.capped_poisson_mean(grid, cap).tobytes() == _capped_term_by_term(grid, cap).tobytes()
+    for x in xs[:50].tolist():
+        assert media.capped_poisson_mean(x, cap).tobytes() == _capped_term_by_term(x, cap).tobytes()
+
+
+def test_capped_poisson_means_match_one_call_per_channel_to_the_bit() -> None:
+    rng = np.random.default_rng(6)
+    caps: list[float | None] = [3, 4, 2, None, 1, 5, 0, 9]
+    for _ in range(300):
+        means = rng.exponential(2.0, len(caps)).tolist()
+        got = media.capped_poisson_means(means, caps)
+        want = [float(media.capped_poisson_mean(m, c)) for m, c in zip(means, caps, strict=True)]
+        assert np.array(got).tobytes() == np.array(want).tobytes()
+    assert media.capped_poisson_means([], []) == []
+
+
 def test_adstock_and_responses_by_hand() -> None:
     np.testing.assert_allclose(media.geometric_adstock([1.0, 1.0, 0.0, 0.0], 0.5), [1.0, 1.5, 0.75, 0.375])
     assert media.hill(1.0, 1.0, 1.0) == pytest.approx(0.5)

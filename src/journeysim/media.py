@@ -7,7 +7,7 @@ so each step can be checked by hand. Money (spend) and media units (impressions,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -42,9 +42,36 @@ def capped_poisson_mean(mean: ArrayLike, cap: float | None) -> NDArray[np.float6
         return m.copy()
     c = int(cap)
     out = np.zeros_like(m)
+    if c <= 0:
+        return out
+    # P(X > k) = P(X >= k + 1) = regularised lower gamma P(k + 1, mean), every k in one call, added in order
+    terms = special.gammainc(np.arange(1.0, c + 1.0).reshape((c,) + (1,) * m.ndim), m)
     for k in range(c):
-        # P(X > k) = P(X >= k + 1) = regularised lower gamma P(k + 1, mean)
-        out += special.gammainc(k + 1, m)
+        out += terms[k]
+    return out
+
+
+def capped_poisson_means(means: Sequence[float], caps: Sequence[float | None]) -> list[float]:
+    """`capped_poisson_mean(means[i], caps[i])` for several scalar means at once (one special-function call), as
+    plain floats; the same additions in the same order, so the same numbers to the bit."""
+    c = [0 if cap is None else max(int(cap), 0) for cap in caps]
+    total = sum(c)
+    terms: list[float] = []
+    if total:
+        a = np.concatenate([np.arange(1.0, k + 1.0) for k in c])
+        x = np.repeat(np.asarray(means, dtype=float), c)
+        terms = special.gammainc(a, x).tolist()
+    out = []
+    at = 0
+    for m, cap, k in zip(means, caps, c, strict=True):
+        if cap is None:
+            out.append(float(m))
+            continue
+        acc = 0.0
+        for v in terms[at : at + k]:
+            acc += v
+        at += k
+        out.append(acc)
     return out
 
 

@@ -189,6 +189,7 @@ class Dynamics:
                 ).astype(occupancy.dtype)
             counts = (self._audience_rows @ occupancy.reshape(-1)).tolist()
         rec_spend, rec_impressions, rec_audience, rec_reach, rec_response = [], [], [], [], []
+        audiences, spends, per_persons = [], [], []
         for c, cs in enumerate(self.channels):
             ch = cs.channel
             audience = float(counts[c]) + ch.market_audience
@@ -196,8 +197,14 @@ class Dynamics:
             units = (
                 float(cs.units[d]) if cs.units is not None else audience * ch.frequency * min(1.0, spend / ch.unit_cost)
             )
-            per_person = units / audience if audience > 0 else 0.0
-            exposures = float(media.capped_poisson_mean(per_person, ch.frequency_cap))
+            audiences.append(audience)
+            spends.append(spend)
+            per_persons.append(units / audience if audience > 0 else 0.0)
+        # exposures per person under each channel's frequency cap (`media.capped_poisson_mean`, all channels at once)
+        capped = media.capped_poisson_means(per_persons, [cs.channel.frequency_cap for cs in self.channels])
+        for c, cs in enumerate(self.channels):
+            ch = cs.channel
+            audience, spend, per_person, exposures = audiences[c], spends[c], per_persons[c], capped[c]
             cs.adstock = exposures + ch.adstock * cs.adstock
             r = float(media.RESPONSES[ch.response.kind](cs.adstock, ch.response.half_saturation, ch.response.slope))
             r = min(max(r, 0.0), 1.0)  # a registered curve must stay in [0, 1]: the thinning bound relies on it
