@@ -12,7 +12,7 @@ from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, S
 
 __version__ = "0.1.0"
 
-_API = ("run", "load_scenario", "load_config")
+_API = ("run", "load_scenario", "load_config", "fit_rates")
 
 __all__ = ["Dwell", "Journey", "OrderValue", "Population", "Scenario", "Segment", "Settings", *_API]
 

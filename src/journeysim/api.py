@@ -14,6 +14,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from journeysim.calibrate import RateEstimate, fit_rates
 from journeysim.config.compose import compose
 from journeysim.config.compose import load_scenario as _load_scenario
 from journeysim.config.validate import InvalidConfig, resolved_container
@@ -29,10 +30,12 @@ __all__ = [
     "Journey",
     "OrderValue",
     "Population",
+    "RateEstimate",
     "RunResult",
     "Scenario",
     "Segment",
     "Settings",
+    "fit_rates",
     "load_config",
     "load_scenario",
     "run",

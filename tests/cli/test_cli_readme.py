@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli import bottlenecks, collect, compare, resume
+from journeysim.cli import bottlenecks, calibrate, collect, compare, resume
 from journeysim.cli.app import VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +34,7 @@ PARSERS = {
     "compare": compare.parser(),
     "bottlenecks": bottlenecks.parser(),
     "resume": resume.parser(),
+    "calibrate": calibrate.parser(),
 }
 
 
@@ -47,7 +48,7 @@ def test_the_tour_shows_every_verb_and_the_baseline_settings() -> None:
 @pytest.mark.parametrize("command", SHELL)
 def test_every_command_parses_and_validates(command: str, journeysim_inproc) -> None:
     args = shlex.split(command)[1:]
-    if args[0] in ("collect", "compare", "resume"):  # they read what the commands before them wrote: run verbatim below
+    if args[0] in ("collect", "compare", "resume", "calibrate"):  # they read what the commands before them wrote: run verbatim below
         PARSERS[args[0]].parse_args(args[1:])
         return
     res = journeysim_inproc(*args) if args[0] == "bottlenecks" else journeysim_inproc("check", *args)
@@ -72,3 +73,4 @@ def test_the_tour_runs_verbatim(tmp_path: Path) -> None:
     assert len(list((tmp_path / "outputs").rglob("channels.csv"))) == 1
     assert "improving awareness -> interest by 20%" in proc.stdout
     assert "resuming multirun/seeds: 2 of 2 jobs completed before and are kept; 0 to run" in proc.stderr
+    assert (tmp_path / "my_fit" / "journey" / "customer_journey_fitted.yaml").is_file()

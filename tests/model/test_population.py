@@ -43,6 +43,7 @@ def test_order_value_means() -> None:
         (lambda: OrderValue("pareto", 50.0, 1.0), "population.segments.order_value.kind"),
         (lambda: OrderValue("fixed", 50.0, margin=1.5), "population.segments.order_value.margin"),
         (lambda: Population(()), "population.segments"),
+        (lambda: Segment("all", arrivals_per_day=1.0), "population.segments.all"),  # reserved for the total
         (lambda: Population((Segment("a"), Segment("a"))), "population.segments"),
         (
             lambda: Population.from_dict({"segments": {"a": {"arrivals_per_dya": 3}}}),

@@ -1,10 +1,10 @@
 """The `journeysim` console script: verbs first, then the Hydra app on the shipped configs.
 
 Verbs: `check` (dry run, through Hydra), `collect DIR` (sweep table), `resume DIR` (finish an interrupted sweep),
-`compare PATH...` (paired statistics) and `bottlenecks` (analytic sensitivity); anything else is a run or, with
-`-m`, a sweep. Configs are found in the installed package (`journeysim/conf`) or, for a source checkout, in the
-repository's top-level `conf/`. Bad input exits with status 2 (see `journeysim.cli.state`); a sweep with failed
-jobs exits with 1 after writing its table.
+`compare PATH...` (paired statistics), `bottlenecks` (analytic sensitivity) and `calibrate` (fit rates to data);
+anything else is a run or, with `-m`, a sweep. Configs are found in the installed package (`journeysim/conf`) or,
+for a source checkout, in the repository's top-level `conf/`. Bad input exits with status 2 (see
+`journeysim.cli.state`); a sweep with failed jobs exits with 1 after writing its table.
 """
 
 from __future__ import annotations
@@ -42,13 +42,15 @@ def _verb(name: str, args: list[str]) -> None:
         from journeysim.cli.compare import main as verb
     elif name == "resume":
         from journeysim.cli.resume import main as verb
+    elif name == "calibrate":
+        from journeysim.cli.calibrate import main as verb
     else:
         from journeysim.cli.bottlenecks import main as verb
     verb(args)
 
 
 #: Verbs handled outside Hydra's app.
-VERBS = ("collect", "compare", "bottlenecks", "resume")
+VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate")
 
 
 def main(argv: list[str] | None = None) -> None:

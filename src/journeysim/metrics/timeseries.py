@@ -14,8 +14,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from journeysim.engine.records import Records
 from journeysim.errors import ConfigError
+from journeysim.model.population import RESERVED_SEGMENT
 
-ALL_SEGMENTS = "all"
+#: The rows that total over segments.
+ALL_SEGMENTS = RESERVED_SEGMENT
 
 
 def _with_total(a: NDArray[np.generic]) -> NDArray[np.generic]:

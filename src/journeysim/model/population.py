@@ -13,6 +13,9 @@ from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, check_keys, did_you_mean, number
 
+#: The name reports use for the total over segments (`metrics.timeseries.ALL_SEGMENTS`); no segment may take it.
+RESERVED_SEGMENT = "all"
+
 ORDER_VALUE_KINDS = ("fixed", "lognormal", "gamma")
 
 
@@ -84,6 +87,10 @@ class Segment:
         p = f"population.segments.{self.name}"
         if not self.name:
             raise ConfigError("population.segments", "a segment has no name", "give every segment a name")
+        if self.name == RESERVED_SEGMENT:
+            raise ConfigError(
+                p, f"segment name '{RESERVED_SEGMENT}' is reserved for the total over segments", "rename the segment"
+            )
         for s, n in self.initial.items():
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
                 raise ConfigError(f"{p}.initial.{s}", f"{n!r} is not a whole number >= 0", "give a customer count >= 0")
