@@ -136,3 +136,19 @@ def test_window_length_is_invisible(small_scenario: Scenario, monkeypatch: pytes
     b = simulate_fast(data_plan)
     same(a, b)
     assert a.flows.sum() > 0
+
+
+@pytest.mark.parametrize("run_length", [2, 16, 1 << 62])
+def test_binary_search_filing_is_invisible(
+    small_scenario: Scenario, monkeypatch: pytest.MonkeyPatch, run_length: int
+) -> None:
+    """Putting time-ordered stretches of the roster into day buckets by binary search changes nothing."""
+    plan = Plan.compile(small_scenario, np.random.SeedSequence(9))
+    plan.dynamics.needs_state = True  # force the day-boundary process, so the calendar is built and used
+    a = simulate_fast(plan, event_log=True)
+    monkeypatch.setattr(fast, "RUN", run_length)
+    b = simulate_fast(plan, event_log=True)
+    same(a, b)
+    np.testing.assert_array_equal(a.revenue, b.revenue)
+    assert a.events is not None and b.events is not None
+    assert a.events.equals(b.events)
