@@ -156,3 +156,23 @@ def test_a_run_writes_the_ground_truth_as_parquet(tmp_path: Path, journeysim_cli
     samples = pd.read_parquet(run / "samples.parquet")
     assert customers.groupby("replication")["purchases"].sum().tolist() == samples["purchases"].tolist()
     assert str(events["to_stage"].dtype) == "category" and len(events) > len(customers)
+
+
+def test_sweep_jobs_show_their_place_in_the_sweep(journeysim_inproc, tiniest, monkeypatch) -> None:
+    import contextlib
+
+    import journeysim.cli.task as task
+
+    labels: list[tuple[int, str]] = []
+
+    @contextlib.contextmanager
+    def recording(total: int, label: str, console=None):  # type: ignore[no-untyped-def]
+        labels.append((total, label))
+        yield lambda done, of: None
+
+    monkeypatch.setattr(task, "replication_progress", recording)
+    res = journeysim_inproc("-m", *tiniest, "sim.seed=1,2,3", "baseline=null", "hydra.sweep.dir=s")
+    assert res.code == 0, res.err
+    assert [label for _, label in labels] == [f"job {n} of 3: simulating customer_journey-b2c" for n in (1, 2, 3)]
+    single = journeysim_inproc(*tiniest, "hydra.run.dir=r")
+    assert single.code == 0 and labels[-1] == (2, "simulating customer_journey-b2c")

@@ -46,3 +46,19 @@ def test_report_renders_its_charts_in_headless_chromium(small_result: RunResult,
     orange = (np.abs(pixels - ORANGE).max(axis=2) <= 10).any(axis=1)
     # the funnel, the flow diagram and the purchases chart each draw in orange: three separate bands down the page
     assert bands(np.flatnonzero(orange)) >= 3, "the embedded charts were not rendered"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless check needs /usr/bin/chromium (apt-get install chromium)")
+def test_comparison_report_renders_its_charts_in_headless_chromium(tmp_path: Path) -> None:
+    from test_report_comparison import differences, sweep_table  # the hand-made budget sweep of those tests
+
+    from journeysim.report import comparison_report
+
+    html = comparison_report(sweep_table(), tmp_path / "cmp", differences=differences())
+    png = tmp_path / "shot.png"
+    screenshot(html, png, tmp_path / "profile")
+    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=int)
+    assert pixels.std() > 20, "blank screenshot"
+    coloured = (pixels.max(axis=2) - pixels.min(axis=2) > 80).sum(axis=1) > 20  # rows crossing coloured marks
+    # metrics, differences and the budget-response curves: three charts, three bands of colour down the page
+    assert bands(np.flatnonzero(coloured)) >= 3, "the embedded charts were not rendered"

@@ -56,7 +56,7 @@ VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate")
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
     args = list(sys.argv[1:] if argv is None else argv)
-    STATE.check_only, STATE.started, STATE.sweep_problem = False, False, None
+    STATE.check_only, STATE.started, STATE.sweep_problem, STATE.sweep_jobs = False, False, None, None
     if args[:1] and args[0] in VERBS:
         problems = yaml_problems(config_dirs(args[1:]))
         if problems:

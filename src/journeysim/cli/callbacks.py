@@ -85,10 +85,10 @@ class ValidateBeforeRun(Callback):
         """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
         loader = GlobalHydra.instance().config_loader()
         options = group_options(loader)
-        jobs = sweep_jobs(config)
-        if jobs is None:  # a sweeper that decides jobs as it goes (e.g. optuna): check the base config only
+        planned = sweep_jobs(config)
+        jobs: list[list[str]] = [[]] if planned is None else planned
+        if planned is None:  # a sweeper that decides jobs as it goes (e.g. optuna): check the base config only
             log.info("sweeper is not the basic sweeper: validating the base config only")
-            jobs = [[]]
         blocks: list[str] = []
         checked: list[tuple[Sequence[str], Scenario]] = []
         kept = 0
@@ -117,6 +117,7 @@ class ValidateBeforeRun(Callback):
                 f"kept; {len(jobs) - kept} to run\n"
             )
         STATE.started = True
+        STATE.sweep_jobs = None if planned is None else len(planned)
         if STATE.check_only:
             print_sweep_check(Console(soft_wrap=True), checked)
             raise SystemExit(0)

@@ -19,6 +19,7 @@ class CliState:
     check_only: bool = False  # `journeysim check ...`: validate and print, never simulate
     started: bool = False  # validation passed and a job (or the dry-run report) began
     sweep_problem: str | None = None  # set at the end of a sweep when jobs failed: the console script exits 1
+    sweep_jobs: int | None = None  # jobs in this process's sweep (known where the sweep was checked), for progress
 
 
 STATE = CliState()

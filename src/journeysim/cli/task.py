@@ -166,7 +166,8 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     try:
         _inject_failure(job)
         t1 = time.perf_counter()
-        with replication_progress(scenario.settings.replications, f"simulating {scenario.name}") as progress:
+        where = f"job {job + 1} of {STATE.sweep_jobs}: " if sweep and job is not None and STATE.sweep_jobs else ""
+        with replication_progress(scenario.settings.replications, f"{where}simulating {scenario.name}") as progress:
             result = run(scenario, progress=progress)
         timings["simulate"] = time.perf_counter() - t1
         t2 = time.perf_counter()
