@@ -246,6 +246,7 @@ class FastEngine:
             det_stages[[j.index(x) for x in det.stages]] = True
         self.is_detractor_row = det_stages[self.stage_of_row]
         self.has_detractors = bool(self.is_detractor_row.any())
+        self.enters_detractor = self.is_detractor_row[self.dest_row] & ~np.repeat(self.is_detractor_row, self.k_slots)
         dwell_stages = np.zeros(s1, dtype=bool)
         dwell_stages[[i for i, dw in enumerate(plan.dwell) if dw is not None]] = True
         self.is_dwell_row = dwell_stages[self.stage_of_row]
@@ -639,7 +640,9 @@ class FastEngine:
                 late = None if joined is None else joined[buy]
                 _by_round(bought, rnd, late, (b_idx, t[buy], new_row[buy], pos[buy]))
             if self.has_detractors:
-                det = self.is_detractor_row[new_row] & ~self.is_detractor_row[row]
+                det = self.enters_detractor[flat]  # the jump (row, slot) enters a detractor stage from outside
+                if moved is not None:
+                    det &= moved
                 if det.any():
                     det &= self.purchases[idx] > 0
                     self.detractors += int(det.sum())
