@@ -421,12 +421,12 @@ def test_scenario_interventions_are_ignored_with_a_warning() -> None:
 
     j = back_and_forth()
     fix = Strategy(rate_multipliers=(RateMultiplier("interest", "buy", 2.0, 10, 20),))
-    sc = Scenario(j, Population((Segment("all"),)), Settings(horizon_days=30), strategy=fix)
+    sc = Scenario(j, Population((Segment("everyone"),)), Settings(horizon_days=30), strategy=fix)
     with pytest.warns(A.InterventionsIgnoredWarning, match="strategy"):
         assert A.conversion_probability(sc) == pytest.approx(4 / 11)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        A.conversion_probability(_scenario(j, Segment("all")))
+        A.conversion_probability(_scenario(j, Segment("everyone")))
 
 
 def test_summary_headline_numbers() -> None:

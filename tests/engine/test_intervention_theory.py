@@ -29,7 +29,7 @@ ABC = {
 def scenario(**extra: Any) -> Scenario:
     data: dict[str, Any] = {
         "journey": ABC,
-        "population": {"segments": {"all": {"initial": {"a": 20_000}}}},
+        "population": {"segments": {"everyone": {"initial": {"a": 20_000}}}},
         "sim": {"horizon_days": 40},
     }
     data.update(extra)
@@ -115,7 +115,7 @@ def test_referrals_match_the_mean_equations() -> None:
     sc = Scenario.from_dict(
         {
             "journey": journey,
-            "population": {"segments": {"all": {"initial": {"e": 2000}}}},
+            "population": {"segments": {"everyone": {"initial": {"e": 2000}}}},
             "word_of_mouth": {"referrals": {"rate": rate}},
             "sim": {"horizon_days": 30},
         }

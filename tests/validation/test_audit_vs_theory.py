@@ -400,7 +400,7 @@ def test_channel_lifting_referrals_matches_the_mean_equations_and_pays_per_refer
     sc = Scenario.from_dict(
         {
             "journey": journey,
-            "population": {"segments": {"all": {"initial": {"e": 3000}}}},
+            "population": {"segments": {"everyone": {"initial": {"e": 3000}}}},
             "word_of_mouth": {"referrals": {"rate": rate}},
             "channels": channels,
             "strategy": {"budgets": {"programme": 200.0}, "flights": {"programme": [{"start": 10, "end": 20}]}},
