@@ -45,3 +45,15 @@ def number(setting: str, value: Any, *, fix: str, low: float = 0.0, high: float 
         bounds = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
         raise ConfigError(setting, f"{value!r} is not a finite number {bounds}", fix)
     return v
+
+
+def name_list(value: Any) -> tuple[str, ...]:
+    """A list of stage, position or segment names; one name written alone (`terminal: lost`) is a list of one.
+
+    `tuple("lost")` would split the name into letters, which then fail (or, with one-letter names, pass) the checks.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)

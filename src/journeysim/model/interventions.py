@@ -15,26 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeysim.errors import ConfigError, check_keys, did_you_mean, number
+from journeysim.errors import ConfigError, check_keys, did_you_mean, name_list, number
 from journeysim.media import COST_MODELS, PACINGS, RESPONSES
 
 ARRIVALS = "arrivals"
 REFERRALS = "referrals"
 EFFECT_KINDS = ("advance", "regress", "purchase", "churn", ARRIVALS, REFERRALS, "transition")
 POSITIONS = ("top", "middle", "bottom", "post_purchase")
-
-
-def name_list(value: Any) -> tuple[str, ...]:
-    """A list of stage, position or segment names; one name written alone (`stages: intent`) is a list of one.
-
-    `tuple("intent")` would split the name into letters, which then fail (or, with one-letter stage names, pass)
-    the stage checks.
-    """
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value)
 
 
 @dataclass(frozen=True)

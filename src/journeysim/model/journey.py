@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim.errors import ConfigError, did_you_mean
+from journeysim.errors import ConfigError, did_you_mean, name_list
 
 FUNNEL_POSITIONS = ("top", "middle", "bottom", "post_purchase", "exit")
 DWELL_KINDS = ("exponential", "gamma", "lognormal", "weibull")
@@ -295,31 +295,19 @@ class Journey:
         for k in ("stages", "entry", "conversion", "rates"):
             if data.get(k) in (None, "???"):
                 raise ConfigError(f"journey.{k}", "is missing", f"set journey.{k}")
-        conversion = data["conversion"]
-        if isinstance(conversion, str):
-            conversion = [conversion]
         dwell = {s: Dwell(**dict(d)) for s, d in (data.get("dwell") or {}).items()}
         return cls(
             stages=tuple(data["stages"]),
             entry=data["entry"],
-            conversion=tuple(conversion),
-            terminal=_name_list(data.get("terminal")),
+            conversion=name_list(data["conversion"]),
+            terminal=name_list(data.get("terminal")),
             rates={s: dict(row or {}) for s, row in dict(data["rates"]).items()},
             positions=dict(data.get("positions") or {}),
             dwell=dwell,
-            promoters=_name_list(data["promoters"]) if data.get("promoters") is not None else None,
-            detractors=_name_list(data["detractors"]) if data.get("detractors") is not None else None,
+            promoters=name_list(data["promoters"]) if data.get("promoters") is not None else None,
+            detractors=name_list(data["detractors"]) if data.get("detractors") is not None else None,
             name=str(data.get("name") or "journey"),
         )
-
-
-def _name_list(value: Any) -> tuple[str, ...]:
-    """Stage names from a list, or one name written alone (`terminal: lost`), which `tuple` would split into letters."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
 
 
 def stage_list(journey: Journey, names: Sequence[str]) -> NDArray[np.intp]:
