@@ -15,7 +15,6 @@ and 95% CI) and `OUT/journey/<name>.yaml`, so OUT works as a config directory:
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +24,8 @@ import pandas as pd
 import yaml
 
 from journeysim.calibrate import fit_rates
-from journeysim.cli.state import EXIT_BAD_INPUT
-from journeysim.config.validate import InvalidConfig, Problem, problems_text
+from journeysim.cli.report import exit_verb_problem
+from journeysim.config.validate import InvalidConfig
 from journeysim.errors import ConfigError
 from journeysim.io.atomic import atomic_write, atomic_write_text
 from journeysim.io.outputs import CONFIG_FILE, CUSTOMERS_FILE, EVENTS_FILE
@@ -37,8 +36,7 @@ RATES_FILE = "rates.csv"
 
 
 def _bad(setting: str, problem: str, fix: str) -> NoReturn:
-    sys.stderr.write(f"journeysim calibrate: nothing was written.\n{problems_text([Problem(setting, problem, fix)])}\n")
-    raise SystemExit(EXIT_BAD_INPUT)
+    exit_verb_problem("journeysim calibrate: nothing was written.", setting, problem, fix)
 
 
 def _table(path: Path, setting: str) -> pd.DataFrame:

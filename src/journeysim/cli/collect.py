@@ -18,8 +18,8 @@ from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 from rich.table import Table
 
+from journeysim.cli.report import exit_verb_problem
 from journeysim.config.compose import sweep_jobs
-from journeysim.config.validate import Problem, problems_text
 from journeysim.io.sweep import (
     FAILURES_CSV,
     MULTIRUN_FILE,
@@ -109,8 +109,7 @@ def collect_sweep(sweep_dir: Path, planned: Sequence[Sequence[str]] | None = Non
 
 
 def _bad(problem: str, fix: str, setting: str = "DIR") -> NoReturn:
-    sys.stderr.write(f"journeysim collect: nothing was written.\n{problems_text([Problem(setting, problem, fix)])}\n")
-    raise SystemExit(2)
+    exit_verb_problem("journeysim collect: nothing was written.", setting, problem, fix)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,8 +20,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from journeysim.cli.report import exit_verb_problem
 from journeysim.compare import REPLICATION, SCENARIO, SEED, paired_differences, pairs, rank_scenarios, summary_table
-from journeysim.config.validate import Problem, problems_text
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.io.atomic import atomic_write
 from journeysim.io.scenarios import Loaded, load_scenarios
@@ -53,8 +53,7 @@ LOWER_IS_BETTER = frozenset(
 
 
 def _bad(setting: str, problem: str, fix: str) -> NoReturn:
-    sys.stderr.write(f"journeysim compare: nothing was compared.\n{problems_text([Problem(setting, problem, fix)])}\n")
-    raise SystemExit(2)
+    exit_verb_problem("journeysim compare: nothing was compared.", setting, problem, fix)
 
 
 def parser() -> argparse.ArgumentParser:

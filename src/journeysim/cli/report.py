@@ -24,3 +24,10 @@ def exit_bad_input(blocks: Sequence[str]) -> NoReturn:
     sys.stderr.write(f"journeysim: invalid configuration; nothing was run.\n{text}\n")
     sys.stderr.flush()
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def exit_verb_problem(heading: str, setting: str, problem: str, fix: str) -> NoReturn:
+    """A verb's bad input (`heading`, e.g. "journeysim compare: nothing was compared."): one problem, status 2."""
+    sys.stderr.write(f"{heading}\n{problems_text([Problem(setting, problem, fix)])}\n")
+    sys.stderr.flush()
+    raise SystemExit(EXIT_BAD_INPUT)

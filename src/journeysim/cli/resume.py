@@ -18,8 +18,7 @@ from typing import Any, NoReturn
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from journeysim.cli.state import EXIT_BAD_INPUT
-from journeysim.config.validate import Problem, problems_text
+from journeysim.cli.report import exit_verb_problem
 from journeysim.io.sweep import MULTIRUN_FILE
 
 #: Hydra overrides that a resumed sweep sets itself (the directory) or that Hydra sets on its own.
@@ -27,8 +26,7 @@ _DROPPED = ("hydra.sweep.dir=", "hydra.mode=")
 
 
 def _bad(problem: str, fix: str) -> NoReturn:
-    sys.stderr.write(f"journeysim resume: nothing was run.\n{problems_text([Problem('DIR', problem, fix)])}\n")
-    raise SystemExit(EXIT_BAD_INPUT)
+    exit_verb_problem("journeysim resume: nothing was run.", "DIR", problem, fix)
 
 
 def resume_arguments(record: Any, sweep_dir: str | Path, extra: Sequence[str] = ()) -> list[str]:

@@ -12,6 +12,7 @@ import enum
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,13 +39,18 @@ class ResultExists(RuntimeError):
         )
 
 
-def completed(run_dir: str | Path) -> bool:
-    """True when `run_dir` holds a completed result: status `ok` and every file status.json lists present."""
+def _completed_status(run_dir: str | Path) -> dict[str, Any] | None:
+    """status.json of a completed result (status `ok`, every file it lists present), else None."""
     status = read_status(run_dir)
     if status is None or status.get("status") != "ok":
-        return False
+        return None
     files = status.get("files") or ()
-    return all((Path(run_dir) / str(name)).is_file() for name in files)
+    return status if all((Path(run_dir) / str(name)).is_file() for name in files) else None
+
+
+def completed(run_dir: str | Path) -> bool:
+    """True when `run_dir` holds a completed result: status `ok` and every file status.json lists present."""
+    return _completed_status(run_dir) is not None
 
 
 def _config(text: str) -> object:
@@ -57,9 +63,9 @@ def _config(text: str) -> object:
 def found(run_dir: str | Path, overrides: Sequence[str], config_yaml: str | Callable[[], str]) -> Found:
     """Whether `run_dir` holds nothing completed, this job's completed result (same overrides and resolved config
     as `config_yaml`, the text of config.yaml, or a function making it when needed), or another job's."""
-    if not completed(run_dir):
+    status = _completed_status(run_dir)
+    if status is None:
         return Found.NOTHING
-    status = read_status(run_dir) or {}
     if [str(o) for o in status.get("overrides") or ()] != [str(o) for o in overrides]:
         return Found.OTHER
     try:
