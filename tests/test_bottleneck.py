@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import journeysim.analytic as A
-from journeysim.analytic.linalg import van_loan
-from journeysim.bottleneck import _generator, _van_loan, bottlenecks, expected_outcome
+from journeysim.analytic.linalg import van_loan, van_loan_stack
+from journeysim.bottleneck import _generator, bottlenecks, expected_outcome
 from journeysim.errors import ConfigError
 from journeysim.metrics import new_buyers, purchases
 from journeysim.model import Journey, Scenario
@@ -241,7 +241,7 @@ def test_batched_van_loan_matches_scipy(scale: float) -> None:
     rates[:, np.arange(7), np.arange(7)] = 0.0
     q = _generator(rates)
     for order in (1, 2):
-        got = _van_loan(q, order)
+        got = van_loan_stack(q, order)
         for k in range(4):
             for mine, ref in zip(got, van_loan(q[k], 1.0, order=order), strict=True):
                 assert np.abs(mine[k] - ref).max() <= 1e-13 * max(1.0, np.abs(ref).max())

@@ -17,19 +17,11 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning
-from journeysim.analytic.linalg import can_reach
+from journeysim.analytic.linalg import can_reach, van_loan_stack
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 
 RANK_BY = ("buyers", "revenue")
-
-#: Pade approximant of degree 13 for exp (Higham 2005, "The scaling and squaring method for the matrix
-#: exponential revisited"), and the 1-norm up to which it is accurate to double precision without scaling.
-_PADE13 = (
-    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
-    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
-)  # fmt: skip
-_THETA13 = 5.371920351148152
 
 
 @dataclass(frozen=True)
@@ -40,44 +32,6 @@ class ExpectedOutcome:
     purchases: float
     revenue: float
     by_segment: pd.DataFrame  # index segment; columns new_buyers, purchases, revenue
-
-
-def _expm(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """exp of every matrix in a stack (..., n, n): scaling and squaring with the degree-13 Pade approximant.
-
-    numpy only (batched matmul and solve): no per-matrix Python call and none of scipy's LAPACK calls, whose
-    threaded solves stall for milliseconds each when every core is busy (a sweep). One scaling for the whole
-    stack, so identical matrices give identical results.
-    """
-    n = a.shape[-1]
-    norm = float(np.abs(a).sum(axis=-2).max()) if a.size else 0.0
-    s = max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
-    a = a / 2.0**s
-    b = _PADE13
-    eye = np.broadcast_to(np.eye(n), a.shape)
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
-    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
-    e = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        e = e @ e
-    return np.asarray(e, dtype=np.float64)
-
-
-def _van_loan(q: NDArray[np.float64], order: int) -> list[NDArray[np.float64]]:
-    """For a stack of generators (B, n, n): [exp(Q), int_0^1 exp(Qu) du, int_0^1 (1 - u) exp(Qu) du][: order + 1]
-    from one exponential of the block matrix [[Q, I, 0], [0, 0, I], [0, 0, 0]] (Van Loan 1978), as
-    `analytic.linalg.van_loan` with t = 1, for all B at once."""
-    b, n, _ = q.shape
-    k = order + 1
-    big = np.zeros((b, k * n, k * n))
-    big[:, :n, :n] = q
-    for j in range(order):
-        big[:, j * n : (j + 1) * n, (j + 1) * n : (j + 2) * n] = np.eye(n)
-    e = _expm(big)
-    return [e[:, :n, j * n : (j + 1) * n] for j in range(k)]
 
 
 def _generator(rates: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -122,7 +76,7 @@ def _purchases(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.float
     """
     lam = pop.arrivals
     conv = list(pop.conversion)
-    e1, f1, f2 = _van_loan(_generator(rates), order=2)
+    e1, f1, f2 = van_loan_stack(_generator(rates), order=2)
     rate_c = rates[:, :, conv].sum(axis=2)
     x = pop.initial[:, None, :].copy()  # (B, 1, S)
     inflow = lam[:, :, None] * f1[:, None, pop.entry, :]  # (B, D, S): lambda_d e F1
@@ -154,7 +108,7 @@ def _new_buyers(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.floa
     idx = np.flatnonzero(_prospect_stages(absorbing, pop))
     if idx.size == 0:
         return np.zeros(n_b)
-    ea, fa = _van_loan(_generator(absorbing[:, idx[:, None], idx[None, :]]), order=1)
+    ea, fa = van_loan_stack(_generator(absorbing[:, idx[:, None], idx[None, :]]), order=1)
     state = np.zeros((n_b, 2, idx.size))  # rows: y (initial prospects), r (one arrival in the entry stage)
     state[:, 0, :] = np.where(pop.prospects, pop.initial, 0.0)[:, idx]
     state[:, 1, :] = idx == pop.entry
