@@ -2,7 +2,7 @@
 
 A sweep directory holds one numbered job directory per scenario, each with `samples.parquet` (one row per
 replication), `metrics.json`, `config.yaml` and `status.json`. `load_sweep` turns them into one tidy table
-(scenario, replication, seed, then every metric) that `journeysim.compare` works on, plus one row per job
+(scenario, replication, seed, then every metric) that `journeysim.study.compare` works on, plus one row per job
 (status, timings, parameters). Jobs that failed or are unfinished are listed, never silently dropped.
 """
 

@@ -417,7 +417,7 @@ def test_semi_markov_keeps_infinite_horizon_answers_and_warns_for_finite_ones() 
 
 
 def test_scenario_interventions_are_ignored_with_a_warning() -> None:
-    from journeysim.model.interventions import RateMultiplier, Strategy
+    from journeysim.interventions import RateMultiplier, Strategy
 
     j = back_and_forth()
     fix = Strategy(rate_multipliers=(RateMultiplier("interest", "buy", 2.0, 10, 20),))

@@ -23,8 +23,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sweep_results import Sweep, cli, mean_ci, paired_column, provenance, ratio_ci, write_csv, write_json
 
-from journeysim import analytic, compare
+from journeysim import analytic
 from journeysim.model import Journey
+from journeysim.study import compare
 
 NAME = "funnel_vs_journey"
 COMMAND = "journeysim -m +experiment=funnel_vs_journey"

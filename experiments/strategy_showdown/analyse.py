@@ -4,7 +4,7 @@
     python experiments/strategy_showdown/analyse.py [SWEEP_DIR] [--out DIR]
 
 All strategies ran on the same seed, so replication r of each saw the same customers (common random numbers) and
-differences are paired per replication (`journeysim.compare`). Writes into `results/`: `summary.csv` (headline
+differences are paired per replication (`journeysim.study.compare`). Writes into `results/`: `summary.csv` (headline
 metrics per strategy, mean and 95% CI), `paired_vs_none.csv` (every strategy minus no spend: difference, 95% CI,
 p-value, and the interval an unpaired Welch test would give), `ranking.csv` (by incremental profit and by
 incremental ROI, with the probability of being best) and `run.json` (seed, replications, machine time).
@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sweep_results import Sweep, cli, paired_column, provenance, ratio_ci, write_csv, write_json
 
-from journeysim import compare
+from journeysim.study import compare
 
 NAME = "strategy_showdown"
 COMMAND = "journeysim -m +experiment=strategy_showdown"

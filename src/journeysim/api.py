@@ -14,14 +14,14 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from journeysim.calibrate import RateEstimate, fit_rates
 from journeysim.config.compose import compose
 from journeysim.config.compose import load_scenario as _load_scenario
 from journeysim.config.validate import InvalidConfig, resolved_container
 from journeysim.errors import ConfigError
 from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, Segment, Settings
-from journeysim.runner import RunResult
-from journeysim.runner import run as _run
+from journeysim.study.calibrate import RateEstimate, fit_rates
+from journeysim.study.run import RunResult
+from journeysim.study.run import run as _run
 
 __all__ = [
     "ConfigError",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from journeysim.config import load_scenario
-from journeysim.incrementality import incremental
+from journeysim.study.incrementality import incremental
 
 
 def test_a_spending_run_reports_its_increment_over_no_spend(journeysim_inproc, tiniest) -> None:

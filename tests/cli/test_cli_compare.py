@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeysim.compare import paired_differences, summary_table
+from journeysim.interventions import RateMultiplier, Strategy
 from journeysim.io import RunStatus, write_run_outputs, write_status
 from journeysim.model import Journey, OrderValue, Population, Scenario, Segment, Settings
-from journeysim.model.interventions import RateMultiplier, Strategy
-from journeysim.runner import run
+from journeysim.study.compare import paired_differences, summary_table
+from journeysim.study.run import run
 
 
 def write_run(path: Path, scenario: Scenario) -> Path:

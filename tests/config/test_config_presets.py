@@ -20,7 +20,7 @@ from journeysim.config import (
 )
 from journeysim.errors import ConfigError
 from journeysim.model import Journey
-from journeysim.runner import run
+from journeysim.study.run import run
 
 CONF = shipped_config_dir()
 REPO_CONF = Path(__file__).resolve().parents[2] / "conf"

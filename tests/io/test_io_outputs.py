@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from journeysim.incrementality import incremental
+from journeysim.interventions import Strategy
 from journeysim.io import (
     CHANNELS_FILE,
     CONFIG_FILE,
@@ -31,8 +31,8 @@ from journeysim.io import (
     write_status,
 )
 from journeysim.model import Scenario, Settings
-from journeysim.model.interventions import Strategy
-from journeysim.runner import RunResult, run
+from journeysim.study.incrementality import incremental
+from journeysim.study.run import RunResult, run
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +137,8 @@ def test_samples_hold_one_row_per_replication_with_its_seed(tmp_path: Path, resu
 
 
 def test_incrementality_document_and_channels_table(tmp_path: Path, journey) -> None:
+    from journeysim.interventions import RateMultiplier
     from journeysim.model import OrderValue, Population, Segment
-    from journeysim.model.interventions import RateMultiplier
 
     pop = Population(
         (Segment("consumers", initial={"awareness": 300}, arrivals_per_day=2.0, order_value=OrderValue("fixed", 50.0)),)

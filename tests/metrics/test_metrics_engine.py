@@ -10,7 +10,7 @@ import pytest
 from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
 from journeysim.metrics import ALL_SEGMENTS, funnel_table, scalar_metrics, stage_reach, timeseries_frame
-from journeysim.runner import run
+from journeysim.study.run import run
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from journeysim.model import Scenario
-from journeysim.runner import RunResult, run
+from journeysim.study.run import RunResult, run
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 SCALE = 0.02  # a fiftieth of the b2c population: about 500 customers at day 0 and 12 arrivals a day

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from journeysim.report import run_report
-from journeysim.runner import RunResult
+from journeysim.study.run import RunResult
 
 CHROMIUM = Path("/usr/bin/chromium")
 ORANGE = np.array([0xF5, 0x85, 0x18])  # bottom-of-funnel colour: used by the charts only, never by the page CSS

@@ -127,7 +127,7 @@ def test_unknown_names_are_refused(tmp_path: Path) -> None:
 
 def test_reads_the_compare_module_outputs_as_they_are(tmp_path: Path) -> None:
     """summary_table, paired_differences (value in `difference`, `mean` = the scenario's mean) and rank_scenarios."""
-    from journeysim import compare
+    from journeysim.study import compare
 
     base = np.array([100.0, 110.0, 120.0, 130.0])
     samples = pd.DataFrame(

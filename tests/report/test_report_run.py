@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from journeysim.report import REPORT_FILE, Section, run_report, transition_matrix
-from journeysim.runner import RunResult
+from journeysim.study.run import RunResult
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EMBEDDED = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')

@@ -1,5 +1,5 @@
 """The run's counterfactual baseline in the CLI: resolve it (composing a named strategy preset), run it on the
-same seeds with `journeysim.incrementality.incremental`, and show the incremental results (console and report)."""
+same seeds with `journeysim.study.incrementality.incremental`, and show the incremental results (console and report)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from journeysim.config.baseline import Baseline, baseline_choice, resolve_baseli
 from journeysim.config.compose import strategy_preset
 from journeysim.config.validate import InvalidConfig, Problem
 from journeysim.errors import ConfigError
-from journeysim.incrementality import IncrementalResult, incremental
 from journeysim.model.scenario import Scenario
 from journeysim.report.html import Section, esc
+from journeysim.study.incrementality import IncrementalResult, incremental
 
 #: Rows of the incrementality table: (metric, label, format). Ratios show the pooled estimate.
 ROWS: Sequence[tuple[str, str, str]] = (

@@ -1,6 +1,6 @@
 """The bottleneck finder for people: `journeysim bottlenecks [OVERRIDES]` and the table in every run's report.
 
-Wraps `journeysim.bottleneck.bottlenecks` (analytic, no simulation): which transition rate, raised by 10%, adds
+Wraps `journeysim.study.bottleneck.bottlenecks` (analytic, no simulation): which transition rate, raised by 10%, adds
 the most buyers. Assumption warnings (strategy or word of mouth ignored, semi-Markov dwell) become notes.
 """
 
@@ -16,13 +16,13 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from journeysim.bottleneck import RANK_BY, bottlenecks
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.config.compose import load_scenario
 from journeysim.config.validate import InvalidConfig, Problem
 from journeysim.errors import ConfigError
 from journeysim.model.scenario import Scenario
 from journeysim.report.html import Section, bullet_list, esc
+from journeysim.study.bottleneck import RANK_BY, bottlenecks
 
 #: Rows shown in a run report.
 REPORT_TOP = 10

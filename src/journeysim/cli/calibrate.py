@@ -3,7 +3,7 @@
     journeysim calibrate RUN_DIR                        # a run made with sim.event_log=true (ground-truth check)
     journeysim calibrate --events E --customers C --end DAYS [--journey NAME] [--config-dir DIR]
 
-Tables are Parquet or CSV in the shape `events.parquet` / `customers.parquet` have (see `journeysim.calibrate`).
+Tables are Parquet or CSV in the shape `events.parquet` / `customers.parquet` have (see `journeysim.study.calibrate`).
 The fitted rates are the hazards observed in the data: a population simulated with them should not apply the
 same segment multipliers again (fit per segment by giving each segment's customers and events separately).
 The stages, entry, conversion and terminal stages come from a journey option (`--journey`, default the run's own
@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 import pandas as pd
 import yaml
 
-from journeysim.calibrate import fit_rates
 from journeysim.cli.report import exit_verb_problem
 from journeysim.config.validate import InvalidConfig
 from journeysim.errors import ConfigError
@@ -31,6 +30,7 @@ from journeysim.io.atomic import atomic_write, atomic_write_text
 from journeysim.io.outputs import CONFIG_FILE, CUSTOMERS_FILE, EVENTS_FILE
 from journeysim.io.rundir import read_metrics
 from journeysim.model.journey import Journey
+from journeysim.study.calibrate import fit_rates
 
 RATES_FILE = "rates.csv"
 

@@ -3,7 +3,7 @@
 Loads the per-replication samples of every finished run under the given run directories, sweep directories or
 sweep tables, then writes into `--out` (default `comparisons/<timestamp>`): comparison.csv (per scenario and metric
 mean and 95% CI), differences.csv (each scenario minus the reference: paired when they share seeds, else Welch),
-ranking.csv (rank and probability of being best) and comparison.html. Statistics: `journeysim.compare`.
+ranking.csv (rank and probability of being best) and comparison.html. Statistics: `journeysim.study.compare`.
 """
 
 from __future__ import annotations
@@ -21,12 +21,20 @@ from rich.console import Console
 from rich.table import Table
 
 from journeysim.cli.report import exit_verb_problem
-from journeysim.compare import REPLICATION, SCENARIO, SEED, paired_differences, pairs, rank_scenarios, summary_table
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.io.atomic import atomic_write
 from journeysim.io.scenarios import Loaded, load_scenarios
 from journeysim.report import comparison_report
 from journeysim.report.tables import format_value, unit_of
+from journeysim.study.compare import (
+    REPLICATION,
+    SCENARIO,
+    SEED,
+    paired_differences,
+    pairs,
+    rank_scenarios,
+    summary_table,
+)
 
 COMPARISON_CSV = "comparison.csv"
 DIFFERENCES_CSV = "differences.csv"

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from journeysim.metrics import MetricSummary
-from journeysim.runner import RunResult
+from journeysim.study.run import RunResult
 
 #: Headline metrics, in display order: (metric name, label, format).
 HEADLINE: Sequence[tuple[str, str, str]] = (

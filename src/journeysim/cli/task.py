@@ -57,7 +57,7 @@ from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
 from journeysim.report.writer import CHARTS_DIR
-from journeysim.runner import run
+from journeysim.study.run import run
 
 log = logging.getLogger(__name__)
 

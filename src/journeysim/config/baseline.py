@@ -16,7 +16,7 @@ from typing import Any
 
 from journeysim.config.validate import Problem
 from journeysim.errors import ConfigError, did_you_mean
-from journeysim.model.interventions import Strategy
+from journeysim.interventions import Strategy
 from journeysim.model.scenario import Scenario
 
 AUTO = "auto"

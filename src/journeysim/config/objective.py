@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 
 from journeysim.config.validate import Problem
 from journeysim.errors import did_you_mean
-from journeysim.incrementality import INCREMENTAL_METRICS
 from journeysim.metrics.scalars import REACH_PREFIX, RECORD_METRICS, SPEND_METRICS
 from journeysim.model.scenario import Scenario
+from journeysim.study.incrementality import INCREMENTAL_METRICS
 
 #: Incrementality metrics that are ratios (undefined when nothing is spent).
 RATIO_INCREMENTS: Sequence[str] = ("iroas", "incremental_cac", "incremental_roi")

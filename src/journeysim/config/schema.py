@@ -105,7 +105,7 @@ class JourneysimSchema:
     """The primary config: a scenario name plus one node per group (experiments write into these nodes).
 
     The intervention groups (channels, strategy, word_of_mouth) are typed as free mappings here: their model
-    (`journeysim.model.interventions`) checks every key itself, with a "did you mean" for misspellings.
+    (`journeysim.interventions`) checks every key itself, with a "did you mean" for misspellings.
     `baseline` and `baseline_channels` choose the run's counterfactual (see `journeysim.config.baseline`);
     `objective` the number a job returns to an optimising sweeper (see `journeysim.config.objective`).
     """

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim import media
-from journeysim.model.interventions import ARRIVALS, REFERRALS, Channel, ChannelPlan, Effect
+from journeysim.interventions import ARRIVALS, REFERRALS, Channel, ChannelPlan, Effect, media
 from journeysim.model.scenario import Scenario
 
 

@@ -22,8 +22,8 @@ from journeysim import __version__
 from journeysim.io.atomic import atomic_write, atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
-    from journeysim.incrementality import IncrementalResult
-    from journeysim.runner import RunResult
+    from journeysim.study.incrementality import IncrementalResult
+    from journeysim.study.run import RunResult
 
 METRICS_FILE = "metrics.json"
 SAMPLES_FILE = "samples.parquet"
@@ -122,7 +122,7 @@ def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) 
 
 
 def write_bottlenecks(out_dir: str | Path, table: pd.DataFrame) -> Path:
-    """Write the ranked bottleneck table (`journeysim.bottleneck.bottlenecks`) as bottlenecks.csv."""
+    """Write the ranked bottleneck table (`journeysim.study.bottleneck.bottlenecks`) as bottlenecks.csv."""
     return atomic_write(Path(out_dir) / BOTTLENECKS_FILE, lambda tmp: table.to_csv(tmp, index=False))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, did_you_mean
-from journeysim.model.interventions import POSITIONS, Channel, Strategy, WordOfMouth
+from journeysim.interventions import POSITIONS, Channel, Strategy, WordOfMouth
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
 

@@ -2,7 +2,7 @@
 
 Input is tidy: one row per (scenario, metric) with `mean`, `ci_low`, `ci_high` (a sweep table in long form);
 an optional numeric budget column turns the page into a budget-response report. Paired differences against a
-reference scenario and a ranking come as further tables, as `journeysim.compare` writes them.
+reference scenario and a ranking come as further tables, as `journeysim.study.compare` writes them.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _check(frame: pd.DataFrame, setting: str, extra: Sequence[str] = ()) -> pd.D
 
 
 def _difference_values(differences: pd.DataFrame) -> pd.DataFrame:
-    """Paired differences carry their value in `difference` (as `journeysim.compare.paired_differences` writes
+    """Paired differences carry their value in `difference` (as `journeysim.study.compare.paired_differences` writes
     them, where `mean` is the scenario's own mean) or, without that column, in `mean`."""
     if "difference" in differences.columns:
         return differences.assign(mean=differences["difference"])
@@ -72,7 +72,7 @@ def _difference_values(differences: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
-    """The ranking table (e.g. `journeysim.compare.rank_scenarios`): rank, scenario, mean, probabilities of best."""
+    """The ranking table (e.g. `study.compare.rank_scenarios`): rank, scenario, mean, probabilities of best."""
     unit = unit_of(metric) if metric else ""
     notes = {
         "p_best": "share of replications in which the scenario is best",
@@ -326,7 +326,7 @@ def comparison_report(
     numeric `budget` column (budget-response curves of `response_metrics`, one line per value of `series`).
     `differences`: optional, each scenario minus `reference`, one row per (scenario, metric) with the value in
     `difference` (or `mean`), `ci_low`, `ci_high`, optional `p_value` and `reference`: the output of
-    `journeysim.compare.paired_differences` as is. `ranking`: optional, e.g. `journeysim.compare.rank_scenarios`
+    `journeysim.study.compare.paired_differences` as is. `ranking`: optional, e.g. `study.compare.rank_scenarios`
     (rank, scenario, mean, p_best, p_best_normal) for `ranking_metric`.
     `metrics` picks the metrics to chart (default: the headline metrics present, at most nine).
     """

@@ -27,7 +27,7 @@ from journeysim.report.series_charts import (
 from journeysim.report.style import png_bytes
 from journeysim.report.tables import HEADLINE, metrics_table
 from journeysim.report.writer import write_page
-from journeysim.runner import RunResult
+from journeysim.study.run import RunResult
 
 REPORT_FILE = "report.html"
 RUN_CHARTS = ("funnel", "flow", "occupancy", "purchases", "spend")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import journeysim.api as js
-from journeysim.runner import event_frame
+from journeysim.study.run import event_frame
 
 TINY = ["population=mixed", "population.scale=0.02", "sim=quick", "sim.replications=3", "sim.event_log=true"]
 
@@ -51,7 +51,7 @@ def test_without_the_flag_nothing_is_kept(tmp_path: Path) -> None:
 
 def test_a_replication_without_a_log_gives_an_empty_table() -> None:
     scenario = js.load_scenario(TINY[:-1])
-    from journeysim.runner import simulate
+    from journeysim.study.run import simulate
 
     rec = simulate(scenario, np.random.SeedSequence(1))
     empty = event_frame(rec, 0)

@@ -12,11 +12,11 @@ import yaml
 
 import journeysim.analytic as A
 from journeysim.errors import ConfigError
-from journeysim.incrementality import incremental, outcomes, with_budget_step, without_channel
 from journeysim.model import Journey, Scenario
-from journeysim.runner import replication_seeds, simulate
+from journeysim.study.incrementality import incremental, outcomes, with_budget_step, without_channel
+from journeysim.study.run import replication_seeds, simulate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = yaml.safe_load((ROOT / "conf" / "channels" / "default.yaml").read_text())
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from journeysim import media
+from journeysim.interventions import media
 
 
 def test_media_units_keep_money_and_units_apart() -> None:

@@ -11,11 +11,11 @@ import pytest
 
 import journeysim.analytic as A
 from journeysim.analytic.linalg import van_loan, van_loan_stack
-from journeysim.bottleneck import _generator, bottlenecks, expected_outcome
 from journeysim.errors import ConfigError
 from journeysim.metrics import new_buyers, purchases
 from journeysim.model import Journey, Scenario
-from journeysim.runner import replication_seeds, simulate
+from journeysim.study.bottleneck import _generator, bottlenecks, expected_outcome
+from journeysim.study.run import replication_seeds, simulate
 
 # a -> b -> c (conversion), with losses at both steps: a leaves at 0.25 (80% forward), b at 0.1 (40% forward)
 TINY = {

@@ -11,8 +11,8 @@ import math
 import pandas as pd
 import pytest
 
-from journeysim.compare import paired_differences, pairs, rank_scenarios, summary_table
 from journeysim.errors import ConfigError
+from journeysim.study.compare import paired_differences, pairs, rank_scenarios, summary_table
 
 
 def table(data: dict[str, list[float]], metric: str = "purchases", start: dict[str, int] | None = None) -> pd.DataFrame:

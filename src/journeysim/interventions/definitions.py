@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeysim.errors import ConfigError, check_keys, did_you_mean, name_list, number
-from journeysim.media import COST_MODELS, PACINGS, RESPONSES
+from journeysim.interventions.media import COST_MODELS, PACINGS, RESPONSES
 
 ARRIVALS = "arrivals"
 REFERRALS = "referrals"

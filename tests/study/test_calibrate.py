@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import journeysim.api as js
-from journeysim.calibrate import fit_rates, rate_errors
 from journeysim.errors import ConfigError
 from journeysim.model import Journey, Population, Scenario, Segment, Settings
+from journeysim.study.calibrate import fit_rates, rate_errors
 
 # c0 starts in a at day 0, a->b at 2, b->c at 5; c1 arrives in a at day 1, a->c at 4; c2 sits in b all along.
 EVENTS = pd.DataFrame(

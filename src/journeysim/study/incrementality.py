@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from journeysim.errors import ConfigError, did_you_mean
+from journeysim.interventions import Strategy
 from journeysim.metrics import MetricSummary, summarise
 from journeysim.metrics.acquisition import new_buyers, purchases
 from journeysim.metrics.value import margin, revenue
-from journeysim.model.interventions import Strategy
 from journeysim.model.scenario import Scenario
-from journeysim.runner import replication_seeds, simulate
+from journeysim.study.run import replication_seeds, simulate
 
 #: the outcomes compared between a scenario and its counterfactual, per replication
 OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "spend")

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from journeysim.errors import ConfigError
+from journeysim.interventions import Strategy
 from journeysim.model import Scenario
-from journeysim.model.interventions import Strategy
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = yaml.safe_load((ROOT / "conf" / "channels" / "default.yaml").read_text())
