@@ -102,6 +102,11 @@ class OrderValue:
                 "set cv > 0, or use kind: fixed",
             )
 
+    @property
+    def constant(self) -> bool:
+        """Every purchase is worth exactly `mean` (a family without spread, or no spread given)."""
+        return not ORDER_VALUE_KINDS.get(self.kind, SETTING).spread or self.cv == 0
+
     def quantile(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         """Order values at lower-tail probability `u`."""
         return order_value_quantile(self.kind, self.mean, self.cv, u)
