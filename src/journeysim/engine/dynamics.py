@@ -3,7 +3,9 @@
 Rates are piecewise constant per day. `Dynamics.day(d, state)` turns the strategy's spend on day d and the
 population at the start of day d (audience sizes, advocates, detractors) into multipliers on every
 (row, destination) hazard, an arrival factor per segment and a referral factor. The engine simulates these
-exactly by thinning against `upper` (the largest multiplier any day can produce).
+exactly by thinning against `upper` (the largest multiplier any day can produce). The math lives with its
+concept and is only assembled here: effect masks in `interventions.effects`, money and media units in
+`interventions.schedule`, caps, adstock and response curves in `interventions.media`.
 """
 
 from __future__ import annotations
