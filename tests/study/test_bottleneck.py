@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import journeysim.analytic as A
+from journeysim.analytic.generator import generator
 from journeysim.analytic.linalg import van_loan, van_loan_stack
 from journeysim.errors import ConfigError
 from journeysim.metrics import new_buyers, purchases
 from journeysim.model import Journey, Scenario
-from journeysim.analytic.generator import generator
 from journeysim.study.bottleneck import bottlenecks, expected_outcome
 from journeysim.study.run import replication_seeds, simulate
 

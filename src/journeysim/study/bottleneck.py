@@ -289,3 +289,12 @@ def bottlenecks(
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
+
+
+def ranked(scenario: Scenario, improvement: float = 0.1, rank_by: str = "buyers") -> tuple[pd.DataFrame, list[str]]:
+    """The ranked bottleneck table and the assumption notes (its warnings, as text, once each) that came with it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = bottlenecks(scenario, improvement=improvement, rank_by=rank_by)
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
+    return table, notes
