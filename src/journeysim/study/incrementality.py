@@ -238,6 +238,18 @@ def _channel_rows(
     return out.reset_index()
 
 
+def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
+    """The per-channel table summarised per channel and metric (tidy, long); empty with its columns when none."""
+    parts = []
+    for name, group in per_channel.groupby("channel", sort=False):
+        part = _summary_frame(group, CHANNEL_METRICS).reset_index()
+        part.insert(0, "channel", name)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
+    return pd.concat(parts, ignore_index=True)
+
+
 def incremental(
     scenario: Scenario,
     baseline: Strategy | None = None,
@@ -298,22 +310,12 @@ def incremental(
         if frames
         else pd.DataFrame(columns=["replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS])
     )
-    parts = []
-    for name, group in per_channel.groupby("channel", sort=False):
-        part = _summary_frame(group, CHANNEL_METRICS).reset_index()
-        part.insert(0, "channel", name)
-        parts.append(part)
-    channel_summary = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
-    )
     return IncrementalResult(
         scenario=scenario,
         baseline=base,
         replications=table,
         summary=_summary_frame(table, INCREMENTAL_METRICS),
         channels=per_channel,
-        channel_summary=channel_summary,
+        channel_summary=_channel_summary(per_channel),
         marginal_step=marginal_step,
     )
