@@ -74,3 +74,19 @@ def test_model_classes_are_re_exported() -> None:
     pop = js.Population((js.Segment("s", initial={"a": 100}, order_value=js.OrderValue("fixed", 10.0)),))
     res = js.run(js.Scenario(journey, pop, js.Settings(horizon_days=30, replications=2, seed=1)))
     assert 0 < res.metrics["conversion_rate"].mean < 1
+
+
+def test_run_study_gives_the_run_its_incrementality_and_bottlenecks() -> None:
+    import journeysim
+
+    study = journeysim.run_study(["strategy=balanced", *TINY])
+    assert isinstance(study, js.StudyResult) and study.metrics["purchases"].mean > 0
+    assert study.baseline is not None and study.baseline.label == "no spend"
+    assert study.incrementality is not None and "iroas" in study.incrementality.summary.index
+    assert study.bottlenecks is not None and list(study.bottlenecks["rank"][:2]) == [1, 2]
+    same = js.run_study(js.load_scenario(["strategy=balanced", *TINY]))  # a Scenario: baseline auto, bottlenecks on
+    assert same.incrementality is not None and same.incrementality.summary.equals(study.incrementality.summary)
+    bare = js.run_study(["strategy=balanced", "baseline=null", "outputs.bottlenecks=false", *TINY])
+    assert bare.incrementality is None and bare.bottlenecks is None
+    with pytest.raises(TypeError, match="as a list"):
+        js.run_study("strategy=balanced")  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """journeysim: simulate customer journeys as Markov processes and project marketing strategies before spending.
 
-`import journeysim as js` gives the notebook API (`js.run`, `js.load_scenario`, `js.load_config`) and the model
-classes; the Hydra-based loaders are imported only when first used, so engine users never load Hydra.
+`import journeysim as js` gives the notebook API (`js.run`, `js.run_study`, `js.run_grid`, `js.load_scenario`,
+`js.load_config`) and the model classes; the Hydra-based loaders are imported only when first used, so engine users
+never load Hydra.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, S
 
 __version__ = "0.1.0"
 
-_API = ("run", "load_scenario", "load_config", "fit_rates")
+_API = ("run", "run_study", "run_grid", "load_scenario", "load_config", "fit_rates")
 
 __all__ = ["Dwell", "Journey", "OrderValue", "Population", "Scenario", "Segment", "Settings", *_API]
 

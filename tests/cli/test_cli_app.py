@@ -134,7 +134,7 @@ def test_a_failing_run_records_the_error_in_status_json(
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(journeysim.cli.task, "run", broken)
+    monkeypatch.setattr(journeysim.cli.task, "run_study", broken)
     res = journeysim_inproc(*tiny, "hydra.run.dir=run")
     assert res.code == 1  # a failure of the run, not bad input
     status = json.loads((Path.cwd() / "run" / "status.json").read_text())

@@ -61,3 +61,23 @@ def test_a_named_baseline_with_per_channel_effects(journeysim_inproc, tiniest) -
 def test_the_baseline_can_be_turned_off(journeysim_inproc, tiniest) -> None:
     res = journeysim_inproc("check", *tiniest, "strategy=balanced", "baseline=null", "baseline_channels=true")
     assert res.code == 0 and "baseline: null" in res.out and "baseline_channels: true" in res.out
+
+
+def test_run_study_returns_what_the_cli_writes(journeysim_inproc, tiniest, tmp_path: Path) -> None:
+    """`js.run_study` with the same overrides computes every file a CLI run writes, byte for byte."""
+    import journeysim as js
+    from journeysim.io import write_study
+
+    overrides = [*tiniest, "strategy=retention", "baseline=nurture", "baseline_channels=true"]
+    res = journeysim_inproc(*overrides, "hydra.run.dir=run")
+    assert res.code == 0, res.err
+    run = Path.cwd() / "run"
+    study = js.run_study(overrides)
+    assert study.baseline is not None and study.baseline.label == "nurture" and study.incrementality is not None
+    assert study.bottlenecks is not None and study.bottleneck_notes
+    written = write_study(tmp_path / "api", study, (run / "config.yaml").read_text())
+    names = sorted(p.name for p in written)
+    assert {"metrics.json", "incrementality.json", "channels.csv", "bottlenecks.csv", "samples.parquet"} <= set(names)
+    for name in names:
+        assert (tmp_path / "api" / name).read_bytes() == (run / name).read_bytes(), name
+    assert set(study.timings) == {"simulate", "baseline", "bottlenecks"}

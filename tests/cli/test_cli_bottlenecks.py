@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli.bottlenecks import ranked
 from journeysim.config import load_scenario
+from journeysim.study.bottleneck import ranked
 
 
 def test_prints_the_top_transitions_with_what_they_are_worth(journeysim_inproc, tree) -> None:

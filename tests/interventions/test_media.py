@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from journeysim.errors import ConfigError
 from journeysim.interventions import media
+from journeysim.registry import Registry
 
 
 def test_media_units_keep_money_and_units_apart() -> None:
@@ -75,12 +77,13 @@ def test_adstock_and_responses_by_hand() -> None:
     assert set(media.RESPONSES) >= {"hill", "exponential", "linear"}
 
 
-def test_register_response() -> None:
+def test_register_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch: Registry[media.ResponseFn] = Registry("response curve")  # a copy, so the shipped registry stays as is
+    for name in media.RESPONSES:
+        scratch.add(name, media.RESPONSES.get(name))
+    monkeypatch.setattr(media, "RESPONSES", scratch)
     media.register_response("step", lambda x, k, s: (np.asarray(x) >= k).astype(float))
-    try:
-        assert media.RESPONSES["step"](2.0, 1.0, 1.0) == 1.0
-    finally:
-        del media.RESPONSES["step"]
+    assert media.RESPONSES.get("step")(2.0, 1.0, 1.0) == 1.0
 
 
 def test_pacing_profiles_by_hand() -> None:
@@ -89,3 +92,17 @@ def test_pacing_profiles_by_hand() -> None:
     np.testing.assert_allclose(media.pacing_profile("back_loaded", 4), [0.1, 0.2, 0.3, 0.4])
     np.testing.assert_allclose(media.pacing_profile("even", 5, [1, 0]), [1 / 3, 0, 1 / 3, 0, 1 / 3])
     assert media.pacing_profile("even", 0).size == 0
+
+
+def test_registries_refuse_duplicates_and_name_unknown_kinds() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        media.register_response("hill", media.hill)
+    for registry, bad, good in (
+        (media.RESPONSES, "hil", "hill"),
+        (media.PACINGS, "front_load", "front_loaded"),
+        (media.COST_MODELS, "per_sent", "per_send"),
+    ):
+        with pytest.raises(ConfigError, match=f"did you mean '{good}'"):
+            registry.get(bad)
+    assert media.adstock_step(2.0, 1.0, 0.5) == 2.0  # today's 1 plus half of yesterday's 2
+    np.testing.assert_allclose(media.geometric_adstock([1.0, 0.0, 0.0], 0.5), [1.0, 0.5, 0.25])

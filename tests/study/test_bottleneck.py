@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 import journeysim.analytic as A
+from journeysim.analytic.generator import generator
 from journeysim.analytic.linalg import van_loan, van_loan_stack
 from journeysim.errors import ConfigError
 from journeysim.metrics import new_buyers, purchases
 from journeysim.model import Journey, Scenario
-from journeysim.study.bottleneck import _generator, bottlenecks, expected_outcome
+from journeysim.study.bottleneck import bottlenecks, expected_outcome
 from journeysim.study.run import replication_seeds, simulate
 
 # a -> b -> c (conversion), with losses at both steps: a leaves at 0.25 (80% forward), b at 0.1 (40% forward)
@@ -239,7 +240,7 @@ def test_batched_van_loan_matches_scipy(scale: float) -> None:
     rng = np.random.default_rng(3)
     rates = rng.exponential(scale, size=(4, 7, 7)) * (rng.random((4, 7, 7)) < 0.5)
     rates[:, np.arange(7), np.arange(7)] = 0.0
-    q = _generator(rates)
+    q = generator(rates)
     for order in (1, 2):
         got = van_loan_stack(q, order)
         for k in range(4):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from journeysim.analytic.generator import generator
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.journey import Journey
 from journeysim.model.scenario import Scenario
@@ -65,7 +66,7 @@ class Chain:
     @property
     def generator(self) -> NDArray[np.float64]:
         """CTMC generator Q = rates - diag(total)."""
-        return np.asarray(self.rates - np.diag(self.total), dtype=np.float64)
+        return generator(self.rates)
 
     @property
     def jump_matrix(self) -> NDArray[np.float64]:

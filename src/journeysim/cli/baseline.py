@@ -1,24 +1,17 @@
-"""The run's counterfactual baseline in the CLI: resolve it (composing a named strategy preset), run it on the
-same seeds with `journeysim.study.incrementality.incremental`, and show the incremental results (console and report)."""
+"""The run's incrementality against its counterfactual baseline, for people: the console tables and the report
+section (`journeysim.study.pipeline.run_study` computes it; `journeysim.config.study` resolves the baseline)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from hydra.core.config_loader import ConfigLoader
-from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
-from journeysim.config.baseline import Baseline, baseline_choice, resolve_baseline
-from journeysim.config.compose import strategy_preset
-from journeysim.config.validate import InvalidConfig, Problem
-from journeysim.errors import ConfigError
-from journeysim.model.scenario import Scenario
 from journeysim.report.html import Section, esc
-from journeysim.study.incrementality import IncrementalResult, incremental
+from journeysim.study.incrementality import IncrementalResult
 
 #: Rows of the incrementality table: (metric, label, format). Ratios show the pooled estimate.
 ROWS: Sequence[tuple[str, str, str]] = (
@@ -38,41 +31,6 @@ CHANNEL_ROWS: Sequence[tuple[str, str, str]] = (
     ("removal_iroas", "removal iROAS", "{:.2f}"),
     ("marginal_roas", "marginal ROAS", "{:.2f}"),
 )
-
-
-def job_baseline(
-    scenario: Scenario, data: Mapping[str, Any], hydra: DictConfig | None, loader: ConfigLoader | None
-) -> Baseline | None:
-    """The baseline a run's config asks for (None when off, or `auto` and nothing is spent).
-
-    `hydra` is the run's `hydra` node and `loader` Hydra's config loader; both are needed only for a named preset.
-    Raises `InvalidConfig` naming `baseline`.
-    """
-    choice = baseline_choice(data)
-    preset = None
-    if choice.preset is not None:
-        if hydra is None or loader is None:
-            raise InvalidConfig([Problem("baseline", "a named preset needs Hydra's config loader", "use auto")])
-        name = OmegaConf.select(hydra, "job.config_name", default="config")
-        overrides = [str(o) for o in OmegaConf.select(hydra, "overrides.hydra", default=[]) or []]
-        preset = strategy_preset(loader, name, overrides, choice.preset)
-    try:
-        return resolve_baseline(scenario, choice, preset)
-    except ConfigError as exc:
-        raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
-
-
-def run_baseline(
-    scenario: Scenario, baseline: Baseline, progress: Callable[[int, int], None] | None = None
-) -> IncrementalResult:
-    """Simulate the scenario and its baseline on the same seeds (and each channel's variants when asked)."""
-    return incremental(scenario, baseline=baseline.strategy, channels=baseline.channels, progress=progress)
-
-
-def simulations(scenario: Scenario, baseline: Baseline) -> int:
-    """How many simulations `run_baseline` makes (for the progress bar)."""
-    plans = scenario.strategy.plans if baseline.channels else ()
-    return (2 + len(plans) + sum(p.budget > 0 for p in plans)) * scenario.settings.replications
 
 
 def _fmt(value: float, fmt: str) -> str:

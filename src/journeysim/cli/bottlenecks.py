@@ -1,6 +1,6 @@
 """The bottleneck finder for people: `journeysim bottlenecks [OVERRIDES]` and the table in every run's report.
 
-Wraps `journeysim.study.bottleneck.bottlenecks` (analytic, no simulation): which transition rate, raised by 10%, adds
+Presents `journeysim.study.bottleneck.ranked` (analytic, no simulation): which transition rate, raised by 10%, adds
 the most buyers. Assumption warnings (strategy or word of mouth ignored, semi-Markov dwell) become notes.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -22,19 +21,10 @@ from journeysim.config.validate import InvalidConfig, Problem
 from journeysim.errors import ConfigError
 from journeysim.model.scenario import Scenario
 from journeysim.report.html import Section, bullet_list, esc
-from journeysim.study.bottleneck import RANK_BY, bottlenecks
+from journeysim.study.bottleneck import RANK_BY, ranked
 
 #: Rows shown in a run report.
 REPORT_TOP = 10
-
-
-def ranked(scenario: Scenario, improvement: float = 0.1, rank_by: str = "buyers") -> tuple[pd.DataFrame, list[str]]:
-    """The ranked bottleneck table and the assumption notes (warnings) that came with it."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        table = bottlenecks(scenario, improvement=improvement, rank_by=rank_by)
-    notes = list(dict.fromkeys(str(w.message) for w in caught))
-    return table, notes
 
 
 def _signed(x: float, fmt: str) -> str:

@@ -24,7 +24,9 @@ import pandas as pd
 import yaml
 
 from journeysim.cli.report import exit_verb_problem
-from journeysim.config.validate import InvalidConfig
+from journeysim.config.compose import compose
+from journeysim.config.problems import InvalidConfig
+from journeysim.config.validate import resolved_container
 from journeysim.errors import ConfigError
 from journeysim.io.atomic import atomic_write, atomic_write_text
 from journeysim.io.outputs import CONFIG_FILE, CUSTOMERS_FILE, EVENTS_FILE
@@ -52,10 +54,8 @@ def _template(name: str | None, config_dir: str | None, run_config: dict[str, An
     """The journey whose structure the fit keeps: a named option, else the run's own journey."""
     if name is None and run_config is not None:
         return Journey.from_dict(run_config["journey"])
-    from journeysim.api import load_config
-
     try:
-        data = load_config([f"journey={name or 'customer_journey'}"], config_dir=config_dir)
+        data = resolved_container(compose([f"journey={name or 'customer_journey'}"], config_dir=config_dir))
         journey = data["journey"]
         assert isinstance(journey, dict)
         return Journey.from_dict(journey)

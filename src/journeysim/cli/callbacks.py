@@ -22,11 +22,11 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 
-from journeysim.cli.baseline import job_baseline
 from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
+from journeysim.config.study import job_baseline
 from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validated
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario

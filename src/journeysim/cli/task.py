@@ -1,4 +1,5 @@
-"""One Hydra job: validate, simulate with a progress bar, write the outputs, print the summary, status.json last.
+"""One Hydra job: validate, run the study (`journeysim.study.pipeline.run_study`) with progress bars, write the
+outputs (io's registered writers, then the report), print the summary, status.json last.
 
 A job that fails at runtime records `status: failed` and its error in status.json. A single run then exits
 non-zero (the exception propagates to Hydra); a sweep job returns instead, so the sweep goes on and the
@@ -13,10 +14,11 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
@@ -25,20 +27,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
-from journeysim.cli.baseline import (
-    channels_table,
-    incrementality_section,
-    incrementality_table,
-    job_baseline,
-    run_baseline,
-    simulations,
-)
-from journeysim.cli.bottlenecks import bottleneck_section, ranked
+from journeysim.cli.baseline import channels_table, incrementality_section, incrementality_table
+from journeysim.cli.bottlenecks import bottleneck_section
 from journeysim.cli.progress import replication_progress
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.objective import objective_value
+from journeysim.config.study import job_baseline
 from journeysim.config.validate import InvalidConfig, validated
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
@@ -47,17 +43,16 @@ from journeysim.io.outputs import (
     RUN_FILES,
     STATUS_FILE,
     RunStatus,
-    write_bottlenecks,
-    write_incrementality,
-    write_run_outputs,
     write_status,
 )
 from journeysim.io.resume import Found, ResultExists, found, result_means
+from journeysim.io.writers import write_study
 from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
 from journeysim.report.writer import CHARTS_DIR
-from journeysim.study.run import run
+from journeysim.study.baseline import Baseline
+from journeysim.study.pipeline import StudyResult, run_study
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +93,6 @@ def _inject_failure(job: int | None) -> None:
 def _loader() -> ConfigLoader | None:
     gh = GlobalHydra.instance()
     return gh.config_loader() if gh.is_initialized() else None
-
-
-def _bottlenecks(scenario: Scenario, out_dir: Path) -> list[Section]:
-    """The bottleneck table for the report and bottlenecks.csv; a failure here is logged, never fatal."""
-    try:
-        table, notes = ranked(scenario)
-        write_bottlenecks(out_dir, table)
-    except Exception as exc:  # the analytic model may not apply to every journey; the run is still good
-        log.warning("bottleneck finder skipped: %s", exc)
-        return []
-    return [bottleneck_section(scenario, table, notes)]
 
 
 #: The metric means a job returns to Hydra when no `objective` is set.
@@ -162,60 +146,19 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         f", baseline '{baseline.label}'" if baseline else "",
         out_dir,
     )
-    console = _console()
     try:
         _inject_failure(job)
-        t1 = time.perf_counter()
         where = f"job {job + 1} of {STATE.sweep_jobs}: " if sweep and job is not None and STATE.sweep_jobs else ""
-        with replication_progress(scenario.settings.replications, f"{where}simulating {scenario.name}") as progress:
-            result = run(scenario, progress=progress)
-        timings["simulate"] = time.perf_counter() - t1
-        t2 = time.perf_counter()
-        write_run_outputs(out_dir, result, config_yaml)
-        timings["write"] = time.perf_counter() - t2
-        sections: list[Section] = []
-        inc = None
-        if baseline is not None:
-            t3 = time.perf_counter()
-            with replication_progress(simulations(scenario, baseline), f"baseline '{baseline.label}'") as progress:
-                inc = run_baseline(scenario, baseline, progress)
-            write_incrementality(out_dir, inc, baseline.label)
-            sections.append(incrementality_section(inc, baseline.label))
-            timings["baseline"] = time.perf_counter() - t3
-        outputs = resolved.get("outputs") or {}
-        if outputs.get("bottlenecks", True):
-            t4 = time.perf_counter()
-            sections += _bottlenecks(scenario, out_dir)
-            timings["bottlenecks"] = time.perf_counter() - t4
-        if outputs.get("report", True):
-            t5 = time.perf_counter()
-            run_report(result, out_dir, title=scenario.name, sections=sections)
-            timings["report"] = time.perf_counter() - t5
-        print_summary(console, result)
-        if inc is not None and baseline is not None:
-            console.print(incrementality_table(inc, baseline.label))
-            per_channel = channels_table(inc)
-            if per_channel is not None:
-                console.print(per_channel)
-        console.print(f"Outputs: {out_dir}", markup=False, highlight=False)
+        study = _study(scenario, baseline, resolved.get("outputs") or {}, where)
+        timings.update(study.timings)
+        _write(out_dir, study, config_yaml, resolved.get("outputs") or {}, timings)
+        _print(study, out_dir)
         timings["total"] = time.perf_counter() - t0
-        write_status(
-            out_dir,
-            RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, [*_files(out_dir), STATUS_FILE]),
-        )
+        files = [*_files(out_dir), STATUS_FILE]
+        write_status(out_dir, RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, files))
     except (Exception, KeyboardInterrupt) as exc:
         timings["total"] = time.perf_counter() - t0
-        outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        error = "".join(traceback.format_exception_only(type(exc), exc)).strip() or type(exc).__name__
-        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        status = RunStatus(outcome, scenario.name, overrides, started_at, _now(), timings, _files(out_dir), error)
-        status.traceback = trace
-        write_status(out_dir, status)
-        log.error("run %s: %s (details in %s)", outcome, error, out_dir / STATUS_FILE)
-        if sweep and outcome == "failed":
-            # Keep the sweep going: Hydra's basic sweeper re-raises a job's exception after the batch and skips
-            # on_multirun_end. The error is in status.json; the sweep table lists it and the sweep exits 1.
-            sys.stderr.write(f"journeysim: sweep job {job} failed: {error} ({out_dir})\n")
+        if _failed(exc, RunStatus("", scenario.name, overrides, started_at, "", timings), out_dir, sweep, job):
             return {}
         raise
     log.info(
@@ -223,7 +166,78 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         timings["total"],
         ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"),
     )
-    return job_return(_means(result.metrics), None if inc is None else _means(inc.metrics), objective)
+    inc = study.incrementality
+    return job_return(_means(study.metrics), None if inc is None else _means(inc.metrics), objective)
+
+
+def _study(scenario: Scenario, baseline: Baseline | None, outputs: Mapping[str, Any], where: str) -> StudyResult:
+    """Run the study with a progress bar per phase (the replications, then the baseline's simulations)."""
+    labels = {"simulate": f"{where}simulating {scenario.name}"}
+    if baseline is not None:
+        labels["baseline"] = f"baseline '{baseline.label}'"
+    with ExitStack() as stack:
+        bars: dict[str, Callable[[int, int], None]] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in bars:
+                stack.close()  # the previous phase's bar
+                bars[phase] = stack.enter_context(replication_progress(total, labels.get(phase, phase)))
+            bars[phase](done, total)
+
+        return run_study(scenario, baseline, bottlenecks=bool(outputs.get("bottlenecks", True)), progress=progress)
+
+
+def _write(
+    out_dir: Path, study: StudyResult, config_yaml: str, outputs: Mapping[str, Any], timings: dict[str, float]
+) -> None:
+    """The data files (io's registered writers), then the HTML report with the incrementality and bottleneck
+    sections when `outputs.report` (default true)."""
+    t0 = time.perf_counter()
+    write_study(out_dir, study, config_yaml)
+    timings["write"] = time.perf_counter() - t0
+    if outputs.get("report", True):
+        t1 = time.perf_counter()
+        run_report(study.run, out_dir, title=study.scenario.name, sections=_sections(study))
+        timings["report"] = time.perf_counter() - t1
+
+
+def _sections(study: StudyResult) -> list[Section]:
+    """The report's extra sections: incrementality (with a baseline), bottlenecks (when the table was computed)."""
+    sections: list[Section] = []
+    if study.incrementality is not None and study.baseline is not None:
+        sections.append(incrementality_section(study.incrementality, study.baseline.label))
+    if study.bottlenecks is not None:
+        sections.append(bottleneck_section(study.scenario, study.bottlenecks, study.bottleneck_notes))
+    return sections
+
+
+def _print(study: StudyResult, out_dir: Path) -> None:
+    """The console summary: funnel and metrics, the incrementality tables, where the outputs are."""
+    console = _console()
+    print_summary(console, study.run)
+    if study.incrementality is not None and study.baseline is not None:
+        console.print(incrementality_table(study.incrementality, study.baseline.label))
+        per_channel = channels_table(study.incrementality)
+        if per_channel is not None:
+            console.print(per_channel)
+    console.print(f"Outputs: {out_dir}", markup=False, highlight=False)
+
+
+def _failed(exc: BaseException, status: RunStatus, out_dir: Path, sweep: bool, job: int | None) -> bool:
+    """Record a failed or interrupted run in status.json; True when a sweep should go on without this job."""
+    status.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+    status.finished_at = _now()
+    status.files = _files(out_dir)
+    status.error = "".join(traceback.format_exception_only(type(exc), exc)).strip() or type(exc).__name__
+    status.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    write_status(out_dir, status)
+    log.error("run %s: %s (details in %s)", status.status, status.error, out_dir / STATUS_FILE)
+    if sweep and status.status == "failed":
+        # Keep the sweep going: Hydra's basic sweeper re-raises a job's exception after the batch and skips
+        # on_multirun_end. The error is in status.json; the sweep table lists it and the sweep exits 1.
+        sys.stderr.write(f"journeysim: sweep job {job} failed: {status.error} ({out_dir})\n")
+        return True
+    return False
 
 
 def _clear_stale(out_dir: Path) -> None:

@@ -14,14 +14,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from journeysim.config.validate import Problem
+from journeysim.config.problems import Problem
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.interventions import Strategy
 from journeysim.model.scenario import Scenario
+from journeysim.study.baseline import NO_SPEND, Baseline, auto_baseline
+
+__all__ = [
+    "AUTO",
+    "NO_SPEND",
+    "Baseline",
+    "BaselineChoice",
+    "baseline_choice",
+    "choice_problems",
+    "resolve_baseline",
+]
 
 AUTO = "auto"
-#: Label of the automatic baseline in outputs: the scenario with no marketing spend.
-NO_SPEND = "no spend"
 
 
 @dataclass(frozen=True)
@@ -57,15 +66,6 @@ def choice_problems(choice: BaselineChoice, strategies: Sequence[str] | None) ->
     ]
 
 
-@dataclass(frozen=True)
-class Baseline:
-    """The resolved counterfactual: a label for outputs and the strategy to run instead of the scenario's."""
-
-    label: str
-    strategy: Strategy
-    channels: bool
-
-
 def resolve_baseline(
     scenario: Scenario, choice: BaselineChoice, preset: Mapping[str, Any] | None = None
 ) -> Baseline | None:
@@ -76,9 +76,7 @@ def resolve_baseline(
     if choice.name is None:
         return None
     if choice.name == AUTO:
-        if scenario.strategy.total_budget <= 0:
-            return None
-        return Baseline(NO_SPEND, Strategy(name="none"), choice.channels)
+        return auto_baseline(scenario, choice.channels)
     if preset is None:
         raise ConfigError("baseline", f"strategy preset '{choice.name}' was not loaded", "name a strategy preset")
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from journeysim.config.validate import Problem
+from journeysim.config.problems import Problem
 from journeysim.errors import did_you_mean
 from journeysim.metrics.catalogue import names, run_metric_names
 from journeysim.model.scenario import Scenario

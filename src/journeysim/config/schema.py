@@ -5,8 +5,8 @@ They type-check the YAML presets and command-line overrides. They are stored und
 `- journeysim_schema` first in its defaults (Hydra's "structured config schema" pattern), so every option of
 every group is merged onto its typed node; group YAMLs stay plain data (loadable with `yaml.safe_load` and
 `Journey.from_dict`). A primary config of your own can do the same, or use `- journey_schema@journey` etc.
-Defaults mirror the plain model objects in `journeysim.model`; the model stays the one place that
-checks meaning (stage names, reachability, ranges), the schema only checks shape and types.
+Defaults are read from the plain model objects in `journeysim.model` (one source of truth); the model stays the
+one place that checks meaning (stage names, reachability, ranges), the schema only checks shape and types.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from journeysim.model import Dwell, OrderValue, Segment, Settings
+
 # OmegaConf reads the annotations at runtime: keep them to typing constructs it understands
 # (Optional[...] rather than `X | None`, which Python 3.10 cannot evaluate inside typing.get_type_hints).
 # ruff: noqa: UP045
@@ -26,8 +28,8 @@ from omegaconf import MISSING
 class DwellSchema:
     """Holding-time family of one stage: exponential (default), gamma, lognormal or weibull with a shape."""
 
-    kind: str = "exponential"
-    shape: Optional[float] = None
+    kind: str = Dwell.kind
+    shape: Optional[float] = Dwell.shape
 
 
 @dataclass
@@ -50,10 +52,10 @@ class JourneySchema:
 class OrderValueSchema:
     """Revenue per purchase: `fixed`, `lognormal` or `gamma` with a mean, a coefficient of variation and a margin."""
 
-    kind: str = "fixed"
-    mean: float = 100.0
-    cv: float = 0.0
-    margin: float = 1.0
+    kind: str = OrderValue.kind
+    mean: float = OrderValue.mean
+    cv: float = OrderValue.cv
+    margin: float = OrderValue.margin
 
 
 @dataclass
@@ -61,11 +63,11 @@ class SegmentSchema:
     """One persona: customers at day 0 by stage, Poisson arrivals per day, multipliers and order values."""
 
     initial: dict[str, int] = field(default_factory=dict)
-    arrivals_per_day: float = 0.0
+    arrivals_per_day: float = Segment.arrivals_per_day
     weekly: Optional[list[float]] = None
-    seasonal_amplitude: float = 0.0
-    seasonal_peak_day: float = 0.0
-    rate_multiplier: float = 1.0
+    seasonal_amplitude: float = Segment.seasonal_amplitude
+    seasonal_peak_day: float = Segment.seasonal_peak_day
+    rate_multiplier: float = Segment.rate_multiplier
     transition_multipliers: dict[str, dict[str, float]] = field(default_factory=dict)
     order_value: OrderValueSchema = field(default_factory=OrderValueSchema)
 
@@ -83,12 +85,12 @@ class PopulationSchema:
 class SimSchema:
     """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log and CLV discounting."""
 
-    horizon_days: int = 365
-    replications: int = 1
-    seed: int = 0
-    engine: str = "fast"
-    event_log: bool = False
-    discount_rate_annual: float = 0.10
+    horizon_days: int = Settings.horizon_days
+    replications: int = Settings.replications
+    seed: int = Settings.seed
+    engine: str = Settings.engine
+    event_log: bool = Settings.event_log
+    discount_rate_annual: float = Settings.discount_rate_annual
 
 
 @dataclass

@@ -12,38 +12,20 @@ import dataclasses
 import math
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from journeysim.config.baseline import baseline_choice, choice_problems
+from journeysim.config.objective import objective_problems
+from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.schema import GROUPS, JourneysimSchema
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 
 #: Keys Hydra itself puts at the top of a composed config; never user settings.
 HYDRA_KEYS = ("hydra",)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a config: the setting's dotted key, what is wrong, and how to fix it."""
-
-    setting: str
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.setting}: {self.problem}\n    fix: {self.fix}"
-
-
-class InvalidConfig(ValueError):
-    """The config cannot run; carries every problem found so a user can fix them in one go."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 # ---------------------------------------------------------------------------------------------- unknown keys
@@ -292,8 +274,6 @@ def validated(
     problems = type_problems(data)
     if problems:
         raise InvalidConfig(problems)
-    from journeysim.config.baseline import baseline_choice, choice_problems  # baseline imports this module
-
     strategies = (group_options or {}).get("strategy")
     problems = choice_problems(baseline_choice(data), None if strategies is None else list(strategies))
     if problems:
@@ -304,8 +284,6 @@ def validated(
         raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
-    from journeysim.config.objective import objective_problems  # objective imports this module
-
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)
     if problems:
         raise InvalidConfig(problems)

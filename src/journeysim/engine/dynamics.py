@@ -3,7 +3,9 @@
 Rates are piecewise constant per day. `Dynamics.day(d, state)` turns the strategy's spend on day d and the
 population at the start of day d (audience sizes, advocates, detractors) into multipliers on every
 (row, destination) hazard, an arrival factor per segment and a referral factor. The engine simulates these
-exactly by thinning against `upper` (the largest multiplier any day can produce).
+exactly by thinning against `upper` (the largest multiplier any day can produce). The math lives with its
+concept and is only assembled here: effect masks in `interventions.effects`, money and media units in
+`interventions.schedule`, caps, adstock and response curves in `interventions.media`.
 """
 
 from __future__ import annotations
@@ -13,35 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim.interventions import ARRIVALS, REFERRALS, Channel, ChannelPlan, Effect, media
+from journeysim.interventions import ARRIVALS, REFERRALS, Channel, ChannelPlan, media, schedule
+from journeysim.interventions.effects import effect_mask
 from journeysim.model.scenario import Scenario
-
-
-def effect_mask(scenario: Scenario, effect: Effect, audience: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """(S, S) transitions an effect acts on, leaving the audience stages (a boolean per stage)."""
-    j = scenario.journey
-    s = j.n_stages
-    base = j.rate_matrix() > 0
-    order = np.arange(s)
-    terminal = np.zeros(s, bool)
-    terminal[list(j.terminal_indices)] = True
-    conversion = np.zeros(s, bool)
-    conversion[list(j.conversion_indices)] = True
-    src = audience[:, None]
-    if effect.on == "transition":
-        m = np.zeros((s, s), bool)
-        m[j.index(str(effect.source)), j.index(str(effect.target))] = True
-    elif effect.on == "advance":
-        m = (order[None, :] > order[:, None]) & ~terminal[None, :]
-    elif effect.on == "regress":
-        m = (order[None, :] < order[:, None]) & ~terminal[None, :]
-    elif effect.on == "purchase":
-        m = np.broadcast_to(conversion[None, :], (s, s)).copy()
-    elif effect.on == "churn":
-        m = np.broadcast_to(terminal[None, :], (s, s)).copy()
-    else:
-        m = np.zeros((s, s), bool)
-    return m & base & src
 
 
 @dataclass
@@ -55,9 +31,51 @@ class ChannelState:
     effects: list[tuple[NDArray[np.bool_], float]]  # (G * (S + 1), S) mask and lift, journey transitions
     arrival_lift: NDArray[np.float64]  # (G,) lift on arrivals per segment (0 where not reached)
     referral_lift: float
+    cost: media.CostModel  # the channel's registered cost model
+    respond: media.ResponseFn  # the channel's registered response curve
     adstock: float = 0.0
-    units: NDArray[np.float64] | None = None  # (D,) media units bought each day (cost models other than a fixed fee)
+    units: NDArray[np.float64] | None = None  # (D,) media units bought each day (None: priced by the day's audience)
     cells: list[tuple[NDArray[np.intp], float]] = field(default_factory=list)  # `effects` as flat (rows * S) indices
+
+
+def _channel_state(scenario: Scenario, plan: ChannelPlan) -> ChannelState:
+    """Compile one funded channel plan: its daily money and media units, audience rows and lifted hazards."""
+    j, pop = scenario.journey, scenario.population
+    n_seg, n_st = len(pop.segments), j.n_stages
+    rows = n_seg * (n_st + 1)
+    ch = scenario.channels[plan.channel]
+    spend = schedule.daily_spend(plan, scenario.settings.horizon_days)
+    stages = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
+    if plan.stages is not None:  # stage-targeted messaging: the audience stages named or at the positions
+        stages = {s for s in stages if s in plan.stages or j.positions[s] in plan.stages}
+    stage_mask = np.array([s in stages for s in j.stages])
+    seg_mask = np.array([ch.segments is None or g.name in ch.segments for g in pop.segments])
+    aud = np.zeros(rows, bool)
+    for g in range(n_seg):
+        if seg_mask[g]:
+            aud[g * (n_st + 1) : g * (n_st + 1) + n_st] = stage_mask
+    lifted = []
+    arrival_lift = np.zeros(n_seg)
+    referral_lift = 0.0
+    for e in ch.effects:
+        target = e.kind.target
+        if target == ARRIVALS:
+            arrival_lift += np.where(seg_mask, e.lift, 0.0)
+            continue
+        if target == REFERRALS:
+            referral_lift += e.lift
+            continue
+        m = effect_mask(j, e, stage_mask)
+        full = np.zeros((rows, n_st), bool)
+        for g in range(n_seg):
+            if seg_mask[g]:
+                full[g * (n_st + 1) : g * (n_st + 1) + n_st] = m
+        lifted.append((full, e.lift))
+    respond = media.RESPONSES.get(ch.response.kind, f"channels.{ch.name}.response.kind")
+    cs = ChannelState(plan, ch, spend, aud, lifted, arrival_lift, referral_lift, schedule.cost_model(ch), respond)
+    cs.units = schedule.bought_units(ch, spend)
+    cs.cells = [(np.flatnonzero(mask), lift) for mask, lift in lifted]
+    return cs
 
 
 @dataclass
@@ -104,45 +122,13 @@ class Dynamics:
         for plan in st.plans:
             if plan.budget <= 0:
                 continue  # no money, no media: leaving it out keeps the random numbers paired with no spend
-            ch = scenario.channels[plan.channel]
-            spend = np.zeros(horizon)
-            flight_days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])
-            weights = media.pacing_profile(plan.pacing, flight_days.size, plan.profile)
-            np.add.at(spend, flight_days, plan.budget * weights)
-            stages = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
-            if plan.stages is not None:  # stage-targeted messaging: the audience stages named or at the positions
-                stages = {s for s in stages if s in plan.stages or j.positions[s] in plan.stages}
-            stage_mask = np.array([s in stages for s in j.stages])
-            seg_mask = np.array([ch.segments is None or g.name in ch.segments for g in pop.segments])
-            aud = np.zeros(rows, bool)
-            for g in range(n_seg):
-                if seg_mask[g]:
-                    aud[g * (n_st + 1) : g * (n_st + 1) + n_st] = stage_mask
-            effects = []
-            arrival_lift = np.zeros(n_seg)
-            referral_lift = 0.0
-            for e in ch.effects:
-                if e.on == ARRIVALS:
-                    arrival_lift += np.where(seg_mask, e.lift, 0.0)
-                    continue
-                if e.on == REFERRALS:
-                    referral_lift += e.lift
-                    continue
-                m = effect_mask(scenario, e, stage_mask)
-                full = np.zeros((rows, n_st), bool)
-                for g in range(n_seg):
-                    if seg_mask[g]:
-                        full[g * (n_st + 1) : g * (n_st + 1) + n_st] = m
-                effects.append((full, e.lift))
-                upper = np.where(full, upper * max(1.0, 1.0 + e.lift), upper)
-            arrival_upper *= np.maximum(1.0, 1.0 + arrival_lift)
-            dyn.referral_upper *= max(1.0, 1.0 + referral_lift)
-            cs = ChannelState(plan, ch, spend, aud, effects, arrival_lift, referral_lift)
-            if ch.cost_model != "fixed_fee":  # `media_units` elementwise: the same numbers as day by day
-                cs.units = np.asarray(media.media_units(spend, ch.cost_model, ch.unit_cost), dtype=float)
-            cs.cells = [(np.flatnonzero(mask), lift) for mask, lift in effects]
+            cs = _channel_state(scenario, plan)
+            for full, lift in cs.effects:
+                upper = np.where(full, upper * max(1.0, 1.0 + lift), upper)
+            arrival_upper *= np.maximum(1.0, 1.0 + cs.arrival_lift)
+            dyn.referral_upper *= max(1.0, 1.0 + cs.referral_lift)
             dyn.channels.append(cs)
-            if aud.any():
+            if cs.audience_rows.any():
                 dyn.needs_state = True
         if st.rate_multipliers:
             window = np.ones((horizon, rows, n_st))
@@ -158,6 +144,13 @@ class Dynamics:
         dyn.upper = upper
         dyn.arrival_upper = arrival_upper
         return dyn
+
+    def referral_fees(self, referrals_per_day: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(D, C) money each channel's referral programme owes for the day's referrals (`schedule.referral_fees`)."""
+        fees = [
+            schedule.referral_fees(cs.spend, referrals_per_day, cs.channel.cost_per_referral) for cs in self.channels
+        ]
+        return np.stack(fees, axis=1) if fees else np.zeros((referrals_per_day.shape[0], 0))
 
     def reset(self) -> None:
         """Forget carryover, so every run of a compiled plan starts from no media effect."""
@@ -193,9 +186,7 @@ class Dynamics:
             ch = cs.channel
             audience = float(counts[c]) + ch.market_audience
             spend = float(cs.spend[d])
-            units = (
-                float(cs.units[d]) if cs.units is not None else audience * ch.frequency * min(1.0, spend / ch.unit_cost)
-            )
+            units = schedule.units_on_day(cs.cost, ch, cs.units, d, spend, audience)
             audiences.append(audience)
             spends.append(spend)
             per_persons.append(units / audience if audience > 0 else 0.0)
@@ -204,8 +195,8 @@ class Dynamics:
         for c, cs in enumerate(self.channels):
             ch = cs.channel
             audience, spend, per_person, exposures = audiences[c], spends[c], per_persons[c], capped[c]
-            cs.adstock = exposures + ch.adstock * cs.adstock
-            r = float(media.RESPONSES[ch.response.kind](cs.adstock, ch.response.half_saturation, ch.response.slope))
+            cs.adstock = media.adstock_step(cs.adstock, exposures, ch.adstock)
+            r = float(cs.respond(cs.adstock, ch.response.half_saturation, ch.response.slope))
             r = min(max(r, 0.0), 1.0)  # a registered curve must stay in [0, 1]: the thinning bound relies on it
             for cells, lift in cs.cells:
                 flat[cells] *= 1.0 + lift * r

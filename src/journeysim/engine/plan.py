@@ -10,12 +10,23 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.streams import children, customer_keys, stream_key
-from journeysim.model.journey import Dwell
+from journeysim.model.dwell import Dwell
+from journeysim.model.order_value import order_value_quantile
 from journeysim.model.scenario import Scenario
+
+__all__ = [
+    "ARRIVAL_ID_BASE",
+    "CONTAGION_ID_BASE",
+    "EXTRA_ID_BASE",
+    "Plan",
+    "RateTable",
+    "bass_times",
+    "dwell_quantile",
+    "order_value_quantile",
+]
 
 
 @dataclass(frozen=True)
@@ -98,25 +109,7 @@ def _row_rates(rates: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def dwell_quantile(dwell: Dwell, u: NDArray[np.float64]) -> NDArray[np.float64]:
     """Holding time with unit mean at upper-tail probability `u` (inversion, so draws stay coupled)."""
-    if dwell.kind == "exponential":
-        return -np.log(u)
-    k = float(dwell.shape)  # type: ignore[arg-type]
-    if dwell.kind == "gamma":
-        return special.gammainccinv(k, u) / k
-    if dwell.kind == "lognormal":
-        return np.exp(-0.5 * k * k - k * special.ndtri(u))
-    return (-np.log(u)) ** (1.0 / k) / special.gamma(1.0 + 1.0 / k)
-
-
-def order_value_quantile(kind: str, mean: float, cv: float, u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Order values at lower-tail probability `u` for the order-value families."""
-    if kind == "fixed" or cv == 0:
-        return np.full(u.shape, mean)
-    if kind == "lognormal":
-        s2 = np.log1p(cv * cv)
-        return np.exp(np.log(mean) - 0.5 * s2 + np.sqrt(s2) * special.ndtri(u))
-    k = 1.0 / (cv * cv)
-    return special.gammaincinv(k, u) * (mean / k)
+    return dwell.quantile(u)
 
 
 #: identity spaces, so every customer's stream key is stable whatever else the scenario contains
@@ -279,7 +272,6 @@ class Plan:
         for g, seg in enumerate(self.scenario.population.segments):
             m = segment == g
             if m.any():
-                ov = seg.order_value
-                value[m] = order_value_quantile(ov.kind, ov.mean, ov.cv, u[m])
-                margin[m] = value[m] * ov.margin
+                value[m] = seg.order_value.quantile(u[m])
+                margin[m] = value[m] * seg.order_value.margin
         return value, margin

@@ -2,19 +2,43 @@
 
 Plain numpy functions with no state, kept apart from the components that use them (as in PyMC-Marketing),
 so each step can be checked by hand. Money (spend) and media units (impressions, clicks, sends) never mix:
-`media_units` is the only place where one becomes the other.
+`COST_MODELS` is the only place where one becomes the other. Cost models, response curves and pacings are
+registries: a new one is a function here and one `add` line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-COST_MODELS = ("cpm", "cpc", "per_send", "fixed_fee")
-PACINGS = ("even", "front_loaded", "back_loaded")
+from journeysim.registry import Registry
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """How money becomes media units: `units(spend, unit_cost)` bought from spend alone, or, when `day_units` is
+    given, `day_units(spend, unit_cost, audience, frequency)` exposures of the day's audience (the spend buys no
+    units in advance)."""
+
+    units: Callable[[NDArray[np.float64], float], NDArray[np.float64]]
+    day_units: Callable[[float, float, float, float], float] | None = None
+
+
+def fixed_fee_units(spend: float, fee: float, audience: float, frequency: float) -> float:
+    """A fixed fee per day exposes the whole audience `frequency` times a day at the full fee, pro rata below it."""
+    return audience * frequency * min(1.0, spend / fee)
+
+
+#: Cost models by the short `cost_model:` name used in YAML.
+COST_MODELS: Registry[CostModel] = Registry("cost model")
+COST_MODELS.add("cpm", CostModel(lambda s, cost: s / cost * 1000.0))  # impressions
+COST_MODELS.add("cpc", CostModel(lambda s, cost: s / cost))  # clicks
+COST_MODELS.add("per_send", CostModel(lambda s, cost: s / cost))  # sends
+COST_MODELS.add("fixed_fee", CostModel(lambda s, cost: np.zeros_like(s), fixed_fee_units))
 
 
 def media_units(spend: ArrayLike, model: str, unit_cost: float) -> NDArray[np.float64]:
@@ -22,14 +46,7 @@ def media_units(spend: ArrayLike, model: str, unit_cost: float) -> NDArray[np.fl
 
     A fixed fee buys no units (its reach is configured as a frequency); zero is returned.
     """
-    s = np.asarray(spend, dtype=float)
-    if model == "cpm":
-        return s / unit_cost * 1000.0
-    if model in ("cpc", "per_send"):
-        return s / unit_cost
-    if model == "fixed_fee":
-        return np.zeros_like(s)
-    raise ValueError(f"unknown cost model {model!r}")
+    return COST_MODELS.get(model, "channels.cost_model").units(np.asarray(spend, dtype=float), unit_cost)
 
 
 def capped_poisson_mean(mean: ArrayLike, cap: float | None) -> NDArray[np.float64]:
@@ -82,13 +99,18 @@ def reach(
     return -np.expm1(-np.asarray(mean, dtype=float))
 
 
+def adstock_step(carried: float, exposures: float, decay: float) -> float:
+    """One day of geometric adstock: today's exposures plus `decay` times yesterday's adstock."""
+    return exposures + decay * carried
+
+
 def geometric_adstock(x: ArrayLike, decay: float) -> NDArray[np.float64]:
     """Carryover a_t = x_t + decay * a_{t-1}, a_{-1} = 0 (geometric adstock, not normalised)."""
     xs = np.asarray(x, dtype=float)
     out = np.empty_like(xs)
     acc = 0.0
     for i, v in enumerate(xs):
-        acc = v + decay * acc
+        acc = adstock_step(acc, v, decay)
         out[i] = acc
     return out
 
@@ -112,17 +134,25 @@ def linear_response(x: ArrayLike, half_saturation: float, slope: float = 1.0) ->
 
 ResponseFn = Callable[[ArrayLike, float, float], NDArray[np.float64]]
 
-#: Response curves by the short `kind:` name used in YAML.
-RESPONSES: dict[str, ResponseFn] = {
-    "hill": hill,
-    "exponential": exponential_saturation,
-    "linear": linear_response,
-}
+#: Response curves by the short `kind:` name used in YAML (`channels.<c>.response.kind`); values in [0, 1].
+RESPONSES: Registry[ResponseFn] = Registry("response curve")
+RESPONSES.add("hill", hill)
+RESPONSES.add("exponential", exponential_saturation)
+RESPONSES.add("linear", linear_response)
 
 
 def register_response(kind: str, fn: ResponseFn) -> None:
     """Register a response curve under a short name usable as `response.kind` in channel configs."""
-    RESPONSES[kind] = fn
+    RESPONSES.add(kind, fn)
+
+
+PacingFn = Callable[[int], NDArray[np.float64]]
+
+#: Pacing profiles by the short `strategy.pacing` name: unnormalised daily weights over a flight of n days.
+PACINGS: Registry[PacingFn] = Registry("pacing")
+PACINGS.add("even", lambda days: np.ones(days))
+PACINGS.add("front_loaded", lambda days: (days - np.arange(days)).astype(float))  # 2x the mean falling to ~0
+PACINGS.add("back_loaded", lambda days: (days - np.arange(days)).astype(float)[::-1])
 
 
 def pacing_profile(kind: str, days: int, profile: ArrayLike | None = None) -> NDArray[np.float64]:
@@ -131,18 +161,9 @@ def pacing_profile(kind: str, days: int, profile: ArrayLike | None = None) -> ND
     even: equal; front_loaded: linearly falling from 2x to ~0 of the mean; back_loaded: the mirror;
     a given `profile` is repeated or cut to length and normalised.
     """
+    pacing = None if profile is not None else PACINGS.get(kind, "strategy.pacing")
     if days <= 0:
         return np.zeros(0)
-    if profile is not None:
-        p = np.asarray(profile, dtype=float)
-        w = np.resize(p, days)
-    elif kind == "even":
-        w = np.ones(days)
-    elif kind in ("front_loaded", "back_loaded"):
-        w = (days - np.arange(days)).astype(float)
-        if kind == "back_loaded":
-            w = w[::-1]
-    else:
-        raise ValueError(f"unknown pacing {kind!r}")
+    w = np.resize(np.asarray(profile, dtype=float), days) if pacing is None else pacing(days)
     total = w.sum()
     return w / total if total > 0 else w

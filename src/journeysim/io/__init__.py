@@ -21,11 +21,11 @@ from journeysim.io.outputs import (
     incrementality_document,
     metrics_document,
     samples_frame,
-    write_bottlenecks,
     write_incrementality,
-    write_run_outputs,
+    write_parquet,
     write_status,
 )
+from journeysim.io.writers import RUN_WRITERS, RunWriter, write_bottlenecks, write_run_outputs, write_study
 
 __all__ = [
     "BOTTLENECKS_FILE",
@@ -38,10 +38,12 @@ __all__ = [
     "OUTPUT_FILES",
     "REPORT_FILE",
     "RUN_FILES",
+    "RUN_WRITERS",
     "SAMPLES_FILE",
     "STATUS_FILE",
     "TIMESERIES_FILE",
     "RunStatus",
+    "RunWriter",
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
@@ -50,6 +52,8 @@ __all__ = [
     "samples_frame",
     "write_bottlenecks",
     "write_incrementality",
+    "write_parquet",
     "write_run_outputs",
     "write_status",
+    "write_study",
 ]

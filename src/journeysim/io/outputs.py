@@ -5,7 +5,7 @@
 `funnel.csv` one row per stage; `timeseries.parquet` one row per day and segment; `config.yaml` the resolved
 config; `bottlenecks.csv` the ranked bottleneck table; `incrementality.json` (and `channels.csv`) the run against
 its counterfactual baseline when it has one; `status.json` is written last and says whether the run finished,
-with timings and any error.
+with timings and any error. The writers of the data files are registered in `journeysim.io.writers`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from journeysim import __version__
-from journeysim.io.atomic import atomic_write, atomic_write_json, atomic_write_text
+from journeysim.io.atomic import atomic_write, atomic_write_json
 
 if TYPE_CHECKING:
     from journeysim.study.incrementality import IncrementalResult
@@ -99,31 +99,9 @@ def samples_frame(result: RunResult) -> pd.DataFrame:
     return frame
 
 
-def _write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     """Write `frame` as Parquet (no index), atomically."""
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
-
-
-def write_run_outputs(out_dir: str | Path, result: RunResult, config_yaml: str) -> list[Path]:
-    """Write metrics.json, samples.parquet, funnel.csv, timeseries.parquet and config.yaml (each atomically), and
-    events.parquet and customers.parquet when the run kept its event log."""
-    out = Path(out_dir)
-    paths = [
-        atomic_write_text(out / CONFIG_FILE, config_yaml),
-        atomic_write(out / FUNNEL_FILE, lambda tmp: result.funnel.to_csv(tmp, index=False)),
-        _write_parquet(out / TIMESERIES_FILE, result.timeseries),
-        _write_parquet(out / SAMPLES_FILE, samples_frame(result)),
-    ]
-    for name, frame in ((EVENTS_FILE, result.events), (CUSTOMERS_FILE, result.customers)):
-        if frame is not None:
-            paths.append(_write_parquet(out / name, frame))
-    paths.append(atomic_write_json(out / METRICS_FILE, metrics_document(result)))
-    return paths
-
-
-def write_bottlenecks(out_dir: str | Path, table: pd.DataFrame) -> Path:
-    """Write the ranked bottleneck table (`journeysim.study.bottleneck.bottlenecks`) as bottlenecks.csv."""
-    return atomic_write(Path(out_dir) / BOTTLENECKS_FILE, lambda tmp: table.to_csv(tmp, index=False))
 
 
 def _summary_records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -19,54 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, did_you_mean, name_list
+from journeysim.model.dwell import Dwell
+
+__all__ = ["FUNNEL_POSITIONS", "MAX_STAGES", "Dwell", "Journey", "stage_list"]
 
 FUNNEL_POSITIONS = ("top", "middle", "bottom", "post_purchase", "exit")
-DWELL_KINDS = ("exponential", "gamma", "lognormal", "weibull")
 MAX_STAGES = 63  # each customer's visited stages are one 64-bit set
-
-
-@dataclass(frozen=True)
-class Dwell:
-    """Holding-time family for one stage; the mean is always 1 / (total outgoing rate).
-
-    `shape` is gamma's shape k, lognormal's sigma or Weibull's k; exponential takes none.
-    """
-
-    kind: str = "exponential"
-    shape: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in DWELL_KINDS:
-            raise ConfigError(
-                "journey.dwell.kind",
-                f"unknown dwell kind '{self.kind}'{did_you_mean(self.kind, DWELL_KINDS)}",
-                f"use one of {', '.join(DWELL_KINDS)}",
-            )
-        if self.kind == "exponential":
-            return
-        if self.shape is None or not math.isfinite(self.shape) or self.shape <= 0:
-            raise ConfigError(
-                "journey.dwell.shape",
-                f"{self.kind} dwell needs a positive finite shape, got {self.shape!r}",
-                "set shape > 0 (e.g. shape: 2.0)",
-            )
-
-    @property
-    def is_exponential(self) -> bool:
-        return self.kind == "exponential"
-
-    def sample(self, mean: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
-        """Draw holding times with the given means (one per customer)."""
-        n = mean.shape[0]
-        if self.kind == "exponential":
-            return rng.exponential(1.0, n) * mean
-        k = float(self.shape)  # type: ignore[arg-type]
-        if self.kind == "gamma":
-            return rng.gamma(k, 1.0, n) * (mean / k)
-        if self.kind == "lognormal":
-            return rng.lognormal(-0.5 * k * k, k, n) * mean
-        # weibull: E[scale * W(k)] = scale * Gamma(1 + 1/k)
-        return rng.weibull(k, n) * (mean / math.gamma(1.0 + 1.0 / k))
 
 
 @dataclass(frozen=True)

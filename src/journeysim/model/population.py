@@ -11,57 +11,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim.errors import ConfigError, check_keys, did_you_mean, number
+from journeysim.errors import ConfigError, check_keys, number
+from journeysim.model.order_value import OrderValue
 
 #: The name reports use for the total over segments (`metrics.timeseries.ALL_SEGMENTS`); no segment may take it.
 RESERVED_SEGMENT = "all"
 
-ORDER_VALUE_KINDS = ("fixed", "lognormal", "gamma")
-
-
-@dataclass(frozen=True)
-class OrderValue:
-    """Revenue per purchase: `fixed` at `mean`, or `lognormal` / `gamma` with that mean and coefficient of variation.
-
-    `margin` is the gross margin as a share of revenue (for CLV and ROI).
-    """
-
-    kind: str = "fixed"
-    mean: float = 100.0
-    cv: float = 0.0
-    margin: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in ORDER_VALUE_KINDS:
-            raise ConfigError(
-                "population.segments.order_value.kind",
-                f"unknown order-value kind '{self.kind}'{did_you_mean(self.kind, ORDER_VALUE_KINDS)}",
-                f"use one of {', '.join(ORDER_VALUE_KINDS)}",
-            )
-        number("population.segments.order_value.mean", self.mean, fix="give a mean order value >= 0")
-        number("population.segments.order_value.cv", self.cv, fix="give a coefficient of variation >= 0")
-        if not (0.0 <= self.margin <= 1.0):
-            raise ConfigError(
-                "population.segments.order_value.margin",
-                f"margin {self.margin!r} is outside [0, 1]",
-                "give the gross margin as a fraction, e.g. 0.4",
-            )
-        if self.kind != "fixed" and self.cv <= 0:
-            raise ConfigError(
-                "population.segments.order_value.cv",
-                f"a {self.kind} order value needs cv > 0",
-                "set cv > 0, or use kind: fixed",
-            )
-
-    def sample(self, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
-        """Draw `n` order values."""
-        if self.kind == "fixed" or n == 0:
-            return np.full(n, self.mean)
-        if self.kind == "lognormal":
-            sigma2 = math.log1p(self.cv**2)
-            return rng.lognormal(math.log(self.mean) - 0.5 * sigma2, math.sqrt(sigma2), n)
-        k = 1.0 / self.cv**2
-        return rng.gamma(k, self.mean / k, n)
+__all__ = ["RESERVED_SEGMENT", "OrderValue", "Population", "Segment"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, did_you_mean
-from journeysim.interventions import POSITIONS, Channel, Strategy, WordOfMouth
+from journeysim.interventions import ARRIVALS, EFFECT_KINDS, POSITIONS, REFERRALS, Channel, Strategy, WordOfMouth
+from journeysim.interventions.effects import TRANSITION
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
 
@@ -139,7 +140,8 @@ class Scenario:
                     )
             for k, e in enumerate(ch.effects):
                 q = f"{p}.effects[{k}]"
-                if e.on == "transition":
+                target = EFFECT_KINDS.get(e.on, f"{q}.kind").target
+                if e.on == TRANSITION:
                     src = self._stage(f"{q}.from", str(e.source))
                     dst = self._stage(f"{q}.to", str(e.target))
                     if j.rate_matrix()[src, dst] <= 0:
@@ -154,13 +156,13 @@ class Scenario:
                             f"the channel does not reach '{e.source}'",
                             f"add '{e.source}' to {p}.stages or lift a transition out of its audience",
                         )
-                if e.on == "referrals" and self.word_of_mouth.referrals is None:
+                if target == REFERRALS and self.word_of_mouth.referrals is None:
                     raise ConfigError(
                         q,
                         "the channel lifts referrals but word_of_mouth.referrals is off",
                         "configure word_of_mouth.referrals or remove the effect",
                     )
-                if e.on not in ("arrivals", "referrals"):
+                if target not in (ARRIVALS, REFERRALS):
                     for s in audience:
                         self._exponential(q, s)
             if not audience and ch.market_audience <= 0:

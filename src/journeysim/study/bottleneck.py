@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning
+from journeysim.analytic.generator import generator
 from journeysim.analytic.linalg import can_reach, van_loan_stack
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
@@ -32,14 +33,6 @@ class ExpectedOutcome:
     purchases: float
     revenue: float
     by_segment: pd.DataFrame  # index segment; columns new_buyers, purchases, revenue
-
-
-def _generator(rates: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Generators of a stack of rate matrices: the rates with minus their row sums on the diagonal."""
-    n = rates.shape[-1]
-    q = rates.copy()
-    q[..., np.arange(n), np.arange(n)] -= rates.sum(axis=-1)
-    return q
 
 
 @dataclass(frozen=True)
@@ -76,7 +69,7 @@ def _purchases(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.float
     """
     lam = pop.arrivals
     conv = list(pop.conversion)
-    e1, f1, f2 = van_loan_stack(_generator(rates), order=2)
+    e1, f1, f2 = van_loan_stack(generator(rates), order=2)
     rate_c = rates[:, :, conv].sum(axis=2)
     x = pop.initial[:, None, :].copy()  # (B, 1, S)
     inflow = lam[:, :, None] * f1[:, None, pop.entry, :]  # (B, D, S): lambda_d e F1
@@ -108,7 +101,7 @@ def _new_buyers(rates: NDArray[np.float64], pop: _Population) -> NDArray[np.floa
     idx = np.flatnonzero(_prospect_stages(absorbing, pop))
     if idx.size == 0:
         return np.zeros(n_b)
-    ea, fa = van_loan_stack(_generator(absorbing[:, idx[:, None], idx[None, :]]), order=1)
+    ea, fa = van_loan_stack(generator(absorbing[:, idx[:, None], idx[None, :]]), order=1)
     state = np.zeros((n_b, 2, idx.size))  # rows: y (initial prospects), r (one arrival in the entry stage)
     state[:, 0, :] = np.where(pop.prospects, pop.initial, 0.0)[:, idx]
     state[:, 1, :] = idx == pop.entry
@@ -296,3 +289,12 @@ def bottlenecks(
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
+
+
+def ranked(scenario: Scenario, improvement: float = 0.1, rank_by: str = "buyers") -> tuple[pd.DataFrame, list[str]]:
+    """The ranked bottleneck table and the assumption notes (its warnings, as text, once each) that came with it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = bottlenecks(scenario, improvement=improvement, rank_by=rank_by)
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
+    return table, notes

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from journeysim.engine.records import Records
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.interventions import Strategy
 from journeysim.metrics import MetricSummary, summarise
@@ -34,26 +35,30 @@ def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
 
 
+def outcome_row(rec: Records) -> dict[str, float]:
+    """One replication's outcomes: purchases, new buyers, revenue, margin and total spend."""
+    return {
+        "purchases": float(purchases(rec)),
+        "new_buyers": float(new_buyers(rec)),
+        "revenue": float(revenue(rec)),
+        "margin": float(margin(rec)),
+        "spend": float(rec.spend),
+    }
+
+
+def outcome_table(rows: Sequence[Mapping[str, float]]) -> pd.DataFrame:
+    """Outcome rows (`outcome_row`) as a table with one row per replication (index `replication`)."""
+    table = pd.DataFrame(list(rows), columns=list(OUTCOMES))
+    table.index.name = "replication"
+    return table
+
+
 def outcomes(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> pd.DataFrame:
     """One row per replication (index `replication`): purchases, new buyers, revenue, margin and total spend.
 
     Each seed is copied before use, so the same list gives every scenario the same random numbers.
     """
-    rows = []
-    for seq in seeds:
-        rec = simulate(scenario, _fresh(seq))
-        rows.append(
-            {
-                "purchases": float(purchases(rec)),
-                "new_buyers": float(new_buyers(rec)),
-                "revenue": float(revenue(rec)),
-                "margin": float(margin(rec)),
-                "spend": float(rec.spend),
-            }
-        )
-    table = pd.DataFrame(rows, columns=list(OUTCOMES))
-    table.index.name = "replication"
-    return table
+    return outcome_table([outcome_row(simulate(scenario, _fresh(seq))) for seq in seeds])
 
 
 def with_strategy(scenario: Scenario, strategy: Strategy) -> Scenario:
@@ -179,6 +184,13 @@ INCREMENTAL_METRICS = names("incremental")
 CHANNEL_METRICS = names("channel")
 
 
+def _checked(table: pd.DataFrame, replications: int) -> pd.DataFrame:
+    """Outcomes given by the caller: one row per replication with every outcome column."""
+    if len(table) != replications or not set(OUTCOMES) <= set(table.columns):
+        raise ValueError(f"scenario_outcomes needs {replications} rows with columns {', '.join(OUTCOMES)}")
+    return table
+
+
 def _channel_rows(
     name: str,
     budget: float,
@@ -202,6 +214,18 @@ def _channel_rows(
     return out.reset_index()
 
 
+def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
+    """The per-channel table summarised per channel and metric (tidy, long); empty with its columns when none."""
+    parts = []
+    for name, group in per_channel.groupby("channel", sort=False):
+        part = _summary_frame(group, CHANNEL_METRICS).reset_index()
+        part.insert(0, "channel", name)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
+    return pd.concat(parts, ignore_index=True)
+
+
 def incremental(
     scenario: Scenario,
     baseline: Strategy | None = None,
@@ -209,6 +233,7 @@ def incremental(
     marginal_step: float = 0.1,
     *,
     progress: Callable[[int, int], None] | None = None,
+    scenario_outcomes: pd.DataFrame | None = None,
 ) -> IncrementalResult:
     """Run `scenario` and its counterfactual (default: the same scenario with no spend, `Strategy()`) on the same
     seeds in every replication, and report incremental purchases, new buyers, revenue, margin, iROAS, incremental
@@ -216,7 +241,9 @@ def incremental(
     effect of each channel and its marginal ROAS for a budget step of `marginal_step` x its budget.
 
     Cost: (2 + 2 x channels) x replications simulations; `progress(done, total)` (in simulations) is called after
-    each variant's replications.
+    each variant's replications. `scenario_outcomes`: the scenario's own outcomes on its replication seeds
+    (`outcome_table` of a `run` observed with `outcome_row`), when already simulated; they are reused, saving
+    one simulation per replication, with identical results.
     """
     if not (math.isfinite(marginal_step) and marginal_step > 0):
         raise ConfigError(
@@ -235,7 +262,7 @@ def incremental(
             _check_channel(scenario, n)
     seeds = replication_seeds(scenario)
     budgets = {p.channel: p.budget for p in scenario.strategy.plans}
-    total = (2 + len(names) + sum(budgets[n] > 0 for n in names)) * len(seeds)
+    total = (1 + (scenario_outcomes is None) + len(names) + sum(budgets[n] > 0 for n in names)) * len(seeds)
     done = 0
 
     def run(sc: Scenario) -> pd.DataFrame:
@@ -246,7 +273,7 @@ def incremental(
             progress(done, total)
         return table
 
-    full = run(scenario)
+    full = run(scenario) if scenario_outcomes is None else _checked(scenario_outcomes, len(seeds))
     table = incremental_table(full, run(base))
     table = table.reset_index()
     frames = []
@@ -259,22 +286,12 @@ def incremental(
         if frames
         else pd.DataFrame(columns=["replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS])
     )
-    parts = []
-    for name, group in per_channel.groupby("channel", sort=False):
-        part = _summary_frame(group, CHANNEL_METRICS).reset_index()
-        part.insert(0, "channel", name)
-        parts.append(part)
-    channel_summary = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
-    )
     return IncrementalResult(
         scenario=scenario,
         baseline=base,
         replications=table,
         summary=_summary_frame(table, INCREMENTAL_METRICS),
         channels=per_channel,
-        channel_summary=channel_summary,
+        channel_summary=_channel_summary(per_channel),
         marginal_step=marginal_step,
     )

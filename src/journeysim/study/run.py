@@ -114,8 +114,10 @@ def run(
     *,
     keep_records: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    observe: Callable[[Records], None] | None = None,
 ) -> RunResult:
-    """Run every replication; `progress(done, total)` is called after each one."""
+    """Run every replication; `progress(done, total)` is called after each one, and `observe(records)` with each
+    replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them)."""
     seeds = replication_seeds(scenario)
     samples: list[dict[str, float]] = []
     funnels: list[pd.DataFrame] = []
@@ -136,6 +138,8 @@ def run(
         transitions = counts if transitions is None else transitions + counts
         if keep_records:
             kept.append(rec)
+        if observe is not None:
+            observe(rec)
         if progress is not None:
             progress(i + 1, len(seeds))
     table = pd.DataFrame(samples)
