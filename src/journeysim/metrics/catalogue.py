@@ -286,47 +286,23 @@ _add(Metric("marginal_profit", CH, MONEY, HI, "marginal margin - marginal spend"
 _add(Metric("marginal_roas", CH, "money / money", HI, "marginal revenue / marginal spend", label="marginal ROAS"))
 _add(Metric("marginal_roi", CH, "money / money", HI, "(marginal margin - marginal spend) / marginal spend"))
 
+
+def _words(text: str) -> tuple[str, ...]:
+    """Metric names written as one space-separated string (long view lists stay readable)."""
+    return tuple(text.split())
+
+
 #: default selections, in display order: which metrics each view shows when the user names none
 VIEWS: dict[str, tuple[str, ...]] = {
     # `journeysim` run summary on the console (spend-family rows only when the strategy spends)
-    "console": (
-        "customers",
-        "buyers",
-        "purchases",
-        "conversion_rate",
-        "purchases_per_customer",
-        "repeat_purchase_rate",
-        "sales_cycle_days_mean",
-        "retention_rate",
-        "revenue",
-        "clv",
-        "nps",
-        "spend",
-        "cpa",
-        "roas",
-        "roi",
+    "console": _words(
+        "customers buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate sales_cycle_days_mean "
+        "retention_rate revenue clv nps spend cpa roas roi"
     ),
     # the run report's headline table (the meaning column is the entry's description)
-    "report": (
-        "customers",
-        "new_prospects",
-        "purchases",
-        "new_buyers",
-        "conversion_rate",
-        "sales_cycle_days_median",
-        "dropout_rate",
-        "customer_churn_rate",
-        "repeat_purchase_rate",
-        "revenue",
-        "margin",
-        "aov",
-        "clv",
-        "nps",
-        "spend",
-        "cac",
-        "cpa",
-        "roas",
-        "roi",
+    "report": _words(
+        "customers new_prospects purchases new_buyers conversion_rate sales_cycle_days_median dropout_rate "
+        "customer_churn_rate repeat_purchase_rate revenue margin aov clv nps spend cac cpa roas roi"
     ),
     # `journeysim compare` console tables
     "compare": ("purchases", "new_buyers", "conversion_rate", "revenue", "spend", "roi"),
@@ -337,15 +313,9 @@ VIEWS: dict[str, tuple[str, ...]] = {
     # what a sweep job returns to Hydra when no objective is set (cli/task.py)
     "task": ("conversion_rate", "purchases", "revenue", "clv"),
     # the incrementality console table (ratios: pooled estimate) and its per-channel table (cli/baseline.py)
-    "baseline": (
-        "incremental_purchases",
-        "incremental_new_buyers",
-        "incremental_revenue",
-        "incremental_spend",
-        "incremental_profit",
-        "iroas",
-        "incremental_cac",
-        "incremental_roi",
+    "baseline": _words(
+        "incremental_purchases incremental_new_buyers incremental_revenue incremental_spend incremental_profit iroas "
+        "incremental_cac incremental_roi"
     ),
     "channel": ("removal_purchases", "removal_revenue", "removal_iroas", "marginal_roas"),
 }
