@@ -64,10 +64,10 @@ def test_allocation_shares_become_budgets(journey_dict: dict) -> None:
             "strategy.flights.social[0]",
             "ends (day 10) before it starts",
         ),
-        (
-            {"budgets": {"social": 5}, "flights": {"social": [{"start": 0, "end": 500}]}},
-            "strategy.flights.social[0]",
-            "after the horizon",
+        (  # money on a funnel position the channel does not reach would reach nobody (issue 15, item 3)
+            {"budgets": {"email": 5}, "messaging": {"email": ["top"]}},
+            "strategy.messaging.email",
+            "funnel position 'top' is outside the channel's audience",
         ),
         (
             {"budgets": {"social": 5}, "flights": {"email": [{"start": 0, "end": 5}]}},

@@ -129,8 +129,16 @@ class Scenario:
                 self._segment(f"{p}.segments", s)
             audience = set(ch.stages) | {s for s in j.stages if j.positions[s] in ch.positions}
             for s in plan.stages or ():
-                if s in POSITIONS:
-                    continue  # a funnel position: the channel's audience stages at that position
+                if s in POSITIONS:  # a funnel position: the channel's audience stages at that position
+                    reached = sorted({j.positions[a] for a in audience})
+                    if s not in reached:
+                        raise ConfigError(
+                            f"strategy.messaging.{plan.channel}",
+                            f"funnel position '{s}' is outside the channel's audience (it reaches "
+                            f"{', '.join(reached) or 'no journey stage'}): the money would reach nobody",
+                            "target positions or stages the channel reaches",
+                        )
+                    continue
                 self._stage(f"strategy.messaging.{plan.channel}", s)
                 if s not in audience:
                     raise ConfigError(
