@@ -45,8 +45,8 @@ CASES = [
     ),
     (
         "baseline preset that does not fit the scenario",
-        ["baseline=conversion_push", "sim=quick"],
-        ["baseline: strategy preset 'conversion_push' does not fit", "after the horizon (90 days)"],
+        ["strategy=awareness_push", "baseline=conversion_push", "channels.retargeting.positions=[]"],
+        ["baseline: strategy preset 'conversion_push' does not fit", "channels.retargeting.stages: the channel reaches"],
     ),
     (
         "unknown objective metric",

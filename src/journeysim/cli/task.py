@@ -129,6 +129,8 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         _remove_run_dir(out_dir)
         exit_bad_input([invalid_config_text(exc.problems)])
     STATE.started = True
+    for note in (*scenario.strategy.notes, *(baseline.strategy.notes if baseline else ())):
+        log.warning(note)
     config_yaml = OmegaConf.to_yaml(OmegaConf.create(resolved))
     objective = resolved.get("objective")
     here = found(out_dir, overrides, config_yaml)

@@ -23,6 +23,8 @@ def cost_model(channel: Channel) -> CostModel:
 def daily_spend(plan: ChannelPlan, horizon_days: int) -> NDArray[np.float64]:
     """(D,) money per day: the plan's budget spread over its flights' days by its pacing (or profile)."""
     spend = np.zeros(horizon_days)
+    if not plan.flights:  # every flight fell past the horizon
+        return spend
     flight_days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])
     weights = pacing_profile(plan.pacing, flight_days.size, plan.profile)
     np.add.at(spend, flight_days, plan.budget * weights)

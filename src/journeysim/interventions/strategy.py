@@ -1,15 +1,23 @@
 """Strategies: where and when the money goes (budgets per channel, flights, pacing, messaging), plus plain rate
 multipliers. Flights and rate-multiplier windows are whole days, so every change of rates falls on a day boundary.
+
+A horizon shorter than the plan is a window on the same plan: flights and windows past it are clipped to it, and a
+clipped channel keeps the money its pacing puts on the days inside the horizon (the daily spend is the plan's; the
+budget shrinks), so a quick look at a year's plan sees that plan's first weeks, not a compressed version of it.
+Each clipping leaves a one-line note in `Strategy.notes`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from journeysim.errors import ConfigError, check_keys, did_you_mean, name_list, number
-from journeysim.interventions.media import PACINGS
+from journeysim.interventions.media import PACINGS, pacing_profile
 
 
 @dataclass(frozen=True)
@@ -46,11 +54,12 @@ class RateMultiplier:
 
 @dataclass(frozen=True)
 class Strategy:
-    """Where and when the money goes, plus plain rate multipliers."""
+    """Where and when the money goes, plus plain rate multipliers; `notes` say what was clipped to the horizon."""
 
     name: str = "none"
     plans: tuple[ChannelPlan, ...] = ()
     rate_multipliers: tuple[RateMultiplier, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def total_budget(self) -> float:
@@ -72,13 +81,44 @@ class Strategy:
                         f"channel '{c}' has no budget in this strategy",
                         "give it a budget or remove the entry",
                     )
-        plans = []
+        plans, notes = [], []
         for c, b in budgets.items():
             flights = _flights(c, flights_cfg.get(c), horizon_days)
             msg = None if messaging.get(c) is None else name_list(messaging[c])
-            plans.append(ChannelPlan(c, float(b), flights, pacing, profile, msg))
-        mults = _rate_multipliers(data.get("rate_multipliers") or [], horizon_days)
-        return cls(name=str(data.get("name") or "strategy"), plans=tuple(plans), rate_multipliers=mults)
+            plan = ChannelPlan(c, float(b), flights, pacing, profile, msg)
+            clipped = clip_plan(plan, horizon_days)
+            if clipped is not plan:
+                notes.append(
+                    f"{c} (flights to day {max(f.end for f in flights)}: "
+                    f"spends {clipped.budget:,.0f} of {plan.budget:,.0f})"
+                )
+            plans.append(clipped)
+        mults = []
+        for i, rm in enumerate(_rate_multipliers(data.get("rate_multipliers") or [], horizon_days)):
+            if rm.end > horizon_days:
+                notes.append(f"rate_multipliers[{i}] (window to day {rm.end})")
+                if rm.start >= horizon_days:
+                    continue
+                rm = dataclasses.replace(rm, end=horizon_days)
+            mults.append(rm)
+        name = str(data.get("name") or "strategy")
+        note = (
+            () if not notes else (f"strategy '{name}' clipped to the {horizon_days}-day horizon: {'; '.join(notes)}",)
+        )
+        return cls(name=name, plans=tuple(plans), rate_multipliers=tuple(mults), notes=note)
+
+
+def clip_plan(plan: ChannelPlan, horizon_days: int) -> ChannelPlan:
+    """The part of `plan` inside the horizon (`plan` itself when it fits): flights cut at the horizon, the budget
+    and daily weights its pacing puts on the days kept, so each kept day spends what the whole plan spends on it."""
+    if all(f.end <= horizon_days for f in plan.flights):
+        return plan
+    days = np.concatenate([np.arange(f.start, f.end) for f in plan.flights])
+    weights = pacing_profile(plan.pacing, days.size, plan.profile)[days < horizon_days]
+    flights = tuple(Flight(f.start, min(f.end, horizon_days)) for f in plan.flights if f.start < horizon_days)
+    profile = tuple(float(w) for w in weights) if weights.size else None
+    budget = plan.budget * float(weights.sum()) if weights.size else 0.0
+    return dataclasses.replace(plan, budget=budget, flights=flights, profile=profile)
 
 
 KNOWN = (
@@ -152,7 +192,8 @@ def _pacing(data: Mapping[str, Any]) -> tuple[str, tuple[float, ...] | None]:
 
 
 def _flights(c: str, cfg: Any, horizon_days: int) -> tuple[Flight, ...]:
-    """`strategy.flights.<c>`: whole-day windows inside the horizon (the whole horizon when none are given)."""
+    """`strategy.flights.<c>`: whole-day windows, as planned (the whole horizon when none are given); the part
+    past the horizon is clipped by `clip_plan`."""
     flights = []
     for i, f in enumerate(cfg or [{"start": 0, "end": horizon_days}]):
         f = dict(f)
@@ -167,34 +208,24 @@ def _flights(c: str, cfg: Any, horizon_days: int) -> tuple[Flight, ...]:
             )
         if start < 0 or end <= start:
             raise ConfigError(s, f"the flight ends (day {end}) before it starts (day {start})", "give 0 <= start < end")
-        if end > horizon_days:
-            raise ConfigError(
-                s,
-                f"the flight ends on day {end}, after the horizon ({horizon_days} days)",
-                f"end it by day {horizon_days} or raise sim.horizon_days",
-            )
         flights.append(Flight(int(start), int(end)))
     return tuple(flights)
 
 
 def _rate_multipliers(cfg: Any, horizon_days: int) -> tuple[RateMultiplier, ...]:
-    """`strategy.rate_multipliers`: a factor on one transition over a whole-day window, optionally per segment."""
+    """`strategy.rate_multipliers`: a factor on one transition over a whole-day window, optionally per segment (as
+    written; `Strategy.from_dict` clips windows past the horizon)."""
     mults = []
     for i, m in enumerate(cfg):
         m = dict(m)
         s = f"strategy.rate_multipliers[{i}]"
         check_keys(s, m, ("from", "to", "factor", "start", "end", "segments"))
         start, end = m.get("start", 0), m.get("end", horizon_days)
-        if (
-            not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
-            or start < 0
-            or end <= start
-            or end > horizon_days
-        ):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or start < 0 or end <= start:
             raise ConfigError(
                 f"{s}.end",
-                f"window {start!r}..{end!r} is not whole days with 0 <= start < end <= {horizon_days}",
-                "give whole days inside the horizon",
+                f"window {start!r}..{end!r} is not whole days with 0 <= start < end",
+                "give whole days, e.g. start: 0, end: 30",
             )
         for k in ("from", "to"):
             if k not in m:
