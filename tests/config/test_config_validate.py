@@ -9,7 +9,8 @@ from omegaconf import OmegaConf, open_dict
 
 from journeysim.config import InvalidConfig, compose, load_scenario, sweep_jobs, validate
 from journeysim.config.compose import BASIC_SWEEPER
-from journeysim.config.validate import missing_values, scaled_population, type_problems, unknown_keys
+from journeysim.config.scaling import scaled_population
+from journeysim.config.validate import missing_values, type_problems, unknown_keys
 from journeysim.errors import ConfigError
 
 

@@ -74,10 +74,12 @@ class SegmentSchema:
 
 @dataclass
 class PopulationSchema:
-    """Shape of `population/*.yaml`: named segments plus `scale`, a factor on every count and arrival rate."""
+    """Shape of `population/*.yaml`: named segments plus `scale`, a factor on every count of people (and, with
+    `scale_budgets`, on the strategy's budgets: a scaled population is a sample of the market; `config.scaling`)."""
 
     name: str = "population"
     scale: float = 1.0
+    scale_budgets: bool = True
     segments: dict[str, SegmentSchema] = MISSING
 
 

@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from journeysim.config.baseline import baseline_choice, resolve_baseline
 from journeysim.config.compose import group_options, hydra_initialized, strategy_preset
 from journeysim.config.problems import InvalidConfig, Problem
+from journeysim.config.scaling import budget_scale, scaled_strategy
 from journeysim.config.validate import composition_problem, validated
 from journeysim.errors import ConfigError
 from journeysim.model.scenario import Scenario
@@ -41,7 +42,9 @@ def study_baseline(
     if choice.preset is not None:
         if loader is None:
             raise InvalidConfig([Problem("baseline", "a named preset needs Hydra's config loader", "use auto")])
-        preset = strategy_preset(loader, config_name, hydra_overrides, choice.preset)
+        preset = scaled_strategy(
+            strategy_preset(loader, config_name, hydra_overrides, choice.preset), budget_scale(data)
+        )
     try:
         return resolve_baseline(scenario, choice, preset)
     except ConfigError as exc:

@@ -9,7 +9,6 @@ it, values that slipped past OmegaConf's type checks inside nested mappings, and
 from __future__ import annotations
 
 import dataclasses
-import math
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -20,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 from journeysim.config.baseline import baseline_choice, choice_problems
 from journeysim.config.objective import objective_problems
 from journeysim.config.problems import InvalidConfig, Problem
+from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
@@ -208,42 +208,9 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def scaled_population(population: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply `population.scale` to every segment's initial counts and arrival rate and drop the key."""
-    pop = dict(population)
-    scale = pop.pop("scale", 1.0)
-    scale = 1.0 if scale is None else scale
-    if not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
-        raise ConfigError("population.scale", f"{scale!r} is not a number > 0", "e.g. population.scale=0.1")
-    if scale == 1.0:
-        return pop
-    segments = {}
-    for name, seg in dict(pop.get("segments") or {}).items():
-        seg = dict(seg or {})
-        if seg.get("initial"):
-            seg["initial"] = {
-                s: round(n * scale) if isinstance(n, (int, float)) else n for s, n in seg["initial"].items()
-            }
-        if isinstance(seg.get("arrivals_per_day"), (int, float)):
-            seg["arrivals_per_day"] = float(seg["arrivals_per_day"]) * scale
-        segments[name] = seg
-    pop["segments"] = segments
-    return pop
-
-
 def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
     """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix)."""
-    return Scenario.from_dict(
-        {
-            "name": data.get("name"),
-            "journey": data.get("journey"),
-            "population": scaled_population(data.get("population") or {}),
-            "sim": data.get("sim"),
-            "channels": data.get("channels"),
-            "strategy": data.get("strategy"),
-            "word_of_mouth": data.get("word_of_mouth"),
-        }
-    )
+    return Scenario.from_dict(scaled_config(data))
 
 
 def validate(

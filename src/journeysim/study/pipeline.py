@@ -22,6 +22,7 @@ from journeysim.study.baseline import Baseline, auto_baseline, baseline_simulati
 from journeysim.study.bottleneck import ranked
 from journeysim.study.incrementality import IncrementalResult, incremental, outcome_row, outcome_table
 from journeysim.study.run import RunResult, run
+from journeysim.study.saturation import saturation_warnings
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class StudyResult:
     bottlenecks: pd.DataFrame | None = None
     bottleneck_notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # channels spending far past saturation (first replication)
 
     @property
     def scenario(self) -> Scenario:
@@ -95,19 +97,28 @@ def run_study(
     resolved = resolve(scenario, baseline)
     timings: dict[str, float] = {}
     rows: list[dict[str, float]] = []
+    warnings: list[str] = []
+    observed = 0
 
     def observe(rec: Records) -> None:
-        rows.append(outcome_row(rec))
+        nonlocal observed
+        if observed == 0:  # the dose hardly varies between replications: the first one tells
+            warnings.extend(saturation_warnings(scenario, rec))
+        observed += 1
+        if resolved is not None:
+            rows.append(outcome_row(rec))
 
     t0 = time.perf_counter()
     result = run(
         scenario,
         keep_records=keep_records,
         progress=_phase(progress, "simulate", scenario.settings.replications),
-        observe=observe if resolved is not None else None,
+        observe=observe,
     )
     timings["simulate"] = time.perf_counter() - t0
-    study = StudyResult(result, resolved, timings=timings)
+    study = StudyResult(result, resolved, timings=timings, warnings=warnings)
+    for line in warnings:
+        log.warning(line)
     if resolved is not None:
         t1 = time.perf_counter()
         study.incrementality = incremental(
