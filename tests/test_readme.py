@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import journeysim as js
 from journeysim.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,3 +142,17 @@ def test_the_tour_runs_verbatim(tmp_path: Path) -> None:
     assert (tmp_path / "runs" / "first" / "metrics.json").is_file()
     assert len(list((tmp_path / "multirun").rglob("status.json"))) >= 6 + 2
     assert "Traceback" not in proc.stderr
+
+
+def test_the_scaled_tour_numbers_reproduce() -> None:
+    """The README's numbers for a fifth of the market (budgets scaled with it) and the quick run's clip note."""
+    study = js.run_study(["strategy=conversion_push", "population.scale=0.2"])
+    assert study.incrementality is not None
+    inc = study.incrementality.metrics
+    iroas, profit = inc["iroas"], inc["incremental_profit"]
+    assert f"iROAS {iroas.mean:.2f} [{iroas.ci_low:.2f}, {iroas.ci_high:.2f}]" in README
+    k = [f"{v / 1000:.1f}k" for v in (profit.mean, profit.ci_low, profit.ci_high)]
+    assert f"incremental profit +{k[0]} [{k[1]}, {k[2]}]" in README.replace("\n", " ")
+    assert study.warnings == []
+    (note,) = js.load_scenario(["strategy=conversion_push", "sim=quick", "population.scale=0.1"]).strategy.notes
+    assert note.split("; search")[0].replace("\n", " ") in README.replace("\n", " ")

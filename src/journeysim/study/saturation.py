@@ -42,8 +42,8 @@ class Saturation:
         return (
             f"channel '{self.channel}' spends far past saturation: {self.spend_per_day:,.0f} a day on "
             f"~{self.audience:,.0f} reachable people buys {self.per_person:,.3g} {self.units} per person, "
-            f"{self.ratio:,.0f}x the response curve's half-saturation ({self.half_saturation:g}); most of this money "
-            "adds nothing (lower the budget, or scale it with the population: population.scale_budgets=true)"
+            f"{self.ratio:,.0f}x the response curve's half-saturation ({self.half_saturation:g}): most of this money "
+            "adds nothing; lower its budget (on a scaled population keep population.scale_budgets=true)"
         )
 
 
