@@ -139,9 +139,18 @@ def test_the_tour_runs_verbatim(tmp_path: Path) -> None:
         timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert (tmp_path / "runs" / "first" / "metrics.json").is_file()
-    assert len(list((tmp_path / "multirun").rglob("status.json"))) >= 6 + 2
+    tour = tmp_path / "tour"  # the tour runs in one scratch directory (issue 15, item 18)
+    assert (tour / "runs" / "first" / "metrics.json").is_file()
+    assert len(list((tour / "multirun").rglob("status.json"))) >= 6 + 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tour"]
     assert "Traceback" not in proc.stderr
+
+
+def test_the_tour_runs_in_one_ignored_scratch_directory() -> None:
+    """The tour starts in `tour/`, which git ignores, so following it leaves nothing else in a checkout."""
+    assert TOUR[0] == "mkdir -p tour && cd tour"
+    assert "tour/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert not any(".." in shlex.split(c, comments=True) or " /" in c for c in TOUR if c.startswith("journeysim"))
 
 
 def test_the_scaled_tour_numbers_reproduce() -> None:
