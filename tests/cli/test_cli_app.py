@@ -166,9 +166,9 @@ def test_sweep_jobs_show_their_place_in_the_sweep(journeysim_inproc, tiniest, mo
     labels: list[tuple[int, str]] = []
 
     @contextlib.contextmanager
-    def recording(total: int, label: str, console=None):  # type: ignore[no-untyped-def]
+    def recording(total: int, label: str, console=None, sweep=None):  # type: ignore[no-untyped-def]
         labels.append((total, label))
-        yield lambda done, of: None
+        yield lambda done, of, what=None: None
 
     monkeypatch.setattr(task, "replication_progress", recording)
     res = journeysim_inproc("-m", *tiniest, "sim.seed=1,2,3", "baseline=null", "hydra.sweep.dir=s")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from journeysim.cli.progress import SweepClock
+
 #: Exit status for bad input (invalid config, overrides or command line); nothing was run or written.
 EXIT_BAD_INPUT = 2
 
@@ -20,6 +22,7 @@ class CliState:
     started: bool = False  # validation passed and a job (or the dry-run report) began
     sweep_problem: str | None = None  # set at the end of a sweep when jobs failed: the console script exits 1
     sweep_jobs: int | None = None  # jobs in this process's sweep (known where the sweep was checked), for progress
+    sweep_clock: SweepClock | None = None  # started with the sweep's first job in this process: time left
 
 
 STATE = CliState()

@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +29,7 @@ from rich.console import Console
 
 from journeysim.cli.baseline import channels_table, incrementality_section, incrementality_table
 from journeysim.cli.bottlenecks import bottleneck_section
-from journeysim.cli.progress import replication_progress
+from journeysim.cli.progress import PhaseUpdate, SweepClock, replication_progress
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
@@ -152,7 +152,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     try:
         _inject_failure(job)
         where = f"job {job + 1} of {STATE.sweep_jobs}: " if sweep and job is not None and STATE.sweep_jobs else ""
-        study = _study(scenario, baseline, resolved.get("outputs") or {}, where)
+        study = _study(scenario, baseline, resolved.get("outputs") or {}, where, _sweep_clock(sweep, job))
         timings.update(study.timings)
         _write(out_dir, study, config_yaml, resolved.get("outputs") or {}, timings)
         _print(study, out_dir)
@@ -173,21 +173,51 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     return job_return(_means(study.metrics), None if inc is None else _means(inc.metrics), objective)
 
 
-def _study(scenario: Scenario, baseline: Baseline | None, outputs: Mapping[str, Any], where: str) -> StudyResult:
-    """Run the study with a progress bar per phase (the replications, then the baseline's simulations)."""
+def _study(
+    scenario: Scenario, baseline: Baseline | None, outputs: Mapping[str, Any], where: str, clock: SweepClock | None
+) -> StudyResult:
+    """Run the study with a progress bar per phase (the replications, then the counterfactuals, each variant named),
+    with time left, and in a sweep the sweep's jobs done and time left."""
     labels = {"simulate": f"{where}simulating {scenario.name}"}
     if baseline is not None:
-        labels["baseline"] = f"baseline '{baseline.label}'"
+        labels["baseline"] = f"{where}counterfactuals" if baseline.channels else f"{where}baseline '{baseline.label}'"
     with ExitStack() as stack:
-        bars: dict[str, Callable[[int, int], None]] = {}
+        bars: dict[str, PhaseUpdate] = {}
+        running: dict[str, str] = {}
+        state: dict[str, tuple[int, int]] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
             if phase not in bars:
                 stack.close()  # the previous phase's bar
-                bars[phase] = stack.enter_context(replication_progress(total, labels.get(phase, phase)))
-            bars[phase](done, total)
+                bars[phase] = stack.enter_context(replication_progress(total, labels.get(phase, phase), sweep=clock))
+            state[phase] = (done, total)
+            bars[phase](done, total, running.get(phase))
 
-        return run_study(scenario, baseline, bottlenecks=bool(outputs.get("bottlenecks", True)), progress=progress)
+        def describe(phase: str, what: str) -> None:
+            """Name the variant that starts now (shown at once, not after it finished)."""
+            running[phase] = baseline.label if what == "baseline" and baseline is not None else what
+            if phase in bars and baseline is not None and baseline.channels:
+                bars[phase](*state[phase], running[phase])
+
+        return run_study(
+            scenario,
+            baseline,
+            bottlenecks=bool(outputs.get("bottlenecks", True)),
+            progress=progress,
+            describe=describe,
+        )
+
+
+def _sweep_clock(sweep: bool, job: int | None) -> SweepClock | None:
+    """The sweep's clock in this process (started by its first job; jobs run in order, so job k finds k done);
+    None outside a sweep or when the sweep's size is unknown (a sweeper that decides jobs as it goes)."""
+    if not sweep or job is None or not STATE.sweep_jobs:
+        return None
+    clock = STATE.sweep_clock
+    if clock is None or job == 0 or clock.jobs != STATE.sweep_jobs:
+        clock = STATE.sweep_clock = SweepClock(STATE.sweep_jobs)
+    clock.finished = job
+    return clock
 
 
 def _write(

@@ -234,6 +234,7 @@ def incremental(
     *,
     progress: Callable[[int, int], None] | None = None,
     scenario_outcomes: pd.DataFrame | None = None,
+    describe: Callable[[str], None] | None = None,
 ) -> IncrementalResult:
     """Run `scenario` and its counterfactual (default: the same scenario with no spend, `Strategy()`) on the same
     seeds in every replication, and report incremental purchases, new buyers, revenue, margin, iROAS, incremental
@@ -243,7 +244,8 @@ def incremental(
     Cost: (2 + 2 x channels) x replications simulations; `progress(done, total)` (in simulations) is called after
     each variant's replications. `scenario_outcomes`: the scenario's own outcomes on its replication seeds
     (`outcome_table` of a `run` observed with `outcome_row`), when already simulated; they are reused, saving
-    one simulation per replication, with identical results.
+    one simulation per replication, with identical results. `describe(what)` is called before each variant runs
+    ("strategy", "baseline", "without <channel>", "<channel> +10%"), for progress displays.
     """
     if not (math.isfinite(marginal_step) and marginal_step > 0):
         raise ConfigError(
@@ -265,21 +267,25 @@ def incremental(
     total = (1 + (scenario_outcomes is None) + len(names) + sum(budgets[n] > 0 for n in names)) * len(seeds)
     done = 0
 
-    def run(sc: Scenario) -> pd.DataFrame:
+    def run(sc: Scenario, what: str) -> pd.DataFrame:
         nonlocal done
+        if describe is not None:
+            describe(what)
         table = outcomes(sc, seeds)
         done += len(seeds)
         if progress is not None:
             progress(done, total)
         return table
 
-    full = run(scenario) if scenario_outcomes is None else _checked(scenario_outcomes, len(seeds))
-    table = incremental_table(full, run(base))
+    full = run(scenario, "strategy") if scenario_outcomes is None else _checked(scenario_outcomes, len(seeds))
+    table = incremental_table(full, run(base, "baseline"))
     table = table.reset_index()
     frames = []
     for n in names:
-        removed = run(without_channel(scenario, n))
-        stepped = run(with_budget_step(scenario, n, marginal_step)) if budgets[n] > 0 else None
+        removed = run(without_channel(scenario, n), f"without {n}")
+        stepped = (
+            run(with_budget_step(scenario, n, marginal_step), f"{n} +{marginal_step:.0%}") if budgets[n] > 0 else None
+        )
         frames.append(_channel_rows(n, budgets[n], marginal_step, full, removed, stepped))
     per_channel = (
         pd.concat(frames, ignore_index=True)

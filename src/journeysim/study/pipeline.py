@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 #: `progress(phase, done, total)`: phase "simulate" (in replications) or "baseline" (in simulations); called with
 #: done = 0 when a phase starts, then after each step.
 StudyProgress = Callable[[str, int, int], None]
+#: `describe(phase, what)`: what starts running within a phase (the baseline phase's variants: "baseline",
+#: "without <channel>", "<channel> +10%" for a budget step of 10%).
+StudyStep = Callable[[str, str], None]
 #: The baseline argument: a resolved `Baseline`, a `Strategy` to compare with, "auto" (no spend when the strategy
 #: spends), or None (no baseline).
 BaselineSpec = Baseline | Strategy | str | None
@@ -88,6 +91,7 @@ def run_study(
     marginal_step: float = 0.1,
     keep_records: bool = False,
     progress: StudyProgress | None = None,
+    describe: StudyStep | None = None,
 ) -> StudyResult:
     """Simulate `scenario`, compare it with `baseline` on the same seeds, and rank its bottlenecks (`bottlenecks`).
 
@@ -128,6 +132,7 @@ def run_study(
             marginal_step=marginal_step,
             progress=_phase(progress, "baseline", baseline_simulations(scenario, resolved)),
             scenario_outcomes=outcome_table(rows),
+            describe=None if describe is None else (lambda what: describe("baseline", what)),
         )
         timings["baseline"] = time.perf_counter() - t1
     if bottlenecks:
