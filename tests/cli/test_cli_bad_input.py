@@ -46,7 +46,10 @@ CASES = [
     (
         "baseline preset that does not fit the scenario",
         ["strategy=awareness_push", "baseline=conversion_push", "channels.retargeting.positions=[]"],
-        ["baseline: strategy preset 'conversion_push' does not fit", "channels.retargeting.stages: the channel reaches"],
+        [
+            "baseline: strategy preset 'conversion_push' does not fit",
+            "channels.retargeting.stages: the channel reaches",
+        ],
     ),
     (
         "unknown objective metric",
