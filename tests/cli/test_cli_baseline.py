@@ -14,7 +14,7 @@ from journeysim.study.incrementality import incremental
 
 
 def test_a_spending_run_reports_its_increment_over_no_spend(journeysim_inproc, tiniest) -> None:
-    overrides = [*tiniest, "strategy=balanced"]
+    overrides = [*tiniest, "strategy=balanced", "population.scale_budgets=false"]  # the budget as written
     res = journeysim_inproc(*overrides, "hydra.run.dir=run")
     assert res.code == 0, res.err
     run = Path.cwd() / "run"
@@ -43,6 +43,7 @@ def test_a_spending_run_reports_its_increment_over_no_spend(journeysim_inproc, t
 
 def test_a_named_baseline_with_per_channel_effects(journeysim_inproc, tiniest) -> None:
     overrides = [*tiniest, "sim.replications=1", "strategy=retention", "baseline=nurture", "baseline_channels=true"]
+    overrides.append("population.scale_budgets=false")  # the budgets as written
     res = journeysim_inproc(*overrides, "hydra.run.dir=run")
     assert res.code == 0, res.err
     run = Path.cwd() / "run"

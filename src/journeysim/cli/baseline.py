@@ -68,7 +68,8 @@ def channel_rows(result: IncrementalResult) -> list[tuple[str, list[str]]]:
 def incrementality_table(result: IncrementalResult, label: str) -> Table:
     """Console table: incremental purchases, revenue, iROAS, incremental CAC... against the baseline."""
     reps = result.scenario.settings.replications
-    table = Table(title=f"Incrementality vs baseline '{label}' (same seeds, {reps} replications, 95% CI)")
+    title = f"Incrementality vs baseline '{label}' (same seeds, {reps} replications, 95% CI)"
+    table = Table(title=title, min_width=len(title) + 2)  # the title on one line, however narrow the numbers
     table.add_column("metric")
     table.add_column("estimate", justify="right")
     table.add_column("95% CI", justify="right")
