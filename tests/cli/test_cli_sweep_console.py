@@ -15,6 +15,25 @@ from journeysim.study.baseline import Baseline
 from journeysim.study.pipeline import run_study
 
 
+def test_a_sweep_prints_one_line_per_job_and_the_summary(journeysim_inproc, tiniest) -> None:
+    res = journeysim_inproc("-m", *tiniest, "strategy=none,balanced,nurture", "hydra.sweep.dir=s")
+    assert res.code == 0, res.err
+    jobs = [line for line in res.out.splitlines() if line.startswith("job ")]
+    assert [j.split(":")[0] for j in jobs] == ["job 1 of 3", "job 2 of 3", "job 3 of 3"]
+    assert "vs 'no spend': incremental profit " in jobs[1] and "iROAS" in jobs[1]
+    assert all(re.search(r"\(\d+\.\d s\) -> .*s/\d$", j) for j in jobs)
+    assert "Funnel" not in res.out and "Sweep s: 3 jobs (3 ok)" in res.out
+    assert len(res.out.splitlines()) < 20  # was 100+ (every job's funnel, metrics and incrementality tables)
+
+
+def test_full_tables_on_request(journeysim_inproc, tiniest) -> None:
+    res = journeysim_inproc("-m", *tiniest, "sim.seed=1,2", "baseline=null", "outputs.tables=true", "hydra.sweep.dir=s")
+    assert res.code == 0, res.err
+    assert res.out.count("Funnel") == 2 and not any(line.startswith("job ") for line in res.out.splitlines())
+    single = journeysim_inproc(*tiniest, "outputs.tables=false", "hydra.run.dir=r")
+    assert single.code == 0 and "\nrun: new buyers " in f"\n{single.out}" and "Funnel" not in single.out
+
+
 def rendered(total: int, steps: list[tuple[int, str]], sweep: SweepClock | None = None) -> str:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=160)

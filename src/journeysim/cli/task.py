@@ -47,7 +47,7 @@ from journeysim.io.outputs import (
 )
 from journeysim.io.resume import Found, ResultExists, found, result_means
 from journeysim.io.writers import write_study
-from journeysim.metrics.catalogue import headline
+from journeysim.metrics.catalogue import fmt, headline, label
 from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
@@ -141,7 +141,9 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         return job_return(*result_means(out_dir), objective)
     _clear_stale(out_dir)
     timings: dict[str, float] = {"validate": time.perf_counter() - t0}
-    log.info(
+    quiet = logging.DEBUG if sweep else logging.INFO  # a sweep job says it all in its one console line
+    log.log(
+        quiet,
         "scenario %s: %d replications x %d days%s -> %s",
         scenario.name,
         scenario.settings.replications,
@@ -155,8 +157,8 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         study = _study(scenario, baseline, resolved.get("outputs") or {}, where, _sweep_clock(sweep, job))
         timings.update(study.timings)
         _write(out_dir, study, config_yaml, resolved.get("outputs") or {}, timings)
-        _print(study, out_dir)
         timings["total"] = time.perf_counter() - t0
+        _print(study, out_dir, _tables(resolved.get("outputs") or {}, sweep), where, timings["total"])
         files = [*_files(out_dir), STATUS_FILE]
         write_status(out_dir, RunStatus("ok", scenario.name, overrides, started_at, _now(), timings, files))
     except (Exception, KeyboardInterrupt) as exc:
@@ -164,7 +166,8 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
         if _failed(exc, RunStatus("", scenario.name, overrides, started_at, "", timings), out_dir, sweep, job):
             return {}
         raise
-    log.info(
+    log.log(
+        quiet,
         "done in %.2f s (%s)",
         timings["total"],
         ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"),
@@ -244,9 +247,36 @@ def _sections(study: StudyResult) -> list[Section]:
     return sections
 
 
-def _print(study: StudyResult, out_dir: Path) -> None:
-    """The console summary: funnel and metrics, the incrementality tables, where the outputs are."""
+def _tables(outputs: Mapping[str, Any], sweep: bool) -> bool:
+    """`outputs.tables`: the full console tables (default: in a single run, not per sweep job)."""
+    tables = outputs.get("tables")
+    return not sweep if tables is None else bool(tables)
+
+
+#: What a sweep job's one console line shows: the run's metrics, then its increments over the baseline.
+JOB_LINE = ("new_buyers", "purchases", "revenue", "profit")
+JOB_LINE_INCREMENTAL = ("incremental_profit", "iroas")
+
+
+def job_line(study: StudyResult, out_dir: Path, where: str, seconds: float) -> str:
+    """One line for a sweep job: its headline numbers (means), the increments over its baseline, time, directory."""
+    parts = [f"{label(n)} {fmt(n, study.metrics[n].mean)}" for n in JOB_LINE if n in study.metrics]
+    inc = study.incrementality
+    if inc is not None and study.baseline is not None:
+        more = [
+            f"{label(n).split(' (')[0]} {fmt(n, inc.metrics[n].mean)}" for n in JOB_LINE_INCREMENTAL if n in inc.metrics
+        ]
+        parts.append(f"vs '{study.baseline.label}': {', '.join(more)}")
+    return f"{where or 'run: '}{', '.join(parts)} ({seconds:.1f} s) -> {out_dir}"
+
+
+def _print(study: StudyResult, out_dir: Path, tables: bool = True, where: str = "", seconds: float = 0.0) -> None:
+    """The console summary: funnel and metrics, the incrementality tables, where the outputs are; without
+    `tables`, one line (`job_line`)."""
     console = _console()
+    if not tables:
+        console.print(job_line(study, out_dir, where, seconds), markup=False, highlight=False, soft_wrap=True)
+        return
     print_summary(console, study.run)
     if study.incrementality is not None and study.baseline is not None:
         console.print(incrementality_table(study.incrementality, study.baseline.label))

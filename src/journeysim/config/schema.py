@@ -102,6 +102,7 @@ class OutputsSchema:
 
     report: bool = True
     bottlenecks: bool = True
+    tables: Optional[bool] = None  # console: the full tables (null: in a single run; one line per sweep job)
 
 
 @dataclass
