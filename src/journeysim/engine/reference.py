@@ -13,12 +13,12 @@ import math
 from collections.abc import Generator
 
 import numpy as np
-import pandas as pd
 import simpy
 from numpy.typing import NDArray
 
-from journeysim.engine.plan import CONTAGION_ID_BASE, Plan, dwell_quantile, order_value_quantile
-from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Records
+from journeysim.engine.contagion import adopter_identity, day_adopters, is_driven_by_customers
+from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
+from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
 
 
@@ -226,33 +226,18 @@ class ReferenceEngine:
 
     def contagion(self, env: simpy.Environment, d: int, occupancy: NDArray[np.int64]) -> None:
         """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""
-        sc = self.plan.scenario
-        con = sc.word_of_mouth.contagion
-        if con is None or con.source is None:
-            return
-        g = sc.population.names.index(con.segment)
-        adopters = float(sum(occupancy[:, sc.journey.index(x)].sum() for x in con.source))
-        unaware = con.market_size - self.contagion_adopted
-        h = con.p + con.q * adopters / con.market_size
-        if unaware <= 0 or h <= 0:
-            return
-        rng = self.contagion_rng
-        m = int(rng.binomial(unaware, -np.expm1(-h)))
-        if m == 0:
-            return
-        times = d + np.sort(-np.log1p(rng.random(m) * np.expm1(-h)) / h)  # exponential truncated to the day
+        g, times = day_adopters(self.plan.scenario, d, occupancy, self.contagion_adopted, self.contagion_rng)
         journey_key = int(self.plan.journey_key)
         for i, t in enumerate(times.tolist()):
-            ident = CONTAGION_ID_BASE + (g << 40) + self.contagion_adopted + i
+            ident = adopter_identity(g, self.contagion_adopted + i)
             self.admit(env, customer_key_scalar(ident, journey_key), g, t)
-        self.contagion_adopted += m
+        self.contagion_adopted += times.size
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
         """Start the day process and one process per customer, then run the calendar to the horizon."""
         env = simpy.Environment()
-        con = self.plan.scenario.word_of_mouth.contagion
-        if self.plan.thinning or (con is not None and con.source is not None):
+        if self.plan.thinning or is_driven_by_customers(self.plan.scenario):
             env.process(self.day_process(env))  # first, so each day's tables are set before its candidates
         for c in range(self.plan.n_customers):
             env.process(self.customer(env, c))
@@ -262,49 +247,37 @@ class ReferenceEngine:
     def records(self) -> Records:
         """Package the results like the fast engine: arrival candidates that never arrived are dropped."""
         plan = self.plan
-        j = plan.scenario.journey
         d, g, s = self.days, self.n_segments, self.n_stages
         final = np.array(self.final_stage, dtype=np.int16)
         keep = final < s
-        number = np.cumsum(keep) - 1  # customer numbers in the customer table
         events = None
         if self.event_log:
-            ev = sorted(self.events, key=lambda e: (e[1], e[0]))  # by time, then roster position
-            cat = pd.CategoricalDtype([*j.stages, OUTSIDE])
-            events = pd.DataFrame(
-                {
-                    "customer": number[np.array([e[0] for e in ev], dtype=np.intp)].astype(np.int64),
-                    "time": np.array([e[1] for e in ev], dtype=float),
-                    "from_stage": pd.Categorical.from_codes(np.array([e[2] for e in ev], dtype=int), dtype=cat),
-                    "to_stage": pd.Categorical.from_codes(np.array([e[3] for e in ev], dtype=int), dtype=cat),
-                }
+            ev = self.events
+            events = event_table(
+                np.array([e[0] for e in ev], dtype=np.intp),
+                np.array([e[1] for e in ev], dtype=float),
+                np.array([e[2] for e in ev], dtype=int),
+                np.array([e[3] for e in ev], dtype=int),
+                keep,
+                plan.scenario.journey.stages,
             )
         referrals = np.array(self.referrals, dtype=np.int64).reshape(d, g)
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
-        return Records(
-            stages=j.stages,
-            segments=plan.scenario.population.names,
-            conversion=j.conversion_indices,
-            terminal=j.terminal_indices,
-            pre_purchase=j.pre_purchase_indices,
-            entry=j.entry_index,
-            positions=tuple(j.positions[x] for x in j.stages),
-            promoters=tuple(j.index(x) for x in (j.promoters or ())),
-            detractors=tuple(j.index(x) for x in (j.detractors or ())),
-            horizon_days=d,
-            initial=plan.scenario.initial_counts(),
+        return journey_records(
+            plan.scenario,
             flows=np.array(self.flows, dtype=np.int64).reshape(d, g, s + 1, s),
             revenue=np.array(self.revenue).reshape(d, g),
             margin=np.array(self.margin).reshape(d, g),
             prospect_clv=np.array(self.prospect_clv),
-            customers=CustomerTable(
-                segment=np.array(self.segment, dtype=np.int16)[keep],
-                start_stage=np.array(self.start_stage, dtype=np.int16)[keep],
-                entry_time=np.array(self.entry_time, dtype=float)[keep],
-                first_purchase=np.array(self.first_purchase, dtype=float)[keep],
-                purchases=np.array(self.purchases, dtype=np.int32)[keep],
-                visited=np.array(self.visited, dtype=np.uint64)[keep],
-                final_stage=final[keep],
+            customers=customer_table(
+                keep,
+                segment=np.array(self.segment, dtype=np.int16),
+                start_stage=np.array(self.start_stage, dtype=np.int16),
+                entry_time=np.array(self.entry_time, dtype=float),
+                first_purchase=np.array(self.first_purchase, dtype=float),
+                purchases=np.array(self.purchases, dtype=np.int32),
+                visited=np.array(self.visited, dtype=np.uint64),
+                final_stage=final,
             ),
             events=events,
             referrals=referrals,
