@@ -20,6 +20,7 @@ from journeysim.engine.contagion import adopter_identity, day_adopters, is_drive
 from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
+from journeysim.engine.thinning import Acceptance
 
 
 def finalise_scalar(x: int) -> int:
@@ -87,8 +88,8 @@ class ReferenceEngine:
         self.prospect_clv = [0.0] * g
         self.referrals = [0] * (self.days * g)
         self.media = MediaRecord.empty(plan.dynamics.channel_names, self.days)
-        self.accept: list[list[float]] = []  # per day, per row: probability a candidate is a jump (thinning)
-        self.arrival_accept: dict[str, list[list[float]]] = {"base": [], "extra": [], "always": []}  # per day, segment
+        self.acceptance = Acceptance(plan)
+        self.accept: list[list[float]] = []  # per day, per extended row: probability a candidate is a jump
         self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
@@ -128,7 +129,8 @@ class ReferenceEngine:
         key, seg = self.ckey[c], self.segment[c]
         # how an arrival is thinned: baseline Poisson prospects, extra candidates for media lifts, or never
         # (initial customers never arrive; referred prospects and contagion adopters always do)
-        arrival_kind = "base" if c < plan.base_end else "extra" if c < plan.poisson_end else "always"
+        ext = self.acceptance.extra_row(seg)  # the extended row of an arrival of this kind
+        arrival_row = seg * s1 + s if c < plan.base_end else ext if c < plan.poisson_end else ext + self.n_segments
         if c < plan.n_initial:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
@@ -144,7 +146,7 @@ class ReferenceEngine:
             hi, lo = uniform_pair_scalar(draw_bits_scalar(key, k))
             draw, k = k, k + 1
             if self.plan.thinning:
-                acc = self.accept[day][row] if stage < s else self.arrival_accept[arrival_kind][day][seg]
+                acc = self.accept[day][row if stage < s else arrival_row]
                 if lo >= acc:  # not a jump at today's hazards: next candidate at the bound rate
                     t_next = t - float(np.log(hi)) * self.mean_hold[row]
                     continue
@@ -207,22 +209,10 @@ class ReferenceEngine:
         mult, arrivals, referral, rec = plan.dynamics.day(d, occupancy, self.ever_bought, self.detractors)
         self.media.set_day(d, rec)
         total, cum = plan.day_tables(mult, referral)
-        self.accept.append(
-            [
-                tot / bound if bound > 0 else 1.0
-                for tot, bound in zip(total.tolist(), plan.table.total.tolist(), strict=True)
-            ]
-        )
+        accept = np.ones(self.acceptance.n_ext)
+        self.acceptance.day(total, arrivals, accept)
+        self.accept.append(accept.tolist())
         self.day_cum.append(cum.tolist())
-        # arrivals at m times the organic rate (m <= U, the largest factor): baseline prospects kept with
-        # probability min(1, m), extra candidates (drawn at (U - 1) x the organic rate) with (m - 1) / (U - 1)
-        base, extra = [], []
-        for m, upper in zip(arrivals.tolist(), plan.arrival_upper.tolist(), strict=True):
-            base.append(min(1.0, m))
-            extra.append(min(1.0, max(0.0, (m - 1.0) / (upper - 1.0))) if upper > 1 else 0.0)
-        self.arrival_accept["base"].append(base)
-        self.arrival_accept["extra"].append(extra)
-        self.arrival_accept["always"].append([1.0] * self.n_segments)
 
     def contagion(self, env: simpy.Environment, d: int, occupancy: NDArray[np.int64]) -> None:
         """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""

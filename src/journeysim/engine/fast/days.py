@@ -1,8 +1,8 @@
 """Day boundaries: each day's thinning tables from the strategy and the population at its start, and the day's
 contagion adopters.
 
-Candidates are drawn at each row's largest hazard and accepted with probability (that day's hazard) / (largest):
-exact thinning, so a rate change at a day boundary takes effect exactly there.
+Candidates are drawn at each row's largest hazard and accepted with probability (that day's hazard) / (largest)
+(`engine.thinning`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from journeysim.engine.fast.tables import RowTables
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import MediaRecord
 from journeysim.engine.streams import customer_keys
+from journeysim.engine.thinning import Acceptance
 
 
 class DayHazards:
@@ -30,8 +31,7 @@ class DayHazards:
         if plan.thinning:
             self.accept = np.ones(d * n_ext)
             self.day_cum = np.ones((tables.k_slots - 1, d * n_ext))  # row c: cumulative probability c, by cell
-            self._bounded = plan.table.total > 0
-            self._arrival_rows = np.arange(tables.n_segments) * (tables.n_stages + 1) + tables.n_stages
+            self.acceptance = Acceptance(plan)
         self.contagion_rng = np.random.default_rng(plan.contagion_seed)
         self.contagion_adopted = 0
 
@@ -47,21 +47,13 @@ class DayHazards:
         self._contagion(d)
 
     def _set_tables(self, d: int, ever_bought: int, detractors: int) -> None:
-        """Day d's acceptance: that day's hazard / the bound (1 where the bound is 0); arrivals: baseline prospects
-        kept with min(1, m), extra candidates with max(0, m - 1) / (U - 1), adopters and referrals always (m = the
-        day's arrival factor, U its largest value)."""
+        """Day d's acceptance probabilities and destination tables (`thinning.Acceptance`)."""
         plan, tables = self.plan, self.tables
         mult, arrivals, referral, rec = plan.dynamics.day(d, self.occupancy, ever_bought, detractors)
         self.media.set_day(d, rec)
         total, cum = plan.day_tables(mult, referral)
-        g, n_rows, n_ext = tables.n_segments, tables.n_rows, tables.n_ext
-        day_acc = self.accept[d * n_ext : (d + 1) * n_ext]
-        np.divide(total, plan.table.total, out=day_acc[:n_rows], where=self._bounded)
-        day_acc[self._arrival_rows] = np.minimum(1.0, arrivals)
-        extra = day_acc[n_rows : n_rows + g]
-        extra[:] = 0.0
-        np.divide(arrivals - 1.0, plan.arrival_upper - 1.0, out=extra, where=plan.arrival_upper > 1)
-        np.clip(extra, 0.0, 1.0, out=extra)
+        n_ext = tables.n_ext
+        self.acceptance.day(total, arrivals, self.accept[d * n_ext : (d + 1) * n_ext])
         self.day_cum[:, d * n_ext : (d + 1) * n_ext] = cum[tables.plan_row, :-1].T
 
     def _contagion(self, d: int) -> None:
