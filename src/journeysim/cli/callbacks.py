@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,13 @@ from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
-from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validated
+from journeysim.config.validate import (
+    InvalidConfig,
+    Problem,
+    composition_problem,
+    interpolation_problem,
+    validated,
+)
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
 
@@ -35,7 +41,30 @@ log = logging.getLogger(__name__)
 
 
 def _task_overrides(config: DictConfig) -> list[str]:
-    return [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+    """The command-line overrides as typed: never resolved (an override may itself hold `${...}`)."""
+    node = OmegaConf.select(config, "hydra.overrides.task")
+    return [] if node is None else [str(o) for o in OmegaConf.to_container(node, resolve=False)]  # type: ignore[union-attr]
+
+
+def _checked(
+    config: DictConfig, overrides: Sequence[str], options: Mapping[str, Sequence[str]], loader: Any
+) -> tuple[Scenario, dict[str, Any]]:
+    """Validate one job's config and its baseline; every failure, interpolation errors included, is `InvalidConfig`.
+
+    Hydra only warns when a callback raises, and then starts the job: nothing may escape here but `SystemExit`.
+    """
+    try:
+        scenario, data = validated(config, overrides=overrides, group_options=options)
+        job_baseline(scenario, data, config.hydra, loader)
+    except InvalidConfig:
+        raise
+    except OmegaConfBaseException as exc:
+        raise InvalidConfig([interpolation_problem(exc)]) from None
+    except HydraException as exc:
+        raise InvalidConfig([composition_problem(exc, overrides)]) from None
+    except Exception as exc:  # noqa: BLE001 - a guard: anything unexpected is reported, never run
+        raise InvalidConfig([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")]) from None
+    return scenario, data
 
 
 def _config_yaml(data: dict[str, Any]) -> Callable[[], str]:
@@ -61,16 +90,34 @@ def _occupied(setting: str, run_dir: Path) -> Problem:
     )
 
 
+def _guarded(check: Callable[[DictConfig], None], config: DictConfig) -> None:
+    """Run a validation step; any exception becomes bad input (exit 2), since Hydra would only warn and run on."""
+    try:
+        check(config)
+    except OmegaConfBaseException as exc:
+        exit_bad_input([invalid_config_text([interpolation_problem(exc)])])
+    except HydraException as exc:
+        exit_bad_input([invalid_config_text([composition_problem(exc)])])
+    except Exception as exc:  # noqa: BLE001 - a guard: anything unexpected is reported, never run
+        exit_bad_input([invalid_config_text([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")])])
+
+
 class ValidateBeforeRun(Callback):
     """Validate the run's (or every sweep job's) config; exit with status 2 before anything is created."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate the single run's config (the `check` verb prints it and stops here)."""
+        _guarded(self._run_start, config)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
+        _guarded(self._multirun_start, config)
+
+    def _run_start(self, config: DictConfig) -> None:
         overrides = _task_overrides(config)
         options = group_options(GlobalHydra.instance().config_loader())
         try:
-            scenario, data = validated(config, overrides=overrides, group_options=options)
-            job_baseline(scenario, data, config.hydra, GlobalHydra.instance().config_loader())
+            scenario, data = _checked(config, overrides, options, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
         run_dir = Path(str(config.hydra.run.dir))
@@ -81,8 +128,7 @@ class ValidateBeforeRun(Callback):
             print_run_check(Console(soft_wrap=True), scenario, data)
             raise SystemExit(0)
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
+    def _multirun_start(self, config: DictConfig) -> None:
         loader = GlobalHydra.instance().config_loader()
         options = group_options(loader)
         planned = sweep_jobs(config)
@@ -95,8 +141,7 @@ class ValidateBeforeRun(Callback):
         for num, job in enumerate(jobs):
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
-                scenario, data = validated(job_cfg, overrides=job, group_options=options)
-                job_baseline(scenario, data, job_cfg.hydra, loader)
+                scenario, data = _checked(job_cfg, job, options, loader)
                 checked.append((job, scenario))
                 job_dir = _job_dir(job_cfg, num)
                 here = found(job_dir, job, _config_yaml(data))

@@ -122,7 +122,8 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
 
     params: Mapping[str, str] = OmegaConf.select(sweeper, "params") or {}
     arguments = [f"{k}={v}" for k, v in params.items()]
-    arguments += [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+    task = OmegaConf.select(config, "hydra.overrides.task")
+    arguments += [] if task is None else [str(o) for o in OmegaConf.to_container(task, resolve=False)]  # type: ignore[union-attr]
     parsed = OverridesParser.create().parse_overrides(arguments)
     batches = BasicSweeper.split_arguments(parsed, None)
     return [list(job) for batch in batches for job in batch]
