@@ -62,7 +62,7 @@ def _checked(
         raise InvalidConfig([interpolation_problem(exc)]) from None
     except HydraException as exc:
         raise InvalidConfig([composition_problem(exc, overrides)]) from None
-    except Exception as exc:  # noqa: BLE001 - a guard: anything unexpected is reported, never run
+    except Exception as exc:  # a guard: anything unexpected is reported, never run
         raise InvalidConfig([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")]) from None
     return scenario, data
 
@@ -98,7 +98,7 @@ def _guarded(check: Callable[[DictConfig], None], config: DictConfig) -> None:
         exit_bad_input([invalid_config_text([interpolation_problem(exc)])])
     except HydraException as exc:
         exit_bad_input([invalid_config_text([composition_problem(exc)])])
-    except Exception as exc:  # noqa: BLE001 - a guard: anything unexpected is reported, never run
+    except Exception as exc:  # a guard: anything unexpected is reported, never run
         exit_bad_input([invalid_config_text([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")])])
 
 
