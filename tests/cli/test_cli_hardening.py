@@ -30,3 +30,75 @@ def test_interpolation_errors_name_the_setting(journeysim_inproc, tree, tiniest,
     res = journeysim_inproc(*args, *tiniest, override)
     _assert_rejected(res, [f"{setting}: ", "fix: "])
     assert tree(Path.cwd()) == []
+
+
+def _bomb(levels: int = 12) -> str:
+    """A "billion laughs" YAML document: 10**levels strings from a few hundred bytes."""
+    lines = ["name: bomb", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bomb_in_a_config_dir_is_refused_quickly(journeysim_inproc, tree, tmp_path: Path, tiniest) -> None:
+    user = tmp_path / "my_conf"
+    (user / "journey").mkdir(parents=True)
+    (user / "journey" / "bomb.yaml").write_text(_bomb())
+    res = journeysim_inproc("--config-dir", str(user), "journey=bomb", *tiniest)
+    _assert_rejected(res, ["bomb.yaml", "expands to more than 1,000,000 nodes"])
+    assert tree(Path.cwd()) == []
+
+
+HOOKS = [
+    ("experiment/evil.yaml", "# @package _global_\nhydra:\n  callbacks:\n    x:\n      _target_: os.makedirs\n"),
+    ("strategy/evil.yaml", "name: evil\nbudget: {_target_: os.makedirs, name: x}\n"),
+    ("hydra/launcher/evil.yaml", "_target_: os.makedirs\n"),
+    ("hydra/job_logging/evil.yaml", "version: 1\nhandlers:\n  h: {'()': os.makedirs}\n"),
+    ("experiment/log.yaml", "# @package _global_\nhydra:\n  job_logging:\n    handlers: {h: {class: os.makedirs}}\n"),
+    ("experiment/path.yaml", "# @package _global_\nhydra:\n  searchpath: [file:///elsewhere]\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), HOOKS, ids=[h[0] for h in HOOKS])
+def test_a_config_dir_cannot_name_code_to_run(journeysim_inproc, tree, tmp_path: Path, tiniest, name, text) -> None:
+    user = tmp_path / "my_conf"
+    (user / name).parent.mkdir(parents=True)
+    (user / name).write_text(text.replace("name: x", f"name: {tmp_path / 'pwned'}"))
+    res = journeysim_inproc("--config-dir", str(user), *tiniest)
+    _assert_rejected(res, [name, "never name code to run"])
+    assert tree(Path.cwd()) == []
+    assert not (tmp_path / "pwned").exists()
+
+
+def _swept(journeysim_inproc, tiniest) -> Path:
+    res = journeysim_inproc("-m", *tiniest, "sim.seed=1,2", "hydra.sweep.dir=sw")
+    assert res.code == 0, res.err
+    return Path.cwd() / "sw"
+
+
+def test_resume_refuses_code_hooks_replayed_from_multirun_yaml(journeysim_inproc, tmp_path: Path, tiniest) -> None:
+    sweep = _swept(journeysim_inproc, tiniest)
+    record = sweep / "multirun.yaml"
+    marker = tmp_path / "pwned"
+    text = record.read_text().replace(
+        "    task:\n",
+        f"    task:\n    - +hydra.callbacks.x._target_=os.makedirs\n    - +hydra.callbacks.x.name={marker}\n",
+        1,
+    )
+    record.write_text(text)
+    res = journeysim_inproc("resume", str(sweep))
+    _assert_rejected(res, ["multirun.yaml", "would run code"])
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe not utf-8", b"hydra: [unclosed", b"just a string\n", _bomb().encode()],
+    ids=["non-utf8", "broken", "not-a-mapping", "alias-bomb"],
+)
+def test_resume_on_a_broken_multirun_yaml_exits_2(journeysim_inproc, tree, content: bytes) -> None:
+    sweep = Path.cwd() / "sw"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_bytes(content)
+    res = journeysim_inproc("resume", str(sweep))
+    _assert_rejected(res, ["DIR", "multirun.yaml"])
+    assert tree(Path.cwd()) == ["sw", "sw/multirun.yaml"]
