@@ -102,3 +102,26 @@ def test_resume_on_a_broken_multirun_yaml_exits_2(journeysim_inproc, tree, conte
     res = journeysim_inproc("resume", str(sweep))
     _assert_rejected(res, ["DIR", "multirun.yaml"])
     assert tree(Path.cwd()) == ["sw", "sw/multirun.yaml"]
+
+
+OVERFLOWS = [
+    (["journey.rates.awareness.interest=1e308", "journey.rates.awareness.lost=1e308"], "journey.rates.awareness"),
+    (["journey.rates.awareness.interest=9e14", "journey.rates.awareness.lost=9e14"], "journey.rates.awareness: "),
+    (["strategy=balanced", "strategy.budget=1e300"], "strategy.budget"),
+    (["population.segments.consumers.rate_multiplier=1e200"], "rate_multiplier"),
+]
+
+
+@pytest.mark.parametrize(("args", "setting"), OVERFLOWS, ids=[" ".join(o[0]) for o in OVERFLOWS])
+def test_numbers_beyond_exact_float_arithmetic_are_refused(journeysim_inproc, tree, tiniest, args, setting) -> None:
+    res = journeysim_inproc("journey=marketing_funnel", *tiniest, *args)
+    _assert_rejected(res, [setting, "largest", "1e+15"])
+    assert tree(Path.cwd()) == []
+
+
+def test_the_api_refuses_them_too() -> None:
+    from journeysim.config.compose import load_scenario
+    from journeysim.config.validate import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match=r"journey\.rates\.awareness"):
+        load_scenario(["journey=marketing_funnel", "journey.rates.awareness.interest=1e308"])

@@ -27,6 +27,7 @@ from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
+from journeysim.config.limits import limit_problems
 from journeysim.config.validate import (
     InvalidConfig,
     Problem,
@@ -55,6 +56,9 @@ def _checked(
     """
     try:
         scenario, data = validated(config, overrides=overrides, group_options=options)
+        problems = limit_problems(data, scenario)
+        if problems:
+            raise InvalidConfig(problems)
         job_baseline(scenario, data, config.hydra, loader)
     except InvalidConfig:
         raise
