@@ -125,3 +125,45 @@ def test_the_api_refuses_them_too() -> None:
 
     with pytest.raises(InvalidConfig, match=r"journey\.rates\.awareness"):
         load_scenario(["journey=marketing_funnel", "journey.rates.awareness.interest=1e308"])
+
+
+SIZES = [
+    (["population.scale=1e7"], "population.scale"),
+    (["population.segments.consumers.initial.awareness=1000000000000"], "population.scale"),
+    (["population.segments.consumers.arrivals_per_day=1e12"], "arrivals_per_day"),
+    (["sim.horizon_days=1000000000"], "sim.horizon_days"),
+    (["sim.replications=1000000000"], "sim.replications"),
+    (
+        ["journey=marketing_funnel", "journey.rates.loyalty.conversion=1e12", "journey.rates.conversion.loyalty=1e12"],
+        "journey.rates",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "setting"), SIZES, ids=[" ".join(s[0]) for s in SIZES])
+def test_sizes_that_cannot_fit_or_finish_are_refused_before_allocating(journeysim_inproc, tree, args, setting) -> None:
+    res = journeysim_inproc(*args)
+    _assert_rejected(res, [setting, "the run cannot", "customers", "transitions"])
+    assert tree(Path.cwd()) == []
+
+
+def test_a_long_run_is_announced_with_its_estimate(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from journeysim.cli import callbacks
+    from journeysim.config.compose import load_scenario
+    from journeysim.study.estimate import LONG_RUN_SECONDS, estimate
+
+    needs = estimate(load_scenario(["sim.replications=20000", "sim.horizon_days=365"]))
+    assert needs.seconds > LONG_RUN_SECONDS
+    callbacks._warn_if_long(needs.seconds, "this run")
+    assert "will take long" in capsys.readouterr().err
+
+
+def test_the_default_scenario_fits_and_is_not_announced() -> None:
+    from journeysim.config.compose import load_scenario
+    from journeysim.config.size import size_problems
+    from journeysim.study.estimate import LONG_RUN_SECONDS, estimate
+
+    scenario = load_scenario([])
+    needs = estimate(scenario)
+    assert 2e5 < needs.customers < 1e6 and needs.seconds < LONG_RUN_SECONDS
+    assert size_problems(scenario) == []

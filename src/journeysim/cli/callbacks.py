@@ -28,6 +28,7 @@ from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
 from journeysim.config.limits import limit_problems
+from journeysim.config.size import size_problems
 from journeysim.config.validate import (
     InvalidConfig,
     Problem,
@@ -37,6 +38,7 @@ from journeysim.config.validate import (
 )
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
+from journeysim.study.estimate import LONG_RUN_SECONDS, Estimate, duration, estimate
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +51,18 @@ def _task_overrides(config: DictConfig) -> list[str]:
 
 def _checked(
     config: DictConfig, overrides: Sequence[str], options: Mapping[str, Sequence[str]], loader: Any
-) -> tuple[Scenario, dict[str, Any]]:
-    """Validate one job's config and its baseline; every failure, interpolation errors included, is `InvalidConfig`.
+) -> tuple[Scenario, dict[str, Any], Estimate]:
+    """Validate one job's config, its size and its baseline; every failure (interpolation errors too) is
+    `InvalidConfig`; also the job's estimated needs.
 
     Hydra only warns when a callback raises, and then starts the job: nothing may escape here but `SystemExit`.
     """
     try:
         scenario, data = validated(config, overrides=overrides, group_options=options)
         problems = limit_problems(data, scenario)
-        if problems:
+        needs = estimate(scenario) if not problems else None
+        problems += size_problems(scenario, needs) if needs is not None else []
+        if problems or needs is None:
             raise InvalidConfig(problems)
         job_baseline(scenario, data, config.hydra, loader)
     except InvalidConfig:
@@ -68,7 +73,13 @@ def _checked(
         raise InvalidConfig([composition_problem(exc, overrides)]) from None
     except Exception as exc:  # a guard: anything unexpected is reported, never run
         raise InvalidConfig([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")]) from None
-    return scenario, data
+    return scenario, data, needs
+
+
+def _warn_if_long(seconds: float, what: str) -> None:
+    """One line on stderr when the estimated run time is long (never for `check`)."""
+    if seconds > LONG_RUN_SECONDS and not STATE.check_only:
+        sys.stderr.write(f"journeysim: {what} will take long: ~{duration(seconds)} estimated on one core\n")
 
 
 def _config_yaml(data: dict[str, Any]) -> Callable[[], str]:
@@ -121,9 +132,10 @@ class ValidateBeforeRun(Callback):
         overrides = _task_overrides(config)
         options = group_options(GlobalHydra.instance().config_loader())
         try:
-            scenario, data = _checked(config, overrides, options, GlobalHydra.instance().config_loader())
+            scenario, data, needs = _checked(config, overrides, options, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
+        _warn_if_long(needs.seconds, f"this run ({needs.describe(scenario.settings.replications)})")
         run_dir = Path(str(config.hydra.run.dir))
         if found(run_dir, overrides, _config_yaml(data)) is Found.OTHER:
             exit_bad_input([invalid_config_text([_occupied("hydra.run.dir", run_dir)])])
@@ -141,11 +153,12 @@ class ValidateBeforeRun(Callback):
             log.info("sweeper is not the basic sweeper: validating the base config only")
         blocks: list[str] = []
         checked: list[tuple[Sequence[str], Scenario]] = []
-        kept = 0
+        kept, seconds = 0, 0.0
         for num, job in enumerate(jobs):
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
-                scenario, data = _checked(job_cfg, job, options, loader)
+                scenario, data, needs = _checked(job_cfg, job, options, loader)
+                seconds += needs.seconds
                 checked.append((job, scenario))
                 job_dir = _job_dir(job_cfg, num)
                 here = found(job_dir, job, _config_yaml(data))
@@ -160,6 +173,7 @@ class ValidateBeforeRun(Callback):
             if len(jobs) > 1:
                 blocks.append(f"{len(blocks)} of {len(jobs)} sweep jobs are invalid; no job was started.")
             exit_bad_input(blocks)
+        _warn_if_long(seconds, f"this sweep ({len(jobs)} jobs)")
         if kept and not STATE.check_only:
             sys.stderr.write(
                 f"journeysim: resuming {config.hydra.sweep.dir}: {kept} of {len(jobs)} jobs completed before and are "
