@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, OverrideParseException
 
 from journeysim.config.trust import TooLarge, document_problems, load_user_yaml
 from journeysim.config.validate import Problem
@@ -51,4 +53,44 @@ def yaml_problems(dirs: Sequence[Path]) -> list[Problem]:
                 problems.append(Problem(str(path), "refused: nested too deeply", "flatten the YAML"))
                 continue
             problems += document_problems(str(path), doc, path.parent.relative_to(d).as_posix())
+    return problems
+
+
+#: Hydra's command-line flags that take a value (which is not an override).
+_VALUED_FLAGS = (
+    "--config-dir",
+    "-cd",
+    "--config-name",
+    "-cn",
+    "--config-path",
+    "-cp",
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+)
+
+
+def override_syntax_problems(args: Sequence[str]) -> list[Problem]:
+    """Overrides Hydra's grammar cannot parse, each naming its setting (Hydra's own message names none)."""
+    problems: list[Problem] = []
+    parser = OverridesParser.create()
+    for i, arg in enumerate(args):
+        if arg.startswith("-") or "=" not in arg or (i > 0 and args[i - 1] in _VALUED_FLAGS):
+            continue
+        try:
+            parser.parse_override(arg)
+        except (OverrideParseException, HydraException) as exc:
+            key = arg.split("=", 1)[0].lstrip("+~")
+            what = str(exc).splitlines()[0] if str(exc).strip() else "cannot be parsed"
+            problems.append(
+                Problem(
+                    key,
+                    f"the override '{arg}' does not parse: {what}",
+                    "fix its syntax; see https://hydra.cc/docs/advanced/override_grammar/basic/",
+                )
+            )
     return problems
