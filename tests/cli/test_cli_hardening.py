@@ -167,3 +167,28 @@ def test_the_default_scenario_fits_and_is_not_announced() -> None:
     needs = estimate(scenario)
     assert 2e5 < needs.customers < 1e6 and needs.seconds < LONG_RUN_SECONDS
     assert size_problems(scenario) == []
+
+
+MESSAGES = [
+    (["strategy=balanced", "+strategy.flights.social=[50,10]"], "strategy.flights.social[0]: 50 is not a flight"),
+    (["strategy=balanced", "+strategy.allocation.tiktok=0.1"], "strategy.allocation.tiktok: unknown channel 'tiktok'"),
+    (
+        ["population=mixed", "population.segments.businesses.order_value.margin=2"],
+        "population.segments.businesses.order_value.margin",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), MESSAGES, ids=[m[1].split(":")[0] for m in MESSAGES])
+def test_messages_name_the_exact_setting(journeysim_inproc, tree, tiniest, args, fragment) -> None:
+    res = journeysim_inproc(*tiniest, *args)
+    _assert_rejected(res, [fragment])
+    assert tree(Path.cwd()) == []
+
+
+def test_a_blank_option_file_is_named_as_blank(journeysim_inproc, tmp_path: Path, tiniest) -> None:
+    user = tmp_path / "my_conf"
+    (user / "journey").mkdir(parents=True)
+    (user / "journey" / "blank.yaml").write_text("")
+    res = journeysim_inproc("--config-dir", str(user), "journey=blank", *tiniest)
+    _assert_rejected(res, ["journey option 'blank' sets none of its required settings"])

@@ -28,12 +28,14 @@ from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
 from journeysim.config.limits import limit_problems
+from journeysim.config.shapes import shape_problems
 from journeysim.config.size import size_problems
 from journeysim.config.validate import (
     InvalidConfig,
     Problem,
     composition_problem,
     interpolation_problem,
+    resolved_container,
     validated,
 )
 from journeysim.io.resume import Found, found
@@ -49,6 +51,26 @@ def _task_overrides(config: DictConfig) -> list[str]:
     return [] if node is None else [str(o) for o in OmegaConf.to_container(node, resolve=False)]  # type: ignore[union-attr]
 
 
+def _resolved_or_empty(config: DictConfig) -> dict[str, Any]:
+    """The resolved user config, or {} when it does not resolve (`validated` then reports why)."""
+    try:
+        return resolved_container(config)
+    except Exception:
+        return {}
+
+
+def _empty_option(config: DictConfig, problem: Problem) -> Problem:
+    """ "no journey is chosen" when one was chosen but its file sets nothing (blank): say so instead."""
+    chosen = OmegaConf.select(config, f"hydra.runtime.choices.{problem.setting}", default=None)
+    if not chosen or not problem.problem.startswith(f"no {problem.setting} is chosen"):
+        return problem
+    return Problem(
+        problem.setting,
+        f"the {problem.setting} option '{chosen}' sets none of its required settings (is its file empty?)",
+        f"fill in {problem.setting}/{chosen}.yaml in your config directory, or choose another {problem.setting}",
+    )
+
+
 def _checked(
     config: DictConfig, overrides: Sequence[str], options: Mapping[str, Sequence[str]], loader: Any
 ) -> tuple[Scenario, dict[str, Any], Estimate]:
@@ -58,7 +80,13 @@ def _checked(
     Hydra only warns when a callback raises, and then starts the job: nothing may escape here but `SystemExit`.
     """
     try:
-        scenario, data = validated(config, overrides=overrides, group_options=options)
+        shapes = shape_problems(_resolved_or_empty(config))
+        if shapes:
+            raise InvalidConfig(shapes)
+        try:
+            scenario, data = validated(config, overrides=overrides, group_options=options)
+        except InvalidConfig as exc:
+            raise InvalidConfig([_empty_option(config, p) for p in exc.problems]) from None
         problems = limit_problems(data, scenario)
         needs = estimate(scenario) if not problems else None
         problems += size_problems(scenario, needs) if needs is not None else []
