@@ -192,3 +192,37 @@ def test_a_blank_option_file_is_named_as_blank(journeysim_inproc, tmp_path: Path
     (user / "journey" / "blank.yaml").write_text("")
     res = journeysim_inproc("--config-dir", str(user), "journey=blank", *tiniest)
     _assert_rejected(res, ["journey option 'blank' sets none of its required settings"])
+
+
+def _tables(tmp_path: Path, events: str, customers: str) -> list[str]:
+    (tmp_path / "e.csv").write_text(events)
+    (tmp_path / "c.csv").write_text(customers)
+    return ["--events", str(tmp_path / "e.csv"), "--customers", str(tmp_path / "c.csv")]
+
+
+_CUSTOMERS = "customer,start_stage,entry_time\n1,awareness,5\n"
+_HEADER = "customer,time,from_stage,to_stage\n"
+CALIBRATE = [
+    (_HEADER + "1,50,awareness,interest\n", _CUSTOMERS, ["--end", "10"], "after the end of observation"),
+    (_HEADER + "1,5,awareness,interest\n", _CUSTOMERS, ["--end", "nan"], "--end"),
+    (_HEADER + "1,soon,awareness,interest\n", _CUSTOMERS, ["--end", "10"], "events.time"),
+    (_HEADER, _CUSTOMERS, ["--end", "10"], "the events table has no rows"),
+    (_HEADER + "1,-3,awareness,interest\n", _CUSTOMERS, ["--end", "10"], "events.time"),
+    (_HEADER + "1,2,awareness,interest\n", _CUSTOMERS, ["--end", "10"], "before entering at day 5"),
+]
+
+
+@pytest.mark.parametrize(("events", "customers", "extra", "fragment"), CALIBRATE, ids=[c[3] for c in CALIBRATE])
+def test_calibrate_checks_its_tables(journeysim_inproc, tmp_path: Path, events, customers, extra, fragment) -> None:
+    res = journeysim_inproc("calibrate", *_tables(tmp_path, events, customers), "--journey", "marketing_funnel", *extra)
+    _assert_rejected(res, [fragment])
+    assert "customers the table lacks" not in res.err
+
+
+def test_calibrate_on_a_run_with_a_non_utf8_config(journeysim_inproc, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "events.parquet").write_bytes(b"")
+    (run / "config.yaml").write_bytes(b"\xff\xfe")
+    res = journeysim_inproc("calibrate", str(run), "--end", "10")
+    _assert_rejected(res, ["RUN_DIR", "config.yaml"])
