@@ -226,3 +226,22 @@ def test_calibrate_on_a_run_with_a_non_utf8_config(journeysim_inproc, tmp_path: 
     (run / "config.yaml").write_bytes(b"\xff\xfe")
     res = journeysim_inproc("calibrate", str(run), "--end", "10")
     _assert_rejected(res, ["RUN_DIR", "config.yaml"])
+
+
+def test_resume_touches_nothing_of_kept_jobs_and_removes_killed_temporaries(journeysim_inproc, tiniest) -> None:
+    import subprocess
+    import sys
+
+    sweep = _swept(journeysim_inproc, tiniest)
+    kept = sorted(p for p in (sweep / "0").rglob("*") if p.is_file())
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in kept}
+    (sweep / "1" / "status.json").unlink()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = sweep / "1" / f".timeseries.parquet.{int(dead.stdout)}.tmp"
+    stale.write_bytes(b"half a file")
+    res = journeysim_inproc("resume", str(sweep))
+    assert res.code == 0, res.err
+    assert not stale.exists()
+    assert sorted(p for p in (sweep / "0").rglob("*") if p.is_file()) == kept
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in kept} == before
+    assert (sweep / "1" / "status.json").is_file()

@@ -21,6 +21,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from journeysim.cli.report import exit_bad_input, exit_verb_problem, invalid_config_text
 from journeysim.config.trust import load_user_yaml, override_problems
+from journeysim.io.atomic import remove_stale_temporaries
+from journeysim.io.resume import kept_records, restore_records
 from journeysim.io.sweep import MULTIRUN_FILE
 
 #: Hydra overrides that a resumed sweep sets itself (the directory) or that Hydra sets on its own.
@@ -91,5 +93,13 @@ def main(argv: Sequence[str]) -> None:
         exit_bad_input([invalid_config_text(hooks)])
     from journeysim.cli.app import main as journeysim
 
+    removed = remove_stale_temporaries(sweep_dir)
+    if removed:
+        sys.stderr.write(f"journeysim resume: removed {removed} temporary files of writes that were killed\n")
+
     sys.stderr.write(f"journeysim resume: journeysim {' '.join(arguments)}\n")
-    journeysim(arguments)
+    kept = kept_records(sweep_dir)  # Hydra's launcher rewrites every job's .hydra/ and log: put kept jobs' back
+    try:
+        journeysim(arguments)
+    finally:
+        restore_records(kept)
