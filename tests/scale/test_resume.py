@@ -7,6 +7,7 @@ untouched, and the resumed sweep's results equal those of a sweep that was never
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -84,3 +85,54 @@ def test_a_sweep_never_overwrites_completed_results_of_other_jobs(journeysim, tm
 def test_resume_refuses_a_directory_that_is_not_a_sweep(journeysim, tmp_path: Path) -> None:
     res = journeysim.run(["resume", "nowhere"], cwd=tmp_path)
     assert res.code == 2 and "holds no multirun.yaml" in res.err and "Traceback" not in res.err
+
+
+def _wait_for(path: Path, proc, what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not path.is_file():
+        assert proc.poll() is None and time.monotonic() < deadline, f"{what} ended before it could be killed"
+        time.sleep(0.01)
+
+
+LAUNCHERS = [
+    pytest.param([], id="basic"),
+    pytest.param(
+        ["hydra/launcher=ray_local"],
+        id="ray_local",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
+            reason="the ray extra (hydra-ray-launcher) is not installed",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_a_killed_resume_resumes_again(journeysim, tmp_path: Path, launcher: list[str]) -> None:
+    sweep = [*SWEEP[:1], "sim.seed=5,6,7,8", *SWEEP[2:], *launcher]
+    whole = journeysim.start([*sweep, "hydra.sweep.dir=whole"], cwd=tmp_path)
+    killed = tmp_path / "killed"
+    victim = journeysim.start([*sweep, "hydra.sweep.dir=killed"], cwd=tmp_path)
+    _wait_for(killed / "0" / "status.json", victim, "the sweep")
+    victim.kill()
+    victim.wait()
+    resuming = journeysim.start(["resume", "killed"], cwd=tmp_path)
+    done_before = len(list(killed.glob("*/status.json")))
+    deadline = time.monotonic() + 300
+    while len(list(killed.glob("*/status.json"))) <= done_before:  # resume finished one more job: kill it now
+        assert resuming.poll() is None and time.monotonic() < deadline, "resume ended before it could be killed"
+        time.sleep(0.01)
+    resuming.kill()  # SIGKILL of resume itself
+    resuming.wait()
+    assert journeysim.wait(whole).code == 0
+    final = journeysim.run(["resume", "killed"], cwd=tmp_path)
+    assert final.code == 0, final.err
+    for n in range(4):
+        assert json.loads((killed / str(n) / "status.json").read_text())["status"] == "ok"
+        assert (killed / str(n) / "metrics.json").read_bytes() == (
+            tmp_path / "whole" / str(n) / "metrics.json"
+        ).read_bytes()
+        assert (killed / str(n) / "funnel.csv").read_bytes() == (
+            tmp_path / "whole" / str(n) / "funnel.csv"
+        ).read_bytes()
+    assert not list(killed.rglob(".*.tmp"))

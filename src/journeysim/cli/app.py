@@ -15,7 +15,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from journeysim.cli.preflight import config_dirs, yaml_problems
+from journeysim.cli.preflight import config_dirs, override_syntax_problems, yaml_problems
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import EXIT_BAD_INPUT, STATE
 from journeysim.config import register_schemas, shipped_config_dir
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["check"]:
         STATE.check_only = True
         args = [*args[1:], CHECK_CALLBACK]
-    problems = yaml_problems(config_dirs(args))
+    problems = yaml_problems(config_dirs(args)) + override_syntax_problems(args)
     if problems:
         exit_bad_input([invalid_config_text(problems)])
     sys.argv = [sys.argv[0] or "journeysim", *args]

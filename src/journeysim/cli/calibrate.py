@@ -15,6 +15,7 @@ and 95% CI) and `OUT/journey/<name>.yaml`, so OUT works as a config directory:
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -92,15 +93,24 @@ def main(argv: Sequence[str]) -> None:
             _bad(
                 "RUN_DIR", f"'{run}' has no {EVENTS_FILE}", "run with sim.event_log=true, or give --events/--customers"
             )
-        run_config = (
-            yaml.safe_load((run / CONFIG_FILE).read_text(encoding="utf-8")) if (run / CONFIG_FILE).is_file() else None
-        )
+        try:
+            run_config = (
+                yaml.safe_load((run / CONFIG_FILE).read_text(encoding="utf-8"))
+                if (run / CONFIG_FILE).is_file()
+                else None
+            )
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            _bad("RUN_DIR", f"cannot read {run / CONFIG_FILE}: {exc}", "give a run directory journeysim wrote")
+        if run_config is not None and not isinstance(run_config, dict):
+            _bad("RUN_DIR", f"{run / CONFIG_FILE} is not a mapping", "give a run directory journeysim wrote")
         if end is None:
             end = float((read_metrics(run) or {}).get("horizon_days") or 0) or None
     elif args.events and args.customers:
         events_path, customers_path = Path(args.events), Path(args.customers)
     else:
         _bad("RUN_DIR", "nothing to fit", "give a run directory, or --events and --customers (and --end)")
+    if end is not None and not (math.isfinite(end) and end > 0):
+        _bad("--end", f"{end!r} is not a number of days > 0", "give --end DAYS (e.g. --end 365)")
     if end is None or end <= 0:
         _bad("--end", "the end of observation is not known", "give --end DAYS (e.g. --end 365)")
     template = _template(args.journey, args.config_dir, run_config)

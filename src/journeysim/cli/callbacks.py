@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +26,88 @@ from journeysim.cli.check import print_run_check, print_sweep_check
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
+from journeysim.config.limits import limit_problems
+from journeysim.config.shapes import shape_problems
+from journeysim.config.size import size_problems
 from journeysim.config.study import job_baseline
-from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validated
+from journeysim.config.validate import (
+    InvalidConfig,
+    Problem,
+    composition_problem,
+    interpolation_problem,
+    resolved_container,
+    validated,
+)
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
+from journeysim.study.estimate import LONG_RUN_SECONDS, Estimate, duration, estimate
 
 log = logging.getLogger(__name__)
 
 
 def _task_overrides(config: DictConfig) -> list[str]:
-    return [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+    """The command-line overrides as typed: never resolved (an override may itself hold `${...}`)."""
+    node = OmegaConf.select(config, "hydra.overrides.task")
+    return [] if node is None else [str(o) for o in OmegaConf.to_container(node, resolve=False)]  # type: ignore[union-attr]
+
+
+def _resolved_or_empty(config: DictConfig) -> dict[str, Any]:
+    """The resolved user config, or {} when it does not resolve (`validated` then reports why)."""
+    try:
+        return resolved_container(config)
+    except Exception:
+        return {}
+
+
+def _empty_option(config: DictConfig, problem: Problem) -> Problem:
+    """ "no journey is chosen" when one was chosen but its file sets nothing (blank): say so instead."""
+    chosen = OmegaConf.select(config, f"hydra.runtime.choices.{problem.setting}", default=None)
+    if not chosen or not problem.problem.startswith(f"no {problem.setting} is chosen"):
+        return problem
+    return Problem(
+        problem.setting,
+        f"the {problem.setting} option '{chosen}' sets none of its required settings (is its file empty?)",
+        f"fill in {problem.setting}/{chosen}.yaml in your config directory, or choose another {problem.setting}",
+    )
+
+
+def _checked(
+    config: DictConfig, overrides: Sequence[str], options: Mapping[str, Sequence[str]], loader: Any
+) -> tuple[Scenario, dict[str, Any], Estimate]:
+    """Validate one job's config, its size and its baseline; every failure (interpolation errors too) is
+    `InvalidConfig`; also the job's estimated needs.
+
+    Hydra only warns when a callback raises, and then starts the job: nothing may escape here but `SystemExit`.
+    """
+    try:
+        shapes = shape_problems(_resolved_or_empty(config))
+        if shapes:
+            raise InvalidConfig(shapes)
+        try:
+            scenario, data = validated(config, overrides=overrides, group_options=options)
+        except InvalidConfig as exc:
+            raise InvalidConfig([_empty_option(config, p) for p in exc.problems]) from None
+        problems = limit_problems(data, scenario)
+        needs = estimate(scenario) if not problems else None
+        problems += size_problems(scenario, needs) if needs is not None else []
+        if problems or needs is None:
+            raise InvalidConfig(problems)
+        job_baseline(scenario, data, config.hydra, loader)
+    except InvalidConfig:
+        raise
+    except OmegaConfBaseException as exc:
+        raise InvalidConfig([interpolation_problem(exc)]) from None
+    except HydraException as exc:
+        raise InvalidConfig([composition_problem(exc, overrides)]) from None
+    except Exception as exc:  # a guard: anything unexpected is reported, never run
+        raise InvalidConfig([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")]) from None
+    return scenario, data, needs
+
+
+def _warn_if_long(seconds: float, what: str) -> None:
+    """One line on stderr when the estimated run time is long (never for `check`)."""
+    if seconds > LONG_RUN_SECONDS and not STATE.check_only:
+        sys.stderr.write(f"journeysim: {what} will take long: ~{duration(seconds)} estimated on one core\n")
 
 
 def _config_yaml(data: dict[str, Any]) -> Callable[[], str]:
@@ -61,18 +133,37 @@ def _occupied(setting: str, run_dir: Path) -> Problem:
     )
 
 
+def _guarded(check: Callable[[DictConfig], None], config: DictConfig) -> None:
+    """Run a validation step; any exception becomes bad input (exit 2), since Hydra would only warn and run on."""
+    try:
+        check(config)
+    except OmegaConfBaseException as exc:
+        exit_bad_input([invalid_config_text([interpolation_problem(exc)])])
+    except HydraException as exc:
+        exit_bad_input([invalid_config_text([composition_problem(exc)])])
+    except Exception as exc:  # a guard: anything unexpected is reported, never run
+        exit_bad_input([invalid_config_text([Problem("config", f"{type(exc).__name__}: {exc}", "check the settings")])])
+
+
 class ValidateBeforeRun(Callback):
     """Validate the run's (or every sweep job's) config; exit with status 2 before anything is created."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate the single run's config (the `check` verb prints it and stops here)."""
+        _guarded(self._run_start, config)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
+        _guarded(self._multirun_start, config)
+
+    def _run_start(self, config: DictConfig) -> None:
         overrides = _task_overrides(config)
         options = group_options(GlobalHydra.instance().config_loader())
         try:
-            scenario, data = validated(config, overrides=overrides, group_options=options)
-            job_baseline(scenario, data, config.hydra, GlobalHydra.instance().config_loader())
+            scenario, data, needs = _checked(config, overrides, options, GlobalHydra.instance().config_loader())
         except InvalidConfig as exc:
             exit_bad_input([invalid_config_text(exc.problems)])
+        _warn_if_long(needs.seconds, f"this run ({needs.describe(scenario.settings.replications)})")
         run_dir = Path(str(config.hydra.run.dir))
         if found(run_dir, overrides, _config_yaml(data)) is Found.OTHER:
             exit_bad_input([invalid_config_text([_occupied("hydra.run.dir", run_dir)])])
@@ -81,8 +172,7 @@ class ValidateBeforeRun(Callback):
             print_run_check(Console(soft_wrap=True), scenario, data)
             raise SystemExit(0)
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Compose and validate every job of the sweep; list all invalid jobs and start none if any is bad."""
+    def _multirun_start(self, config: DictConfig) -> None:
         loader = GlobalHydra.instance().config_loader()
         options = group_options(loader)
         planned = sweep_jobs(config)
@@ -91,12 +181,12 @@ class ValidateBeforeRun(Callback):
             log.info("sweeper is not the basic sweeper: validating the base config only")
         blocks: list[str] = []
         checked: list[tuple[Sequence[str], Scenario]] = []
-        kept = 0
+        kept, seconds = 0, 0.0
         for num, job in enumerate(jobs):
             try:
                 job_cfg = loader.load_sweep_config(config, list(job))
-                scenario, data = validated(job_cfg, overrides=job, group_options=options)
-                job_baseline(scenario, data, job_cfg.hydra, loader)
+                scenario, data, needs = _checked(job_cfg, job, options, loader)
+                seconds += needs.seconds
                 checked.append((job, scenario))
                 job_dir = _job_dir(job_cfg, num)
                 here = found(job_dir, job, _config_yaml(data))
@@ -111,6 +201,7 @@ class ValidateBeforeRun(Callback):
             if len(jobs) > 1:
                 blocks.append(f"{len(blocks)} of {len(jobs)} sweep jobs are invalid; no job was started.")
             exit_bad_input(blocks)
+        _warn_if_long(seconds, f"this sweep ({len(jobs)} jobs)")
         if kept and not STATE.check_only:
             sys.stderr.write(
                 f"journeysim: resuming {config.hydra.sweep.dir}: {kept} of {len(jobs)} jobs completed before and are "

@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from journeysim.cli.report import exit_verb_problem
+from journeysim.cli.report import exit_bad_input, exit_verb_problem, invalid_config_text
+from journeysim.config.trust import load_user_yaml, override_problems
+from journeysim.io.atomic import remove_stale_temporaries
+from journeysim.io.resume import kept_records, restore_records
 from journeysim.io.sweep import MULTIRUN_FILE
 
 #: Hydra overrides that a resumed sweep sets itself (the directory) or that Hydra sets on its own.
@@ -68,11 +72,34 @@ def main(argv: Sequence[str]) -> None:
             "give the directory of a `journeysim -m` sweep (Hydra's basic sweeper writes multirun.yaml first)",
         )
     try:
-        record = OmegaConf.load(record_file)
+        doc = load_user_yaml(record_file)  # bounded and UTF-8: the file may come from someone else
+        if not isinstance(doc, dict):
+            raise TypeError("it is not a mapping")
+        record = OmegaConf.create(doc)
+        replayed = [str(o) for o in [*record.hydra.overrides.task, *record.hydra.overrides.hydra]]
         arguments = resume_arguments(record, sweep_dir, args.extra)
-    except (OSError, OmegaConfBaseException, AttributeError, TypeError) as exc:
+    except (
+        OSError,
+        UnicodeError,
+        ValueError,
+        yaml.YAMLError,
+        OmegaConfBaseException,
+        AttributeError,
+        TypeError,
+    ) as exc:
         _bad(f"cannot read {record_file}: {exc}", "give the directory of a `journeysim -m` sweep")
+    hooks = override_problems(replayed, str(record_file))
+    if hooks:
+        exit_bad_input([invalid_config_text(hooks)])
     from journeysim.cli.app import main as journeysim
 
+    removed = remove_stale_temporaries(sweep_dir)
+    if removed:
+        sys.stderr.write(f"journeysim resume: removed {removed} temporary files of writes that were killed\n")
+
     sys.stderr.write(f"journeysim resume: journeysim {' '.join(arguments)}\n")
-    journeysim(arguments)
+    kept = kept_records(sweep_dir)  # Hydra's launcher rewrites every job's .hydra/ and log: put kept jobs' back
+    try:
+        journeysim(arguments)
+    finally:
+        restore_records(kept)

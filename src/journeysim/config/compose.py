@@ -20,9 +20,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from journeysim.config.limits import limit_problems
 from journeysim.config.paths import shipped_config_dir
 from journeysim.config.schema import GROUPS, register_schemas
-from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validate
+from journeysim.config.validate import InvalidConfig, Problem, composition_problem, validated
 from journeysim.model.scenario import Scenario
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -110,7 +111,11 @@ def load_scenario(
 ) -> Scenario:
     """Compose and validate; the engine's `Scenario`, or `InvalidConfig` listing every problem."""
     cfg, options = _compose(overrides, config_dir=config_dir, config_name=config_name)
-    return validate(cfg, overrides=overrides, group_options=options)
+    scenario, data = validated(cfg, overrides=overrides, group_options=options)
+    problems = limit_problems(data, scenario)
+    if problems:
+        raise InvalidConfig(problems)
+    return scenario
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
@@ -122,7 +127,8 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
 
     params: Mapping[str, str] = OmegaConf.select(sweeper, "params") or {}
     arguments = [f"{k}={v}" for k, v in params.items()]
-    arguments += [str(o) for o in OmegaConf.select(config, "hydra.overrides.task") or []]
+    task = OmegaConf.select(config, "hydra.overrides.task")
+    arguments += [] if task is None else [str(o) for o in OmegaConf.to_container(task, resolve=False)]  # type: ignore[union-attr]
     parsed = OverridesParser.create().parse_overrides(arguments)
     batches = BasicSweeper.split_arguments(parsed, None)
     return [list(job) for batch in batches for job in batch]

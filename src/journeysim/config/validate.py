@@ -268,6 +268,14 @@ def composition_problem(exc: BaseException, overrides: Sequence[str] = ()) -> Pr
     return Problem(setting, text, "correct the override or config named above")
 
 
+def interpolation_problem(exc: OmegaConfBaseException) -> Problem:
+    """An OmegaConf error met while resolving the config (`${oc.env:...}`, unknown resolver, a value that
+    refers to itself) as a `Problem` naming the setting."""
+    key = getattr(exc, "full_key", None) or "config"
+    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return Problem(str(key), text, f"give {key} a plain value, or fix its interpolation")
+
+
 def problems_text(problems: Iterable[Problem]) -> str:
     """Problems as an indented bullet list, one setting per bullet."""
     return "\n".join(f"  - {p}" for p in problems)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,36 @@ def atomic_write_json(path: str | Path, data: Any) -> Path:
     """Write strict JSON (no NaN / Infinity) atomically, indented for people."""
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     return atomic_write_text(path, text)
+
+
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def stale_temporaries(root: str | Path) -> list[Path]:
+    """Temporary files of `atomic_write` under `root` left by a writer that was killed (its process is gone)."""
+    out = []
+    for path in Path(root).rglob(".*.tmp"):
+        match = _TEMPORARY.match(path.name)
+        if match and path.is_file() and not _alive(int(match.group(1))):
+            out.append(path)
+    return sorted(out)
+
+
+def remove_stale_temporaries(root: str | Path) -> int:
+    """Delete `stale_temporaries(root)`; returns how many were removed."""
+    removed = 0
+    for path in stale_temporaries(root):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from journeysim.io.atomic import atomic_write
 from journeysim.io.outputs import CONFIG_FILE
 from journeysim.io.rundir import read_incrementality, read_metrics, read_status
 
@@ -88,3 +90,31 @@ def result_means(run_dir: str | Path) -> tuple[dict[str, float], dict[str, float
 
     inc = read_incrementality(run_dir)
     return means(read_metrics(run_dir)), None if inc is None else means(inc)
+
+
+#: What Hydra's launchers rewrite in every job directory, kept jobs included, before journeysim can keep them.
+_HYDRA_RECORDS = (".hydra/*.yaml", "*.log")
+
+
+def kept_records(sweep_dir: str | Path) -> dict[Path, tuple[bytes, int]]:
+    """Bytes and modification time (ns) of the Hydra records and logs of every completed job under `sweep_dir`."""
+    out: dict[Path, tuple[bytes, int]] = {}
+    root = Path(sweep_dir)
+    jobs = [p for p in root.iterdir() if p.is_dir() and completed(p)] if root.is_dir() else []
+    for job in jobs:
+        for pattern in _HYDRA_RECORDS:
+            for path in job.glob(pattern):
+                if path.is_file():
+                    out[path] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return out
+
+
+def restore_records(records: dict[Path, tuple[bytes, int]]) -> None:
+    """Put kept jobs' records back exactly as they were (content and modification time), so nothing of them changes."""
+    for path, (data, mtime_ns) in records.items():
+        try:
+            if not path.is_file() or path.read_bytes() != data:
+                atomic_write(path, lambda tmp, data=data: tmp.write_bytes(data))  # type: ignore[misc]
+            os.utime(path, ns=(mtime_ns, mtime_ns))
+        except OSError:
+            continue

@@ -10,6 +10,7 @@ their time in T_i, which is what makes the estimate unbiased for open journeys. 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -69,6 +70,35 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
         raise ConfigError(what, f"missing column(s) {missing}", f"give a table with columns {list(columns)}")
 
 
+def _numeric(frame: pd.DataFrame, column: str, setting: str) -> pd.Series:
+    """A column as floats; `ConfigError` naming the first value that is not a number >= 0."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = values.isna() | ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ConfigError(setting, f"row {i + 1} has {column} {frame[column].iloc[i]!r}", "give days as numbers >= 0")
+    return values
+
+
+def _checked_times(events: pd.DataFrame, customers: pd.DataFrame, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables with numeric times, checked: a finite end, some events, none negative or after `end`."""
+    if not (isinstance(end, (int, float)) and math.isfinite(end) and end > 0):
+        raise ConfigError("end", f"{end!r} is not a number of days > 0", "give the end of observation, e.g. 365")
+    if events.empty:
+        raise ConfigError("events", "the events table has no rows", "give an event log with at least one transition")
+    events = events.assign(time=_numeric(events, "time", "events.time"))
+    customers = customers.assign(entry_time=_numeric(customers, "entry_time", "customers.entry_time"))
+    late = events["time"] > end
+    if late.any():
+        raise ConfigError(
+            "events.time",
+            f"{int(late.sum())} events happen after the end of observation (day {end:g}), the last at day "
+            f"{events['time'].max():g}",
+            "give --end at least the time of the last event, or drop the later events",
+        )
+    return events, customers
+
+
 def fit_rates(events: pd.DataFrame, customers: pd.DataFrame, end: float) -> RateEstimate:
     """Estimate every transition rate from an event log and the customers it covers, observed until day `end`.
 
@@ -79,6 +109,7 @@ def fit_rates(events: pd.DataFrame, customers: pd.DataFrame, end: float) -> Rate
     """
     _require(events, EVENT_COLUMNS, "events")
     _require(customers, CUSTOMER_COLUMNS, "customers")
+    events, customers = _checked_times(events, customers, end)
     keys = (
         ["replication", "customer"] if {"replication"} <= set(events.columns) & set(customers.columns) else ["customer"]
     )
@@ -106,6 +137,15 @@ def fit_rates(events: pd.DataFrame, customers: pd.DataFrame, end: float) -> Rate
     previous = grouped["stage"].shift(1)
     moved = visits["order"] == 1
     if previous[moved].isna().any():
+        row = visits[moved & previous.isna()].iloc[0]
+        known = (customers[keys] == row[keys].to_numpy()).all(axis=1)
+        if known.any():
+            entry = float(customers.loc[known, "entry_time"].iloc[0])
+            raise ConfigError(
+                "events.time",
+                f"customer {row['customer']} moves at day {row['time']:g}, before entering at day {entry:g}",
+                "give events at or after each customer's entry_time",
+            )
         raise ConfigError("customers", "some events belong to customers the table lacks", "list every customer")
     broken = moved & (previous != visits["came_from"])
     if broken.any():
