@@ -13,3 +13,10 @@ def test_help_is_the_useful_part_only(journeysim_inproc) -> None:
     assert "== Config ==" not in res.out and "stages:" not in res.out
     assert "strategy: awareness_push, balanced, conversion_push, none, nurture, retention" in res.out
     assert "journeysim --cfg job [OVERRIDES]" in res.out and lines[-1].startswith("Use --hydra-help")
+
+
+def test_version_is_journeysims(journeysim_inproc) -> None:
+    from journeysim import __version__
+
+    res = journeysim_inproc("--version")
+    assert res.code == 0 and res.out.startswith(f"journeysim {__version__} (Hydra ")  # was "Hydra 1.3.x" alone

@@ -10,11 +10,13 @@ for a source checkout, in the repository's top-level `conf/`. Bad input exits wi
 from __future__ import annotations
 
 import os
+import platform
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
+from journeysim import __version__
 from journeysim.cli.preflight import config_dirs, override_syntax_problems, yaml_problems
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import EXIT_BAD_INPUT, STATE
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.check_only, STATE.started, STATE.sweep_problem, STATE.sweep_jobs = False, False, None, None
+    if "--version" in args:  # journeysim's version, not Hydra's (Hydra's flag would print only its own)
+        print(f"journeysim {__version__} (Hydra {hydra.__version__}, Python {platform.python_version()})")
+        return
     if args[:1] and args[0] in VERBS:
         problems = yaml_problems(config_dirs(args[1:]))
         if problems:
