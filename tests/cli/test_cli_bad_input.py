@@ -9,8 +9,13 @@ import pytest
 # (what, arguments, fragments the message must contain)
 CASES = [
     ("hydra type error", ["sim.horizon_days=abc"], ["sim.horizon_days", "could not be converted to Integer"]),
-    ("unknown option", ["journey=nope"], ["Could not find 'journey/nope'", "marketing_funnel"]),
-    ("unknown key without +", ["sim.horizn=5"], ["Key 'horizn' not in 'SimSchema'"]),
+    # journeysim's own messages, before Hydra's (which advised `+` and printed its search path; issue 15, item 14)
+    ("unknown option", ["journey=nope"], ["journey: unknown journey option 'nope'", "marketing_funnel"]),
+    (
+        "unknown key without +",
+        ["sim.horizn=5"],
+        ["sim.horizn: unknown setting 'horizn' (did you mean 'horizon_days'?)", "set sim.horizon_days=5"],
+    ),
     (
         "force-added unknown key",
         ["+sim.horizn=5"],
@@ -131,5 +136,5 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path: Path, jour
     res = journeysim_cli(["+sim.horizn=5"], cwd=tmp_path)
     _assert_rejected(res, ["journeysim: invalid configuration; nothing was run.", "did you mean 'horizon_days'"])
     bad = journeysim_cli(["journey=nope"], cwd=tmp_path)
-    _assert_rejected(bad, ["Could not find 'journey/nope'"])
+    _assert_rejected(bad, ["journey: unknown journey option 'nope'"])
     assert tree(tmp_path) == []

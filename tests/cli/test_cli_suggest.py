@@ -60,3 +60,12 @@ def test_options_of_a_config_dir_count(tmp_path: Path) -> None:
     assert override_problems(["--config-dir", str(tmp_path), "journey=webinar_funnel"]) == []
     (problem,) = override_problems(["--config-dir", str(tmp_path), "journey=webinar_funel"])
     assert "did you mean 'webinar_funnel'" in problem.problem
+
+
+def test_the_console_script_suggests_before_hydra(journeysim_inproc, tree) -> None:
+    res = journeysim_inproc("jouney=marketing_funnel")
+    assert res.code == 2 and "did you mean 'journey'?" in res.err and "+jouney" not in res.err
+    res = journeysim_inproc("journey=marketng_funnel")
+    assert res.code == 2 and "did you mean 'marketing_funnel'?" in res.err
+    assert "search path" not in res.err.lower() and "Primary config" not in res.err
+    assert tree(Path.cwd()) == []

@@ -20,6 +20,7 @@ from journeysim import __version__
 from journeysim.cli.preflight import config_dirs, override_syntax_problems, yaml_problems
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import EXIT_BAD_INPUT, STATE
+from journeysim.cli.suggest import override_problems
 from journeysim.config import register_schemas, shipped_config_dir
 
 #: Makes sure the validation callback is registered for `check`, whatever primary config is used.
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         STATE.check_only = True
         args = [*args[1:], CHECK_CALLBACK]
     problems = yaml_problems(config_dirs(args)) + override_syntax_problems(args)
+    problems = problems or override_problems(args)  # journeysim's own did-you-mean before Hydra's advice
     if problems:
         exit_bad_input([invalid_config_text(problems)])
     sys.argv = [sys.argv[0] or "journeysim", *args]
