@@ -76,7 +76,7 @@ def test_report_and_bottlenecks_can_be_switched_off(tmp_path: Path, journeysim_c
 
 
 def test_check_validates_and_prints_without_running(journeysim_inproc, tree) -> None:
-    res = journeysim_inproc("check", "population=b2b", "sim.replications=3")
+    res = journeysim_inproc("check", "--full", "population=b2b", "sim.replications=3")
     assert res.code == 0, res.err
     assert "OK: scenario 'customer_journey-b2b'" in res.out
     assert "replications: 3" in res.out  # the resolved config is printed

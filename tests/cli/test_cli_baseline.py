@@ -60,7 +60,7 @@ def test_a_named_baseline_with_per_channel_effects(journeysim_inproc, tiniest) -
 
 
 def test_the_baseline_can_be_turned_off(journeysim_inproc, tiniest) -> None:
-    res = journeysim_inproc("check", *tiniest, "strategy=balanced", "baseline=null", "baseline_channels=true")
+    res = journeysim_inproc("check", "--full", *tiniest, "strategy=balanced", "baseline=null", "baseline_channels=true")
     assert res.code == 0 and "baseline: null" in res.out and "baseline_channels: true" in res.out
 
 

@@ -3,6 +3,8 @@ request (`--cfg job`, `check`) (issue 15, item 15)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def test_help_is_the_useful_part_only(journeysim_inproc) -> None:
     res = journeysim_inproc("--help")
@@ -20,3 +22,16 @@ def test_version_is_journeysims(journeysim_inproc) -> None:
 
     res = journeysim_inproc("--version")
     assert res.code == 0 and res.out.startswith(f"journeysim {__version__} (Hydra ")  # was "Hydra 1.3.x" alone
+
+
+def test_check_leads_with_the_verdict_and_what_would_run(journeysim_inproc, tree) -> None:
+    res = journeysim_inproc("check", "strategy=conversion_push", "sim=quick", "population.scale=0.1")
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert lines[0].startswith("OK: scenario 'customer_journey-b2c'") and len(lines) < 15  # was 300+, verdict last
+    assert lines[1].startswith("  strategy 'conversion_push': 9,285, front_loaded pacing: retargeting 4,492 (days")
+    assert "  baseline: no spend, on the same seeds" in lines and "clipped to the 90-day horizon" in res.out
+    assert lines[-1].endswith("'check --full' also prints the resolved config).")
+    full = journeysim_inproc("check", "--full", "sim=quick").out.splitlines()
+    assert full[0].startswith("OK: scenario") and "Resolved config:" in full and len(full) > 100
+    assert tree(Path.cwd()) == []

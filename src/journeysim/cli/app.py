@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: dispatch verbs, run the Hydra app, map Hydra's bad-input exit (1) to 2."""
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.check_only, STATE.started, STATE.sweep_problem, STATE.sweep_jobs = False, False, None, None
+    STATE.check_full = False
     if "--version" in args:  # journeysim's version, not Hydra's (Hydra's flag would print only its own)
         print(f"journeysim {__version__} (Hydra {hydra.__version__}, Python {platform.python_version()})")
         return
@@ -70,8 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         _verb(args[0], args[1:])
         return
     if args[:1] == ["check"]:
-        STATE.check_only = True
-        args = [*args[1:], CHECK_CALLBACK]
+        STATE.check_only, STATE.check_full = True, "--full" in args
+        args = [*(a for a in args[1:] if a != "--full"), CHECK_CALLBACK]
     problems = yaml_problems(config_dirs(args)) + override_syntax_problems(args)
     problems = problems or override_problems(args)  # journeysim's own did-you-mean before Hydra's advice
     if problems:

@@ -169,7 +169,7 @@ class ValidateBeforeRun(Callback):
             exit_bad_input([invalid_config_text([_occupied("hydra.run.dir", run_dir)])])
         STATE.started = True
         if STATE.check_only:
-            print_run_check(Console(soft_wrap=True), scenario, data)
+            print_run_check(Console(soft_wrap=True), scenario, data, full=STATE.check_full)
             raise SystemExit(0)
 
     def _multirun_start(self, config: DictConfig) -> None:

@@ -19,6 +19,7 @@ class CliState:
     """Per-process flags set by `main()`, the validation callback and the task function."""
 
     check_only: bool = False  # `journeysim check ...`: validate and print, never simulate
+    check_full: bool = False  # `journeysim check --full ...`: also print the resolved config
     started: bool = False  # validation passed and a job (or the dry-run report) began
     sweep_problem: str | None = None  # set at the end of a sweep when jobs failed: the console script exits 1
     sweep_jobs: int | None = None  # jobs in this process's sweep (known where the sweep was checked), for progress
