@@ -28,13 +28,19 @@ class InterventionsIgnoredWarning(UserWarning):
     """The scenario has a strategy or word of mouth; the analytic answers use its baseline rates only."""
 
 
-def _warn_if_interventions(scenario: Scenario) -> None:
-    """Warn when a scenario changes rates over time (channels, rate multipliers, word of mouth)."""
+def ignored_interventions(scenario: Scenario) -> list[str]:
+    """What the analytic answers leave out of a scenario: its strategy and / or its word of mouth."""
     parts = []
     if scenario.strategy.plans or scenario.strategy.rate_multipliers:
         parts.append("strategy")
     if scenario.word_of_mouth.active:
         parts.append("word of mouth")
+    return parts
+
+
+def _warn_if_interventions(scenario: Scenario) -> None:
+    """Warn when a scenario changes rates over time (channels, rate multipliers, word of mouth)."""
+    parts = ignored_interventions(scenario)
     if parts:
         warnings.warn(
             f"the analytic answers use the scenario's baseline rates and ignore its {' and '.join(parts)}; "

@@ -43,8 +43,10 @@ def _verb(name: str, args: list[str]) -> None:
         from journeysim.cli.collect import main as verb
     elif name == "compare":
         from journeysim.cli.compare import main as verb
-    elif name == "resume":
-        from journeysim.cli.resume import main as verb
+    elif name == "resume":  # resume launches the sweep again through this app's `main`
+        from journeysim.cli.resume import main as resume
+
+        return resume(args, launch=main)
     elif name == "calibrate":
         from journeysim.cli.calibrate import main as verb
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -61,8 +61,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str]) -> None:
-    """The `resume` verb: rebuild the sweep's command line from its multirun.yaml and launch it again."""
+def main(argv: Sequence[str], launch: Callable[[list[str]], None]) -> None:
+    """The `resume` verb: rebuild the sweep's command line from its multirun.yaml and `launch` it again (the
+    console script's entry point, passed in by `journeysim.cli.app`)."""
     args = parser().parse_args(list(argv))
     sweep_dir = Path(args.sweep_dir)
     record_file = sweep_dir / MULTIRUN_FILE
@@ -91,8 +92,6 @@ def main(argv: Sequence[str]) -> None:
     hooks = override_problems(replayed, str(record_file))
     if hooks:
         exit_bad_input([invalid_config_text(hooks)])
-    from journeysim.cli.app import main as journeysim
-
     removed = remove_stale_temporaries(sweep_dir)
     if removed:
         sys.stderr.write(f"journeysim resume: removed {removed} temporary files of writes that were killed\n")
@@ -100,6 +99,6 @@ def main(argv: Sequence[str]) -> None:
     sys.stderr.write(f"journeysim resume: journeysim {' '.join(arguments)}\n")
     kept = kept_records(sweep_dir)  # Hydra's launcher rewrites every job's .hydra/ and log: put kept jobs' back
     try:
-        journeysim(arguments)
+        launch(arguments)
     finally:
         restore_records(kept)

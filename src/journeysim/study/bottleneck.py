@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning
+from journeysim.analytic.chain import Chain, InterventionsIgnoredWarning, ignored_interventions
 from journeysim.analytic.generator import generator
 from journeysim.analytic.linalg import can_reach, van_loan_stack
 from journeysim.errors import ConfigError, did_you_mean
@@ -159,11 +159,7 @@ def _horizon(scenario: Scenario, horizon: int | None) -> int:
 
 def _warn_assumptions(scenario: Scenario) -> None:
     """Warn once when the answer ignores interventions or treats non-exponential dwell as exponential."""
-    parts = []
-    if scenario.strategy.plans or scenario.strategy.rate_multipliers:
-        parts.append("strategy")
-    if scenario.word_of_mouth.active:
-        parts.append("word of mouth")
+    parts = ignored_interventions(scenario)
     if parts:
         warnings.warn(
             f"the bottleneck finder uses the scenario's baseline rates and ignores its {' and '.join(parts)}",
