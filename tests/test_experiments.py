@@ -20,8 +20,9 @@ from journeysim.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT_CONFIGS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml"))
-#: about a thousand customers over half a year (conversion_push flights end on day 180), two replications
-TINY = ["population.scale=0.005", "sim.replications=2", "sim.horizon_days=180"]
+#: about a thousand customers over half a year (conversion_push flights end on day 180), two replications; the
+#: budgets as written (not scaled with the population), so the pipelines see the experiments' own budget grid
+TINY = ["population.scale=0.005", "population.scale_budgets=false", "sim.replications=2", "sim.horizon_days=180"]
 #: experiment folder -> the results its analyse.py writes
 RESULTS = {
     "funnel_vs_journey": (
