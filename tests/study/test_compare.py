@@ -7,7 +7,9 @@ t_0.99(3) = 4.541, t_0.995(3) = 5.841, t_0.90(6) = 1.440. Normal: Phi(1) = 0.841
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +154,14 @@ def test_probability_best_normal_approximation_by_hand() -> None:
     apart = rank_scenarios(table({"X": x, "Y": y}, start={"Y": 10}), "purchases").set_index("scenario")
     assert apart.loc["X", "p_best_normal"] == pytest.approx(0.8461, abs=5 * mc_se + 5e-4)
     assert math.isnan(apart.loc["X", "p_best"])  # no replication in common: no paired share
+
+
+def test_rank_with_fewer_replications_than_scenarios_warns_nothing() -> None:
+    """Two replications of five scenarios: the paired covariance is singular (rank 1); rounding made numpy's
+    multivariate_normal warn 'covariance is not symmetric positive-semidefinite' onto the console (issue 15.12)."""
+    rng = np.random.default_rng(1)
+    data = {str(i): list(1e6 * rng.random(2)) for i in range(5)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = rank_scenarios(table(data), "purchases")
+    assert out["p_best_normal"].sum() == pytest.approx(1.0)

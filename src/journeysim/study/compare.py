@@ -239,6 +239,15 @@ def _share_best(values: NDArray[np.float64], higher_is_better: bool) -> NDArray[
     return np.asarray((win / win.sum(axis=1, keepdims=True)).mean(axis=0), dtype=np.float64)
 
 
+def _normal_draws(rng: np.random.Generator, cov: NDArray[np.float64], draws: int) -> NDArray[np.float64]:
+    """`draws` rows of N(0, cov); a sample covariance of fewer replications than scenarios is singular, and its
+    eigenvalues come out of `eigh` as tiny negatives by rounding: they are set to 0 (not warned about)."""
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2.0)
+    factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+    z = rng.standard_normal((draws, cov.shape[0]))
+    return np.asarray(z @ factor.T, dtype=np.float64)
+
+
 def rank_scenarios(
     samples: pd.DataFrame,
     metric: str,
@@ -278,7 +287,7 @@ def rank_scenarios(
             cov = np.diag([summ[sc].std ** 2 / summ[sc].replications for sc in scenarios])
             centre = means
         rng = np.random.default_rng(np.random.SeedSequence(seed))
-        sample = rng.multivariate_normal(centre, cov, size=draws, method="eigh")
+        sample = centre + _normal_draws(rng, cov, draws)
         p_normal = _share_best(sample, higher_is_better)
     out = pd.DataFrame(
         {
