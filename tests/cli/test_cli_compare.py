@@ -132,3 +132,18 @@ def test_compare_a_budget_sweep_from_the_console_script(journeysim_cli, tmp_path
     assert "Budget response" in (tmp_path / "cmp" / "comparison.html").read_text()
     table = json.loads((tmp_path / "sweep" / "0" / "status.json").read_text())
     assert table["status"] == "ok"
+
+
+def test_probabilities_of_best_from_four_replications_are_withheld_with_the_reason(
+    journeysim_inproc, runs: Path
+) -> None:
+    """Issue 15.10: 4 replications (< 5) give no percentage without saying how little it means; the CSV keeps
+    the numbers (t reference) with the note."""
+    res = journeysim_inproc("compare", str(runs / "base"), str(runs / "lift"), "--out", "few")
+    assert res.code == 0, res.err
+    assert "withheld" in res.out and "only 4 replication(s)" in " ".join(res.out.split())
+    ranking = pd.read_csv(Path.cwd() / "few" / "ranking.csv")
+    assert {"p_best_t", "p_best_normal", "note"} <= set(ranking.columns)
+    assert ranking["note"].str.contains("sim.replications=5").all()
+    html = (Path.cwd() / "few" / "comparison.html").read_text()
+    assert "Probabilities withheld: only 4 replication(s)" in html

@@ -171,20 +171,18 @@ def differences_table(diffs: pd.DataFrame, shown: Sequence[str], reference: str)
 
 
 def ranking_table(ranking: pd.DataFrame, metric: str, higher: bool) -> Table:
-    """Rank, scenario, mean and the two probabilities of being best."""
+    """Rank, scenario, mean and the probabilities of being best (withheld, with the reason, below 5 replications)."""
     better = "higher" if higher else "lower"
-    table = Table(title=f"Ranking by {metric} ({better} is better)")
-    for col in ("rank", "scenario", "mean", "p_best", "p_best_normal"):
+    note = str(ranking["note"].iloc[0]) if "note" in ranking.columns and len(ranking) else ""
+    caption = f"p_best / p_best_t withheld: {note}" if note else None
+    title = f"Ranking by {metric} ({better} is better)"
+    table = Table(title=title, caption=caption, min_width=len(title) + 4)  # the title on one line
+    for col in ("rank", "scenario", "mean", "p_best", "p_best_t"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
     unit = unit_of(metric)
     for r in ranking.to_dict("records"):
-        table.add_row(
-            str(r["rank"]),
-            str(r[SCENARIO]),
-            format_value(float(r["mean"]), unit),
-            format_value(float(r["p_best"]), "share"),
-            format_value(float(r["p_best_normal"]), "share"),
-        )
+        probs = ["withheld"] * 2 if note else [format_value(float(r[c]), "share") for c in ("p_best", "p_best_t")]
+        table.add_row(str(r["rank"]), str(r[SCENARIO]), format_value(float(r["mean"]), unit), *probs)
     return table
 
 

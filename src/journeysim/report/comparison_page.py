@@ -75,9 +75,12 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
     unit = unit_of(metric) if metric else ""
     notes = {
         "p_best": "share of replications in which the scenario is best",
-        "p_best_normal": "probability that its true mean is the best",
+        "p_best_t": "probability that its true mean is the best (t reference, n - 1 degrees of freedom)",
+        "p_best_normal": "the same with a normal reference (a large-n approximation)",
     }
-    cols = [c for c in ("rank", "scenario", "mean", "std", "n", "p_best", "p_best_normal") if c in ranking.columns]
+    probs = ("p_best", "p_best_t", "p_best_normal")
+    cols = [c for c in ("rank", "scenario", "mean", "std", "n", *probs) if c in ranking.columns]
+    note = str(ranking["note"].iloc[0]) if "note" in ranking.columns and len(ranking) else ""
     cols = cols or [str(c) for c in ranking.columns]
     head = (
         "<tr>"
@@ -94,8 +97,9 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
             v = record[c]
             if c == "scenario":
                 cells.append(f"<td>{esc(v)}</td>")
-            elif c in ("p_best", "p_best_normal"):
-                cells.append(f"<td class='num'>{format_value(float(v), 'share')}</td>")
+            elif c in probs:
+                text = "<span class='note'>withheld</span>" if note else format_value(float(v), "share")
+                cells.append(f"<td class='num'>{text}</td>")
             elif c in ("mean", "std"):
                 cells.append(f"<td class='num'>{format_value(float(v), unit)}</td>")
             else:
@@ -104,8 +108,11 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
     what = f" by <code>{esc(metric)}</code>" if metric else ""
     body = (
         f"<p>Scenarios ranked{what} (rank 1 = best). <i>p_best</i>: the share of replications in which the scenario "
-        "had the best value; <i>p_best_normal</i>: the probability that its true mean is the best.</p>"
-        f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
+        "had the best value; <i>p_best_t</i>: the probability that its true mean is the best (t reference); "
+        "<i>p_best_normal</i>: the same with a normal reference, which overstates certainty with few replications."
+        "</p>"
+        + (f"<p class='note'>Probabilities withheld: {esc(note)}.</p>" if note else "")
+        + f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
     )
     return Section("Ranking", body)
 
