@@ -147,3 +147,36 @@ def test_probabilities_of_best_from_four_replications_are_withheld_with_the_reas
     assert ranking["note"].str.contains("sim.replications=5").all()
     html = (Path.cwd() / "few" / "comparison.html").read_text()
     assert "Probabilities withheld: only 4 replication(s)" in html
+
+
+def test_a_budget_sweep_ranks_by_incremental_profit_with_a_baseline_and_by_profit_without(
+    journeysim_cli, tmp_path: Path, tiniest
+) -> None:
+    """Issue 15.11: a planner ranks by (incremental) profit, not revenue; the ranking metric is among the shown
+    metrics, and samples.parquet carries the paired incremental values that ranking needs."""
+    sweep = ["-m", *tiniest, "strategy=balanced", "strategy.budget=20000,60000"]
+    res = journeysim_cli([*sweep, "hydra.sweep.dir=with"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    samples = pd.read_parquet(tmp_path / "with" / "0" / "samples.parquet")
+    assert {"incremental_profit", "iroas"} <= set(samples.columns)
+    res = journeysim_cli(["compare", "with", "--out", "cmp_with"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    assert "Ranking by incremental_profit (higher is better)" in res.out
+    assert pd.read_csv(tmp_path / "cmp_with" / "ranking.csv")["metric"].unique().tolist() == ["incremental_profit"]
+    assert "incremental_prof" in res.out.split("Differences")[0]  # shown in the means table
+
+    res = journeysim_cli([*sweep, "baseline=null", "hydra.sweep.dir=without"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    res = journeysim_cli(["compare", "without", "--out", "cmp_without"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    assert "Ranking by profit (higher is better)" in res.out
+
+
+def test_ratios_without_a_difference_are_named_in_the_report_not_dropped(journeysim_inproc, runs: Path) -> None:
+    """Issue 15.11: ROI against a reference that spends nothing has no paired difference; the HTML says so."""
+    res = journeysim_inproc(
+        "compare", str(runs / "base"), str(runs / "lift"), "--metrics", "purchases,roi", "--out", "ratio"
+    )
+    assert res.code == 0, res.err
+    html = (Path.cwd() / "ratio" / "comparison.html").read_text()
+    assert "No paired difference for <code>roi</code>" in html

@@ -90,12 +90,17 @@ def metrics_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def samples_frame(result: RunResult) -> pd.DataFrame:
+def samples_frame(result: RunResult, incrementality: IncrementalResult | None = None) -> pd.DataFrame:
     """One row per replication: `replication` (the index of its spawned seed), `seed` (the run's root seed), then
-    every scalar metric. Two runs with equal `seed` and `replication` used the same random numbers (CRN)."""
+    every scalar metric and, with a baseline, the paired incremental metrics of that replication (so `compare`
+    can rank by incremental profit). Equal `seed` and `replication` mean the same random numbers (CRN)."""
     frame = result.samples.reset_index(drop=True)
     frame.insert(0, "seed", int(result.scenario.settings.seed))
     frame.insert(0, "replication", list(range(len(frame))))
+    if incrementality is not None:
+        inc = incrementality.replications.reset_index(drop=True)
+        for name in incrementality.summary.index:
+            frame[str(name)] = inc[name].to_numpy(dtype=float)
     return frame
 
 

@@ -233,6 +233,21 @@ def _response_section(
     return Section("Budget response", charts=(chart,))
 
 
+def _no_difference_note(metrics: Sequence[str], reference: str | None) -> str:
+    """Why metrics are missing from the differences: a ratio with no value in the reference (e.g. ROI of a
+    reference that spends nothing) has no difference, and the chart says so instead of leaving them out."""
+    if not metrics:
+        return ""
+    names = ", ".join(f"<code>{esc(m)}</code>" for m in metrics)
+    ref = f"'{esc(reference)}'" if reference else "the reference"
+    return (
+        f"<p class='note'>No paired difference for {names}: the metric has no value in {ref} or in every other "
+        "scenario (a ratio whose denominator is zero there, e.g. ROI or ROAS of a reference that spends nothing). "
+        "Compare these ratios in the table of means, or choose a reference that spends (<code>--reference</code>)."
+        "</p>"
+    )
+
+
 def comparison_page(
     table: pd.DataFrame,
     *,
@@ -251,7 +266,7 @@ def comparison_page(
     table = _check(table, "table", [series] if series else [])
     chosen = _pick_metrics(table, metrics)
     finite = set(table.loc[np.isfinite(table["mean"].to_numpy(dtype=float)), "metric"])
-    chosen = [m for m in chosen if m in finite] or chosen
+    asked, chosen = chosen, [m for m in chosen if m in finite] or chosen
     scenarios = list(dict.fromkeys(table["scenario"]))
     if reference is None and differences is not None and "reference" in differences.columns:
         refs = differences["reference"].dropna().astype(str).unique()
@@ -282,6 +297,9 @@ def comparison_page(
         diffs = _check(_difference_values(differences), "differences")
         finite = set(diffs.loc[np.isfinite(diffs["mean"].to_numpy(dtype=float)), "metric"])
         shown = [m for m in chosen if m in finite]  # e.g. ROAS against a no-spend reference has no difference
+        missing = _no_difference_note([m for m in asked if m not in finite], reference)
+        if not shown and missing:
+            out.append(Section("Paired differences", missing))
         if shown:
             others = [s for s in scenarios if s in set(diffs["scenario"])]
             fig = differences_figure(diffs, shown, others, reference)
@@ -297,7 +315,7 @@ def comparison_page(
                             "difference whose interval excludes zero (blue) is unlikely to be noise.",
                         ),
                     ),
-                    after=_diff_table(diffs, shown, others),
+                    after=_diff_table(diffs, shown, others) + missing,
                 )
             )
     if ranking is not None:
