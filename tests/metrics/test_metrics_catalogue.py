@@ -101,7 +101,7 @@ def test_console_headline_keeps_its_labels_and_formats() -> None:
         ("retention_rate", "retention rate", "{:.2%}"),
         ("revenue", "revenue", "{:,.0f}"),
         ("clv", "CLV per new buyer (horizon)", "{:,.2f}"),
-        ("nps", "NPS proxy", "{:.1f}"),
+        ("advocacy_balance", "advocacy balance (promoters - churned, not NPS)", "{:.1f}"),
         ("spend", "marketing spend", "{:,.0f}"),
         ("cpa", "cost per acquisition", "{:,.2f}"),
         ("roas", "ROAS", "{:.2f}"),

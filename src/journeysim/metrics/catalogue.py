@@ -191,13 +191,13 @@ _add(
 )
 _add(
     Metric(
-        "nps",
+        "advocacy_balance",
         L,
         "points (-100..100)",
         HI,
-        "promoters minus detractors among buyers (a proxy, not a survey)",
-        lifecycle.nps,
-        label="NPS proxy",
+        "buyers ending as promoters minus buyers lost (churned), per 100 buyers; not a survey NPS",
+        lifecycle.advocacy_balance,
+        label="advocacy balance (promoters - churned, not NPS)",
     )
 )
 _add(Metric("stage_advances", F, "stages", HI, "sum of the funnel table's advanced column", stage_advances))
@@ -297,12 +297,12 @@ VIEWS: dict[str, tuple[str, ...]] = {
     # `journeysim` run summary on the console (spend-family rows only when the strategy spends)
     "console": _words(
         "customers buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate sales_cycle_days_mean "
-        "retention_rate revenue clv nps spend cpa roas roi"
+        "retention_rate revenue clv advocacy_balance spend cpa roas roi"
     ),
     # the run report's headline table (the meaning column is the entry's description)
     "report": _words(
         "customers new_prospects purchases new_buyers conversion_rate sales_cycle_days_median dropout_rate "
-        "customer_churn_rate repeat_purchase_rate revenue margin aov clv nps spend cac cpa roas roi"
+        "customer_churn_rate repeat_purchase_rate revenue margin aov clv advocacy_balance spend cac cpa roas roi"
     ),
     # `journeysim compare` console tables
     "compare": ("purchases", "new_buyers", "conversion_rate", "revenue", "spend", "roi"),
