@@ -125,7 +125,9 @@ def run_page(
     sc = result.scenario
     j = sc.journey
     funnel_caption = (
-        "Customers who were ever in each stage, grouped by funnel position. <i>went deeper</i> is the stage "
+        "Customers who were ever in each stage (<i>visited</i>), grouped by funnel position; <i>reached or "
+        "beyond</i> (shown where it differs) adds those who skipped the stage or moved back past it, and the rates "
+        "are shares of it (advanced + dropped + in progress = reached or beyond). <i>went deeper</i> is the stage "
         "conversion rate (customers whose journey reached a deeper stage / customers who reached this stage or "
         "beyond); <i>dropped out here</i> is the abandonment rate (this was their deepest stage and they left). "
         "The rest are still in progress at the horizon. The terminal stage counts everyone lost."
