@@ -92,7 +92,7 @@ def test_console_headline_keeps_its_labels_and_formats() -> None:
     rows = [(n, label(n), metric(n).fmt_in("console")) for n in headline("console")]
     assert rows == [
         ("customers", "customers", "{:,.0f}"),
-        ("buyers", "buyers", "{:,.0f}"),
+        ("new_buyers", "new buyers", "{:,.0f}"),
         ("purchases", "purchases", "{:,.0f}"),
         ("conversion_rate", "conversion rate", "{:.2%}"),
         ("purchases_per_customer", "purchases per customer", "{:.3f}"),

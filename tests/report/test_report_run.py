@@ -115,3 +115,23 @@ def test_title_is_escaped_and_extra_sections_are_appended(small_result: RunResul
     html = run_report(small_result, tmp_path, title="Q3 <plan> & test", sections=[extra]).read_text(encoding="utf-8")
     assert "<title>Q3 &lt;plan&gt; &amp; test</title>" in html
     assert html.index("Bottlenecks") > html.index('id="chart-spend"')
+
+
+def test_a_baseline_puts_the_incremental_headline_first_and_tags_the_plain_ratios(
+    small_result: RunResult, small_incremental, tmp_path: Path
+) -> None:
+    """Issue 15.5: iROAS, incremental profit, incremental new buyers and incremental CAC lead the report, before
+    the plain ROAS / ROI, which are tagged 'not incremental'."""
+    from journeysim.report.incrementality import incrementality_section
+
+    section = incrementality_section(small_incremental, "no spend")
+    html = run_report(small_result, tmp_path, sections=[section]).read_text(encoding="utf-8")
+    lead, headline = html.index('id="incrementality"'), html.index('id="headline-metrics"')
+    assert html.index('id="how-to-read-this-report"') < lead < headline
+    cards = html[lead:headline]
+    for label in ("iROAS", "incremental profit", "incremental new buyers", "incremental CAC"):
+        assert f"<div class='k'>{label}" in cards, label
+    roas_row = html[html.index("<code>roas</code>", headline) :].split("</tr>")[0]
+    assert "not incremental" in roas_row and "the incremental numbers are above" in roas_row
+    alone = run_report(small_result, tmp_path / "alone").read_text(encoding="utf-8")
+    assert 'id="incrementality"' not in alone and "run with a baseline for incremental ones" in alone

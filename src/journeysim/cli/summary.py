@@ -57,7 +57,7 @@ def metrics_table(result: RunResult) -> Table:
         if m is None or (metric(name).family == "spend" and not spends):  # spend rows only when money is spent
             continue
         ci = f"[{fmt(name, m.ci_low)}, {fmt(name, m.ci_high)}]"
-        table.add_row(label(name), fmt(name, m.mean), ci)
+        table.add_row(label(name, "console"), fmt(name, m.mean), ci)
     return table
 
 

@@ -206,9 +206,32 @@ _add(Metric("spend", S, MONEY, LO, "media spend", label="marketing spend"))
 _add(Metric("cpl", S, "money / customer", LO, "spend / new prospects", spend.cpl))
 _add(Metric("cpa", S, "money / purchase", LO, "spend / purchases", spend.cpa, label="cost per acquisition"))
 _add(Metric("cac", S, "money / customer", LO, "spend / new buyers", spend.cac))
-_add(Metric("roas", S, "money / money", HI, "revenue / spend", spend.roas, label="ROAS"))
+_NOT_INC = "(not incremental)"
+_add(
+    Metric(
+        "roas",
+        S,
+        "money / money",
+        HI,
+        "revenue / spend",
+        spend.roas,
+        label="ROAS",
+        labels={"console": f"ROAS {_NOT_INC}"},
+    )
+)
 _add(Metric("profit", S, MONEY, HI, "margin - spend", spend.profit))
-_add(Metric("roi", S, "money / money", HI, "(margin - spend) / spend", spend.roi, label="ROI"))
+_add(
+    Metric(
+        "roi",
+        S,
+        "money / money",
+        HI,
+        "(margin - spend) / spend",
+        spend.roi,
+        label="ROI",
+        labels={"console": f"ROI {_NOT_INC}"},
+    )
+)
 _add(Metric("cost_per_stage_advance", S, "money / stage", LO, "spend / stage advances", spend.cost_per_stage_advance))
 
 # --- incrementality.json: the scenario against its baseline on the same seeds (study.incrementality) ----------
@@ -292,12 +315,15 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+#: plain ratios that count every sale, also those that would happen without the spend (the report tags them)
+NOT_INCREMENTAL = ("roas", "roi")
+
 #: default selections, in display order: which metrics each view shows when the user names none
 VIEWS: dict[str, tuple[str, ...]] = {
     # `journeysim` run summary on the console (spend-family rows only when the strategy spends)
     "console": _words(
-        "customers buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate sales_cycle_days_mean "
-        "retention_rate revenue clv advocacy_balance spend cpa roas roi"
+        "customers new_buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate "
+        "sales_cycle_days_mean retention_rate revenue clv advocacy_balance spend cpa roas roi"
     ),
     # the run report's headline table (the meaning column is the entry's description)
     "report": _words(
@@ -318,6 +344,8 @@ VIEWS: dict[str, tuple[str, ...]] = {
         "incremental_cac incremental_roi"
     ),
     "channel": ("removal_purchases", "removal_revenue", "removal_iroas", "marginal_roas"),
+    # the run report's lead when a baseline exists: what the strategy adds (report/incrementality.py)
+    "report_incremental": ("iroas", "incremental_profit", "incremental_new_buyers", "incremental_cac"),
 }
 for _view, _names in VIEWS.items():
     for _name in _names:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from journeysim.metrics.catalogue import NOT_INCREMENTAL
 from journeysim.report.flow_chart import flow_figure
 from journeysim.report.funnel_chart import funnel_figure
 from journeysim.report.html import Chart, Page, Section, bullet_list
@@ -76,14 +77,19 @@ def _facts(result: RunResult) -> list[tuple[str, str]]:
     return facts
 
 
-def _metrics_section(result: RunResult) -> Section:
+def _metrics_section(result: RunResult, incremental: bool) -> Section:
     notes = headline_notes("report")
     names = [n for n in notes if n in result.metrics]
     rest = [n for n in result.metrics if n not in notes]
-    body = metrics_table(result.metrics, names, notes)
+    tags = dict.fromkeys(NOT_INCREMENTAL, "not incremental")
+    for n in NOT_INCREMENTAL:
+        notes[n] += "; counts every sale, also those that would happen without the spend" + (
+            " (the incremental numbers are above)" if incremental else " (run with a baseline for incremental ones)"
+        )
+    body = metrics_table(result.metrics, names, notes, tags)
     body += (
         f"<details><summary>All {len(result.metrics)} metrics</summary>"
-        f"{metrics_table(result.metrics, names + rest)}</details>"
+        f"{metrics_table(result.metrics, names + rest, tags=tags)}</details>"
     )
     body += (
         '<p class="note">Definitions, formulas and units: docs/metrics.md. A ratio with a zero denominator is '
@@ -132,9 +138,11 @@ def run_page(
         "beyond); <i>dropped out here</i> is the abandonment rate (this was their deepest stage and they left). "
         "The rest are still in progress at the horizon. The terminal stage counts everyone lost."
     )
+    lead = [s for s in sections if s.lead]  # e.g. incrementality: what the strategy adds, before anything else
     out = [
         Section("How to read this report", bullet_list(HOW_TO_READ, "read")),
-        _metrics_section(result),
+        *lead,
+        _metrics_section(result, incremental=bool(lead)),
         Section(
             "Funnel",
             charts=(
@@ -176,7 +184,7 @@ def run_page(
             "Compare with the purchases chart to see how response lags spend (adstock carries it over).",
         )
         out.append(Section("Media spend", charts=(spend,)))
-    out.extend(sections)
+    out.extend(s for s in sections if not s.lead)
     return Page(title or f"journeysim report: {sc.name}", _facts(result), out)
 
 

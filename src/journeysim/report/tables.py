@@ -45,9 +45,13 @@ def display_unit(unit: str) -> str:
 
 
 def summary_rows(
-    metrics: Mapping[str, MetricSummary], names: Sequence[str], notes: Mapping[str, str] | None = None
+    metrics: Mapping[str, MetricSummary],
+    names: Sequence[str],
+    notes: Mapping[str, str] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> str:
-    """Table rows (metric, mean, 95% CI, unit, meaning) for the named metrics that are present."""
+    """Table rows (metric, mean, 95% CI, unit, meaning) for the named metrics that are present; `tags` adds a
+    short mark after a metric's name (e.g. 'not incremental')."""
     rows = []
     for name in names:
         m = metrics.get(name)
@@ -59,16 +63,24 @@ def summary_rows(
         else:
             ci = '<span class="note">needs 2+ replications</span>' if m.replications == 1 else "n/a"
         rows.append(
-            f"<tr><td><code>{esc(name)}</code></td><td class='num'>{format_value(m.mean, unit)}</td>"
+            f"<tr><td><code>{esc(name)}</code>{_tag((tags or {}).get(name, ''))}</td>"
+            f"<td class='num'>{format_value(m.mean, unit)}</td>"
             f"<td class='num'>{ci}</td><td class='unit'>{esc(display_unit(unit))}</td>"
             f"<td>{esc((notes or {}).get(name, ''))}</td></tr>"
         )
     return "".join(rows)
 
 
+def _tag(text: str) -> str:
+    return f" <span class='tag'>{esc(text)}</span>" if text else ""
+
+
 def metrics_table(
-    metrics: Mapping[str, MetricSummary], names: Sequence[str], notes: Mapping[str, str] | None = None
+    metrics: Mapping[str, MetricSummary],
+    names: Sequence[str],
+    notes: Mapping[str, str] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> str:
     """An HTML table of metric summaries (mean and 95% CI across replications) with units."""
     head = "<tr><th>metric</th><th class='num'>mean</th><th class='num'>95% CI</th><th>unit</th><th>meaning</th></tr>"
-    return f"<table>{head}{summary_rows(metrics, names, notes)}</table>"
+    return f"<table>{head}{summary_rows(metrics, names, notes, tags)}</table>"
