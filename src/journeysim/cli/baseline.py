@@ -32,8 +32,12 @@ def incrementality_table(result: IncrementalResult, label: str) -> Table:
     table.add_column("metric")
     table.add_column("estimate", justify="right")
     table.add_column("95% CI", justify="right")
-    for row in incrementality_rows(result):
-        table.add_row(*row)
+    rows = incrementality_rows(result)
+    notes = any(note for *_, note in rows)
+    if notes:
+        table.add_column("why n/a", overflow="fold", max_width=60)
+    for label, estimate, ci, note in rows:
+        table.add_row(label, estimate, ci, *([note] if notes else []))
     return table
 
 

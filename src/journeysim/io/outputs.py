@@ -113,8 +113,11 @@ def _summary_records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A summary frame (index metric; mean, std, ci_low, ci_high, replications, pooled) as strict-JSON dicts."""
     out: dict[str, dict[str, Any]] = {}
     for metric, row in frame.to_dict("index").items():
-        entry: dict[str, Any] = {str(k): _json_number(float(v)) for k, v in row.items() if k != "replications"}
+        skip = ("replications", "note")
+        entry: dict[str, Any] = {str(k): _json_number(float(v)) for k, v in row.items() if k not in skip}
         entry["replications"] = int(row["replications"])
+        if row.get("note"):  # why the ratio or its interval is null
+            entry["note"] = str(row["note"])
         out[str(metric)] = entry
     return out
 

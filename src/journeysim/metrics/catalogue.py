@@ -51,6 +51,7 @@ class Metric:
     fmt: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     formats: Mapping[str, str] = field(default_factory=dict)
+    bounds: tuple[float, float] | None = None  # the range the value lives in; None: the unit's (`range_of`)
 
     def label_in(self, view: str | None = None) -> str:
         """The label in `view` (its override, else the label, else the name with spaces)."""
@@ -351,6 +352,38 @@ for _view, _names in VIEWS.items():
     for _name in _names:
         CATALOGUE.get(_name, f"VIEWS[{_view!r}]")
 del _x, _unit, _view, _names, _name
+
+
+#: the range of a run metric by unit (counts and times are never negative); money and ratios name their own
+_UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    SHARE: (0.0, 1.0),
+    "points (-100..100)": (-100.0, 100.0),
+    CUST: (0.0, math.inf),
+    PURCH: (0.0, math.inf),
+    "days": (0.0, math.inf),
+    "stages": (0.0, math.inf),
+    "purchases / customer": (0.0, math.inf),
+}
+#: run metrics whose unit does not say their range: amounts and cost ratios that are never negative
+_NON_NEGATIVE = ("revenue", "margin", "spend", "aov", "clv", "cpl", "cpa", "cac", "roas", "cost_per_stage_advance")
+
+
+def range_of(name: str) -> tuple[float, float]:
+    """The range a metric's value (and so its confidence interval) lives in: (-inf, inf) when unbounded.
+
+    Run metrics take their entry's `bounds`, else their unit's (shares [0, 1], points [-100, 100], counts and
+    days >= 0); incremental and per-channel differences are unbounded; `roi` is >= -1 (margin is never negative).
+    """
+    m = find(name)
+    if m is None or m.family not in RUN_FAMILIES:
+        return (-math.inf, math.inf)
+    if m.bounds is not None:
+        return m.bounds
+    if m.name in _NON_NEGATIVE:
+        return (0.0, math.inf)
+    if m.name == "roi":
+        return (-1.0, math.inf)
+    return _UNIT_BOUNDS.get(m.unit, (-math.inf, math.inf))
 
 
 def find(name: str) -> Metric | None:

@@ -45,16 +45,18 @@ def by_metric(frame: pd.DataFrame) -> dict[str, dict[Any, Any]]:
 
 def incrementality_rows(
     result: IncrementalResult, rows: Sequence[tuple[str, str, str]] = ROWS
-) -> list[tuple[str, str, str]]:
-    """(label, estimate, 95% CI) per incremental metric of `rows`, formatted."""
+) -> list[tuple[str, str, str, str]]:
+    """(label, estimate, 95% CI, note) per incremental metric of `rows`, formatted; the note says why an n/a is
+    n/a (e.g. no incremental spend), '' otherwise."""
     summary = by_metric(result.summary)
     out = []
     for metric, label, fmt in rows:
         if metric not in summary:
             continue
         row = summary[metric]
-        ci = f"[{fmt_value(float(row['ci_low']), fmt)}, {fmt_value(float(row['ci_high']), fmt)}]"
-        out.append((label, fmt_value(point(row), fmt), ci))
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        ci = f"[{fmt_value(low, fmt)}, {fmt_value(high, fmt)}]" if math.isfinite(low) else "n/a"
+        out.append((label, fmt_value(point(row), fmt), ci, str(row.get("note", "") or "")))
     return out
 
 
@@ -74,18 +76,19 @@ def _cards(result: IncrementalResult) -> str:
     """The headline: iROAS, incremental profit, incremental new buyers and CAC as large numbers with their CI."""
     cards = "".join(
         f"<div class='card'><div class='k'>{esc(label)}</div><div class='v'>{esc(value)}</div>"
-        f"<div class='ci'>95% CI {esc(ci)}</div></div>"
-        for label, value, ci in incrementality_rows(result, HEADLINE)
+        f"<div class='ci'>95% CI {esc(ci)}</div>" + (f"<div class='ci'>{esc(note)}</div>" if note else "") + "</div>"
+        for label, value, ci, note in incrementality_rows(result, HEADLINE)
     )
     return f"<div class='cards'>{cards}</div>"
 
 
 def incrementality_section(result: IncrementalResult, label: str) -> Section:
     """The report section, placed first (`lead`): the incremental headline, then every incremental metric."""
-    head = "<tr><th>metric</th><th class='num'>estimate</th><th class='num'>95% CI</th></tr>"
+    head = "<tr><th>metric</th><th class='num'>estimate</th><th class='num'>95% CI</th><th>note</th></tr>"
     body = "".join(
-        f"<tr><td>{esc(a)}</td><td class='num'>{esc(b)}</td><td class='num'>{esc(c)}</td></tr>"
-        for a, b, c in incrementality_rows(result)
+        f"<tr><td>{esc(a)}</td><td class='num'>{esc(b)}</td><td class='num'>{esc(c)}</td>"
+        f"<td class='note'>{esc(d)}</td></tr>"
+        for a, b, c, d in incrementality_rows(result)
     )
     html = (
         f"<p>What this strategy adds over its counterfactual baseline <b>{esc(label)}</b> (strategy "
@@ -94,8 +97,8 @@ def incrementality_section(result: IncrementalResult, label: str) -> Section:
         "without the spend, so they are <b>not incremental</b>.</p>"
         + _cards(result)
         + "<p class='note'>Each replication's difference is the strategy's effect with most of the noise cancelled "
-        "(common random numbers). Ratios show the pooled estimate (ratio of mean increments); definitions in "
-        "docs/comparison.md.</p>"
+        "(common random numbers). Ratios show the pooled estimate (ratio of mean increments) with Fieller's interval; "
+        "differences the t interval. Definitions in docs/comparison.md.</p>"
         f"<details><summary>All incremental metrics</summary><div class='scroll'><table>{head}{body}</table></div>"
         "</details>"
     )

@@ -19,6 +19,7 @@ from scipy import stats
 
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.metrics import MetricSummary, summarise_one
+from journeysim.metrics.catalogue import range_of
 
 SCENARIO = "scenario"
 REPLICATION = "replication"
@@ -99,7 +100,7 @@ def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, l
     for sc in _scenarios(samples):
         part = samples[samples[SCENARIO].astype(str) == sc]
         for m in names:
-            s = summarise_one(part[m].to_numpy(dtype=float), level)
+            s = summarise_one(part[m].to_numpy(dtype=float), level, range_of(m))
             rows.append(
                 {
                     "scenario": sc,
