@@ -234,6 +234,7 @@ _add(
     )
 )
 _add(Metric("cost_per_stage_advance", S, "money / stage", LO, "spend / stage advances", spend.cost_per_stage_advance))
+_add(Metric("wasted_spend", S, MONEY, LO, "spend on impressions bought but not delivered (caps)", spend.wasted_spend))
 
 # --- incrementality.json: the scenario against its baseline on the same seeds (study.incrementality) ----------
 _add(Metric("incremental_purchases", INC, PURCH, HI, "purchases(scenario) - purchases(baseline)"))
@@ -365,7 +366,19 @@ _UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "purchases / customer": (0.0, math.inf),
 }
 #: run metrics whose unit does not say their range: amounts and cost ratios that are never negative
-_NON_NEGATIVE = ("revenue", "margin", "spend", "aov", "clv", "cpl", "cpa", "cac", "roas", "cost_per_stage_advance")
+_NON_NEGATIVE = (
+    "revenue",
+    "margin",
+    "spend",
+    "wasted_spend",
+    "aov",
+    "clv",
+    "cpl",
+    "cpa",
+    "cac",
+    "roas",
+    "cost_per_stage_advance",
+)
 
 
 def range_of(name: str) -> tuple[float, float]:

@@ -26,7 +26,7 @@ from journeysim.report.series_charts import (
     spend_figure,
 )
 from journeysim.report.style import png_bytes
-from journeysim.report.tables import headline_notes, metrics_table
+from journeysim.report.tables import delivery_table, headline_notes, metrics_table
 from journeysim.report.writer import write_page
 from journeysim.study.run import RunResult
 
@@ -183,7 +183,8 @@ def run_page(
             "Money spent per day on each channel, stacked: flights start and stop, pacing shapes them. "
             "Compare with the purchases chart to see how response lags spend (adstock carries it over).",
         )
-        out.append(Section("Media spend", charts=(spend,)))
+        delivered = delivery_table(daily, spend_channels(daily))
+        out.append(Section("Media spend", charts=(spend,), after=delivered))
     out.extend(s for s in sections if not s.lead)
     return Page(title or f"journeysim report: {sc.name}", _facts(result), out)
 
