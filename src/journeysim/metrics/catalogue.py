@@ -14,6 +14,7 @@ from typing import Literal
 
 from journeysim.metrics import acquisition, lifecycle, spend, value
 from journeysim.metrics.funnel import stage_advances
+from journeysim.metrics.views import VIEWS, words
 from journeysim.registry import Registry
 
 Direction = Literal["higher", "lower"]
@@ -312,47 +313,9 @@ _add(Metric("marginal_roas", CH, "money / money", HI, "marginal revenue / margin
 _add(Metric("marginal_roi", CH, "money / money", HI, "(marginal margin - marginal spend) / marginal spend"))
 
 
-def _words(text: str) -> tuple[str, ...]:
-    """Metric names written as one space-separated string (long view lists stay readable)."""
-    return tuple(text.split())
-
-
-#: plain ratios that count every sale, also those that would happen without the spend (the report tags them)
-NOT_INCREMENTAL = ("roas", "roi")
-
-#: default selections, in display order: which metrics each view shows when the user names none
-VIEWS: dict[str, tuple[str, ...]] = {
-    # `journeysim` run summary on the console (spend-family rows only when the strategy spends)
-    "console": _words(
-        "customers new_buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate "
-        "sales_cycle_days_mean retention_rate revenue clv advocacy_balance spend cpa roas roi"
-    ),
-    # the run report's headline table (the meaning column is the entry's description)
-    "report": _words(
-        "customers new_prospects purchases new_buyers conversion_rate sales_cycle_days_median dropout_rate "
-        "customer_churn_rate repeat_purchase_rate revenue margin aov clv advocacy_balance spend cac cpa roas roi"
-    ),
-    # `journeysim compare` console tables
-    "compare": ("purchases", "new_buyers", "conversion_rate", "revenue", "spend", "roi"),
-    # comparison.html charts (then the report headline, up to 9)
-    "comparison_page": ("purchases", "new_buyers", "conversion_rate", "revenue", "margin", "clv", "cac", "roas", "roi"),
-    # `journeysim collect` sweep console table
-    "collect": ("purchases", "conversion_rate", "revenue", "iroas"),
-    # what a sweep job returns to Hydra when no objective is set (cli/task.py)
-    "task": ("conversion_rate", "purchases", "revenue", "clv"),
-    # the incrementality console table (ratios: pooled estimate) and its per-channel table (cli/baseline.py)
-    "baseline": _words(
-        "incremental_purchases incremental_new_buyers incremental_revenue incremental_spend incremental_profit iroas "
-        "incremental_cac incremental_roi"
-    ),
-    "channel": ("removal_purchases", "removal_revenue", "removal_iroas", "marginal_roas"),
-    # the run report's lead when a baseline exists: what the strategy adds (report/incrementality.py)
-    "report_incremental": ("iroas", "incremental_profit", "incremental_new_buyers", "incremental_cac"),
-}
-for _view, _names in VIEWS.items():
-    for _name in _names:
-        CATALOGUE.get(_name, f"VIEWS[{_view!r}]")
-del _x, _unit, _view, _names, _name
+for _view, _name in [(v, n) for v, names in VIEWS.items() for n in names]:  # every view names known metrics
+    CATALOGUE.get(_name, f"VIEWS[{_view!r}]")
+del _x, _unit, _view, _name
 
 
 #: the range of a run metric by unit (counts and times are never negative); money and ratios name their own
@@ -366,19 +329,7 @@ _UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "purchases / customer": (0.0, math.inf),
 }
 #: run metrics whose unit does not say their range: amounts and cost ratios that are never negative
-_NON_NEGATIVE = (
-    "revenue",
-    "margin",
-    "spend",
-    "wasted_spend",
-    "aov",
-    "clv",
-    "cpl",
-    "cpa",
-    "cac",
-    "roas",
-    "cost_per_stage_advance",
-)
+_NON_NEGATIVE = words("revenue margin spend wasted_spend aov clv cpl cpa cac roas cost_per_stage_advance")
 
 
 def range_of(name: str) -> tuple[float, float]:

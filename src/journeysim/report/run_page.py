@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from journeysim.metrics.catalogue import NOT_INCREMENTAL
+from journeysim.metrics.views import NOT_INCREMENTAL
 from journeysim.report.flow_chart import flow_figure
 from journeysim.report.funnel_chart import funnel_figure
 from journeysim.report.html import Chart, Page, Section, bullet_list
