@@ -47,7 +47,7 @@ HEADLINE = (
     "margin",
     "clv",
     "retention_rate",
-    "nps",
+    "advocacy_balance",
     "spend",
     "roas",
 )

@@ -38,7 +38,7 @@ HEADLINE = (
     "profit",
     "clv",
     "retention_rate",
-    "nps",
+    "advocacy_balance",
 )
 INCREMENTAL = ("new_prospects", "new_buyers", "purchases", "revenue", "margin", "spend", "profit")
 

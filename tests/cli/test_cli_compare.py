@@ -132,3 +132,51 @@ def test_compare_a_budget_sweep_from_the_console_script(journeysim_cli, tmp_path
     assert "Budget response" in (tmp_path / "cmp" / "comparison.html").read_text()
     table = json.loads((tmp_path / "sweep" / "0" / "status.json").read_text())
     assert table["status"] == "ok"
+
+
+def test_probabilities_of_best_from_four_replications_are_withheld_with_the_reason(
+    journeysim_inproc, runs: Path
+) -> None:
+    """Issue 15.10: 4 replications (< 5) give no percentage without saying how little it means; the CSV keeps
+    the numbers (t reference) with the note."""
+    res = journeysim_inproc("compare", str(runs / "base"), str(runs / "lift"), "--out", "few")
+    assert res.code == 0, res.err
+    assert "withheld" in res.out and "only 4 replication(s)" in " ".join(res.out.split())
+    ranking = pd.read_csv(Path.cwd() / "few" / "ranking.csv")
+    assert {"p_best_t", "p_best_normal", "note"} <= set(ranking.columns)
+    assert ranking["note"].str.contains("sim.replications=5").all()
+    html = (Path.cwd() / "few" / "comparison.html").read_text()
+    assert "Probabilities withheld: only 4 replication(s)" in html
+
+
+def test_a_budget_sweep_ranks_by_incremental_profit_with_a_baseline_and_by_profit_without(
+    journeysim_cli, tmp_path: Path, tiniest
+) -> None:
+    """Issue 15.11: a planner ranks by (incremental) profit, not revenue; the ranking metric is among the shown
+    metrics, and samples.parquet carries the paired incremental values that ranking needs."""
+    sweep = ["-m", *tiniest, "strategy=balanced", "strategy.budget=20000,60000"]
+    res = journeysim_cli([*sweep, "hydra.sweep.dir=with"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    samples = pd.read_parquet(tmp_path / "with" / "0" / "samples.parquet")
+    assert {"incremental_profit", "iroas"} <= set(samples.columns)
+    res = journeysim_cli(["compare", "with", "--out", "cmp_with"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    assert "Ranking by incremental_profit (higher is better)" in res.out
+    assert pd.read_csv(tmp_path / "cmp_with" / "ranking.csv")["metric"].unique().tolist() == ["incremental_profit"]
+    assert "incremental_prof" in res.out.split("Differences")[0]  # shown in the means table
+
+    res = journeysim_cli([*sweep, "baseline=null", "hydra.sweep.dir=without"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    res = journeysim_cli(["compare", "without", "--out", "cmp_without"], cwd=tmp_path)
+    assert res.code == 0, res.err
+    assert "Ranking by profit (higher is better)" in res.out
+
+
+def test_ratios_without_a_difference_are_named_in_the_report_not_dropped(journeysim_inproc, runs: Path) -> None:
+    """Issue 15.11: ROI against a reference that spends nothing has no paired difference; the HTML says so."""
+    res = journeysim_inproc(
+        "compare", str(runs / "base"), str(runs / "lift"), "--metrics", "purchases,roi", "--out", "ratio"
+    )
+    assert res.code == 0, res.err
+    html = (Path.cwd() / "ratio" / "comparison.html").read_text()
+    assert "No paired difference for <code>roi</code>" in html

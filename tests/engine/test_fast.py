@@ -152,3 +152,21 @@ def test_binary_search_filing_is_invisible(
     np.testing.assert_array_equal(a.revenue, b.revenue)
     assert a.events is not None and b.events is not None
     assert a.events.equals(b.events)
+
+
+def test_spend_bought_but_not_delivered_is_wasted_spend() -> None:
+    """Issue 15.9: a channel whose budget buys far more impressions than its audience can take under the frequency
+    cap pays for impressions it never delivers. Per day: wasted = spend x (1 - delivered / bought), and the
+    total is the metric `wasted_spend`. Worked by hand for one day: 100 spent on 1,000 bought impressions of
+    which 250 are delivered wastes 75."""
+    from journeysim.engine.dynamics import DayRecord
+    from journeysim.engine.records import MediaRecord
+
+    media = MediaRecord.empty(("retargeting", "search"), 1)
+    one = np.array
+    media.set_day(
+        0, DayRecord(one([100.0, 50.0]), one([250.0, 10.0]), one([50.0, 9.0]), one([40.0, 9.0]), one([0.1, 0.2]),
+                     one([1000.0, 10.0]))
+    )  # fmt: skip
+    assert media.wasted_spend[0].tolist() == pytest.approx([75.0, 0.0])
+    assert media.bought[0].tolist() == [1000.0, 10.0]

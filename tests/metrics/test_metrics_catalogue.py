@@ -59,7 +59,16 @@ def test_the_docs_define_every_catalogue_name() -> None:
 
 def test_name_lists_come_from_the_catalogue() -> None:
     assert set(FAMILIES) == {CATALOGUE.get(n).family for n in names()}
-    assert tuple(SPEND_METRICS) == ("cpl", "cpa", "cac", "roas", "profit", "roi", "cost_per_stage_advance")
+    assert tuple(SPEND_METRICS) == (
+        "cpl",
+        "cpa",
+        "cac",
+        "roas",
+        "profit",
+        "roi",
+        "cost_per_stage_advance",
+        "wasted_spend",  # issue 15.9
+    )
     assert len(RECORD_METRICS) == 22 and all(metric(n).function is fn for n, (fn, _) in RECORD_METRICS.items())
     assert names("incremental") == INCREMENTAL_METRICS and names("channel") == CHANNEL_METRICS
     assert metric_unit("reach.consideration") == "share" and metric_unit("spend") == "money"
@@ -75,6 +84,7 @@ def test_costs_times_and_losses_rank_lower_is_better() -> None:
         "cac",
         "cpl",
         "cost_per_stage_advance",
+        "wasted_spend",
         "sales_cycle_days_mean",
         "sales_cycle_days_median",
         "sales_cycle_days_p90",
@@ -92,7 +102,7 @@ def test_console_headline_keeps_its_labels_and_formats() -> None:
     rows = [(n, label(n), metric(n).fmt_in("console")) for n in headline("console")]
     assert rows == [
         ("customers", "customers", "{:,.0f}"),
-        ("buyers", "buyers", "{:,.0f}"),
+        ("new_buyers", "new buyers", "{:,.0f}"),
         ("purchases", "purchases", "{:,.0f}"),
         ("conversion_rate", "conversion rate", "{:.2%}"),
         ("purchases_per_customer", "purchases per customer", "{:.3f}"),
@@ -101,7 +111,7 @@ def test_console_headline_keeps_its_labels_and_formats() -> None:
         ("retention_rate", "retention rate", "{:.2%}"),
         ("revenue", "revenue", "{:,.0f}"),
         ("clv", "CLV per new buyer (horizon)", "{:,.2f}"),
-        ("nps", "NPS proxy", "{:.1f}"),
+        ("advocacy_balance", "advocacy balance (promoters - churned, not NPS)", "{:.1f}"),
         ("spend", "marketing spend", "{:,.0f}"),
         ("cpa", "cost per acquisition", "{:,.2f}"),
         ("roas", "ROAS", "{:.2f}"),

@@ -62,7 +62,7 @@ def test_scalar_relations(fast_records):
     assert m["cpa"] * m["purchases"] == pytest.approx(1000.0)
     assert m["roi"] == pytest.approx((m["margin"] - 1000.0) / 1000.0)
     assert 0 < m["sales_cycle_days_median"] <= m["sales_cycle_days_p90"]
-    assert -100 <= m["nps"] <= 100
+    assert -100 <= m["advocacy_balance"] <= 100
 
 
 def test_runner_uses_the_metrics(small_scenario):

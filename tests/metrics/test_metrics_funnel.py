@@ -55,3 +55,45 @@ def test_identities(records):
     assert (f["reached"] <= f["reached_or_beyond"]).all()
     initial = records.initial.sum(axis=0)
     assert np.array_equal(initial + f["transitions_in"] - f["transitions_out"], f["at_horizon"])
+
+
+def test_rows_stay_consistent_when_customers_move_back_past_a_stage(make_records):
+    """Issue 15.7, worked by hand. Two existing loyal customers re-evaluate back to consider (loyal 3 -> consider 1)
+    and never visit buy; one prospect goes aware -> buy and stays. Buy row: visited 1 (the prospect), spans covering
+    buy 3 (both regressors span consider..loyal, the prospect aware..buy), advanced 2 (the regressors: deepest is
+    loyal), in progress 1: advanced 2 > visited 1, which the console used to print side by side as 'reached' and
+    'advanced'. What holds for every row: advanced + dropped + in_progress = reached_or_beyond >= reached."""
+    customers = [
+        (0, 3, 0.0, [(0.5, 3, 1)]),
+        (1, 3, 0.0, [(0.7, 3, 1)]),
+        (0, 0, 0.0, [(0.4, 0, 2)]),
+    ]
+    f = funnel_table(make_records(customers)).set_index("stage")
+    buy = f.loc["buy"]
+    assert (buy["reached"], buy["reached_or_beyond"], buy["advanced"], buy["in_progress"]) == (1, 3, 2, 1)
+    assert buy["stage_conversion_rate"] == pytest.approx(2 / 3)
+    consider = f.loc["consider"]  # visited by both regressors; covered (skipped) by the prospect
+    assert (consider["reached"], consider["reached_or_beyond"], consider["advanced"]) == (2, 3, 3)
+    non_terminal = f.drop(index="lost")
+    assert (non_terminal[["advanced", "dropped", "in_progress"]].sum(axis=1) == non_terminal["reached_or_beyond"]).all()
+    assert (f["reached_or_beyond"] >= f["reached"]).all()
+
+
+def test_console_funnel_shows_the_counts_that_add_up(make_records):
+    """The console funnel prints visited and reached-or-beyond next to advanced / dropped / in progress."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from journeysim.cli.summary import funnel_table as console_funnel
+
+    customers = [(0, 3, 0.0, [(0.5, 3, 1)]), (1, 3, 0.0, [(0.7, 3, 1)]), (0, 0, 0.0, [(0.4, 0, 2)])]
+    journey = SimpleNamespace(name="tiny", positions={})
+    scenario = SimpleNamespace(journey=journey, settings=SimpleNamespace(replications=1))
+    result = SimpleNamespace(scenario=scenario, funnel=funnel_table(make_records(customers)))
+    console = Console(width=200, record=True)
+    console.print(console_funnel(result))  # type: ignore[arg-type]
+    text = console.export_text()
+    assert "reached or beyond" in text and "in progress" in text and "visited" in text
+    buy_line = next(line for line in text.splitlines() if line.strip("│ ").startswith("buy"))
+    assert [c.strip() for c in buy_line.split("│")[3:8]] == ["1", "3", "2", "0", "1"]

@@ -10,6 +10,7 @@ import pytest
 from journeysim.metrics import (
     RECORD_METRICS,
     SPEND_METRICS,
+    advocacy_balance,
     aov,
     buyers,
     cac,
@@ -26,7 +27,6 @@ from journeysim.metrics import (
     metric_unit,
     new_buyers,
     new_prospects,
-    nps,
     profit,
     prospects,
     purchases,
@@ -81,12 +81,12 @@ def test_sales_cycle(records):
     assert sales_cycle_days_p90(records) == approx(0.9 + 0.9 * (1.2 - 0.9))  # linear interpolation: 1.17
 
 
-def test_dropout_churn_retention_nps(records):
+def test_dropout_churn_retention_advocacy_balance(records):
     assert dropout_rate(records) == approx(1 / 6)  # c1 lost without buying; c4 bought before it was lost
     assert customer_churn_rate(records) == approx(1 / 4)  # c4 is the only buyer ending in lost
     assert retention_rate(records) == approx(3 / 4)
     # buyers end in: c0 loyal (promoter), c2 loyal (promoter), c3 buy, c4 lost (detractor)
-    assert nps(records) == approx(100 * (2 - 1) / 4)
+    assert advocacy_balance(records) == approx(100 * (2 - 1) / 4)
 
 
 def test_money(records):
@@ -121,7 +121,7 @@ def test_scalar_metrics_order_and_values(records):
     assert list(out) == [*RECORD_METRICS, *reach]
     assert all(isinstance(v, float) for v in out.values())
     assert out["purchases"] == 5.0
-    assert out["nps"] == approx(25.0)
+    assert out["advocacy_balance"] == approx(25.0)
     assert out["reach.buy"] == approx(0.5)
     with_spend = scalar_metrics(records, spend=600.0)
     assert list(with_spend) == [*out, "spend", *SPEND_METRICS]
@@ -149,7 +149,7 @@ def test_nothing_happens_gives_nan_without_warnings(make_records):
         "retention_rate",
         "aov",
         "clv",
-        "nps",
+        "advocacy_balance",
         "cpl",
         "cpa",
         "cac",

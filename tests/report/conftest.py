@@ -56,3 +56,11 @@ def small_result_no_spend() -> RunResult:
     data = scenario_dict(horizon_days=20, replications=1)
     del data["strategy"]
     return run(Scenario.from_dict(data))
+
+
+@pytest.fixture(scope="session")
+def small_incremental(small_result: RunResult) -> Any:
+    """The small run against no spend on the same seeds (no per-channel variants)."""
+    from journeysim.study.incrementality import incremental
+
+    return incremental(small_result.scenario, channels=False)

@@ -62,3 +62,27 @@ def test_comparison_report_renders_its_charts_in_headless_chromium(tmp_path: Pat
     coloured = (pixels.max(axis=2) - pixels.min(axis=2) > 80).sum(axis=1) > 20  # rows crossing coloured marks
     # metrics, differences and the budget-response curves: three charts, three bands of colour down the page
     assert bands(np.flatnonzero(coloured)) >= 3, "the embedded charts were not rendered"
+
+
+CARD = np.array([0x1F, 0x5F, 0x99])  # the top border of a headline card (.card), 4 px tall and a card wide
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless check needs /usr/bin/chromium (apt-get install chromium)")
+def test_incremental_headline_is_the_first_thing_on_screen(
+    small_result: RunResult, small_incremental, tmp_path: Path
+) -> None:
+    """Issue 15.5: with a baseline, the four incremental cards (iROAS, incremental profit, new buyers, CAC) are
+    drawn in the first screen of the report, above the plain headline table. Set JOURNEYSIM_SHOT=path to keep the
+    screenshot for a look."""
+    import os
+
+    from journeysim.report.incrementality import incrementality_section
+
+    section = incrementality_section(small_incremental, "no spend")
+    html = run_report(small_result, tmp_path / "run", sections=[section])
+    png = Path(os.environ.get("JOURNEYSIM_SHOT", tmp_path / "shot.png"))
+    screenshot(html, png, tmp_path / "profile")
+    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=int)[:1000]  # the first screen
+    border = np.abs(pixels - CARD).max(axis=2) <= 6
+    wide = np.flatnonzero(border.sum(axis=1) >= 600)  # rows crossing the borders of the four cards side by side
+    assert wide.size >= 3, "no row of headline cards in the first screen"

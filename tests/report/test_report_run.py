@@ -115,3 +115,35 @@ def test_title_is_escaped_and_extra_sections_are_appended(small_result: RunResul
     html = run_report(small_result, tmp_path, title="Q3 <plan> & test", sections=[extra]).read_text(encoding="utf-8")
     assert "<title>Q3 &lt;plan&gt; &amp; test</title>" in html
     assert html.index("Bottlenecks") > html.index('id="chart-spend"')
+
+
+def test_a_baseline_puts_the_incremental_headline_first_and_tags_the_plain_ratios(
+    small_result: RunResult, small_incremental, tmp_path: Path
+) -> None:
+    """Issue 15.5: iROAS, incremental profit, incremental new buyers and incremental CAC lead the report, before
+    the plain ROAS / ROI, which are tagged 'not incremental'."""
+    from journeysim.report.incrementality import incrementality_section
+
+    section = incrementality_section(small_incremental, "no spend")
+    html = run_report(small_result, tmp_path, sections=[section]).read_text(encoding="utf-8")
+    lead, headline = html.index('id="incrementality"'), html.index('id="headline-metrics"')
+    assert html.index('id="how-to-read-this-report"') < lead < headline
+    cards = html[lead:headline]
+    for label in ("iROAS", "incremental profit", "incremental new buyers", "incremental CAC"):
+        assert f"<div class='k'>{label}" in cards, label
+    roas_row = html[html.index("<code>roas</code>", headline) :].split("</tr>")[0]
+    assert "not incremental" in roas_row and "the incremental numbers are above" in roas_row
+    alone = run_report(small_result, tmp_path / "alone").read_text(encoding="utf-8")
+    assert 'id="incrementality"' not in alone and "run with a baseline for incremental ones" in alone
+
+
+def test_wasted_spend_is_in_the_metrics_and_the_report(small_result: RunResult, tmp_path: Path) -> None:
+    """Issue 15.9: spend paid for impressions not delivered is a metric and a per-channel table in the report;
+    the daily per-channel columns add up to the metric."""
+    wasted = small_result.metrics["wasted_spend"].mean
+    assert 0.0 <= wasted <= small_result.metrics["spend"].mean
+    daily = small_result.timeseries[small_result.timeseries["segment"] == "all"]
+    per_channel = sum(daily[c].sum() for c in daily.columns if c.startswith("wasted_spend."))
+    assert per_channel == pytest.approx(wasted, rel=1e-9, abs=1e-9)
+    html = run_report(small_result, tmp_path).read_text(encoding="utf-8")
+    assert "impressions bought" in html and "wasted spend" in html

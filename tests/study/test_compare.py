@@ -7,7 +7,9 @@ t_0.99(3) = 4.541, t_0.995(3) = 5.841, t_0.90(6) = 1.440. Normal: Phi(1) = 0.841
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +154,34 @@ def test_probability_best_normal_approximation_by_hand() -> None:
     apart = rank_scenarios(table({"X": x, "Y": y}, start={"Y": 10}), "purchases").set_index("scenario")
     assert apart.loc["X", "p_best_normal"] == pytest.approx(0.8461, abs=5 * mc_se + 5e-4)
     assert math.isnan(apart.loc["X", "p_best"])  # no replication in common: no paired share
+
+
+def test_rank_with_fewer_replications_than_scenarios_warns_nothing() -> None:
+    """Two replications of five scenarios: the paired covariance is singular (rank 1); rounding made numpy's
+    multivariate_normal warn 'covariance is not symmetric positive-semidefinite' onto the console (issue 15.12)."""
+    rng = np.random.default_rng(1)
+    data = {str(i): list(1e6 * rng.random(2)) for i in range(5)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = rank_scenarios(table(data), "purchases")
+    assert out["p_best_normal"].sum() == pytest.approx(1.0)
+
+
+def test_probability_best_uses_a_t_reference_and_says_when_replications_are_few() -> None:
+    """Paired d = X - Y = [2, -2, 2, 2]: mean 1, se 1, 3 df: P(X best) = T_3(1) = 0.8045 (normal would say 0.8413).
+    Not paired: X and Y each t_3 around their means with se^2 8.75/12 and 2.75/12 (checked by simulation).
+    With 4 replications (< 5) every row carries the note that says how little the percentage means (issue 15.10)."""
+    x, y = [5.0, 3.0, 7.0, 6.0], [3.0, 5.0, 5.0, 4.0]
+    out = rank_scenarios(table({"X": x, "Y": y}), "purchases").set_index("scenario")
+    mc_se = math.sqrt(0.80 * 0.20 / 200_000)
+    assert out.loc["X", "p_best_t"] == pytest.approx(0.8045, abs=5 * mc_se)
+    assert out.loc["X", "p_best_t"] < out.loc["X", "p_best_normal"]
+    assert "only 4 replication(s)" in out.loc["X", "note"] and "sim.replications=5" in out.loc["X", "note"]
+    apart = rank_scenarios(table({"X": x, "Y": y}, start={"Y": 10}), "purchases").set_index("scenario")
+    rng = np.random.default_rng(7)
+    sim = 5.25 + rng.standard_t(3, 400_000) * math.sqrt(8.75 / 12) > 4.25 + rng.standard_t(3, 400_000) * math.sqrt(
+        2.75 / 12
+    )
+    assert apart.loc["X", "p_best_t"] == pytest.approx(sim.mean(), abs=0.005)
+    five = {"X": [*x, 6.0], "Y": [*y, 4.0]}
+    assert rank_scenarios(table(five), "purchases")["note"].eq("").all()

@@ -146,7 +146,7 @@ def test_every_metric_formula_recomputed_from_the_event_log() -> None:
         "dropout_rate": (prospect & ~buyer & ended).sum() / prospect.sum(),
         "customer_churn_rate": (buyer & ended).sum() / buyer.sum(),
         "retention_rate": 1 - (buyer & ended).sum() / buyer.sum(),
-        "nps": 100 * ((buyer & (final == 4)).sum() - (buyer & ended).sum()) / buyer.sum(),
+        "advocacy_balance": 100 * ((buyer & (final == 4)).sum() - (buyer & ended).sum()) / buyer.sum(),
         "cpa": 1000.0 / purchases.sum(),
         "cac": 1000.0 / (prospect & buyer).sum(),
     }

@@ -40,8 +40,8 @@ from journeysim.study.compare import (
 COMPARISON_CSV = "comparison.csv"
 DIFFERENCES_CSV = "differences.csv"
 RANKING_CSV = "ranking.csv"
-#: The default ranking metric, else the first metric shown.
-RANK_DEFAULT = "revenue"
+#: The default ranking metrics, the first every scenario has a value of: what a planner decides on.
+RANK_DEFAULTS = ("incremental_profit", "profit", "revenue")
 
 
 def _bad(setting: str, problem: str, fix: str) -> NoReturn:
@@ -58,7 +58,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="run directories, sweep directories or sweep tables")
     p.add_argument("--reference", help="the scenario the others are compared with (default: the first)")
     p.add_argument("--metrics", help="comma-separated metrics to show and chart (default: headline metrics)")
-    p.add_argument("--rank-by", help=f"metric to rank by (default: the first of --metrics, else {RANK_DEFAULT})")
+    p.add_argument(
+        "--rank-by",
+        help="metric to rank by (default: incremental_profit where every run has a baseline, else profit, else "
+        "revenue)",
+    )
     p.add_argument("--out", help="output directory (default: comparisons/<date>_<time>)")
     return p
 
@@ -83,6 +87,19 @@ def _check_metric(name: str, available: Sequence[str], setting: str) -> None:
 def _finite(samples: pd.DataFrame, metric: str) -> bool:
     values = pd.to_numeric(samples[metric], errors="coerce")
     return bool(values.notna().any()) and bool(values.abs().lt(math.inf).any())
+
+
+def default_rank_metric(samples: pd.DataFrame) -> str | None:
+    """incremental_profit when every scenario has it (every run had a baseline), else profit when something is
+    spent (without spend profit is just margin), else revenue; None when the samples have none of them."""
+    spends = "spend" in samples.columns and bool(pd.to_numeric(samples["spend"], errors="coerce").gt(0).any())
+    for name in RANK_DEFAULTS:
+        if name not in samples.columns or (name == "profit" and not spends):
+            continue
+        known = pd.to_numeric(samples[name], errors="coerce").notna().groupby(samples[SCENARIO]).any()
+        if bool(known.all()):
+            return name
+    return None
 
 
 def budget_key(loaded: Loaded) -> str | None:
@@ -171,20 +188,18 @@ def differences_table(diffs: pd.DataFrame, shown: Sequence[str], reference: str)
 
 
 def ranking_table(ranking: pd.DataFrame, metric: str, higher: bool) -> Table:
-    """Rank, scenario, mean and the two probabilities of being best."""
+    """Rank, scenario, mean and the probabilities of being best (withheld, with the reason, below 5 replications)."""
     better = "higher" if higher else "lower"
-    table = Table(title=f"Ranking by {metric} ({better} is better)")
-    for col in ("rank", "scenario", "mean", "p_best", "p_best_normal"):
+    note = str(ranking["note"].iloc[0]) if "note" in ranking.columns and len(ranking) else ""
+    caption = f"p_best / p_best_t withheld: {note}" if note else None
+    title = f"Ranking by {metric} ({better} is better)"
+    table = Table(title=title, caption=caption, caption_justify="left", min_width=len(title) + 4)
+    for col in ("rank", "scenario", "mean", "p_best", "p_best_t"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
     unit = unit_of(metric)
     for r in ranking.to_dict("records"):
-        table.add_row(
-            str(r["rank"]),
-            str(r[SCENARIO]),
-            format_value(float(r["mean"]), unit),
-            format_value(float(r["p_best"]), "share"),
-            format_value(float(r["p_best_normal"]), "share"),
-        )
+        probs = ["withheld"] * 2 if note else [format_value(float(r[c]), "share") for c in ("p_best", "p_best_t")]
+        table.add_row(str(r["rank"]), str(r[SCENARIO]), format_value(float(r["mean"]), unit), *probs)
     return table
 
 
@@ -225,7 +240,9 @@ def main(argv: Sequence[str]) -> None:
     for m in chosen:
         _check_metric(m, available, "--metrics")
     shown = chosen or [m for m in headline("compare") if m in available and _finite(samples, m)]
-    rank_by = args.rank_by or (chosen[0] if chosen else RANK_DEFAULT if RANK_DEFAULT in available else shown[0])
+    rank_by = args.rank_by or (chosen[0] if chosen else default_rank_metric(samples) or shown[0])
+    if not chosen and rank_by not in shown:
+        shown.insert(0, rank_by)  # the ranking metric is shown (and charted) by default
     _check_metric(rank_by, available, "--rank-by")
     reference = args.reference if args.reference is not None else scenarios[0]
     if reference not in scenarios:

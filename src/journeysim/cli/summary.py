@@ -18,10 +18,17 @@ def _fmt(value: float, pattern: str) -> str:
 
 
 def funnel_table(result: RunResult) -> Table:
-    """Per stage: funnel position, customers who reached it, went deeper, dropped out there, and the rates."""
+    """Per stage: funnel position, customers who visited it, whose funnel span covers it (reached or beyond) and
+    how those split (advanced + dropped + in progress = reached or beyond), and the rates over reached or beyond."""
     positions = result.scenario.journey.positions
-    table = Table(title=f"Funnel: {result.scenario.journey.name} (mean of {result.scenario.settings.replications})")
-    for col in ("stage", "position", "reached", "advanced", "dropped", "stage conv.", "abandonment"):
+    table = Table(
+        title=f"Funnel: {result.scenario.journey.name} (mean of {result.scenario.settings.replications})",
+        caption="advanced + dropped + in progress = reached or beyond (>= visited); rates are shares of reached or "
+        "beyond. A customer who skips a stage, or moves back past it, covers it without visiting it.",
+        caption_justify="left",
+    )
+    columns = ("stage", "position", "visited", "reached or beyond", "advanced", "dropped", "in progress")
+    for col in (*columns, "stage conv.", "abandonment"):
         table.add_column(col, justify="left" if col in ("stage", "position") else "right")
     rows: list[dict[Any, Any]] = result.funnel.to_dict("records")
     for row in rows:
@@ -29,9 +36,8 @@ def funnel_table(result: RunResult) -> Table:
         table.add_row(
             stage,
             positions.get(stage, ""),
-            _fmt(float(row["reached"]), "{:,.0f}"),
-            _fmt(float(row["advanced"]), "{:,.0f}"),
-            _fmt(float(row["dropped"]), "{:,.0f}"),
+            *(_fmt(float(row[c]), "{:,.0f}") for c in ("reached", "reached_or_beyond", "advanced", "dropped")),
+            _fmt(float(row["in_progress"]), "{:,.0f}"),
             _fmt(float(row["stage_conversion_rate"]), "{:.1%}"),
             _fmt(float(row["abandonment_rate"]), "{:.1%}"),
         )
@@ -51,7 +57,7 @@ def metrics_table(result: RunResult) -> Table:
         if m is None or (metric(name).family == "spend" and not spends):  # spend rows only when money is spent
             continue
         ci = f"[{fmt(name, m.ci_low)}, {fmt(name, m.ci_high)}]"
-        table.add_row(label(name), fmt(name, m.mean), ci)
+        table.add_row(label(name, "console"), fmt(name, m.mean), ci)
     return table
 
 

@@ -87,6 +87,7 @@ class DayRecord:
     audience: NDArray[np.float64]
     reach: NDArray[np.float64]
     response: NDArray[np.float64]
+    bought: NDArray[np.float64]  # impressions the spend bought, before the audience and frequency caps
 
 
 @dataclass
@@ -181,7 +182,7 @@ class Dynamics:
                 ).astype(occupancy.dtype)
             counts = (self._audience_rows @ occupancy.reshape(-1)).tolist()
         rec_spend, rec_impressions, rec_audience, rec_reach, rec_response = [], [], [], [], []
-        audiences, spends, per_persons = [], [], []
+        audiences, spends, per_persons, bought = [], [], [], []
         for c, cs in enumerate(self.channels):
             ch = cs.channel
             audience = float(counts[c]) + ch.market_audience
@@ -190,6 +191,7 @@ class Dynamics:
             audiences.append(audience)
             spends.append(spend)
             per_persons.append(units / audience if audience > 0 else 0.0)
+            bought.append(units)
         # exposures per person under each channel's frequency cap (`media.capped_poisson_mean`, all channels at once)
         capped = media.capped_poisson_means(per_persons, [cs.channel.frequency_cap for cs in self.channels])
         for c, cs in enumerate(self.channels):
@@ -213,6 +215,7 @@ class Dynamics:
             np.array(rec_audience, dtype=float),
             np.array(rec_reach, dtype=float),
             np.array(rec_response, dtype=float),
+            np.array(bought, dtype=float),
         )
         if self.window is not None:
             mult *= self.window[d]

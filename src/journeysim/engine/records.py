@@ -28,6 +28,8 @@ class DayMedia(Protocol):
     @property
     def impressions(self) -> NDArray[np.float64]: ...
     @property
+    def bought(self) -> NDArray[np.float64]: ...
+    @property
     def audience(self) -> NDArray[np.float64]: ...
     @property
     def reach(self) -> NDArray[np.float64]: ...
@@ -53,7 +55,8 @@ class MediaPlan(Protocol):
 
 @dataclass
 class MediaRecord:
-    """Per day and channel: spend (money), delivered impressions, audience, people reached and response."""
+    """Per day and channel: spend (money), delivered and bought impressions, audience, people reached, response,
+    and the spend paid for impressions bought but not delivered (audience and frequency cap binding)."""
 
     channels: tuple[str, ...]
     spend: NDArray[np.float64]  # (D, C)
@@ -61,15 +64,21 @@ class MediaRecord:
     audience: NDArray[np.float64]  # (D, C) people the channel could reach at the start of the day
     reach: NDArray[np.float64]  # (D, C) expected people exposed at least once
     response: NDArray[np.float64]  # (D, C) response in [0, 1) to the adstocked exposures
+    bought: NDArray[np.float64]  # (D, C) impressions (media units) the day's spend bought, before the caps
+    wasted_spend: NDArray[np.float64]  # (D, C) spend x (1 - delivered / bought): paid, not delivered
 
     @classmethod
     def empty(cls, channels: tuple[str, ...], days: int) -> MediaRecord:
         z = np.zeros((days, len(channels)))
-        return cls(channels, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
+        return cls(channels, z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
 
     def set_day(self, d: int, rec: DayMedia) -> None:
         self.spend[d], self.impressions[d], self.audience[d] = rec.spend, rec.impressions, rec.audience
-        self.reach[d], self.response[d] = rec.reach, rec.response
+        self.reach[d], self.response[d], self.bought[d] = rec.reach, rec.response, rec.bought
+        undelivered = np.clip(
+            1.0 - np.divide(rec.impressions, rec.bought, where=rec.bought > 0, out=np.ones_like(rec.bought)), 0.0, 1.0
+        )
+        self.wasted_spend[d] = np.where(rec.bought > 0, rec.spend * undelivered, 0.0)
 
     def add_referral_costs(self, referrals_per_day: NDArray[np.int64], dynamics: MediaPlan) -> None:
         """Referral programmes pay `cost_per_referral` for every referral on the days they are in flight."""

@@ -90,12 +90,17 @@ def metrics_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def samples_frame(result: RunResult) -> pd.DataFrame:
+def samples_frame(result: RunResult, incrementality: IncrementalResult | None = None) -> pd.DataFrame:
     """One row per replication: `replication` (the index of its spawned seed), `seed` (the run's root seed), then
-    every scalar metric. Two runs with equal `seed` and `replication` used the same random numbers (CRN)."""
+    every scalar metric and, with a baseline, the paired incremental metrics of that replication (so `compare`
+    can rank by incremental profit). Equal `seed` and `replication` mean the same random numbers (CRN)."""
     frame = result.samples.reset_index(drop=True)
     frame.insert(0, "seed", int(result.scenario.settings.seed))
     frame.insert(0, "replication", list(range(len(frame))))
+    if incrementality is not None:
+        inc = incrementality.replications.reset_index(drop=True)
+        for name in incrementality.summary.index:
+            frame[str(name)] = inc[name].to_numpy(dtype=float)
     return frame
 
 
@@ -108,8 +113,11 @@ def _summary_records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A summary frame (index metric; mean, std, ci_low, ci_high, replications, pooled) as strict-JSON dicts."""
     out: dict[str, dict[str, Any]] = {}
     for metric, row in frame.to_dict("index").items():
-        entry: dict[str, Any] = {str(k): _json_number(float(v)) for k, v in row.items() if k != "replications"}
+        skip = ("replications", "note")
+        entry: dict[str, Any] = {str(k): _json_number(float(v)) for k, v in row.items() if k not in skip}
         entry["replications"] = int(row["replications"])
+        if row.get("note"):  # why the ratio or its interval is null
+            entry["note"] = str(row["note"])
         out[str(metric)] = entry
     return out
 

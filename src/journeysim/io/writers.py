@@ -55,7 +55,7 @@ def _timeseries(out: Path, study: StudyResult, config_yaml: str) -> list[Path]:
 
 @RUN_WRITERS.register("samples")
 def _samples(out: Path, study: StudyResult, config_yaml: str) -> list[Path]:
-    return [write_parquet(out / SAMPLES_FILE, samples_frame(study.run))]
+    return [write_parquet(out / SAMPLES_FILE, samples_frame(study.run, study.incrementality))]
 
 
 @RUN_WRITERS.register("events")

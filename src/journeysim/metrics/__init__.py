@@ -22,8 +22,8 @@ from journeysim.metrics.acquisition import (
 )
 from journeysim.metrics.funnel import FUNNEL_COLUMNS, funnel_span, funnel_table, stage_advances
 from journeysim.metrics.lifecycle import (
+    advocacy_balance,
     customer_churn_rate,
-    nps,
     purchases_per_buyer,
     purchases_per_customer,
     repeat_purchase_rate,
@@ -41,6 +41,7 @@ __all__ = [
     "RECORD_METRICS",
     "SPEND_METRICS",
     "MetricSummary",
+    "advocacy_balance",
     "aov",
     "buyers",
     "cac",
@@ -58,7 +59,6 @@ __all__ = [
     "metric_unit",
     "new_buyers",
     "new_prospects",
-    "nps",
     "profit",
     "prospects",
     "purchases",

@@ -14,6 +14,7 @@ from typing import Literal
 
 from journeysim.metrics import acquisition, lifecycle, spend, value
 from journeysim.metrics.funnel import stage_advances
+from journeysim.metrics.views import VIEWS, words
 from journeysim.registry import Registry
 
 Direction = Literal["higher", "lower"]
@@ -51,6 +52,7 @@ class Metric:
     fmt: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     formats: Mapping[str, str] = field(default_factory=dict)
+    bounds: tuple[float, float] | None = None  # the range the value lives in; None: the unit's (`range_of`)
 
     def label_in(self, view: str | None = None) -> str:
         """The label in `view` (its override, else the label, else the name with spaces)."""
@@ -191,13 +193,13 @@ _add(
 )
 _add(
     Metric(
-        "nps",
+        "advocacy_balance",
         L,
         "points (-100..100)",
         HI,
-        "promoters minus detractors among buyers (a proxy, not a survey)",
-        lifecycle.nps,
-        label="NPS proxy",
+        "buyers ending as promoters minus buyers lost (churned), per 100 buyers; not a survey NPS",
+        lifecycle.advocacy_balance,
+        label="advocacy balance (promoters - churned, not NPS)",
     )
 )
 _add(Metric("stage_advances", F, "stages", HI, "sum of the funnel table's advanced column", stage_advances))
@@ -206,10 +208,34 @@ _add(Metric("spend", S, MONEY, LO, "media spend", label="marketing spend"))
 _add(Metric("cpl", S, "money / customer", LO, "spend / new prospects", spend.cpl))
 _add(Metric("cpa", S, "money / purchase", LO, "spend / purchases", spend.cpa, label="cost per acquisition"))
 _add(Metric("cac", S, "money / customer", LO, "spend / new buyers", spend.cac))
-_add(Metric("roas", S, "money / money", HI, "revenue / spend", spend.roas, label="ROAS"))
+_NOT_INC = "(not incremental)"
+_add(
+    Metric(
+        "roas",
+        S,
+        "money / money",
+        HI,
+        "revenue / spend",
+        spend.roas,
+        label="ROAS",
+        labels={"console": f"ROAS {_NOT_INC}"},
+    )
+)
 _add(Metric("profit", S, MONEY, HI, "margin - spend", spend.profit))
-_add(Metric("roi", S, "money / money", HI, "(margin - spend) / spend", spend.roi, label="ROI"))
+_add(
+    Metric(
+        "roi",
+        S,
+        "money / money",
+        HI,
+        "(margin - spend) / spend",
+        spend.roi,
+        label="ROI",
+        labels={"console": f"ROI {_NOT_INC}"},
+    )
+)
 _add(Metric("cost_per_stage_advance", S, "money / stage", LO, "spend / stage advances", spend.cost_per_stage_advance))
+_add(Metric("wasted_spend", S, MONEY, LO, "spend on impressions bought but not delivered (caps)", spend.wasted_spend))
 
 # --- incrementality.json: the scenario against its baseline on the same seeds (study.incrementality) ----------
 _add(Metric("incremental_purchases", INC, PURCH, HI, "purchases(scenario) - purchases(baseline)"))
@@ -287,42 +313,41 @@ _add(Metric("marginal_roas", CH, "money / money", HI, "marginal revenue / margin
 _add(Metric("marginal_roi", CH, "money / money", HI, "(marginal margin - marginal spend) / marginal spend"))
 
 
-def _words(text: str) -> tuple[str, ...]:
-    """Metric names written as one space-separated string (long view lists stay readable)."""
-    return tuple(text.split())
+for _view, _name in [(v, n) for v, names in VIEWS.items() for n in names]:  # every view names known metrics
+    CATALOGUE.get(_name, f"VIEWS[{_view!r}]")
+del _x, _unit, _view, _name
 
 
-#: default selections, in display order: which metrics each view shows when the user names none
-VIEWS: dict[str, tuple[str, ...]] = {
-    # `journeysim` run summary on the console (spend-family rows only when the strategy spends)
-    "console": _words(
-        "customers buyers purchases conversion_rate purchases_per_customer repeat_purchase_rate sales_cycle_days_mean "
-        "retention_rate revenue clv nps spend cpa roas roi"
-    ),
-    # the run report's headline table (the meaning column is the entry's description)
-    "report": _words(
-        "customers new_prospects purchases new_buyers conversion_rate sales_cycle_days_median dropout_rate "
-        "customer_churn_rate repeat_purchase_rate revenue margin aov clv nps spend cac cpa roas roi"
-    ),
-    # `journeysim compare` console tables
-    "compare": ("purchases", "new_buyers", "conversion_rate", "revenue", "spend", "roi"),
-    # comparison.html charts (then the report headline, up to 9)
-    "comparison_page": ("purchases", "new_buyers", "conversion_rate", "revenue", "margin", "clv", "cac", "roas", "roi"),
-    # `journeysim collect` sweep console table
-    "collect": ("purchases", "conversion_rate", "revenue", "iroas"),
-    # what a sweep job returns to Hydra when no objective is set (cli/task.py)
-    "task": ("conversion_rate", "purchases", "revenue", "clv"),
-    # the incrementality console table (ratios: pooled estimate) and its per-channel table (cli/baseline.py)
-    "baseline": _words(
-        "incremental_purchases incremental_new_buyers incremental_revenue incremental_spend incremental_profit iroas "
-        "incremental_cac incremental_roi"
-    ),
-    "channel": ("removal_purchases", "removal_revenue", "removal_iroas", "marginal_roas"),
+#: the range of a run metric by unit (counts and times are never negative); money and ratios name their own
+_UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    SHARE: (0.0, 1.0),
+    "points (-100..100)": (-100.0, 100.0),
+    CUST: (0.0, math.inf),
+    PURCH: (0.0, math.inf),
+    "days": (0.0, math.inf),
+    "stages": (0.0, math.inf),
+    "purchases / customer": (0.0, math.inf),
 }
-for _view, _names in VIEWS.items():
-    for _name in _names:
-        CATALOGUE.get(_name, f"VIEWS[{_view!r}]")
-del _x, _unit, _view, _names, _name
+#: run metrics whose unit does not say their range: amounts and cost ratios that are never negative
+_NON_NEGATIVE = words("revenue margin spend wasted_spend aov clv cpl cpa cac roas cost_per_stage_advance")
+
+
+def range_of(name: str) -> tuple[float, float]:
+    """The range a metric's value (and so its confidence interval) lives in: (-inf, inf) when unbounded.
+
+    Run metrics take their entry's `bounds`, else their unit's (shares [0, 1], points [-100, 100], counts and
+    days >= 0); incremental and per-channel differences are unbounded; `roi` is >= -1 (margin is never negative).
+    """
+    m = find(name)
+    if m is None or m.family not in RUN_FAMILIES:
+        return (-math.inf, math.inf)
+    if m.bounds is not None:
+        return m.bounds
+    if m.name in _NON_NEGATIVE:
+        return (0.0, math.inf)
+    if m.name == "roi":
+        return (-1.0, math.inf)
+    return _UNIT_BOUNDS.get(m.unit, (-math.inf, math.inf))
 
 
 def find(name: str) -> Metric | None:

@@ -1,4 +1,5 @@
-"""Relationship metrics: repeat buying, churn and retention of buyers, and an NPS proxy from final stages."""
+"""Relationship metrics: repeat buying, churn and retention of buyers, and the advocacy balance (promoters minus
+churned buyers; not a survey NPS)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ def retention_rate(records: Records) -> float:
     return 1.0 - customer_churn_rate(records)
 
 
-def nps(records: Records) -> float:
-    """NPS proxy: 100 x (buyers ending in a promoter stage - buyers ending in a detractor stage) / buyers."""
+def advocacy_balance(records: Records) -> float:
+    """100 x (buyers ending in a promoter stage - buyers ending in a detractor stage) / buyers, in [-100, 100].
+
+    Detractor stages default to the terminal ones, so every churned buyer counts against it: it measures how many
+    buyers end as advocates against how many are lost within the horizon, not what a survey NPS would say.
+    """
     b = buyer_mask(records)
     final = records.customers.final_stage
     promoters = int((b & in_stages(final, records.promoters)).sum())

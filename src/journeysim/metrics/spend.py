@@ -45,3 +45,11 @@ def roi(records: Records, spend: float) -> float:
 def cost_per_stage_advance(records: Records, spend: float) -> float:
     """Spend per stage passed: spend / stage_advances (the funnel table's `advanced` column summed)."""
     return ratio(spend, stage_advances(records))
+
+
+def wasted_spend(records: Records, spend: float) -> float:
+    """Spend paid for impressions bought but not delivered (audience or frequency cap binding), all channels.
+
+    Per day and channel: spend x (1 - delivered impressions / bought impressions) (`MediaRecord.wasted_spend`).
+    """
+    return float(records.media.wasted_spend.sum())

@@ -75,9 +75,12 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
     unit = unit_of(metric) if metric else ""
     notes = {
         "p_best": "share of replications in which the scenario is best",
-        "p_best_normal": "probability that its true mean is the best",
+        "p_best_t": "probability that its true mean is the best (t reference, n - 1 degrees of freedom)",
+        "p_best_normal": "the same with a normal reference (a large-n approximation)",
     }
-    cols = [c for c in ("rank", "scenario", "mean", "std", "n", "p_best", "p_best_normal") if c in ranking.columns]
+    probs = ("p_best", "p_best_t", "p_best_normal")
+    cols = [c for c in ("rank", "scenario", "mean", "std", "n", *probs) if c in ranking.columns]
+    note = str(ranking["note"].iloc[0]) if "note" in ranking.columns and len(ranking) else ""
     cols = cols or [str(c) for c in ranking.columns]
     head = (
         "<tr>"
@@ -94,8 +97,9 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
             v = record[c]
             if c == "scenario":
                 cells.append(f"<td>{esc(v)}</td>")
-            elif c in ("p_best", "p_best_normal"):
-                cells.append(f"<td class='num'>{format_value(float(v), 'share')}</td>")
+            elif c in probs:
+                text = "<span class='note'>withheld</span>" if note else format_value(float(v), "share")
+                cells.append(f"<td class='num'>{text}</td>")
             elif c in ("mean", "std"):
                 cells.append(f"<td class='num'>{format_value(float(v), unit)}</td>")
             else:
@@ -104,8 +108,11 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
     what = f" by <code>{esc(metric)}</code>" if metric else ""
     body = (
         f"<p>Scenarios ranked{what} (rank 1 = best). <i>p_best</i>: the share of replications in which the scenario "
-        "had the best value; <i>p_best_normal</i>: the probability that its true mean is the best.</p>"
-        f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
+        "had the best value; <i>p_best_t</i>: the probability that its true mean is the best (t reference); "
+        "<i>p_best_normal</i>: the same with a normal reference, which overstates certainty with few replications."
+        "</p>"
+        + (f"<p class='note'>Probabilities withheld: {esc(note)}.</p>" if note else "")
+        + f"<div class='scroll'><table>{head}{''.join(rows)}</table></div>"
     )
     return Section("Ranking", body)
 
@@ -226,6 +233,21 @@ def _response_section(
     return Section("Budget response", charts=(chart,))
 
 
+def _no_difference_note(metrics: Sequence[str], reference: str | None) -> str:
+    """Why metrics are missing from the differences: a ratio with no value in the reference (e.g. ROI of a
+    reference that spends nothing) has no difference, and the chart says so instead of leaving them out."""
+    if not metrics:
+        return ""
+    names = ", ".join(f"<code>{esc(m)}</code>" for m in metrics)
+    ref = f"'{esc(reference)}'" if reference else "the reference"
+    return (
+        f"<p class='note'>No paired difference for {names}: the metric has no value in {ref} or in every other "
+        "scenario (a ratio whose denominator is zero there, e.g. ROI or ROAS of a reference that spends nothing). "
+        "Compare these ratios in the table of means, or choose a reference that spends (<code>--reference</code>)."
+        "</p>"
+    )
+
+
 def comparison_page(
     table: pd.DataFrame,
     *,
@@ -244,7 +266,7 @@ def comparison_page(
     table = _check(table, "table", [series] if series else [])
     chosen = _pick_metrics(table, metrics)
     finite = set(table.loc[np.isfinite(table["mean"].to_numpy(dtype=float)), "metric"])
-    chosen = [m for m in chosen if m in finite] or chosen
+    asked, chosen = chosen, [m for m in chosen if m in finite] or chosen
     scenarios = list(dict.fromkeys(table["scenario"]))
     if reference is None and differences is not None and "reference" in differences.columns:
         refs = differences["reference"].dropna().astype(str).unique()
@@ -275,6 +297,9 @@ def comparison_page(
         diffs = _check(_difference_values(differences), "differences")
         finite = set(diffs.loc[np.isfinite(diffs["mean"].to_numpy(dtype=float)), "metric"])
         shown = [m for m in chosen if m in finite]  # e.g. ROAS against a no-spend reference has no difference
+        missing = _no_difference_note([m for m in asked if m not in finite], reference)
+        if not shown and missing:
+            out.append(Section("Paired differences", missing))
         if shown:
             others = [s for s in scenarios if s in set(diffs["scenario"])]
             fig = differences_figure(diffs, shown, others, reference)
@@ -290,7 +315,7 @@ def comparison_page(
                             "difference whose interval excludes zero (blue) is unlikely to be noise.",
                         ),
                     ),
-                    after=_diff_table(diffs, shown, others),
+                    after=_diff_table(diffs, shown, others) + missing,
                 )
             )
     if ranking is not None:

@@ -37,7 +37,10 @@ def funnel_order(stages: list[str], positions: Mapping[str, str]) -> list[int]:
 
 
 def _label(row: pd.Series) -> str:
-    parts = [f"{human(float(row['reached']))} reached"]
+    parts = [f"{human(float(row['reached']))} visited"]
+    beyond = float(row.get("reached_or_beyond", row["reached"]))
+    if beyond != float(row["reached"]):  # the rates are shares of the customers whose span covers the stage
+        parts.append(f"{human(beyond)} reached or beyond")
     conv, aband = float(row["stage_conversion_rate"]), float(row["abandonment_rate"])
     if math.isfinite(conv):
         parts.append(f"{percent(conv)} went deeper")

@@ -43,6 +43,11 @@ summary{cursor:pointer;color:#1f5f99;font-weight:600}
 td.unit{white-space:nowrap}
 .clear{color:#1f5f99;font-weight:700}
 .scroll{overflow-x:auto}
+.tag{font-size:11.5px;color:#8a4b00;background:#fff3e0;border-radius:3px;padding:0 5px;white-space:nowrap}
+.cards{display:flex;flex-wrap:wrap;gap:14px;margin:12px 0}
+.card{flex:1 1 220px;border:1px solid #e6e8eb;border-top:4px solid #1f5f99;border-radius:6px;padding:10px 14px}
+.card .k{font-size:13px;color:#444}.card .v{font-size:28px;font-weight:700;color:#1f2d3d}
+.card .ci{font-size:12.5px;color:#666}
 footer{max-width:1200px;margin:0 auto;padding:0 28px 28px;color:#888;font-size:12px}
 @media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}}
 """
@@ -75,6 +80,7 @@ class Section:
     body: str = ""  # HTML
     charts: tuple[Chart, ...] = ()
     after: str = ""  # HTML
+    lead: bool = False  # placed first in the run report (right after "How to read"), e.g. incrementality
 
     def html(self) -> str:
         """The section as HTML."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from journeysim.metrics.views import NOT_INCREMENTAL
 from journeysim.report.flow_chart import flow_figure
 from journeysim.report.funnel_chart import funnel_figure
 from journeysim.report.html import Chart, Page, Section, bullet_list
@@ -25,7 +26,7 @@ from journeysim.report.series_charts import (
     spend_figure,
 )
 from journeysim.report.style import png_bytes
-from journeysim.report.tables import headline_notes, metrics_table
+from journeysim.report.tables import delivery_table, headline_notes, metrics_table
 from journeysim.report.writer import write_page
 from journeysim.study.run import RunResult
 
@@ -76,14 +77,19 @@ def _facts(result: RunResult) -> list[tuple[str, str]]:
     return facts
 
 
-def _metrics_section(result: RunResult) -> Section:
+def _metrics_section(result: RunResult, incremental: bool) -> Section:
     notes = headline_notes("report")
     names = [n for n in notes if n in result.metrics]
     rest = [n for n in result.metrics if n not in notes]
-    body = metrics_table(result.metrics, names, notes)
+    tags = dict.fromkeys(NOT_INCREMENTAL, "not incremental")
+    for n in NOT_INCREMENTAL:
+        notes[n] += "; counts every sale, also those that would happen without the spend" + (
+            " (the incremental numbers are above)" if incremental else " (run with a baseline for incremental ones)"
+        )
+    body = metrics_table(result.metrics, names, notes, tags)
     body += (
         f"<details><summary>All {len(result.metrics)} metrics</summary>"
-        f"{metrics_table(result.metrics, names + rest)}</details>"
+        f"{metrics_table(result.metrics, names + rest, tags=tags)}</details>"
     )
     body += (
         '<p class="note">Definitions, formulas and units: docs/metrics.md. A ratio with a zero denominator is '
@@ -125,14 +131,18 @@ def run_page(
     sc = result.scenario
     j = sc.journey
     funnel_caption = (
-        "Customers who were ever in each stage, grouped by funnel position. <i>went deeper</i> is the stage "
+        "Customers who were ever in each stage (<i>visited</i>), grouped by funnel position; <i>reached or "
+        "beyond</i> (shown where it differs) adds those who skipped the stage or moved back past it, and the rates "
+        "are shares of it (advanced + dropped + in progress = reached or beyond). <i>went deeper</i> is the stage "
         "conversion rate (customers whose journey reached a deeper stage / customers who reached this stage or "
         "beyond); <i>dropped out here</i> is the abandonment rate (this was their deepest stage and they left). "
         "The rest are still in progress at the horizon. The terminal stage counts everyone lost."
     )
+    lead = [s for s in sections if s.lead]  # e.g. incrementality: what the strategy adds, before anything else
     out = [
         Section("How to read this report", bullet_list(HOW_TO_READ, "read")),
-        _metrics_section(result),
+        *lead,
+        _metrics_section(result, incremental=bool(lead)),
         Section(
             "Funnel",
             charts=(
@@ -173,8 +183,9 @@ def run_page(
             "Money spent per day on each channel, stacked: flights start and stop, pacing shapes them. "
             "Compare with the purchases chart to see how response lags spend (adstock carries it over).",
         )
-        out.append(Section("Media spend", charts=(spend,)))
-    out.extend(sections)
+        delivered = delivery_table(daily, spend_channels(daily))
+        out.append(Section("Media spend", charts=(spend,), after=delivered))
+    out.extend(s for s in sections if not s.lead)
     return Page(title or f"journeysim report: {sc.name}", _facts(result), out)
 
 

@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from journeysim.errors import ConfigError, did_you_mean
-from journeysim.metrics import summarise_one
+from journeysim.metrics import MetricSummary, summarise_one
+from journeysim.metrics.catalogue import range_of
 
 SCENARIO = "scenario"
 REPLICATION = "replication"
@@ -99,7 +100,7 @@ def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, l
     for sc in _scenarios(samples):
         part = samples[samples[SCENARIO].astype(str) == sc]
         for m in names:
-            s = summarise_one(part[m].to_numpy(dtype=float), level)
+            s = summarise_one(part[m].to_numpy(dtype=float), level, range_of(m))
             rows.append(
                 {
                     "scenario": sc,
@@ -239,6 +240,75 @@ def _share_best(values: NDArray[np.float64], higher_is_better: bool) -> NDArray[
     return np.asarray((win / win.sum(axis=1, keepdims=True)).mean(axis=0), dtype=np.float64)
 
 
+def _normal_draws(rng: np.random.Generator, cov: NDArray[np.float64], draws: int) -> NDArray[np.float64]:
+    """`draws` rows of N(0, cov); a sample covariance of fewer replications than scenarios is singular, and its
+    eigenvalues come out of `eigh` as tiny negatives by rounding: they are set to 0 (not warned about)."""
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2.0)
+    factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+    z = rng.standard_normal((draws, cov.shape[0]))
+    return np.asarray(z @ factor.T, dtype=np.float64)
+
+
+#: below this many replications a probability of being best is withheld by the console and the report
+MIN_REPLICATIONS_FOR_P_BEST = 5
+
+
+def p_best_note(n: int) -> str:
+    """Why a probability of being best from `n` replications means little ('' from 5 replications on)."""
+    if n >= MIN_REPLICATIONS_FOR_P_BEST:
+        return ""
+    return (
+        f"only {n} replication(s) per scenario: p_best can only be a multiple of 1/{max(n, 1)} and the t reference "
+        f"has {max(n - 1, 0)} degree(s) of freedom, so a probability of being best means little; run "
+        f"sim.replications={MIN_REPLICATIONS_FOR_P_BEST} or more"
+    )
+
+
+def _t_draws(
+    rng: np.random.Generator,
+    centre: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    df: NDArray[np.float64],
+    draws: int,
+    paired: bool,
+) -> NDArray[np.float64]:
+    """Draws of the mean vector from a multivariate t: one shared `df` (paired) scales a correlated normal draw;
+    independent scenarios each get their own t_{df_i} (df = n - 1, the uncertainty of the estimated spread)."""
+    if paired:
+        scale = np.sqrt(df[0] / rng.chisquare(df[0], draws))[:, None]
+        return centre + _normal_draws(rng, cov, draws) * scale
+    se = np.sqrt(np.diag(cov))
+    return centre + rng.standard_t(df, size=(draws, df.size)) * se
+
+
+def _p_best_reference(
+    wide: pd.DataFrame, summ: dict[str, MetricSummary], paired: bool, higher: bool, draws: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(p_best_t, p_best_normal): the probability that each true mean is best, under a t and a normal reference."""
+    k = len(summ)
+    means = np.array([s.mean for s in summ.values()])
+    if k == 1:
+        return np.ones(1), np.ones(1)
+    if not np.all(np.isfinite(means)):
+        return np.full(k, math.nan), np.full(k, math.nan)
+    if paired and len(wide) >= 2:
+        cov = np.atleast_2d(np.cov(wide.to_numpy(), rowvar=False, ddof=1)) / len(wide)
+        centre = wide.to_numpy().mean(axis=0)
+        df = np.full(k, float(len(wide) - 1))
+    else:
+        cov = np.diag([s.std**2 / s.replications for s in summ.values()])
+        centre = means
+        df = np.array([float(s.replications - 1) for s in summ.values()])
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    p_normal = _share_best(centre + _normal_draws(rng, cov, draws), higher)
+    if np.any(df < 1):
+        return np.full(k, math.nan), p_normal
+    shared = paired and len(wide) >= 2
+    t_rng = np.random.default_rng(np.random.SeedSequence(seed))
+    p_t = _share_best(_t_draws(t_rng, centre, cov, df, draws, shared), higher)
+    return p_t, p_normal
+
+
 def rank_scenarios(
     samples: pd.DataFrame,
     metric: str,
@@ -247,15 +317,18 @@ def rank_scenarios(
     draws: int = 200_000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Scenarios ranked by the mean of `metric` (rank 1 = best), with two probabilities of being best.
+    """Scenarios ranked by the mean of `metric` (rank 1 = best), with three probabilities of being best.
 
     `p_best`: the share of replications in which the scenario has the best value, over the replications every
     scenario has (paired by replication; ties split equally); NaN when there is no such replication. It answers
     "how often does this scenario win a single run" and does not shrink with more replications.
-    `p_best_normal`: the probability that the scenario's true mean is the best, with the vector of sample means
-    taken as multivariate normal (covariance of the paired samples / n when all scenarios pair, else independent
-    var_i / n_i), estimated with `draws` draws from a fixed `seed`. It tends to 0 or 1 as replications grow.
-    Columns: rank, scenario, mean, std, n, p_best, p_best_normal.
+    `p_best_t`: the probability that the scenario's true mean is the best, with the vector of sample means taken
+    as multivariate t with n - 1 degrees of freedom (covariance of the paired samples / n when all scenarios pair,
+    else independent var_i / n_i and t_{n_i - 1}), estimated with `draws` draws from a fixed `seed`; NaN with
+    fewer than 2 replications. `p_best_normal`: the same with a normal reference (a large-n approximation that
+    overstates certainty for few replications). `note`: why the probabilities mean little (fewer than 5
+    replications; `p_best_note`), else ''. Columns: rank, scenario, mean, std, n, p_best, p_best_t,
+    p_best_normal, note.
     """
     _check(samples, [metric])
     scenarios = _scenarios(samples)
@@ -265,29 +338,18 @@ def rank_scenarios(
     all_pair = all(pairs(samples, sc, scenarios[0]) for sc in scenarios[1:])
     k = len(scenarios)
     p_best = _share_best(wide.to_numpy(), higher_is_better) if len(wide) else np.full(k, math.nan)
-    means = np.array([summ[sc].mean for sc in scenarios])
-    if k == 1:
-        p_normal = np.ones(1)
-    elif not np.all(np.isfinite(means)):
-        p_normal = np.full(k, math.nan)
-    else:
-        if all_pair and len(wide) >= 2:
-            cov = np.atleast_2d(np.cov(wide.to_numpy(), rowvar=False, ddof=1)) / len(wide)
-            centre = wide.to_numpy().mean(axis=0)
-        else:
-            cov = np.diag([summ[sc].std ** 2 / summ[sc].replications for sc in scenarios])
-            centre = means
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        sample = rng.multivariate_normal(centre, cov, size=draws, method="eigh")
-        p_normal = _share_best(sample, higher_is_better)
+    p_t, p_normal = _p_best_reference(wide, summ, all_pair, higher_is_better, draws, seed)
+    n = [summ[sc].replications for sc in scenarios]
     out = pd.DataFrame(
         {
             "scenario": scenarios,
-            "mean": means,
+            "mean": [summ[sc].mean for sc in scenarios],
             "std": [summ[sc].std for sc in scenarios],
-            "n": [summ[sc].replications for sc in scenarios],
+            "n": n,
             "p_best": p_best,
+            "p_best_t": p_t,
             "p_best_normal": p_normal,
+            "note": [p_best_note(min(n)) for _ in scenarios],
         }
     )
     key = out["mean"] if higher_is_better else -out["mean"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from journeysim.engine.records import Records
 from journeysim.errors import ConfigError, did_you_mean
@@ -99,11 +100,73 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype(float)
 
 
-def _pooled(num: pd.Series, den: pd.Series) -> float:
-    """Ratio of means over replications where both are known; NaN when the mean denominator is not positive."""
+@dataclass(frozen=True)
+class RatioInterval:
+    """A pooled ratio (ratio of mean numerator to mean denominator), its Fieller interval and why either is n/a."""
+
+    estimate: float
+    low: float
+    high: float
+    note: str
+
+
+#: what each kind of difference is taken against, for the notes
+_AGAINST = {
+    "incremental": "its baseline",
+    "removal": "the scenario without the channel",
+    "marginal": "the scenario before the budget step",
+}
+
+
+def _words(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def _no_denominator(den_name: str, mean: float) -> str:
+    """Why a ratio per unit of `den_name` is n/a when its mean is not positive, in the planner's words."""
+    kind, _, base = den_name.partition("_")
+    what = _words(base) or _words(kind)
+    against = _AGAINST.get(kind, "its reference")
+    verb = "is below" if mean < 0 else "equals"
+    return (
+        f"no {_words(den_name)}: the scenario's {what} {verb} that of {against} (mean {_words(den_name)} "
+        f"{mean:,.4g}), so the ratio per unit of it is undefined"
+    )
+
+
+def ratio_interval(
+    num: pd.Series, den: pd.Series, num_name: str = "numerator", den_name: str = "denominator", level: float = 0.95
+) -> RatioInterval:
+    """The pooled ratio mean(num) / mean(den) over the replications where both are known, with Fieller's interval.
+
+    Fieller: the ratios R with (a - R b)^2 <= t^2 (s_aa - 2 R s_ab + R^2 s_bb), a and b the means, s the
+    (co)variances of the means, t = t_{(1+level)/2, n-1}. When the denominator's own interval excludes zero
+    (b^2 > t^2 s_bb) this is the bounded interval between the two roots, which never contains a sign the data
+    rule out (a positive cost keeps a positive interval); otherwise the interval is unbounded and left NaN with
+    a note. With one replication the interval collapses to the estimate. Every NaN carries its reason in `note`.
+    """
     ok = num.notna() & den.notna()
-    d = float(den[ok].mean()) if ok.any() else math.nan
-    return float(num[ok].mean()) / d if d > 0 else math.nan
+    x, y = num[ok].to_numpy(dtype=float), den[ok].to_numpy(dtype=float)
+    n = int(x.size)
+    if n == 0:
+        return RatioInterval(math.nan, math.nan, math.nan, "no replication with both values")
+    a, b = float(x.mean()), float(y.mean())
+    if b <= 0:
+        return RatioInterval(math.nan, math.nan, math.nan, _no_denominator(den_name, b))
+    r = a / b
+    if n == 1:
+        return RatioInterval(r, r, r, "one replication: no interval (run 2 or more)")
+    t2 = float(stats.t.ppf(0.5 + level / 2, n - 1)) ** 2
+    cov = np.cov(np.vstack([x, y]), ddof=1) / n
+    qa, qb, qc = b * b - t2 * cov[1, 1], a * b - t2 * cov[0, 1], a * a - t2 * cov[0, 0]
+    if qa <= 0:
+        note = (
+            f"interval unbounded: the {_words(den_name)} is not clearly above zero over {n} replications "
+            "(Fieller); run more replications"
+        )
+        return RatioInterval(r, math.nan, math.nan, note)
+    root = math.sqrt(max(qb * qb - qa * qc, 0.0))
+    return RatioInterval(r, float((qb - root) / qa), float((qb + root) / qa), "")
 
 
 #: ratio columns -> (numerator, denominator) columns, for the pooled ratio-of-means estimate
@@ -118,13 +181,23 @@ _RATIOS = {
 
 
 def _summary_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Per column: mean, std, 95% t CI and replications (NaNs skipped) plus `pooled` for ratio columns."""
+    """Per column: mean, std, 95% CI and replications (NaNs skipped), `pooled` for ratio columns and `note`.
+
+    Differences get the t interval; ratios the Fieller interval of the pooled ratio (`ratio_interval`), and a
+    note says why a ratio or its interval is n/a ('' when both are known).
+    """
     summ = summarise({c: table[c].to_numpy(dtype=float) for c in columns})
     out = pd.DataFrame({c: s.to_dict() for c, s in summ.items()}).T.astype(float)
     out["replications"] = out["replications"].astype(int)
-    out["pooled"] = [
-        _pooled(table[_RATIOS[c][0]], table[_RATIOS[c][1]]) if c in _RATIOS else math.nan for c in out.index
-    ]
+    out["pooled"] = math.nan
+    out["note"] = ""
+    for c in out.index:
+        if c not in _RATIOS:
+            continue
+        num, den = _RATIOS[c]
+        interval = ratio_interval(table[num], table[den], num, den)
+        out.loc[c, ["pooled", "ci_low", "ci_high"]] = [interval.estimate, interval.low, interval.high]
+        out.loc[c, "note"] = interval.note
     out.index.name = "metric"
     return out
 
@@ -222,7 +295,8 @@ def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
         part.insert(0, "channel", name)
         parts.append(part)
     if not parts:
-        return pd.DataFrame(columns=["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled"])
+        columns = ["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled", "note"]
+        return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)
 
 

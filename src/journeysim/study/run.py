@@ -23,14 +23,18 @@ def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
 
 
 def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
-    """Per-day media columns for the time series: spend, impressions and people reached per channel, referrals."""
+    """Per-day media columns for the time series: spend, delivered and bought impressions, people reached and spend
+    not delivered (wasted) per channel, total spend and wasted spend, referrals."""
     out: dict[str, NDArray[np.float64]] = {}
     media = rec.media
     for c, name in enumerate(media.channels):
         out[f"spend.{name}"] = media.spend[:, c]
         out[f"impressions.{name}"] = media.impressions[:, c]
         out[f"reached.{name}"] = media.reach[:, c]
+        out[f"bought.{name}"] = media.bought[:, c]
+        out[f"wasted_spend.{name}"] = media.wasted_spend[:, c]
     out["spend"] = media.spend.sum(axis=1) if media.channels else np.zeros(rec.horizon_days)
+    out["wasted_spend"] = media.wasted_spend.sum(axis=1) if media.channels else np.zeros(rec.horizon_days)
     if rec.referrals is not None:
         out["referrals"] = rec.referrals.astype(float)
     return out
