@@ -68,7 +68,15 @@ def test_bgnbd_alive_and_conditional_expectation_match_integration(params: tuple
         assert float(BG.conditional_expected_purchases(params, t, x, t_x, T)) == pytest.approx(future / total, rel=1e-5)
 
 
-@pytest.mark.parametrize("model,params", [("bgnbd", CDNOW_BG), ("bgnbd", (1.2, 3.0, 2.5, 4.0)), ("paretonbd", PARETO_POINT), ("paretonbd", (2.0, 5.0, 1.5, 4.0))])
+@pytest.mark.parametrize(
+    "model,params",
+    [
+        ("bgnbd", CDNOW_BG),
+        ("bgnbd", (1.2, 3.0, 2.5, 4.0)),
+        ("paretonbd", PARETO_POINT),
+        ("paretonbd", (2.0, 5.0, 1.5, 4.0)),
+    ],
+)
 def test_count_distribution_sums_to_one_and_has_the_closed_form_mean(model: str, params: tuple[float, ...]) -> None:
     m = MODELS.get(model)
     for t in (10.0, 39.0, 78.0):
@@ -211,7 +219,11 @@ def simulate_paretonbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np
 
 @pytest.mark.parametrize(
     "model,truth,simulate",
-    [("bgnbd", CDNOW_BG, simulate_bgnbd), ("bgnbd", (0.8, 6.0, 1.6, 3.5), simulate_bgnbd), ("paretonbd", PARETO_POINT, simulate_paretonbd)],
+    [
+        ("bgnbd", CDNOW_BG, simulate_bgnbd),
+        ("bgnbd", (0.8, 6.0, 1.6, 3.5), simulate_bgnbd),
+        ("paretonbd", PARETO_POINT, simulate_paretonbd),
+    ],
 )
 def test_fit_recovers_simulated_truth_within_4_se(model: str, truth: tuple[float, ...], simulate: object) -> None:
     rng = np.random.default_rng(20261204)
@@ -222,7 +234,9 @@ def test_fit_recovers_simulated_truth_within_4_se(model: str, truth: tuple[float
     assert fit.convergence.converged, fit.convergence.text()
     z = (np.asarray(fit.params) - np.asarray(truth)) / np.asarray(fit.se)
     assert np.all(np.abs(z) < 4), (fit.params, fit.se, z)
-    assert fit.log_likelihood == pytest.approx(float(MODELS.get(model).log_likelihood(fit.params, table["x"], table["t_x"], T).sum()))
+    assert fit.log_likelihood == pytest.approx(
+        float(MODELS.get(model).log_likelihood(fit.params, table["x"], table["t_x"], T).sum())
+    )
     assert fit.table()["parameter"].tolist() == list(MODELS.get(model).param_names)
 
 

@@ -115,9 +115,7 @@ def _minimise(nll: object, start: FloatArray) -> tuple[FloatArray, str, int, boo
     return best.x, "Nelder-Mead+BFGS", int(nm.nit) + int(res.nit), bool(best.success), str(best.message)
 
 
-def fit_btyd(
-    summary: RepeatSummary, model: str = "bgnbd", start: Sequence[float] | None = None
-) -> BtydFit:
+def fit_btyd(summary: RepeatSummary, model: str = "bgnbd", start: Sequence[float] | None = None) -> BtydFit:
     """Maximum-likelihood estimates of `model`'s four parameters from a repeat-purchase summary."""
     spec: BtydModel = MODELS.get(model, "--model")
     if summary.repeat_buyers == 0:
@@ -145,7 +143,7 @@ def fit_btyd(
     se = params * np.sqrt(np.clip(np.diag(cov_log), 0.0, None))
     max_grad = float(np.max(np.abs(grad)))
     convergence = Convergence(
-        converged=success and positive and max_grad < 1e-2 * max(1.0, np.sqrt(total)),
+        converged=bool(success and positive and max_grad < 1e-2 * max(1.0, np.sqrt(total))),
         method=method,
         iterations=iterations,
         message=message,
