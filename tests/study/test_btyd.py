@@ -34,7 +34,7 @@ def _bg_mix(params: tuple[float, ...], f: object) -> float:
     return _over_quantiles(f, stats.gamma(r, scale=1 / alpha), stats.beta(a, b))
 
 
-def _bg_individual(x: int, t_x: float, T: float) -> tuple[object, object]:  # noqa: N803
+def _bg_individual(x: int, t_x: float, T: float) -> tuple[object, object]:
     """BG/NBD individual likelihood given (lambda, p), split into 'still active' and 'dropped at t_x'."""
 
     def alive(lam: float, p: float) -> float:
@@ -105,10 +105,10 @@ def test_paretonbd_likelihood_alive_and_expectation_match_integration(params: tu
     t = 39.0
     for x, t_x, T in HISTORIES:
 
-        def alive(lam: float, mu: float, x: int = x, T: float = T) -> float:  # noqa: N803
+        def alive(lam: float, mu: float, x: int = x, T: float = T) -> float:
             return lam**x * np.exp(-(lam + mu) * T)
 
-        def dead(lam: float, mu: float, x: int = x, t_x: float = t_x, T: float = T) -> float:  # noqa: N803
+        def dead(lam: float, mu: float, x: int = x, t_x: float = t_x, T: float = T) -> float:
             return lam**x * mu / (lam + mu) * (np.exp(-(lam + mu) * t_x) - np.exp(-(lam + mu) * T))
 
         total = _pareto_mix(params, lambda lam, mu, a=alive, d=dead: a(lam, mu) + d(lam, mu))  # type: ignore[misc]
@@ -183,7 +183,7 @@ def test_bad_transaction_tables_name_the_column(table: pd.DataFrame, kwargs: dic
 # ---------------------------------------------------------------------------------------------- recovery
 
 
-def simulate_bgnbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:  # noqa: N803
+def simulate_bgnbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """Per-customer (x, t_x, T) drawn straight from the BG/NBD story: Poisson buying, drop-out after each repeat."""
     r, alpha, a, b = params
     lam = rng.gamma(r, 1 / alpha, n)
@@ -205,7 +205,7 @@ def simulate_bgnbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np.ran
     return pd.DataFrame({"customer": np.arange(n), "x": x, "t_x": t_x, "T": T, "monetary_value": 0.0})
 
 
-def simulate_paretonbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:  # noqa: N803
+def simulate_paretonbd(params: tuple[float, ...], n: int, T: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """Per-customer (x, t_x, T): Poisson buying at lambda until an exponential(mu) lifetime ends."""
     r, alpha, s, beta = params
     lam = rng.gamma(r, 1 / alpha, n)

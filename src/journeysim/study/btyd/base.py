@@ -39,7 +39,7 @@ class BtydModel(ABC):
         return check_params(self.name, self.param_names, values)
 
     @abstractmethod
-    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """Per-customer log-likelihood of (x, t_x, T)."""
 
     @abstractmethod
@@ -51,7 +51,7 @@ class BtydModel(ABC):
         """P(X(t) = x)."""
 
     @abstractmethod
-    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """P(still active at T | x, t_x, T)."""
 
     @abstractmethod
@@ -61,7 +61,7 @@ class BtydModel(ABC):
         t: float,
         x: ArrayLike,
         t_x: ArrayLike,
-        T: ArrayLike,  # noqa: N803
+        T: ArrayLike,
     ) -> FloatArray:
         """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] given the history."""
 

@@ -24,7 +24,7 @@ class BGNBD(BtydModel):
     name = "bgnbd"
     param_names = ("r", "alpha", "a", "b")
 
-    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """Eq. 6: L = B(a,b+x)/B(a,b) G(r+x) a^r / (G(r) (alpha+T)^(r+x)) + [x>0] B(a+1,b+x-1)/B(a,b) ... t_x."""
         r, alpha, a, b = params
         x, t_x, T = as_arrays(x, t_x, T)
@@ -57,14 +57,14 @@ class BGNBD(BtydModel):
             p += float(np.exp(betaln(a + 1, b + x - 1) - betaln(a, b))) * (1.0 - sum(nbd(j) for j in range(x)))
         return p
 
-    def _alive_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:  # noqa: N803
+    def _alive_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """[x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): the odds of having dropped out."""
         r, alpha, a, b = params
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             odds = a / (b + x - 1) * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
         return np.where(x > 0, odds, 0.0)
 
-    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """Eq. 11: 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
         x, t_x, T = as_arrays(x, t_x, T)
         return np.asarray(1.0 / (1.0 + self._alive_odds(params, x, t_x, T)), dtype=float)
@@ -75,7 +75,7 @@ class BGNBD(BtydModel):
         t: float,
         x: ArrayLike,
         t_x: ArrayLike,
-        T: ArrayLike,  # noqa: N803
+        T: ArrayLike,
     ) -> FloatArray:
         """Eq. 10: (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
         times P(alive)."""

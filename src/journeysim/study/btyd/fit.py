@@ -19,7 +19,7 @@ from journeysim.errors import ConfigError
 from journeysim.study.btyd.base import MODELS, BtydModel, FloatArray
 from journeysim.study.btyd.summary import RepeatSummary
 
-__all__ = ["Convergence", "Z95", "BtydFit", "fit_btyd", "hessian"]
+__all__ = ["Z95", "BtydFit", "Convergence", "fit_btyd", "hessian"]
 
 Z95 = 1.959963984540054
 

@@ -33,8 +33,8 @@ class ParetoNBD(BtydModel):
     name = "paretonbd"
     param_names = ("r", "alpha", "s", "beta")
 
-    def _log_a0(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:  # noqa: N803
-        """log A0, where A0 = F(t_x) - F(T) and F(t) = 2F1(r+s+x, c; r+s+x+1; |alpha-beta|/(max+t)) / (max+t)^(r+s+x)."""
+    def _log_a0(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """log A0, A0 = F(t_x) - F(T), F(t) = 2F1(r+s+x, c; r+s+x+1; |alpha-beta|/(max+t)) / (max+t)^(r+s+x)."""
         r, alpha, s, beta = params
         big, small = max(alpha, beta), min(alpha, beta)
         c = s + 1 if alpha >= beta else r + x
@@ -47,7 +47,7 @@ class ParetoNBD(BtydModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(first + np.log(-np.expm1(np.minimum(last - first, 0.0))), dtype=float)
 
-    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def log_likelihood(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """L = G(r+x) alpha^r beta^s / G(r) [1 / ((alpha+T)^(r+x) (beta+T)^s) + s/(r+s+x) A0]."""
         r, alpha, s, beta = params
         x, t_x, T = as_arrays(x, t_x, T)
@@ -77,7 +77,7 @@ class ParetoNBD(BtydModel):
         lived = nbd(t) * (beta / (beta + t)) ** s
         return lived + float(integrate.quad(died_at, 0.0, t, epsabs=1e-13, epsrel=1e-11, limit=200)[0])
 
-    def _dead_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:  # noqa: N803
+    def _dead_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0: the odds of having died given the history."""
         r, alpha, s, beta = params
         log_odds = (
@@ -89,7 +89,7 @@ class ParetoNBD(BtydModel):
         with np.errstate(over="ignore"):
             return np.asarray(np.exp(log_odds), dtype=float)
 
-    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:  # noqa: N803
+    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
         """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0)."""
         x, t_x, T = as_arrays(x, t_x, T)
         return np.asarray(1.0 / (1.0 + self._dead_odds(params, x, t_x, T)), dtype=float)
@@ -100,7 +100,7 @@ class ParetoNBD(BtydModel):
         t: float,
         x: ArrayLike,
         t_x: ArrayLike,
-        T: ArrayLike,  # noqa: N803
+        T: ArrayLike,
     ) -> FloatArray:
         """E[Y(t) | x, t_x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive)."""
         r, alpha, s, beta = params

@@ -40,7 +40,7 @@ class RepeatSummary:
         return self.table["t_x"].to_numpy(dtype=float)
 
     @property
-    def T(self) -> np.ndarray:  # noqa: N802 - T is the literature's name
+    def T(self) -> np.ndarray:
         return self.table["T"].to_numpy(dtype=float)
 
     @property
