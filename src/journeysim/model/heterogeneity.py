@@ -1,0 +1,238 @@
+"""Per-customer random effects (heterogeneity): multipliers on named transitions and drop-out at conversions.
+
+Each effect is drawn once per customer, when it is admitted, from the customer's own random stream: the engine
+hands `Heterogeneity.draw` one uniform per effect and customer, and the effect is the law's quantile at it, so
+reruns, batching and both engines see the same customers. A rate effect multiplies named edges (or every exit
+of named stages) for that customer; a drop-out effect sends the customer, when it next leaves the named
+conversion stage, to the `to` stage with its own probability p (BG/NBD: p ~ Beta(a, b) after each purchase).
+Effects can be correlated through a Gaussian copula (`correlation: {with: other, rho: -0.6}`): frequent
+buyers who churn less, or two effects that share one latent class (rho = 1 with `classes` laws).
+
+    heterogeneity:
+      purchase_rate: {kind: gamma, shape: 0.25, transitions: {active: [purchase]}}
+      dropout: {kind: beta, a: 0.8, b: 2.4, at: purchase, to: inactive}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from journeysim.errors import ConfigError, check_keys, name_list, number
+from journeysim.registry import Registry
+
+__all__ = ["EFFECT_LAWS", "Effect", "EffectLaw", "Heterogeneity"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class EffectLaw:
+    """A distribution of one effect: `quantile(u)`, its mean, and `nodes(n)` (values, weights) of a Gauss rule."""
+
+    kind: str
+    params: Mapping[str, Any]
+    quantile: Callable[[FloatArray], FloatArray]
+    nodes: Callable[[int], tuple[FloatArray, FloatArray]]
+    mean: float
+    probability: bool  # values are probabilities in [0, 1] (a drop-out law)
+
+
+def _gamma(setting: str, d: Mapping[str, Any]) -> EffectLaw:
+    k = number(f"{setting}.shape", d.get("shape"), fix="give a gamma shape > 0 (smaller = more spread; mean is 1)")
+    if k <= 0:
+        raise ConfigError(f"{setting}.shape", f"shape {k!r} is not positive", "give a gamma shape > 0 (mean is 1)")
+
+    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
+        x, w = special.roots_genlaguerre(n, k - 1)
+        return x / k, w / w.sum()
+
+    return EffectLaw("gamma", {"shape": k}, lambda u: special.gammaincinv(k, u) / k, nodes, 1.0, False)
+
+
+def _lognormal(setting: str, d: Mapping[str, Any]) -> EffectLaw:
+    s = number(f"{setting}.sigma", d.get("sigma"), fix="give the log-scale standard deviation sigma > 0 (mean is 1)")
+    if s <= 0:
+        raise ConfigError(f"{setting}.sigma", f"sigma {s!r} is not positive", "give sigma > 0 (the variance of log)")
+
+    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
+        z, w = special.roots_hermitenorm(n)
+        return np.exp(-0.5 * s * s + s * z), w / w.sum()
+
+    return EffectLaw(
+        "lognormal", {"sigma": s}, lambda u: np.exp(-0.5 * s * s + s * special.ndtri(u)), nodes, 1.0, False
+    )
+
+
+def _beta(setting: str, d: Mapping[str, Any]) -> EffectLaw:
+    a = number(f"{setting}.a", d.get("a"), fix="give the beta shape a > 0")
+    b = number(f"{setting}.b", d.get("b"), fix="give the beta shape b > 0")
+    for name, v in (("a", a), ("b", b)):
+        if v <= 0:
+            raise ConfigError(f"{setting}.{name}", f"{v!r} is not positive", f"give the beta shape {name} > 0")
+
+    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
+        x, w = special.roots_jacobi(n, b - 1, a - 1)  # weight (1-x)^(b-1) (1+x)^(a-1) on [-1, 1]
+        return (1 + x) / 2, w / w.sum()
+
+    return EffectLaw("beta", {"a": a, "b": b}, lambda u: special.betaincinv(a, b, u), nodes, a / (a + b), True)
+
+
+def _classes(setting: str, d: Mapping[str, Any]) -> EffectLaw:
+    values = [
+        number(f"{setting}.values", v, fix="give each class's value as a number >= 0") for v in d.get("values") or []
+    ]
+    weights = [number(f"{setting}.weights", w, fix="give each class's share in [0, 1]") for w in d.get("weights") or []]
+    if not values or len(values) != len(weights):
+        raise ConfigError(
+            setting,
+            f"{len(values)} values and {len(weights)} weights",
+            "give one weight per class value, e.g. values: [2.0, 0.5], weights: [0.2, 0.8]",
+        )
+    if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+        raise ConfigError(
+            f"{setting}.weights", f"the weights sum to {sum(weights):g}, not 1", "make the shares sum to 1"
+        )
+    v, w = np.asarray(values), np.asarray(weights)
+    edges = np.cumsum(w)[:-1]
+    return EffectLaw(
+        "classes",
+        {"values": values, "weights": weights},
+        lambda u: v[np.searchsorted(edges, u, side="right")],
+        lambda n: (v.copy(), w.copy()),
+        float(v @ w),
+        bool(np.all(v <= 1.0)),
+    )
+
+
+#: Effect distributions by their `kind:` name.
+EFFECT_LAWS: Registry[Callable[[str, Mapping[str, Any]], EffectLaw]] = Registry("effect distribution")
+EFFECT_LAWS.add("gamma", _gamma)
+EFFECT_LAWS.add("lognormal", _lognormal)
+EFFECT_LAWS.add("beta", _beta)
+EFFECT_LAWS.add("classes", _classes)
+
+KEYS = ("kind", "shape", "sigma", "a", "b", "values", "weights", "transitions", "stages", "at", "to", "correlation")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One named effect: a multiplier on `edges` (from, to) and on every exit of `stages`, or a drop-out at the
+    conversion stage `at` to the stage `to`; `correlated_with`/`rho` give its Gaussian-copula link."""
+
+    name: str
+    law: EffectLaw
+    edges: tuple[tuple[str, str], ...] = ()
+    stages: tuple[str, ...] = ()
+    at: str | None = None
+    to: str | None = None
+    correlated_with: str | None = None
+    rho: float = 0.0
+
+    @property
+    def is_dropout(self) -> bool:
+        return self.at is not None
+
+    @classmethod
+    def from_dict(cls, setting: str, name: str, d: Mapping[str, Any]) -> Effect:
+        check_keys(setting, d, KEYS)
+        law = EFFECT_LAWS.get(str(d.get("kind")), f"{setting}.kind")(setting, d)
+        edges = tuple((str(s), str(t)) for s, dsts in dict(d.get("transitions") or {}).items() for t in name_list(dsts))
+        stages = name_list(d.get("stages"))
+        at = d.get("at")
+        if (edges or stages) == (at is not None):
+            raise ConfigError(
+                setting,
+                "an effect needs either transitions/stages (a rate multiplier) or at/to (a drop-out), not both",
+                "give transitions: {from: [to]} or stages: [s] for a multiplier, or at: <conversion>, to: <stage>",
+            )
+        if at is not None and (not law.probability or d.get("to") is None):
+            raise ConfigError(
+                setting,
+                "a drop-out needs a probability law (beta, or classes with values in [0, 1]) and a 'to' stage",
+                "e.g. {kind: beta, a: 0.8, b: 2.4, at: purchase, to: inactive}",
+            )
+        corr = dict(d.get("correlation") or {})
+        check_keys(f"{setting}.correlation", corr, ("with", "rho"))
+        rho = number(f"{setting}.correlation.rho", corr.get("rho", 0.0), low=-1.0, high=1.0, fix="give rho in [-1, 1]")
+        return cls(
+            name=name,
+            law=law,
+            edges=edges,
+            stages=stages,
+            at=None if at is None else str(at),
+            to=None if d.get("to") is None else str(d["to"]),
+            correlated_with=None if corr.get("with") is None else str(corr["with"]),
+            rho=rho,
+        )
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    """The per-customer effects of one segment, in a fixed order (effect k uses the customer's k-th effect draw)."""
+
+    effects: tuple[Effect, ...] = ()
+    setting: str = "population.segments.heterogeneity"
+
+    def __post_init__(self) -> None:
+        names = [e.name for e in self.effects]
+        for e in self.effects:
+            if e.correlated_with is None:
+                continue
+            other = next((o for o in self.effects if o.name == e.correlated_with), None)
+            if other is None or other is e or other.correlated_with is not None:
+                raise ConfigError(
+                    f"{self.setting}.{e.name}.correlation.with",
+                    f"'{e.correlated_with}' is not another, uncorrelated effect of this segment",
+                    f"name one of {', '.join(n for n in names if n != e.name)} that has no correlation of its own",
+                )
+
+    def __bool__(self) -> bool:
+        return bool(self.effects)
+
+    @classmethod
+    def from_dict(cls, setting: str, data: Mapping[str, Any] | None) -> Heterogeneity:
+        effects = tuple(Effect.from_dict(f"{setting}.{n}", str(n), d or {}) for n, d in dict(data or {}).items())
+        return cls(effects=effects, setting=setting)
+
+    def check(
+        self, stages: tuple[str, ...], rates: Mapping[str, Mapping[str, float]], conversion: tuple[str, ...]
+    ) -> None:
+        """Every effect names transitions and stages the journey has; drop-outs sit on conversion stages."""
+        for e in self.effects:
+            p = f"{self.setting}.{e.name}"
+            for src, dst in e.edges:
+                if rates.get(src, {}).get(dst, 0.0) <= 0:
+                    raise ConfigError(
+                        f"{p}.transitions.{src}",
+                        f"the journey has no transition {src} -> {dst}",
+                        f"name a positive-rate transition (out of {src}: {', '.join(rates.get(src, {})) or 'none'})",
+                    )
+            for s in (*e.stages, *((e.to,) if e.to else ())):
+                if s not in stages:
+                    raise ConfigError(f"{p}", f"unknown stage '{s}'", f"use one of {', '.join(stages)}")
+            if e.at is not None and e.at not in conversion:
+                raise ConfigError(
+                    f"{p}.at",
+                    f"'{e.at}' is not a conversion stage",
+                    f"drop-out happens at a purchase: use one of {', '.join(conversion)}",
+                )
+
+    def draw(self, uniforms: FloatArray) -> FloatArray:
+        """Effect values (customers x effects) from one uniform per customer and effect (same shape)."""
+        z = special.ndtri(uniforms)
+        out = np.empty_like(uniforms, dtype=float)
+        index = {e.name: k for k, e in enumerate(self.effects)}
+        for k, e in enumerate(self.effects):
+            u = uniforms[:, k]
+            if e.correlated_with is not None:
+                j = index[e.correlated_with]
+                u = special.ndtr(e.rho * z[:, j] + math.sqrt(max(0.0, 1.0 - e.rho * e.rho)) * z[:, k])
+            out[:, k] = e.law.quantile(u)
+        return out
