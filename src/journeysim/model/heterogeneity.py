@@ -146,7 +146,7 @@ class Effect:
         edges = tuple((str(s), str(t)) for s, dsts in dict(d.get("transitions") or {}).items() for t in name_list(dsts))
         stages = name_list(d.get("stages"))
         at = d.get("at")
-        if (edges or stages) == (at is not None):
+        if bool(edges or stages) == (at is not None):
             raise ConfigError(
                 setting,
                 "an effect needs either transitions/stages (a rate multiplier) or at/to (a drop-out), not both",
