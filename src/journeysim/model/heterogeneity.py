@@ -44,16 +44,27 @@ class EffectLaw:
     probability: bool  # values are probabilities in [0, 1] (a drop-out law)
 
 
+def _quantile_rule(quantile: Callable[[FloatArray], FloatArray]) -> Callable[[int], tuple[FloatArray, FloatArray]]:
+    """Gauss-Legendre in probability space, nodes rescaled to keep the mean 1 exactly: unlike Gauss-Laguerre or
+    -Hermite it stays accurate for answers that decay fast in the multiplier (e.g. P(no purchase) = E[exp(-c m)])."""
+
+    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
+        u, w = np.polynomial.legendre.leggauss(n)
+        values, weights = quantile((u + 1) / 2), w / 2
+        return values / float(values @ weights), weights
+
+    return nodes
+
+
 def _gamma(setting: str, d: Mapping[str, Any]) -> EffectLaw:
     k = number(f"{setting}.shape", d.get("shape"), fix="give a gamma shape > 0 (smaller = more spread; mean is 1)")
     if k <= 0:
         raise ConfigError(f"{setting}.shape", f"shape {k!r} is not positive", "give a gamma shape > 0 (mean is 1)")
 
-    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
-        x, w = special.roots_genlaguerre(n, k - 1)
-        return x / k, w / w.sum()
+    def quantile(u: FloatArray) -> FloatArray:
+        return np.asarray(special.gammaincinv(k, u) / k, dtype=float)
 
-    return EffectLaw("gamma", {"shape": k}, lambda u: special.gammaincinv(k, u) / k, nodes, 1.0, False)
+    return EffectLaw("gamma", {"shape": k}, quantile, _quantile_rule(quantile), 1.0, False)
 
 
 def _lognormal(setting: str, d: Mapping[str, Any]) -> EffectLaw:
@@ -61,13 +72,10 @@ def _lognormal(setting: str, d: Mapping[str, Any]) -> EffectLaw:
     if s <= 0:
         raise ConfigError(f"{setting}.sigma", f"sigma {s!r} is not positive", "give sigma > 0 (the variance of log)")
 
-    def nodes(n: int) -> tuple[FloatArray, FloatArray]:
-        z, w = special.roots_hermitenorm(n)
-        return np.exp(-0.5 * s * s + s * z), w / w.sum()
+    def quantile(u: FloatArray) -> FloatArray:
+        return np.asarray(np.exp(-0.5 * s * s + s * special.ndtri(u)), dtype=float)
 
-    return EffectLaw(
-        "lognormal", {"sigma": s}, lambda u: np.exp(-0.5 * s * s + s * special.ndtri(u)), nodes, 1.0, False
-    )
+    return EffectLaw("lognormal", {"sigma": s}, quantile, _quantile_rule(quantile), 1.0, False)
 
 
 def _beta(setting: str, d: Mapping[str, Any]) -> EffectLaw:
