@@ -62,7 +62,7 @@ def test_calendar_split_is_exact(small_scenario: Scenario) -> None:
 
 def test_batching_is_invisible(small_scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     a = run(small_scenario, 4)
-    monkeypatch.setattr(fast, "CHUNK", 37)
+    monkeypatch.setattr(fast.sizes, "CHUNK", 37)
     same(a, run(small_scenario, 4))
 
 
@@ -132,7 +132,7 @@ def test_window_length_is_invisible(small_scenario: Scenario, monkeypatch: pytes
     data_plan = Plan.compile(small_scenario, np.random.SeedSequence(8))
     data_plan.dynamics.needs_state = True  # force the day-boundary process
     a = simulate_fast(data_plan)
-    monkeypatch.setattr(fast, "WINDOW", 0.5)
+    monkeypatch.setattr(fast.sizes, "WINDOW", 0.5)
     b = simulate_fast(data_plan)
     same(a, b)
     assert a.flows.sum() > 0
@@ -146,7 +146,7 @@ def test_binary_search_filing_is_invisible(
     plan = Plan.compile(small_scenario, np.random.SeedSequence(9))
     plan.dynamics.needs_state = True  # force the day-boundary process, so the calendar is built and used
     a = simulate_fast(plan, event_log=True)
-    monkeypatch.setattr(fast, "RUN", run_length)
+    monkeypatch.setattr(fast.sizes, "RUN", run_length)
     b = simulate_fast(plan, event_log=True)
     same(a, b)
     np.testing.assert_array_equal(a.revenue, b.revenue)

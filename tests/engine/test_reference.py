@@ -177,7 +177,7 @@ def test_same_seed_gives_identical_trajectories(case: str) -> None:
 
 def test_same_seed_identical_when_fast_engine_works_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunk boundaries of the fast engine must not change any customer's path."""
-    monkeypatch.setattr(fast, "CHUNK", 97)
+    monkeypatch.setattr(fast.sizes, "CHUNK", 97)
     a, b = both(scenario(), seed=5)
     assert_same_run(a, b)
 

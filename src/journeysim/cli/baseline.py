@@ -10,27 +10,20 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from journeysim.metrics import catalogue
 from journeysim.report.html import Section, esc
 from journeysim.study.incrementality import IncrementalResult
 
+
+def _rows(view: str) -> list[tuple[str, str, str]]:
+    """(metric, label, format) of the metrics `view` shows, from the metric catalogue."""
+    return [(n, catalogue.label(n, view), catalogue.metric(n).fmt_in(view)) for n in catalogue.headline(view)]
+
+
 #: Rows of the incrementality table: (metric, label, format). Ratios show the pooled estimate.
-ROWS: Sequence[tuple[str, str, str]] = (
-    ("incremental_purchases", "incremental purchases", "{:,.0f}"),
-    ("incremental_new_buyers", "incremental new buyers", "{:,.0f}"),
-    ("incremental_revenue", "incremental revenue", "{:,.0f}"),
-    ("incremental_spend", "incremental spend", "{:,.0f}"),
-    ("incremental_profit", "incremental profit (margin - spend)", "{:,.0f}"),
-    ("iroas", "iROAS (revenue / spend)", "{:.2f}"),
-    ("incremental_cac", "incremental CAC (spend / new buyer)", "{:,.2f}"),
-    ("incremental_roi", "incremental ROI", "{:.2f}"),
-)
+ROWS: Sequence[tuple[str, str, str]] = _rows("baseline")
 #: Per-channel columns: (metric, label, format).
-CHANNEL_ROWS: Sequence[tuple[str, str, str]] = (
-    ("removal_purchases", "removal: purchases", "{:,.0f}"),
-    ("removal_revenue", "removal: revenue", "{:,.0f}"),
-    ("removal_iroas", "removal iROAS", "{:.2f}"),
-    ("marginal_roas", "marginal ROAS", "{:.2f}"),
-)
+CHANNEL_ROWS: Sequence[tuple[str, str, str]] = _rows("channel")
 
 
 def _fmt(value: float, fmt: str) -> str:

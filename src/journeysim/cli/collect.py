@@ -7,7 +7,6 @@ sweep, one with failed jobs, and one still running or killed; the planned jobs c
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,14 +30,8 @@ from journeysim.io.sweep import (
     sweep_table,
     write_sweep_table,
 )
+from journeysim.metrics.catalogue import fmt, headline, label
 
-#: Metrics shown in the console table (when present): (column prefix, label, format).
-SHOWN = (
-    ("purchases", "purchases", "{:,.0f}"),
-    ("conversion_rate", "conv. rate", "{:.2%}"),
-    ("revenue", "revenue", "{:,.0f}"),
-    ("iroas", "iROAS", "{:.2f}"),
-)
 MAX_ROWS = 40
 
 
@@ -54,12 +47,6 @@ def planned_jobs(sweep_dir: Path) -> list[list[str]] | None:
         return None
 
 
-def _fmt(value: object, fmt: str) -> str:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return ""
-    return fmt.format(value)
-
-
 def sweep_console_table(sweep: SweepTable, title: str) -> Table:
     """A short table: job, status, swept settings and a few headline means."""
     table = Table(title=title)
@@ -67,16 +54,16 @@ def sweep_console_table(sweep: SweepTable, title: str) -> Table:
     table.add_column("status")
     for p in sweep.params:
         table.add_column(p)
-    shown = [(m, label, fmt) for m, label, fmt in SHOWN if f"{m}.mean" in sweep.table.columns]
-    for _, label, _ in shown:
-        table.add_column(label, justify="right")
+    shown = [m for m in headline("collect") if f"{m}.mean" in sweep.table.columns]
+    for m in shown:
+        table.add_column(label(m, "collect"), justify="right")
     for row in sweep.table.head(MAX_ROWS).to_dict("records"):
         job = row["job"]
         status = str(row["status"])
         style = "" if status == OK else "red"
         cells = ["" if job is None or job != job else str(job), f"[{style}]{status}[/]" if style else status]
         cells += ["" if row[p] is None or row[p] != row[p] else str(row[p]) for p in sweep.params]
-        cells += [_fmt(row[f"{m}.mean"], fmt) for m, _, fmt in shown]
+        cells += [fmt(m, row[f"{m}.mean"], "collect", missing="") for m in shown]
         table.add_row(*cells)
     return table
 

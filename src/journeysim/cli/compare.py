@@ -24,6 +24,7 @@ from journeysim.cli.report import exit_verb_problem
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.io.atomic import atomic_write
 from journeysim.io.scenarios import Loaded, load_scenarios
+from journeysim.metrics.catalogue import find, headline
 from journeysim.report import comparison_report
 from journeysim.report.tables import format_value, unit_of
 from journeysim.study.compare import (
@@ -39,25 +40,8 @@ from journeysim.study.compare import (
 COMPARISON_CSV = "comparison.csv"
 DIFFERENCES_CSV = "differences.csv"
 RANKING_CSV = "ranking.csv"
-#: Shown on the console (and charted) by default, when present.
-SHOWN = ("purchases", "new_buyers", "conversion_rate", "revenue", "spend", "roi")
 #: The default ranking metric, else the first metric shown.
 RANK_DEFAULT = "revenue"
-#: Metrics for which less is better (costs, times, losses); every other metric ranks higher-is-better.
-LOWER_IS_BETTER = frozenset(
-    {
-        "spend",
-        "cpa",
-        "cac",
-        "cpl",
-        "cost_per_stage_advance",
-        "sales_cycle_days_mean",
-        "sales_cycle_days_median",
-        "sales_cycle_days_p90",
-        "dropout_rate",
-        "customer_churn_rate",
-    }
-)
 
 
 def _bad(setting: str, problem: str, fix: str) -> NoReturn:
@@ -83,6 +67,12 @@ def metric_columns(samples: pd.DataFrame) -> list[str]:
     """Every numeric metric column of the samples."""
     keys = {SCENARIO, REPLICATION, SEED}
     return [str(c) for c in samples.columns if c not in keys and pd.api.types.is_numeric_dtype(samples[c])]
+
+
+def higher_is_better(name: str) -> bool:
+    """The catalogue's direction of a metric; a column journeysim does not define ranks higher-is-better."""
+    m = find(name)
+    return m is None or m.higher_is_better
 
 
 def _check_metric(name: str, available: Sequence[str], setting: str) -> None:
@@ -234,7 +224,7 @@ def main(argv: Sequence[str]) -> None:
     chosen = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else []
     for m in chosen:
         _check_metric(m, available, "--metrics")
-    shown = chosen or [m for m in SHOWN if m in available and _finite(samples, m)]
+    shown = chosen or [m for m in headline("compare") if m in available and _finite(samples, m)]
     rank_by = args.rank_by or (chosen[0] if chosen else RANK_DEFAULT if RANK_DEFAULT in available else shown[0])
     _check_metric(rank_by, available, "--rank-by")
     reference = args.reference if args.reference is not None else scenarios[0]
@@ -244,7 +234,7 @@ def main(argv: Sequence[str]) -> None:
             f"unknown scenario '{reference}'{did_you_mean(reference, scenarios)}",
             f"use one of: {', '.join(scenarios)}",
         )
-    higher = rank_by not in LOWER_IS_BETTER
+    higher = higher_is_better(rank_by)
 
     summary = with_params(summary_table(samples, available), loaded)
     diffs = paired_differences(samples, reference, available)

@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from journeysim.metrics import MetricSummary
+from journeysim.metrics.catalogue import fmt, headline, label, metric
 from journeysim.study.run import RunResult
 
-#: Headline metrics, in display order: (metric name, label, format).
-HEADLINE: Sequence[tuple[str, str, str]] = (
-    ("customers", "customers", "{:,.0f}"),
-    ("buyers", "buyers", "{:,.0f}"),
-    ("purchases", "purchases", "{:,.0f}"),
-    ("conversion_rate", "conversion rate", "{:.2%}"),
-    ("purchases_per_customer", "purchases per customer", "{:.3f}"),
-    ("repeat_purchase_rate", "repeat-purchase rate", "{:.2%}"),
-    ("sales_cycle_days_mean", "sales cycle, mean days", "{:.1f}"),
-    ("retention_rate", "retention rate", "{:.2%}"),
-    ("revenue", "revenue", "{:,.0f}"),
-    ("clv", "CLV per new buyer (horizon)", "{:,.2f}"),
-    ("nps", "NPS proxy", "{:.1f}"),
-    ("spend", "marketing spend", "{:,.0f}"),
-    ("cpa", "cost per acquisition", "{:,.2f}"),
-    ("roas", "ROAS", "{:.2f}"),
-    ("roi", "ROI", "{:.2f}"),
-)
-#: Shown only when the strategy spends money.
-SPEND_METRICS = ("spend", "cpa", "roas", "roi")
 
-
-def _fmt(value: float, fmt: str) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else fmt.format(value)
+def _fmt(value: float, pattern: str) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else pattern.format(value)
 
 
 def funnel_table(result: RunResult) -> Table:
@@ -67,12 +46,12 @@ def metrics_table(result: RunResult) -> Table:
     table.add_column("95% CI", justify="right")
     spend = result.metrics.get("spend")
     spends = spend is not None and math.isfinite(spend.mean) and spend.mean > 0
-    for name, label, fmt in HEADLINE:
+    for name in headline("console"):
         m: MetricSummary | None = result.metrics.get(name)
-        if m is None or (name in SPEND_METRICS and not spends):
+        if m is None or (metric(name).family == "spend" and not spends):  # spend rows only when money is spent
             continue
-        ci = f"[{_fmt(m.ci_low, fmt)}, {_fmt(m.ci_high, fmt)}]"
-        table.add_row(label, _fmt(m.mean, fmt), ci)
+        ci = f"[{fmt(name, m.ci_low)}, {fmt(name, m.ci_high)}]"
+        table.add_row(label(name), fmt(name, m.mean), ci)
     return table
 
 

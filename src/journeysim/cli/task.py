@@ -47,6 +47,7 @@ from journeysim.io.outputs import (
 )
 from journeysim.io.resume import Found, ResultExists, found, result_means
 from journeysim.io.writers import write_study
+from journeysim.metrics.catalogue import headline
 from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
 from journeysim.report import Section, run_report
@@ -96,7 +97,7 @@ def _loader() -> ConfigLoader | None:
 
 
 #: The metric means a job returns to Hydra when no `objective` is set.
-HEADLINE = ("conversion_rate", "purchases", "revenue", "clv")
+HEADLINE = headline("task")
 
 
 def job_return(

@@ -14,18 +14,18 @@ from collections.abc import Mapping, Sequence
 
 from journeysim.config.problems import Problem
 from journeysim.errors import did_you_mean
-from journeysim.metrics.scalars import REACH_PREFIX, RECORD_METRICS, SPEND_METRICS
+from journeysim.metrics.catalogue import names, run_metric_names
 from journeysim.model.scenario import Scenario
-from journeysim.study.incrementality import INCREMENTAL_METRICS
 
+#: Metrics of incrementality.json's summary (need a baseline).
+INCREMENTAL_METRICS: Sequence[str] = names("incremental")
 #: Incrementality metrics that are ratios (undefined when nothing is spent).
 RATIO_INCREMENTS: Sequence[str] = ("iroas", "incremental_cac", "incremental_roi")
 
 
 def objective_names(scenario: Scenario) -> list[str]:
     """Every metric a job of `scenario` can return: scalar metrics, reach per stage, spend metrics, increments."""
-    reach = [f"{REACH_PREFIX}{stage}" for stage in scenario.journey.stages]
-    return [*RECORD_METRICS, *reach, "spend", *SPEND_METRICS, *INCREMENTAL_METRICS]
+    return [*run_metric_names(scenario.journey.stages), *INCREMENTAL_METRICS]
 
 
 def objective_problems(name: str | None, scenario: Scenario, baseline_off: bool) -> list[Problem]:

@@ -6,17 +6,49 @@ stopping the population, so reporting costs nothing inside the engine loop.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from journeysim.engine.dynamics import DayRecord, Dynamics
+from journeysim.interventions import Channel
+from journeysim.model.scenario import Scenario
 
 OUTSIDE = "(arrival)"
+
+
+class DayMedia(Protocol):
+    """What one day of media delivered, per channel (`dynamics.DayRecord`)."""
+
+    @property
+    def spend(self) -> NDArray[np.float64]: ...
+    @property
+    def impressions(self) -> NDArray[np.float64]: ...
+    @property
+    def audience(self) -> NDArray[np.float64]: ...
+    @property
+    def reach(self) -> NDArray[np.float64]: ...
+    @property
+    def response(self) -> NDArray[np.float64]: ...
+
+
+class ChannelSpend(Protocol):
+    """A channel and its money per day over the horizon (`dynamics.ChannelState`)."""
+
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def spend(self) -> NDArray[np.float64]: ...
+
+
+class MediaPlan(Protocol):
+    """The channels a run spends on (`dynamics.Dynamics`)."""
+
+    @property
+    def channels(self) -> Sequence[ChannelSpend]: ...
 
 
 @dataclass
@@ -35,11 +67,11 @@ class MediaRecord:
         z = np.zeros((days, len(channels)))
         return cls(channels, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
 
-    def set_day(self, d: int, rec: DayRecord) -> None:
+    def set_day(self, d: int, rec: DayMedia) -> None:
         self.spend[d], self.impressions[d], self.audience[d] = rec.spend, rec.impressions, rec.audience
         self.reach[d], self.response[d] = rec.reach, rec.response
 
-    def add_referral_costs(self, referrals_per_day: NDArray[np.int64], dynamics: Dynamics) -> None:
+    def add_referral_costs(self, referrals_per_day: NDArray[np.int64], dynamics: MediaPlan) -> None:
         """Referral programmes pay `cost_per_referral` for every referral on the days they are in flight."""
         for c, cs in enumerate(dynamics.channels):
             if cs.channel.cost_per_referral > 0:
@@ -120,3 +152,90 @@ class Records:
     def transition_counts(self) -> NDArray[np.int64]:
         """(S + 1, S) total transitions over the horizon and all segments; row S is arrivals."""
         return self.flows.sum(axis=(0, 1))
+
+
+def customer_table(
+    keep: NDArray[np.bool_],
+    *,
+    segment: NDArray[Any],
+    start_stage: NDArray[Any],
+    entry_time: NDArray[np.float64],
+    first_purchase: NDArray[np.float64],
+    purchases: NDArray[np.int32],
+    visited: NDArray[np.uint64],
+    final_stage: NDArray[np.int16],
+) -> CustomerTable:
+    """The customer table of the roster's customers who arrived (`keep`; arrival candidates thinned away are
+    dropped): one scan of the mask for every column, the arrays themselves when everyone arrived."""
+    if keep.all():
+        return CustomerTable(segment, start_stage, entry_time, first_purchase, purchases, visited, final_stage)
+    kept = np.flatnonzero(keep)
+    return CustomerTable(
+        segment=segment.take(kept),
+        start_stage=start_stage.take(kept),
+        entry_time=entry_time.take(kept),
+        first_purchase=first_purchase.take(kept),
+        purchases=purchases.take(kept),
+        visited=visited.take(kept),
+        final_stage=final_stage.take(kept),
+    )
+
+
+def event_table(
+    customer: NDArray[Any],
+    time: NDArray[Any],
+    src: NDArray[Any],
+    dst: NDArray[Any],
+    keep: NDArray[np.bool_],
+    stages: tuple[str, ...],
+) -> pd.DataFrame:
+    """The event log by time, then roster position (ties keep their order), customers numbered as in the
+    customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
+    order = np.lexsort((customer, time))
+    number = np.cumsum(keep) - 1
+    cat = pd.CategoricalDtype([*stages, OUTSIDE])
+    return pd.DataFrame(
+        {
+            "customer": number[customer[order].astype(np.intp)].astype(np.int64),
+            "time": time[order].astype(float),
+            "from_stage": pd.Categorical.from_codes(src[order].astype(int), dtype=cat),
+            "to_stage": pd.Categorical.from_codes(dst[order].astype(int), dtype=cat),
+        }
+    )
+
+
+def journey_records(
+    scenario: Scenario,
+    *,
+    flows: NDArray[np.int64],
+    revenue: NDArray[np.float64],
+    margin: NDArray[np.float64],
+    prospect_clv: NDArray[np.float64],
+    customers: CustomerTable,
+    events: pd.DataFrame | None,
+    referrals: NDArray[np.int64],
+    media: MediaRecord,
+) -> Records:
+    """`Records` of one run of `scenario`: its journey's and population's description beside the results."""
+    j = scenario.journey
+    return Records(
+        stages=j.stages,
+        segments=scenario.population.names,
+        conversion=j.conversion_indices,
+        terminal=j.terminal_indices,
+        pre_purchase=j.pre_purchase_indices,
+        entry=j.entry_index,
+        positions=tuple(j.positions[x] for x in j.stages),
+        promoters=tuple(j.index(x) for x in (j.promoters or ())),
+        detractors=tuple(j.index(x) for x in (j.detractors or ())),
+        horizon_days=scenario.settings.horizon_days,
+        initial=scenario.initial_counts(),
+        flows=flows,
+        revenue=revenue,
+        margin=margin,
+        prospect_clv=prospect_clv,
+        customers=customers,
+        events=events,
+        referrals=referrals,
+        media=media,
+    )

@@ -13,13 +13,14 @@ import math
 from collections.abc import Generator
 
 import numpy as np
-import pandas as pd
 import simpy
 from numpy.typing import NDArray
 
-from journeysim.engine.plan import CONTAGION_ID_BASE, Plan, dwell_quantile, order_value_quantile
-from journeysim.engine.records import OUTSIDE, CustomerTable, MediaRecord, Records
+from journeysim.engine.contagion import adopter_identity, day_adopters, is_driven_by_customers
+from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
+from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
+from journeysim.engine.thinning import Acceptance
 
 
 def finalise_scalar(x: int) -> int:
@@ -87,8 +88,8 @@ class ReferenceEngine:
         self.prospect_clv = [0.0] * g
         self.referrals = [0] * (self.days * g)
         self.media = MediaRecord.empty(plan.dynamics.channel_names, self.days)
-        self.accept: list[list[float]] = []  # per day, per row: probability a candidate is a jump (thinning)
-        self.arrival_accept: dict[str, list[list[float]]] = {"base": [], "extra": [], "always": []}  # per day, segment
+        self.acceptance = Acceptance(plan)
+        self.accept: list[list[float]] = []  # per day, per extended row: probability a candidate is a jump
         self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
@@ -128,7 +129,8 @@ class ReferenceEngine:
         key, seg = self.ckey[c], self.segment[c]
         # how an arrival is thinned: baseline Poisson prospects, extra candidates for media lifts, or never
         # (initial customers never arrive; referred prospects and contagion adopters always do)
-        arrival_kind = "base" if c < plan.base_end else "extra" if c < plan.poisson_end else "always"
+        ext = self.acceptance.extra_row(seg)  # the extended row of an arrival of this kind
+        arrival_row = seg * s1 + s if c < plan.base_end else ext if c < plan.poisson_end else ext + self.n_segments
         if c < plan.n_initial:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
@@ -144,7 +146,7 @@ class ReferenceEngine:
             hi, lo = uniform_pair_scalar(draw_bits_scalar(key, k))
             draw, k = k, k + 1
             if self.plan.thinning:
-                acc = self.accept[day][row] if stage < s else self.arrival_accept[arrival_kind][day][seg]
+                acc = self.accept[day][row if stage < s else arrival_row]
                 if lo >= acc:  # not a jump at today's hazards: next candidate at the bound rate
                     t_next = t - float(np.log(hi)) * self.mean_hold[row]
                     continue
@@ -207,52 +209,25 @@ class ReferenceEngine:
         mult, arrivals, referral, rec = plan.dynamics.day(d, occupancy, self.ever_bought, self.detractors)
         self.media.set_day(d, rec)
         total, cum = plan.day_tables(mult, referral)
-        self.accept.append(
-            [
-                tot / bound if bound > 0 else 1.0
-                for tot, bound in zip(total.tolist(), plan.table.total.tolist(), strict=True)
-            ]
-        )
+        accept = np.ones(self.acceptance.n_ext)
+        self.acceptance.day(total, arrivals, accept)
+        self.accept.append(accept.tolist())
         self.day_cum.append(cum.tolist())
-        # arrivals at m times the organic rate (m <= U, the largest factor): baseline prospects kept with
-        # probability min(1, m), extra candidates (drawn at (U - 1) x the organic rate) with (m - 1) / (U - 1)
-        base, extra = [], []
-        for m, upper in zip(arrivals.tolist(), plan.arrival_upper.tolist(), strict=True):
-            base.append(min(1.0, m))
-            extra.append(min(1.0, max(0.0, (m - 1.0) / (upper - 1.0))) if upper > 1 else 0.0)
-        self.arrival_accept["base"].append(base)
-        self.arrival_accept["extra"].append(extra)
-        self.arrival_accept["always"].append([1.0] * self.n_segments)
 
     def contagion(self, env: simpy.Environment, d: int, occupancy: NDArray[np.int64]) -> None:
         """Bass adopters on day d when the adopters are customers in source stages (hazard fixed over the day)."""
-        sc = self.plan.scenario
-        con = sc.word_of_mouth.contagion
-        if con is None or con.source is None:
-            return
-        g = sc.population.names.index(con.segment)
-        adopters = float(sum(occupancy[:, sc.journey.index(x)].sum() for x in con.source))
-        unaware = con.market_size - self.contagion_adopted
-        h = con.p + con.q * adopters / con.market_size
-        if unaware <= 0 or h <= 0:
-            return
-        rng = self.contagion_rng
-        m = int(rng.binomial(unaware, -np.expm1(-h)))
-        if m == 0:
-            return
-        times = d + np.sort(-np.log1p(rng.random(m) * np.expm1(-h)) / h)  # exponential truncated to the day
+        g, times = day_adopters(self.plan.scenario, d, occupancy, self.contagion_adopted, self.contagion_rng)
         journey_key = int(self.plan.journey_key)
         for i, t in enumerate(times.tolist()):
-            ident = CONTAGION_ID_BASE + (g << 40) + self.contagion_adopted + i
+            ident = adopter_identity(g, self.contagion_adopted + i)
             self.admit(env, customer_key_scalar(ident, journey_key), g, t)
-        self.contagion_adopted += m
+        self.contagion_adopted += times.size
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
         """Start the day process and one process per customer, then run the calendar to the horizon."""
         env = simpy.Environment()
-        con = self.plan.scenario.word_of_mouth.contagion
-        if self.plan.thinning or (con is not None and con.source is not None):
+        if self.plan.thinning or is_driven_by_customers(self.plan.scenario):
             env.process(self.day_process(env))  # first, so each day's tables are set before its candidates
         for c in range(self.plan.n_customers):
             env.process(self.customer(env, c))
@@ -262,49 +237,37 @@ class ReferenceEngine:
     def records(self) -> Records:
         """Package the results like the fast engine: arrival candidates that never arrived are dropped."""
         plan = self.plan
-        j = plan.scenario.journey
         d, g, s = self.days, self.n_segments, self.n_stages
         final = np.array(self.final_stage, dtype=np.int16)
         keep = final < s
-        number = np.cumsum(keep) - 1  # customer numbers in the customer table
         events = None
         if self.event_log:
-            ev = sorted(self.events, key=lambda e: (e[1], e[0]))  # by time, then roster position
-            cat = pd.CategoricalDtype([*j.stages, OUTSIDE])
-            events = pd.DataFrame(
-                {
-                    "customer": number[np.array([e[0] for e in ev], dtype=np.intp)].astype(np.int64),
-                    "time": np.array([e[1] for e in ev], dtype=float),
-                    "from_stage": pd.Categorical.from_codes(np.array([e[2] for e in ev], dtype=int), dtype=cat),
-                    "to_stage": pd.Categorical.from_codes(np.array([e[3] for e in ev], dtype=int), dtype=cat),
-                }
+            ev = self.events
+            events = event_table(
+                np.array([e[0] for e in ev], dtype=np.intp),
+                np.array([e[1] for e in ev], dtype=float),
+                np.array([e[2] for e in ev], dtype=int),
+                np.array([e[3] for e in ev], dtype=int),
+                keep,
+                plan.scenario.journey.stages,
             )
         referrals = np.array(self.referrals, dtype=np.int64).reshape(d, g)
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
-        return Records(
-            stages=j.stages,
-            segments=plan.scenario.population.names,
-            conversion=j.conversion_indices,
-            terminal=j.terminal_indices,
-            pre_purchase=j.pre_purchase_indices,
-            entry=j.entry_index,
-            positions=tuple(j.positions[x] for x in j.stages),
-            promoters=tuple(j.index(x) for x in (j.promoters or ())),
-            detractors=tuple(j.index(x) for x in (j.detractors or ())),
-            horizon_days=d,
-            initial=plan.scenario.initial_counts(),
+        return journey_records(
+            plan.scenario,
             flows=np.array(self.flows, dtype=np.int64).reshape(d, g, s + 1, s),
             revenue=np.array(self.revenue).reshape(d, g),
             margin=np.array(self.margin).reshape(d, g),
             prospect_clv=np.array(self.prospect_clv),
-            customers=CustomerTable(
-                segment=np.array(self.segment, dtype=np.int16)[keep],
-                start_stage=np.array(self.start_stage, dtype=np.int16)[keep],
-                entry_time=np.array(self.entry_time, dtype=float)[keep],
-                first_purchase=np.array(self.first_purchase, dtype=float)[keep],
-                purchases=np.array(self.purchases, dtype=np.int32)[keep],
-                visited=np.array(self.visited, dtype=np.uint64)[keep],
-                final_stage=final[keep],
+            customers=customer_table(
+                keep,
+                segment=np.array(self.segment, dtype=np.int16),
+                start_stage=np.array(self.start_stage, dtype=np.int16),
+                entry_time=np.array(self.entry_time, dtype=float),
+                first_purchase=np.array(self.first_purchase, dtype=float),
+                purchases=np.array(self.purchases, dtype=np.int32),
+                visited=np.array(self.visited, dtype=np.uint64),
+                final_stage=final,
             ),
             events=events,
             referrals=referrals,

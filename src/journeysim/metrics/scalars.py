@@ -5,58 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from journeysim.engine.records import Records
-from journeysim.metrics import acquisition, lifecycle, value
-from journeysim.metrics import spend as spend_metrics
-from journeysim.metrics.funnel import stage_advances
+from journeysim.metrics import acquisition
+from journeysim.metrics.catalogue import CATALOGUE, REACH_PREFIX, RUN_FAMILIES, find, names
 
-# name -> (function of the records, unit); order here is the order of metrics.json
+# name -> (function of the records, unit); order here is the order of metrics.json (from the catalogue)
 RECORD_METRICS: dict[str, tuple[Callable[[Records], float], str]] = {
-    "customers": (acquisition.customers, "customers"),
-    "new_prospects": (acquisition.new_prospects, "customers"),
-    "prospects": (acquisition.prospects, "customers"),
-    "purchases": (acquisition.purchases, "purchases"),
-    "buyers": (acquisition.buyers, "customers"),
-    "new_buyers": (acquisition.new_buyers, "customers"),
-    "conversion_rate": (acquisition.conversion_rate, "share"),
-    "purchases_per_customer": (lifecycle.purchases_per_customer, "purchases / customer"),
-    "purchases_per_buyer": (lifecycle.purchases_per_buyer, "purchases / customer"),
-    "repeat_purchase_rate": (lifecycle.repeat_purchase_rate, "share"),
-    "sales_cycle_days_mean": (acquisition.sales_cycle_days_mean, "days"),
-    "sales_cycle_days_median": (acquisition.sales_cycle_days_median, "days"),
-    "sales_cycle_days_p90": (acquisition.sales_cycle_days_p90, "days"),
-    "dropout_rate": (acquisition.dropout_rate, "share"),
-    "customer_churn_rate": (lifecycle.customer_churn_rate, "share"),
-    "retention_rate": (lifecycle.retention_rate, "share"),
-    "revenue": (value.revenue, "money"),
-    "margin": (value.margin, "money"),
-    "aov": (value.aov, "money / purchase"),
-    "clv": (value.clv, "money / customer"),
-    "nps": (lifecycle.nps, "points (-100..100)"),
-    "stage_advances": (stage_advances, "stages"),
+    m.name: (m.function, m.unit)
+    for m in map(CATALOGUE.get, names())
+    if m.family in RUN_FAMILIES and m.family != "spend" and m.function is not None
 }
 
 SPEND_METRICS: dict[str, tuple[Callable[[Records, float], float], str]] = {
-    "cpl": (spend_metrics.cpl, "money / customer"),
-    "cpa": (spend_metrics.cpa, "money / purchase"),
-    "cac": (spend_metrics.cac, "money / customer"),
-    "roas": (spend_metrics.roas, "money / money"),
-    "profit": (spend_metrics.profit, "money"),
-    "roi": (spend_metrics.roi, "money / money"),
-    "cost_per_stage_advance": (spend_metrics.cost_per_stage_advance, "money / stage"),
+    m.name: (m.function, m.unit) for m in map(CATALOGUE.get, names("spend")) if m.function is not None
 }
-
-REACH_PREFIX = "reach."
 
 
 def metric_unit(name: str) -> str:
     """Unit of a scalar metric as named in metrics.json ('share' for reach.<stage>, 'money' for spend)."""
-    if name.startswith(REACH_PREFIX):
-        return "share"
-    if name == "spend":
-        return "money"
-    if name in RECORD_METRICS:
-        return RECORD_METRICS[name][1]
-    return SPEND_METRICS[name][1]
+    m = find(name)
+    if m is None or m.family not in RUN_FAMILIES:
+        raise KeyError(name)
+    return m.unit
 
 
 def scalar_metrics(records: Records, spend: float | None = None) -> dict[str, float]:

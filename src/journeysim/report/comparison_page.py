@@ -14,18 +14,17 @@ import numpy as np
 import pandas as pd
 
 from journeysim.errors import ConfigError, did_you_mean
+from journeysim.metrics.catalogue import headline
 from journeysim.report.comparison_charts import differences_figure, metrics_figure, response_figure
 from journeysim.report.html import Chart, Page, Section, bullet_list, esc
 from journeysim.report.style import png_bytes
-from journeysim.report.tables import HEADLINE, display_unit, format_value, unit_of
+from journeysim.report.tables import display_unit, format_value, unit_of
 from journeysim.report.writer import write_page
 
 COMPARISON_FILE = "comparison.html"
 COMPARISON_CHARTS = ("comparison_metrics", "comparison_differences", "budget_response")
 REQUIRED = ("scenario", "metric", "mean", "ci_low", "ci_high")
 MAX_DEFAULT_METRICS = 9
-#: Metrics charted by default, when present: what a planner decides on.
-COMPARE_DEFAULT = ("purchases", "new_buyers", "conversion_rate", "revenue", "margin", "clv", "cac", "roas", "roi")
 RESPONSE_DEFAULTS = ("revenue", "new_buyers", "purchases")
 
 HOW_TO_READ = [
@@ -114,8 +113,9 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
 def _pick_metrics(table: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
     present = list(dict.fromkeys(table["metric"]))
     if metrics is None:
-        chosen = [m for m in COMPARE_DEFAULT if m in present]
-        chosen += [m for m in [*HEADLINE, *present] if m in present and m not in chosen]
+        # what a planner decides on, then the report's headline, then the rest
+        chosen = [m for m in headline("comparison_page") if m in present]
+        chosen += [m for m in [*headline("report"), *present] if m in present and m not in chosen]
         return chosen[:MAX_DEFAULT_METRICS]
     for m in metrics:
         if m not in present:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
@@ -157,6 +158,76 @@ def _labelled(edges: list[_Edge], most: int, share: float) -> set[int]:
     return chosen
 
 
+def _draw_ribbons(
+    ax: Axes, edges: list[_Edge], n: int, label_most: int, label_share: float
+) -> tuple[dict[bool, float], dict[int, tuple[float, float]]]:
+    """Draw every flow as a ribbon (the largest labelled); the arc heights above / below and the node spans."""
+    top = np.zeros(n + 1)
+    bottom = np.zeros(n + 1)
+    for e in edges:
+        side = top if e.forward else bottom
+        side[e.src] += e.count
+        side[e.dst] += e.count
+    scale = NODE_WIDTH / float(np.maximum(top, bottom).max())
+    span = _stack(edges, n, scale)
+    labelled = _labelled(edges, label_most, label_share)
+    heights = {True: 0.0, False: 0.0}
+    for depth, k in enumerate(sorted(range(len(edges)), key=lambda i: -edges[i].span)):
+        edge = edges[k]
+        path, lx, ly = _ribbon(edge)
+        colour = FLOW_COLOURS[edge.kind]
+        ax.add_artist(  # not add_patch: the limits are set below, so no data-limit update per ribbon
+            PathPatch(path, facecolor=colour, edgecolor=colour, linewidth=0.4, alpha=0.6, zorder=2 + depth * 1e-3)
+        )
+        heights[edge.forward] = max(heights[edge.forward], abs(ly) + edge.width)
+        if k in labelled:
+            ax.text(
+                lx,
+                ly,
+                human(edge.count),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color=INK,
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            )
+    return heights, span
+
+
+def _draw_nodes(
+    ax: Axes,
+    c: NDArray[np.float64],
+    stages: Sequence[str],
+    positions: Mapping[str, str],
+    span: dict[int, tuple[float, float]],
+) -> None:
+    """Draw the stage nodes (arrivals first) and label the axis with each stage's entries."""
+    n = len(stages)
+    for k, (left, width) in span.items():
+        name = "arrivals" if k == n else stages[k]
+        colour = POSITION_COLOURS.get(positions.get(name, "exit"), MUTED) if k < n else FLOW_COLOURS["arrival"]
+        ax.add_artist(
+            Rectangle(
+                (left, -NODE_HEIGHT / 2), max(width, 0.02), NODE_HEIGHT, facecolor=colour, edgecolor="none", zorder=4
+            )
+        )
+    entries = c.sum(axis=0)
+    ticks = [-1.0, *range(n)]
+    labels = [f"arrivals\n{human(float(c[n].sum()))}"] + [
+        f"{s}\n{human(float(entries[k]))} in" for k, s in enumerate(stages)
+    ]
+    ax.set_xticks(ticks, labels, fontsize=9.5)
+    for k, tick in enumerate(ax.get_xticklabels()):
+        tick.set_color(
+            FLOW_COLOURS["arrival"] if k == 0 else POSITION_COLOURS.get(positions.get(stages[k - 1], "exit"), MUTED)
+        )
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def flow_figure(
     counts: ArrayLike,
     stages: Sequence[str],
@@ -190,58 +261,8 @@ def flow_figure(
         ax.text(0.5, 0.5, "no transitions in this run", ha="center", va="center", color=MUTED, transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    top = np.zeros(n + 1)
-    bottom = np.zeros(n + 1)
-    for e in edges:
-        side = top if e.forward else bottom
-        side[e.src] += e.count
-        side[e.dst] += e.count
-    scale = NODE_WIDTH / float(np.maximum(top, bottom).max())
-    span = _stack(edges, n, scale)
-    labelled = _labelled(edges, label_most, label_share)
-    heights = {True: 0.0, False: 0.0}
-    for depth, k in enumerate(sorted(range(len(edges)), key=lambda i: -edges[i].span)):
-        edge = edges[k]
-        path, lx, ly = _ribbon(edge)
-        colour = FLOW_COLOURS[edge.kind]
-        ax.add_artist(  # not add_patch: the limits are set below, so no data-limit update per ribbon
-            PathPatch(path, facecolor=colour, edgecolor=colour, linewidth=0.4, alpha=0.6, zorder=2 + depth * 1e-3)
-        )
-        heights[edge.forward] = max(heights[edge.forward], abs(ly) + edge.width)
-        if k in labelled:
-            ax.text(
-                lx,
-                ly,
-                human(edge.count),
-                ha="center",
-                va="center",
-                fontsize=8.5,
-                color=INK,
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            )
-    for k, (left, width) in span.items():
-        name = "arrivals" if k == n else stages[k]
-        colour = POSITION_COLOURS.get(positions.get(name, "exit"), MUTED) if k < n else FLOW_COLOURS["arrival"]
-        ax.add_artist(
-            Rectangle(
-                (left, -NODE_HEIGHT / 2), max(width, 0.02), NODE_HEIGHT, facecolor=colour, edgecolor="none", zorder=4
-            )
-        )
-    entries = c.sum(axis=0)
-    ticks = [-1.0, *range(n)]
-    labels = [f"arrivals\n{human(float(c[n].sum()))}"] + [
-        f"{s}\n{human(float(entries[k]))} in" for k, s in enumerate(stages)
-    ]
-    ax.set_xticks(ticks, labels, fontsize=9.5)
-    for k, tick in enumerate(ax.get_xticklabels()):
-        tick.set_color(
-            FLOW_COLOURS["arrival"] if k == 0 else POSITION_COLOURS.get(positions.get(stages[k - 1], "exit"), MUTED)
-        )
-    ax.tick_params(axis="x", length=0)
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    heights, span = _draw_ribbons(ax, edges, n, label_most, label_share)
+    _draw_nodes(ax, c, stages, positions, span)
     up, down = heights[True] + 0.15, heights[False] + 0.15 if heights[False] else 0.3
     ax.set_xlim(-1.6, n - 0.4)
     ax.set_ylim(-down, up)

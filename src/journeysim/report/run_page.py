@@ -25,7 +25,7 @@ from journeysim.report.series_charts import (
     spend_figure,
 )
 from journeysim.report.style import png_bytes
-from journeysim.report.tables import HEADLINE, metrics_table
+from journeysim.report.tables import headline_notes, metrics_table
 from journeysim.report.writer import write_page
 from journeysim.study.run import RunResult
 
@@ -77,9 +77,10 @@ def _facts(result: RunResult) -> list[tuple[str, str]]:
 
 
 def _metrics_section(result: RunResult) -> Section:
-    names = [n for n in HEADLINE if n in result.metrics]
-    rest = [n for n in result.metrics if n not in HEADLINE]
-    body = metrics_table(result.metrics, names, HEADLINE)
+    notes = headline_notes("report")
+    names = [n for n in notes if n in result.metrics]
+    rest = [n for n in result.metrics if n not in notes]
+    body = metrics_table(result.metrics, names, notes)
     body += (
         f"<details><summary>All {len(result.metrics)} metrics</summary>"
         f"{metrics_table(result.metrics, names + rest)}</details>"

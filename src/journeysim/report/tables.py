@@ -6,30 +6,13 @@ import math
 from collections.abc import Mapping, Sequence
 
 from journeysim.metrics import MetricSummary, metric_unit
+from journeysim.metrics.catalogue import headline, metric
 from journeysim.report.html import esc
 
-#: Headline metrics, in reading order, with what each means in one line (definitions: docs/metrics.md).
-HEADLINE: dict[str, str] = {
-    "customers": "everyone simulated: present at day 0 plus arrivals",
-    "new_prospects": "new prospects who arrived within the horizon (leads)",
-    "purchases": "entries into a conversion stage, repeat purchases included",
-    "new_buyers": "prospects who bought at least once (acquired customers)",
-    "conversion_rate": "new buyers / prospects",
-    "sales_cycle_days_median": "median days from first contact to first purchase",
-    "dropout_rate": "prospects who left without buying / prospects",
-    "customer_churn_rate": "buyers who ended in a terminal stage / buyers",
-    "repeat_purchase_rate": "buyers with two or more purchases / buyers",
-    "revenue": "order values of all purchases",
-    "margin": "revenue x segment margin",
-    "aov": "average order value: revenue / purchases",
-    "clv": "discounted margin per acquired customer, within the horizon",
-    "nps": "promoters minus detractors among buyers (a proxy, not a survey)",
-    "spend": "media spend",
-    "cac": "spend / new buyers",
-    "cpa": "spend / purchases",
-    "roas": "revenue / spend",
-    "roi": "(margin - spend) / spend",
-}
+
+def headline_notes(view: str = "report") -> dict[str, str]:
+    """A view's headline metrics, in reading order, with what each means in one line (the catalogue's formula)."""
+    return {name: metric(name).description for name in headline(view)}
 
 
 def unit_of(metric: str) -> str:

@@ -21,6 +21,7 @@ from journeysim.errors import ConfigError, did_you_mean
 from journeysim.interventions import Strategy
 from journeysim.metrics import MetricSummary, summarise
 from journeysim.metrics.acquisition import new_buyers, purchases
+from journeysim.metrics.catalogue import names
 from journeysim.metrics.value import margin, revenue
 from journeysim.model.scenario import Scenario
 from journeysim.study.run import replication_seeds, simulate
@@ -176,36 +177,11 @@ class IncrementalResult:
         }
 
 
-#: summarised per-replication columns of the scenario-vs-baseline table
-INCREMENTAL_METRICS = (
-    "incremental_purchases",
-    "incremental_new_buyers",
-    "incremental_revenue",
-    "incremental_margin",
-    "incremental_spend",
-    "incremental_profit",
-    "iroas",
-    "incremental_cac",
-    "incremental_roi",
-)
+#: summarised per-replication columns of the scenario-vs-baseline table (catalogue family "incremental")
+INCREMENTAL_METRICS = names("incremental")
 
-#: summarised per-replication columns of the per-channel table
-CHANNEL_METRICS = (
-    "removal_purchases",
-    "removal_new_buyers",
-    "removal_revenue",
-    "removal_margin",
-    "removal_spend",
-    "removal_iroas",
-    "marginal_spend",
-    "marginal_purchases",
-    "marginal_new_buyers",
-    "marginal_revenue",
-    "marginal_margin",
-    "marginal_profit",
-    "marginal_roas",
-    "marginal_roi",
-)
+#: summarised per-replication columns of the per-channel table (catalogue family "channel")
+CHANNEL_METRICS = names("channel")
 
 
 def _checked(table: pd.DataFrame, replications: int) -> pd.DataFrame:

@@ -9,21 +9,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
+from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.model.scenario import Scenario
 
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
     """One replication with the engine the settings name."""
-    plan = Plan.compile(scenario, seed)
-    if scenario.settings.engine == "reference":
-        from journeysim.engine.reference import simulate_reference
-
-        return simulate_reference(plan, event_log=scenario.settings.event_log)
-    return simulate_fast(plan, event_log=scenario.settings.event_log)
+    engine = ENGINES.get(scenario.settings.engine, "sim.engine")
+    return engine(Plan.compile(scenario, seed), event_log=scenario.settings.event_log)
 
 
 def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
