@@ -25,7 +25,7 @@ def _model(name: str, params: tuple[float, ...]) -> tuple[Journey, Heterogeneity
     het = Heterogeneity.from_dict(
         "population.segments.customers.heterogeneity", btyd_heterogeneity(name, params, "weeks")
     )
-    het.check(journey.stages, journey.rates, journey.conversion)
+    het.check(journey)
     return journey, het
 
 
@@ -45,7 +45,7 @@ def test_effects_reshape_one_customers_journey() -> None:
     journey, het = _model("bgnbd", (1.0, 10.0, 1.0, 3.0))
     one = journey_for(journey, het, [2.0, 0.25])
     assert one.rates["active"]["purchase"] == pytest.approx(2 * journey.rates["active"]["purchase"])
-    assert one.rates["purchase"]["inactive"] == pytest.approx(0.25 * 1000) and one.rates["purchase"]["active"] == 750
+    assert one.rates["purchase"]["inactive"] == pytest.approx(0.25 * 2000) and one.rates["purchase"]["active"] == 1500
 
 
 def test_correlated_effects_are_refused_with_the_way_out() -> None:

@@ -9,15 +9,21 @@ from scipy import stats
 
 from journeysim.errors import ConfigError
 from journeysim.model.heterogeneity import Heterogeneity
+from journeysim.model.journey import Journey
 
-RATES = {"active": {"purchase": 0.05, "inactive": 0.01}, "purchase": {"active": 1000.0}}
-STAGES = ("active", "purchase", "inactive")
+JOURNEY = Journey(
+    stages=("active", "purchase", "inactive"),
+    entry="active",
+    conversion=("purchase",),
+    terminal=("inactive",),
+    rates={"active": {"purchase": 0.05, "inactive": 0.01}, "purchase": {"active": 1000.0, "inactive": 1000.0}},
+)
 P = "population.segments.c.heterogeneity"
 
 
 def het(data: dict) -> Heterogeneity:
     h = Heterogeneity.from_dict(P, data)
-    h.check(STAGES, RATES, ("purchase",))
+    h.check(JOURNEY)
     return h
 
 
@@ -97,9 +103,9 @@ def test_copula_correlation_has_the_sign_asked_and_shared_classes() -> None:
         ),
         ({"e": {"kind": "beta", "a": 0, "b": 1, "at": "purchase", "to": "inactive"}}, f"{P}.e.a", ""),
         (
-            {"e": {"kind": "gamma", "shape": 1, "transitions": {"purchase": ["inactive"]}}},
-            f"{P}.e.transitions.purchase",
-            "no transition purchase -> inactive",
+            {"e": {"kind": "gamma", "shape": 1, "transitions": {"inactive": ["active"]}}},
+            f"{P}.e.transitions.inactive",
+            "no transition inactive -> active",
         ),
         (
             {"e": {"kind": "beta", "a": 1, "b": 1, "at": "active", "to": "inactive"}},

@@ -1,11 +1,12 @@
 """Closed-form answers averaged over per-customer random effects (heterogeneity) by Gauss quadrature.
 
 A customer with effect values v walks the journey with its edges multiplied (rate effects) and, for a drop-out
-at conversion stage c with probability p, the exits of c split: to the drop-out stage with probability p, the
-rest scaled by 1 - p. Any cohort answer of `analytic.cohort` is then an integral over the effect laws, computed
-on a tensor product of Gauss rules (generalised Gauss-Laguerre for gamma, Gauss-Hermite for lognormal,
-Gauss-Jacobi for beta, the classes themselves for a mixture). Correlated effects are refused: their joint law
-is not a product, and the answer needs the simulation (or a copula rule this module does not have).
+at conversion stage c with probability p, leaves c for the drop-out stage with probability p and otherwise by
+c's other exits in proportion to their rates (the total rate out of c unchanged). Any cohort answer of
+`analytic.cohort` is then an integral over the effect laws, computed on a tensor product of Gauss rules
+(Gauss-Legendre in probability space for gamma and lognormal, Gauss-Jacobi for beta, the classes themselves for
+a mixture). Correlated effects are refused: their joint law is not a product, and the answer needs the
+simulation (or a copula rule this module does not have).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def journey_for(journey: Journey, heterogeneity: Heterogeneity, values: Sequence
             rates[stage] = {d: r * v for d, r in rates.get(stage, {}).items()}
         if effect.at is not None and effect.to is not None:
             row = rates.get(effect.at, {})
-            total = sum(row.values())
-            split = {d: r * (1.0 - v) for d, r in row.items()}
-            split[effect.to] = split.get(effect.to, 0.0) + v * total
+            total, leave = sum(row.values()), row.get(effect.to, 0.0)
+            split = {d: r * (1.0 - v) * total / (total - leave) for d, r in row.items() if d != effect.to}
+            split[effect.to] = v * total
             rates[effect.at] = split
     return Journey(
         stages=journey.stages,

@@ -4,7 +4,9 @@ Each effect is drawn once per customer, when it is admitted, from the customer's
 hands `Heterogeneity.draw` one uniform per effect and customer, and the effect is the law's quantile at it, so
 reruns, batching and both engines see the same customers. A rate effect multiplies named edges (or every exit
 of named stages) for that customer; a drop-out effect sends the customer, when it next leaves the named
-conversion stage, to the `to` stage with its own probability p (BG/NBD: p ~ Beta(a, b) after each purchase).
+conversion stage, to the `to` stage with its own probability p, and otherwise by the stage's other exits in
+proportion to their rates (BG/NBD: p ~ Beta(a, b) after each purchase); the journey's rate `at -> to` only
+reserves the route.
 Effects can be correlated through a Gaussian copula (`correlation: {with: other, rho: -0.6}`): frequent
 buyers who churn less, or two effects that share one latent class (rho = 1 with `classes` laws).
 
@@ -25,6 +27,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from journeysim.errors import ConfigError, check_keys, name_list, number
+from journeysim.model.journey import Journey
 from journeysim.registry import Registry
 
 __all__ = ["EFFECT_LAWS", "Effect", "EffectLaw", "Heterogeneity"]
@@ -147,6 +150,11 @@ class Effect:
     def is_dropout(self) -> bool:
         return self.at is not None
 
+    @property
+    def touched(self) -> tuple[str, ...]:
+        """The stages whose exits this effect changes."""
+        return tuple(dict.fromkeys((*(s for s, _ in self.edges), *self.stages, *((self.at,) if self.at else ()))))
+
     @classmethod
     def from_dict(cls, setting: str, name: str, d: Mapping[str, Any]) -> Effect:
         check_keys(setting, d, KEYS)
@@ -209,28 +217,45 @@ class Heterogeneity:
         effects = tuple(Effect.from_dict(f"{setting}.{n}", str(n), d or {}) for n, d in dict(data or {}).items())
         return cls(effects=effects, setting=setting)
 
-    def check(
-        self, stages: tuple[str, ...], rates: Mapping[str, Mapping[str, float]], conversion: tuple[str, ...]
-    ) -> None:
-        """Every effect names transitions and stages the journey has; drop-outs sit on conversion stages."""
+    def check(self, journey: Journey) -> None:
+        """Every effect names transitions and stages the journey has, on exponential stages; a drop-out sits on a
+        conversion stage that has the drop-out route and another way out."""
         for e in self.effects:
             p = f"{self.setting}.{e.name}"
             for src, dst in e.edges:
-                if rates.get(src, {}).get(dst, 0.0) <= 0:
+                if journey.rates.get(src, {}).get(dst, 0.0) <= 0:
+                    out = ", ".join(journey.rates.get(src, {})) or "none"
                     raise ConfigError(
                         f"{p}.transitions.{src}",
                         f"the journey has no transition {src} -> {dst}",
-                        f"name a positive-rate transition (out of {src}: {', '.join(rates.get(src, {})) or 'none'})",
+                        f"name a transition with a positive rate (out of {src}: {out})",
                     )
-            for s in (*e.stages, *((e.to,) if e.to else ())):
-                if s not in stages:
-                    raise ConfigError(f"{p}", f"unknown stage '{s}'", f"use one of {', '.join(stages)}")
-            if e.at is not None and e.at not in conversion:
-                raise ConfigError(
-                    f"{p}.at",
-                    f"'{e.at}' is not a conversion stage",
-                    f"drop-out happens at a purchase: use one of {', '.join(conversion)}",
-                )
+            for st in (*e.stages, *((e.to,) if e.to else ()), *((e.at,) if e.at else ())):
+                if st not in journey.stages:
+                    raise ConfigError(p, f"unknown stage '{st}'", f"use one of {', '.join(journey.stages)}")
+            for st in e.touched:
+                if st in journey.dwell and not journey.dwell[st].is_exponential:
+                    raise ConfigError(
+                        p, f"stage '{st}' has a non-exponential dwell", "put effects on exponential stages only"
+                    )
+            if e.at is not None:
+                self._check_dropout(p, e, journey)
+
+    @staticmethod
+    def _check_dropout(p: str, e: Effect, journey: Journey) -> None:
+        if e.at not in journey.conversion:
+            raise ConfigError(
+                f"{p}.at",
+                f"'{e.at}' is not a conversion stage",
+                f"drop-out happens at a purchase: use one of {', '.join(journey.conversion)}",
+            )
+        row = {d: r for d, r in journey.rates.get(str(e.at), {}).items() if r > 0}
+        if e.to not in row or len(row) < 2:
+            raise ConfigError(
+                f"{p}.to",
+                f"the journey needs a transition {e.at} -> {e.to} and another way out of {e.at}",
+                f"add {e.to} to journey.rates.{e.at} (any positive rate: it only reserves the route)",
+            )
 
     def draw(self, uniforms: FloatArray) -> FloatArray:
         """Effect values (customers x effects) from one uniform per customer and effect (same shape)."""

@@ -41,6 +41,8 @@ def btyd_journey(model: str, params: Sequence[float], unit: str = "days", name: 
     if model == "paretonbd":
         rates["active"]["inactive"] = p["s"] / p["beta"]
     rates["purchase"] = {"active": CHECKOUT_RATE}
+    if model == "bgnbd":  # the drop-out's route; the per-customer drop-out probability decides who takes it
+        rates["purchase"]["inactive"] = CHECKOUT_RATE
     return {
         "name": name or model,
         "stages": ["active", "purchase", "inactive"],
