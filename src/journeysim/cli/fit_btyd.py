@@ -1,6 +1,7 @@
 """`journeysim fit-btyd`: fit BG/NBD or Pareto/NBD to a transaction table and write the fit as config options.
 
     journeysim fit-btyd TRANSACTIONS.csv [--model bgnbd|paretonbd] [--unit days|weeks] [--end END] [--out DIR]
+    journeysim fit-btyd RUN_DIR ...      # a run made with sim.event_log=true: its customers' purchases
 
 The table (CSV or Parquet) has columns customer, day (a number of days) or date (YYYY-MM-DD), and optionally
 value. Writes `DIR/estimates.csv` (each parameter with its standard error and 95% CI), `DIR/customers.csv`
@@ -25,13 +26,27 @@ import yaml
 from journeysim.cli.report import exit_verb_problem
 from journeysim.errors import ConfigError
 from journeysim.io.atomic import atomic_write, atomic_write_text
+from journeysim.io.outputs import CONFIG_FILE, CUSTOMERS_FILE, EVENTS_FILE
 from journeysim.study.btyd import MODELS, BtydFit, RepeatSummary, fit_btyd, summarise_transactions
 from journeysim.study.btyd.option import btyd_journey, btyd_population
-from journeysim.study.btyd.summary import UNITS
+from journeysim.study.btyd.summary import UNITS, transactions_from_run
 
 
 def _bad(setting: str, problem: str, fix: str) -> NoReturn:
     exit_verb_problem("journeysim fit-btyd: nothing was written.", setting, problem, fix)
+
+
+def _read_run(run: Path) -> tuple[pd.DataFrame, float]:
+    """A run directory made with sim.event_log=true as transactions (see `transactions_from_run`) and its horizon."""
+    if not (run / EVENTS_FILE).is_file() or not (run / CUSTOMERS_FILE).is_file():
+        _bad("TRANSACTIONS", f"'{run}' has no {EVENTS_FILE} and {CUSTOMERS_FILE}", "run with sim.event_log=true")
+    config = yaml.safe_load((run / CONFIG_FILE).read_text(encoding="utf-8")) if (run / CONFIG_FILE).is_file() else {}
+    conversion = (config.get("journey") or {}).get("conversion") or ["purchase"]
+    horizon = float((config.get("sim") or {}).get("horizon_days") or 0) or None
+    if horizon is None:
+        _bad("TRANSACTIONS", f"'{run}' has no config.yaml with sim.horizon_days", "give a complete run directory")
+    events, customers = pd.read_parquet(run / EVENTS_FILE), pd.read_parquet(run / CUSTOMERS_FILE)
+    return transactions_from_run(events, customers, conversion), horizon
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -48,7 +63,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="journeysim fit-btyd", description="Fit BG/NBD or Pareto/NBD by maximum likelihood."
     )
-    p.add_argument("transactions", metavar="TRANSACTIONS", help="table: customer, day or date, value (CSV/Parquet)")
+    p.add_argument(
+        "transactions", metavar="TRANSACTIONS", help="customer, day or date, value (CSV/Parquet) or a run dir"
+    )
     p.add_argument("--model", default="bgnbd", help=f"one of {', '.join(MODELS.names())} (default bgnbd)")
     p.add_argument("--unit", default="days", help="time unit of the estimates: days (default) or weeks")
     p.add_argument("--end", help="end of observation: a day, or a date (default: the last purchase)")
@@ -95,7 +112,11 @@ def _write(out: Path, fit: BtydFit, summary: RepeatSummary, args: argparse.Names
 def main(argv: Sequence[str]) -> None:
     """The `fit-btyd` verb."""
     args = parser().parse_args(list(argv))
-    table = _read(Path(args.transactions))
+    if Path(args.transactions).is_dir():
+        table, horizon = _read_run(Path(args.transactions))
+        args.end = args.end if args.end is not None else horizon
+    else:
+        table = _read(Path(args.transactions))
     try:
         MODELS.get(args.model, "--model")
         summary = summarise_transactions(table, end=args.end, unit=args.unit)

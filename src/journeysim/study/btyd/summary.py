@@ -17,7 +17,7 @@ import pandas as pd
 
 from journeysim.errors import ConfigError
 
-__all__ = ["UNITS", "RepeatSummary", "summarise_transactions"]
+__all__ = ["UNITS", "RepeatSummary", "summarise_transactions", "transactions_from_run"]
 
 #: Time units a summary can be expressed in, as days per unit.
 UNITS = {"days": 1.0, "weeks": 7.0}
@@ -197,3 +197,17 @@ def summarise_transactions(
             "a repeat-buying model needs repeat purchases: give a longer history (or more customers)",
         )
     return RepeatSummary(table=table, unit=unit)
+
+
+def transactions_from_run(events: pd.DataFrame, customers: pd.DataFrame, conversion: Iterable[str]) -> pd.DataFrame:
+    """A run's event log as a transaction table: every customer's entry is its first purchase (the BTYD presets'
+    cohort starts as buyers) and every entry into a conversion stage a repeat; customers are `<replication>-<id>`."""
+    conv = {str(c) for c in conversion}
+    buys = events[events["to_stage"].astype(str).isin(conv)]
+
+    def who(df: pd.DataFrame) -> pd.Series:
+        return df["replication"].astype(str) + "-" + df["customer"].astype(str)
+
+    first = pd.DataFrame({"customer": who(customers), "day": customers["entry_time"].to_numpy(dtype=float)})
+    repeat = pd.DataFrame({"customer": who(buys), "day": buys["time"].to_numpy(dtype=float)})
+    return pd.concat([first, repeat], ignore_index=True)
