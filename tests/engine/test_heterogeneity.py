@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from journeysim.config import load_scenario
+from journeysim.config.problems import InvalidConfig
 from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
 from journeysim.engine.reference import simulate_reference
-from journeysim.config.problems import InvalidConfig
 from journeysim.model import Scenario
 from journeysim.study.btyd import MODELS, fit_btyd, summarise_transactions
 from journeysim.study.btyd.summary import transactions_from_run
