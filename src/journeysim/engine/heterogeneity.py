@@ -44,21 +44,24 @@ class CustomerEffects:
                 self.of_row[g * s1 + st] = touched.index(st)
         self.n_affected = len(touched)
         self.k_slots = plan.table.dest.shape[1]
+        self.names = list(dict.fromkeys(e.name for seg in self.segments for e in seg.heterogeneity.effects))
         self.salt = finalise(np.array([plan.journey_key ^ EFFECT_SALT_MIX], dtype=np.uint64))[0]
 
-    def values(self, ckey: NDArray[np.uint64], segment: NDArray[np.integer]) -> dict[str, NDArray[np.float64]]:
-        """Each effect's value per customer (NaN for customers of segments without that effect), by effect name."""
-        out: dict[str, NDArray[np.float64]] = {}
+    def draw(self, ckey: NDArray[np.uint64], segment: NDArray[np.integer]) -> NDArray[np.float64]:
+        """Each customer's effect values (n, len(names)); NaN for effects its segment does not have."""
+        out = np.full((ckey.shape[0], len(self.names)), np.nan)
         for g, seg in enumerate(self.segments):
             het = seg.heterogeneity
             m = segment == g
             if not het or not m.any():
                 continue
-            v = het.draw(self._uniforms(ckey[m], len(het.effects)))
-            for k, e in enumerate(het.effects):
-                col = out.setdefault(e.name, np.full(ckey.shape[0], np.nan))
-                col[m] = v[:, k]
+            cols = np.array([self.names.index(e.name) for e in het.effects], dtype=np.intp)
+            out[np.ix_(np.flatnonzero(m), cols)] = het.draw(self._uniforms(ckey[m], len(het.effects)))
         return out
+
+    def table(self, values: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+        """The customer table's effect columns, by effect name."""
+        return {name: values[:, i].copy() for i, name in enumerate(self.names)}
 
     def _uniforms(self, ckey: NDArray[np.uint64], n_effects: int) -> NDArray[np.float64]:
         """One uniform per customer and effect: the first draw of the child stream (customer, k)."""
@@ -69,27 +72,27 @@ class CustomerEffects:
         return u
 
     def factors(
-        self, ckey: NDArray[np.uint64], segment: NDArray[np.integer]
+        self, values: NDArray[np.float64], segment: NDArray[np.integer]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Per customer and affected stage the candidate-rate factor F (n, A) and per slot the acceptance m / F
-        (n, A, K); ones for customers and stages without effects."""
-        n, a, k = ckey.shape[0], self.n_affected, self.k_slots
-        mult = np.ones((n, a, k))
+        (n, A, K), from the customers' effect values; ones for customers and stages without effects."""
+        n, a, k = values.shape[0], self.n_affected, self.k_slots
+        factor, accept = np.ones((n, a)), np.ones((n, a, k))
+        s1 = self.plan.scenario.journey.n_stages + 1
         for g, seg in enumerate(self.segments):
             m = segment == g
             if not seg.heterogeneity or not m.any():
                 continue
-            mult[m] = self._segment_multipliers(g, self._values_of(ckey[m], g))
-        table = self.plan.table
-        rows = self._rows_of_segments(segment)  # (n, A) plan row of each affected stage
-        valid = table.valid[rows]  # (n, A, K)
-        big = np.where(valid, mult, 0.0).max(axis=2)
-        factor = np.where(big > 0, big, 1.0)
-        return factor, np.where(valid, mult / factor[:, :, None], 1.0)
-
-    def _values_of(self, ckey: NDArray[np.uint64], g: int) -> NDArray[np.float64]:
-        het = self.segments[g].heterogeneity
-        return het.draw(self._uniforms(ckey, len(het.effects)))
+            (who,) = np.nonzero(m)
+            cols = np.array([self.names.index(e.name) for e in seg.heterogeneity.effects], dtype=np.intp)
+            mult = self._segment_multipliers(g, values[np.ix_(who, cols)])
+            valid = self.plan.table.valid[g * s1 + self.stages]  # (A, K), the same for the whole segment
+            big = np.where(valid, mult, 0.0).max(axis=2)
+            big[big <= 0] = 1.0
+            mult /= big[:, :, None]
+            mult[:, ~valid] = 1.0
+            factor[who], accept[who] = big, mult
+        return factor, accept
 
     def _rows_of_segments(self, segment: NDArray[np.integer]) -> NDArray[np.intp]:
         s1 = self.plan.scenario.journey.n_stages + 1

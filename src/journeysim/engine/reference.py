@@ -95,6 +95,7 @@ class ReferenceEngine:
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
         self.effects = CustomerEffects(plan)
+        self.effect_values: dict[int, NDArray[np.float64]] = {}  # per customer with effects: its effect values
         self.effect_factor: dict[int, list[float]] = {}  # per customer with effects: factor per affected stage
         self.effect_accept: dict[int, list[list[float]]] = {}  # ... and acceptance per affected stage and slot
 
@@ -133,9 +134,10 @@ class ReferenceEngine:
         """Customer c's random effects, drawn once from its own streams when its process starts."""
         if not self.effects.active:
             return
-        key = np.array([self.ckey[c]], dtype=np.uint64)
         seg = np.array([self.segment[c]], dtype=np.intp)
-        factor, accept = self.effects.factors(key, seg)
+        values = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)
+        factor, accept = self.effects.factors(values, seg)
+        self.effect_values[c] = values[0]
         self.effect_factor[c] = factor[0].tolist()
         self.effect_accept[c] = accept[0].tolist()
 
@@ -270,7 +272,9 @@ class ReferenceEngine:
         return self.records()
 
     def _effect_values(self) -> dict[str, NDArray[np.float64]]:
-        return self.effects.values(np.array(self.ckey, dtype=np.uint64), np.array(self.segment, dtype=np.intp))
+        """The effect columns of the customer table (customers who never started have NaN)."""
+        empty = np.full(len(self.effects.names), np.nan)
+        return self.effects.table(np.array([self.effect_values.get(c, empty) for c in range(len(self.ckey))]))
 
     def records(self) -> Records:
         """Package the results like the fast engine: arrival candidates that never arrived are dropped."""

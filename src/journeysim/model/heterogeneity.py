@@ -45,6 +45,11 @@ class EffectLaw:
     nodes: Callable[[int], tuple[FloatArray, FloatArray]]
     mean: float
     probability: bool  # values are probabilities in [0, 1] (a drop-out law)
+    sample: Callable[[FloatArray], FloatArray] | None = None  # the engines' quantile (default: `quantile`)
+
+    def draw(self, u: FloatArray) -> FloatArray:
+        """Values at uniforms `u` as the engines draw them (tabulated for the slow inverse CDFs)."""
+        return (self.sample or self.quantile)(u)
 
 
 def _quantile_rule(quantile: Callable[[FloatArray], FloatArray]) -> Callable[[int], tuple[FloatArray, FloatArray]]:
@@ -59,6 +64,30 @@ def _quantile_rule(quantile: Callable[[FloatArray], FloatArray]) -> Callable[[in
     return nodes
 
 
+#: Normal scores of the tabulated quantile, evenly spaced: the engines' uniforms (32 bits) lie within +-6.4.
+_Z0, _Z1, _NODES = -6.5, 6.5, 2**14
+
+
+def _tabulated(quantile: Callable[[FloatArray], FloatArray]) -> Callable[[FloatArray], FloatArray]:
+    """The quantile as log Q interpolated linearly over evenly spaced normal scores (16k nodes): several times
+    faster than scipy's inverse incomplete gamma and beta functions, within 3e-7 relative of them (measured for
+    shapes 0.24 to 20)."""
+    z = np.linspace(_Z0, _Z1, _NODES + 1)
+    log_q = np.log(np.maximum(quantile(special.ndtr(z)), 1e-300))
+    slope = np.append(np.diff(log_q), 0.0)
+    step = (_Z1 - _Z0) / _NODES
+
+    def sample(u: FloatArray) -> FloatArray:
+        pos = np.clip((special.ndtri(u) - _Z0) / step, 0.0, float(_NODES))
+        i = pos.astype(np.intp)
+        pos -= i
+        pos *= slope[i]
+        pos += log_q[i]
+        return np.exp(pos, out=pos)
+
+    return sample
+
+
 def _gamma(setting: str, d: Mapping[str, Any]) -> EffectLaw:
     k = number(f"{setting}.shape", d.get("shape"), fix="give a gamma shape > 0 (smaller = more spread; mean is 1)")
     if k <= 0:
@@ -67,7 +96,7 @@ def _gamma(setting: str, d: Mapping[str, Any]) -> EffectLaw:
     def quantile(u: FloatArray) -> FloatArray:
         return np.asarray(special.gammaincinv(k, u) / k, dtype=float)
 
-    return EffectLaw("gamma", {"shape": k}, quantile, _quantile_rule(quantile), 1.0, False)
+    return EffectLaw("gamma", {"shape": k}, quantile, _quantile_rule(quantile), 1.0, False, _tabulated(quantile))
 
 
 def _lognormal(setting: str, d: Mapping[str, Any]) -> EffectLaw:
@@ -92,7 +121,10 @@ def _beta(setting: str, d: Mapping[str, Any]) -> EffectLaw:
         x, w = special.roots_jacobi(n, b - 1, a - 1)  # weight (1-x)^(b-1) (1+x)^(a-1) on [-1, 1]
         return (1 + x) / 2, w / w.sum()
 
-    return EffectLaw("beta", {"a": a, "b": b}, lambda u: special.betaincinv(a, b, u), nodes, a / (a + b), True)
+    def quantile(u: FloatArray) -> FloatArray:
+        return np.asarray(special.betaincinv(a, b, u), dtype=float)
+
+    return EffectLaw("beta", {"a": a, "b": b}, quantile, nodes, a / (a + b), True, _tabulated(quantile))
 
 
 def _classes(setting: str, d: Mapping[str, Any]) -> EffectLaw:
@@ -267,5 +299,5 @@ class Heterogeneity:
             if e.correlated_with is not None:
                 j = index[e.correlated_with]
                 u = special.ndtr(e.rho * z[:, j] + math.sqrt(max(0.0, 1.0 - e.rho * e.rho)) * z[:, k])
-            out[:, k] = e.law.quantile(u)
+            out[:, k] = e.law.draw(u)
         return out

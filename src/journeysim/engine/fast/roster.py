@@ -31,6 +31,7 @@ _GROWN = (
     "purchases",
     "first_purchase",
     "visited_wide",
+    "effect_values",
     "effect_factor",
     "effect_accept",
 )
@@ -76,14 +77,13 @@ class Roster:
         # per-customer random effects (none: empty): candidate-rate factor per affected stage, acceptance per slot
         self.effects = CustomerEffects(plan)
         a, k = self.effects.n_affected, self.effects.k_slots
-        self.effect_factor = np.ones((cap if self.effects.active else 0, a))
-        self.effect_accept = np.ones((cap if self.effects.active else 0, a, k))
+        rows = cap if self.effects.active else 0
+        self.effect_values = np.empty((rows, len(self.effects.names)))
+        self.effect_factor, self.effect_accept = np.ones((rows, a)), np.ones((rows, a, k))
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
-                self.effect_factor[block], self.effect_accept[block] = self.effects.factors(
-                    self.ckey[block], self.segment[block]
-                )
+                self._draw_effects(block)
         self._place_initial()
 
     @property
@@ -118,6 +118,12 @@ class Roster:
                 (h,) = np.nonzero(a >= 0)
                 hold[h] /= self.effect_factor[block][h, a[h]]
             self.state[block, 0] = hold.view(np.uint64)
+
+    def _draw_effects(self, block: slice) -> None:
+        """Customers `block`'s random effects, drawn once from their own streams, and what they do to their rates."""
+        values = self.effects.draw(self.ckey[block], self.segment[block])
+        self.effect_values[block] = values
+        self.effect_factor[block], self.effect_accept[block] = self.effects.factors(values, self.segment[block])
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
@@ -155,7 +161,7 @@ class Roster:
         if not self.packed:
             self.visited_wide[sl] = 0
         if self.effects.active:
-            self.effect_factor[sl], self.effect_accept[sl] = self.effects.factors(ckey, seg)
+            self._draw_effects(sl)
         self.n += m
 
     def gather(self, idx: NDArray[np.intp]) -> tuple[NDArray[Any], ...]:
