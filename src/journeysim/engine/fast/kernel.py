@@ -88,6 +88,11 @@ class Kernel:
         effects = roster.effects
         #: per extended row: the affected-stage index of per-customer effects, -1 where none (None: no effects)
         self.effect_of_row = effects.of_row[tables.plan_row] if effects.active else None
+        #: ... and -1 also where the row has a single way out (its acceptance is always 1: only time is scaled)
+        self.accept_of_row = None
+        if self.effect_of_row is not None:
+            several = plan.table.valid[tables.plan_row].sum(axis=1) > 1
+            self.accept_of_row = np.where(several, self.effect_of_row, -1)
 
     def advance_piece(
         self, idx: NDArray[np.intp], now: float, t_end: float, bought: ByRound, referred: ByRound, refer: Refer | None
@@ -157,16 +162,16 @@ class Kernel:
         day: NDArray[np.intp] | None,
         span: _Span,
         moved: NDArray[np.bool_] | None,
-    ) -> NDArray[np.bool_]:
+    ) -> NDArray[np.bool_] | None:
         """Per-customer thinning for random effects: a candidate on slot k of an affected stage is a jump with
         probability accept[k], decided by its uniform rescaled within the slot (`lo` as `_slots` left it)."""
-        assert self.effect_of_row is not None
+        assert self.accept_of_row is not None
         row = pack.row
-        a = self.effect_of_row[row]
+        a = self.accept_of_row[row]
         (h,) = np.nonzero(a >= 0)
-        out = np.ones(row.shape[0], dtype=bool) if moved is None else moved
         if h.size == 0:
-            return out
+            return moved
+        out = np.ones(row.shape[0], dtype=bool) if moved is None else moved
         k = self.tables.k_slots
         rh = row[h]
         slot = flat[h] - rh * k
@@ -179,7 +184,12 @@ class Kernel:
             np.copyto(low, edge, where=slot == c + 1)
             np.copyto(high, edge, where=slot == c)
         within = (lo[h] - low) / (high - low)
-        out[h] &= within < self.roster.effect_accept[pack.idx[h], a[h], slot]
+        roster = self.roster
+        flat_at = pack.idx[h] * roster.effect_accept.shape[1]
+        flat_at += a[h]
+        flat_at *= k
+        flat_at += slot
+        out[h] &= within < roster.effect_accept.reshape(-1)[flat_at]
         return out
 
     def _referrals(
@@ -280,7 +290,11 @@ class Kernel:
         if self.effect_of_row is not None:
             a = self.effect_of_row[new_row]
             (h,) = np.nonzero(a >= 0)
-            nt[h] /= self.roster.effect_factor[idx[h], a[h]]
+            if h.size:
+                factor = self.roster.effect_factor
+                flat_at = idx[h] * factor.shape[1]
+                flat_at += a[h]
+                nt[h] /= factor.reshape(-1)[flat_at]
         np.subtract(t, nt, out=nt)
         if tables.has_dwell:
             dwell = tables.is_dwell_row[new_row]
