@@ -85,23 +85,21 @@ def test_bad_tables_exit_2_with_the_fix_and_write_nothing(
 
 
 def test_the_readme_customers_section_runs_as_written(journeysim_inproc) -> None:
-    """The README's "Customers who differ" commands (the simulation, the fit, the refit) in order, verbatim."""
+    """The README's "Customers who differ" commands in order, verbatim, then a run with the fitted options."""
     import re
     import shlex
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### Customers who differ", 1)[1].split("\n### ", 1)[0]
-    commands = [
-        line
-        for _, body in re.findall(r"```(bash|shell)\n(.*?)```", section, re.S)
-        for line in body.splitlines()
-        if line
-    ]
-    assert len(commands) == 3 and all(c.startswith("journeysim ") for c in commands)
+    commands = [line for body in re.findall(r"```shell\n(.*?)```", section, re.S) for line in body.splitlines() if line]
+    assert len(commands) == 2 and all(c.startswith("journeysim ") for c in commands)
     for command in commands:
         res = journeysim_inproc(*shlex.split(command)[1:])
         assert res.code == 0, (command, res.err)
     est = pd.read_csv("my_btyd/estimates.csv").set_index("parameter")
     truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     assert ((est["estimate"] - pd.Series(truth)).abs() < 4 * est["se"]).all()
-    assert Path("runs/refit/metrics.json").is_file()
+    refit = "journeysim --config-dir my_btyd journey=bgnbd_fitted population=bgnbd_fitted"
+    assert refit in " ".join(section.split())
+    res = journeysim_inproc(*shlex.split(refit)[1:], "sim=quick", "hydra.run.dir=runs/refit")
+    assert res.code == 0, res.err
