@@ -2,6 +2,7 @@
 
 A customer's effect k is the effect law's quantile at the first uniform of the child stream (customer key, k)
 under a salt of the run's journey key, so it depends only on the customer and survives batching and reruns.
+Only the values are kept per customer (8 bytes an effect); what they do to a row is computed when needed.
 Effects become, per affected stage a and destination slot k, a multiplier m[a, k] on the hazard of that exit
 (a drop-out with probability p at stage c is m = p R / q_to on its route and (1 - p) R / (R - q_to) on the other
 exits, R the total rate out of c). Exactness: in stage a a customer draws candidates at F[a] = max_k m[a, k]
@@ -25,7 +26,7 @@ EFFECT_SALT_MIX = np.uint64(0x48E7E809E7E1C0DE)
 
 
 class CustomerEffects:
-    """The plan's per-customer effects: which rows they touch, and each customer's factors and acceptances."""
+    """The plan's per-customer effects: which rows they touch, and what a customer's values do to a row's exits."""
 
     def __init__(self, plan: Plan) -> None:
         sc = plan.scenario
@@ -46,10 +47,42 @@ class CustomerEffects:
         self.k_slots = plan.table.dest.shape[1]
         self.names = list(dict.fromkeys(e.name for seg in self.segments for e in seg.heterogeneity.effects))
         self.salt = finalise(np.array([plan.journey_key ^ EFFECT_SALT_MIX], dtype=np.uint64))[0]
+        self._compile()
+
+    def _compile(self) -> None:
+        """Per (segment, affected stage, slot, effect) how the effect enters the exit's multiplier: 1 as v, 2 as
+        1 - v (the other exits of a drop-out), 0 not; `const` the drop-out's R / q factors; `valid` the real exits."""
+        g_n, a_n, k_n, e_n = len(self.segments), self.n_affected, self.k_slots, len(self.names)
+        self.code = np.zeros((g_n, a_n, k_n, e_n), dtype=np.int8)
+        self.const = np.ones((g_n, a_n, k_n))
+        self.valid = np.zeros((g_n, a_n, k_n), dtype=bool)
+        self.has = np.zeros((g_n, e_n), dtype=bool)  # the segment has the effect
+        j, plan = self.plan.scenario.journey, self.plan
+        s1, n_st = j.n_stages + 1, j.n_stages
+        for g, seg in enumerate(self.segments):
+            self.valid[g] = plan.table.valid[g * s1 + self.stages]
+            for e in seg.heterogeneity.effects:
+                col = self.names.index(e.name)
+                self.has[g, col] = True
+                for src, dst in e.edges:
+                    a, slots = self._slots(g, src)
+                    self.code[g, a, slots == j.index(dst), col] = 1
+                for st in e.stages:
+                    a, slots = self._slots(g, st)
+                    self.code[g, a, (slots >= 0) & (slots < n_st), col] = 1
+                if e.at is not None and e.to is not None:
+                    a, slots = self._slots(g, e.at)
+                    q = plan.base_rates[g * s1 + j.index(e.at), :n_st]
+                    total, leave = float(q.sum()), float(q[j.index(e.to)])
+                    route = slots == j.index(e.to)
+                    other = (slots >= 0) & (slots < n_st) & ~route
+                    self.code[g, a, route, col], self.const[g, a, route] = 1, total / leave
+                    self.code[g, a, other, col] = 2
+                    self.const[g, a, other] *= total / (total - leave)
 
     def draw(self, ckey: NDArray[np.uint64], segment: NDArray[np.integer]) -> NDArray[np.float64]:
-        """Each customer's effect values (n, len(names)); NaN for effects its segment does not have."""
-        out = np.full((ckey.shape[0], len(self.names)), np.nan)
+        """Each customer's effect values (n, len(names)); 1 (neutral, unused) for effects its segment lacks."""
+        out = np.ones((ckey.shape[0], len(self.names)))
         for g, seg in enumerate(self.segments):
             het = seg.heterogeneity
             m = segment == g
@@ -59,9 +92,10 @@ class CustomerEffects:
             out[np.ix_(np.flatnonzero(m), cols)] = het.draw(self._uniforms(ckey[m], len(het.effects)))
         return out
 
-    def table(self, values: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
-        """The customer table's effect columns, by effect name."""
-        return {name: values[:, i].copy() for i, name in enumerate(self.names)}
+    def table(self, values: NDArray[np.float64], segment: NDArray[np.integer]) -> dict[str, NDArray[np.float64]]:
+        """The customer table's effect columns, by effect name (NaN for customers of segments without it)."""
+        has = self.has[segment.astype(np.intp)]
+        return {name: np.where(has[:, i], values[:, i], np.nan) for i, name in enumerate(self.names)}
 
     def _uniforms(self, ckey: NDArray[np.uint64], n_effects: int) -> NDArray[np.float64]:
         """One uniform per customer and effect: the first draw of the child stream (customer, k)."""
@@ -71,55 +105,21 @@ class CustomerEffects:
             u[:, k], _ = uniform_pair(draw_bits(child, 0))
         return u
 
-    def factors(
-        self, values: NDArray[np.float64], segment: NDArray[np.integer]
+    def exits(
+        self, values: NDArray[np.float64], segment: NDArray[np.integer], affected: NDArray[np.intp]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Per customer and affected stage the candidate-rate factor F (n, A) and per slot the acceptance m / F
-        (n, A, K), from the customers' effect values; ones for customers and stages without effects."""
-        n, a, k = values.shape[0], self.n_affected, self.k_slots
-        factor, accept = np.ones((n, a)), np.ones((n, a, k))
-        s1 = self.plan.scenario.journey.n_stages + 1
-        for g, seg in enumerate(self.segments):
-            m = segment == g
-            if not seg.heterogeneity or not m.any():
-                continue
-            (who,) = np.nonzero(m)
-            cols = np.array([self.names.index(e.name) for e in seg.heterogeneity.effects], dtype=np.intp)
-            mult = self._segment_multipliers(g, values[np.ix_(who, cols)])
-            valid = self.plan.table.valid[g * s1 + self.stages]  # (A, K), the same for the whole segment
-            big = np.where(valid, mult, 0.0).max(axis=2)
-            big[big <= 0] = 1.0
-            mult /= big[:, :, None]
-            mult[:, ~valid] = 1.0
-            factor[who], accept[who] = big, mult
-        return factor, accept
-
-    def _rows_of_segments(self, segment: NDArray[np.integer]) -> NDArray[np.intp]:
-        s1 = self.plan.scenario.journey.n_stages + 1
-        return segment.astype(np.intp)[:, None] * s1 + self.stages[None, :]
-
-    def _segment_multipliers(self, g: int, values: NDArray[np.float64]) -> NDArray[np.float64]:
-        """(n, A, K) exit multipliers of segment g's customers with effect values `values` (n, E)."""
-        plan, j = self.plan, self.plan.scenario.journey
-        s1 = j.n_stages + 1
-        mult = np.ones((values.shape[0], self.n_affected, self.k_slots))
-        for k, e in enumerate(self.segments[g].heterogeneity.effects):
-            v = values[:, k]
-            for src, dst in e.edges:
-                a, slots = self._slots(g, src)
-                mult[:, a, slots == j.index(dst)] *= v[:, None]
-            for st in e.stages:
-                a, slots = self._slots(g, st)
-                mult[:, a, slots < j.n_stages] *= v[:, None]
-            if e.at is not None and e.to is not None:
-                a, slots = self._slots(g, e.at)
-                q = plan.base_rates[g * s1 + j.index(e.at), : j.n_stages]
-                total, leave = float(q.sum()), float(q[j.index(e.to)])
-                route = slots == j.index(e.to)
-                other = (slots < j.n_stages) & ~route
-                mult[:, a, route] *= (v * total / leave)[:, None]
-                mult[:, a, other] *= ((1.0 - v) * total / (total - leave))[:, None]
-        return mult
+        """For customers with effect `values` (h, E) of `segment` in affected stage `affected` (h,): the
+        candidate-rate factor F (h,) and each exit's acceptance m / F (h, K)."""
+        g = segment.astype(np.intp)
+        code = self.code[g, affected]  # (h, K, E)
+        v = values[:, None, :]
+        term = np.where(code == 1, v, np.where(code == 2, 1.0 - v, 1.0))
+        mult = self.const[g, affected] * term.prod(axis=2)
+        valid = self.valid[g, affected]
+        big = np.where(valid, mult, 0.0).max(axis=1)
+        big[big <= 0] = 1.0
+        mult /= big[:, None]
+        return big, mult
 
     def _slots(self, g: int, stage: str) -> tuple[int, NDArray[np.int16]]:
         """The affected-stage index of `stage` and the destination per slot of segment g's row (invalid: -1)."""

@@ -96,8 +96,6 @@ class ReferenceEngine:
         self.events: list[tuple[int, float, int, int]] = []
         self.effects = CustomerEffects(plan)
         self.effect_values: dict[int, NDArray[np.float64]] = {}  # per customer with effects: its effect values
-        self.effect_factor: dict[int, list[float]] = {}  # per customer with effects: factor per affected stage
-        self.effect_accept: dict[int, list[list[float]]] = {}  # ... and acceptance per affected stage and slot
 
     # ------------------------------------------------------------------ draw rules (scalar)
     def holding(self, row: int, stage: int, u: float) -> float:
@@ -114,32 +112,38 @@ class ReferenceEngine:
         slot = sum(1 for c in cum[:-1] if u >= c)
         return self.dest[row][slot]
 
+    def effect_exits(self, c: int, row: int) -> tuple[float, list[float]] | None:
+        """Customer c's candidate-rate factor and per-slot acceptances in table row `row` (None: no effects)."""
+        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
+        if a < 0:
+            return None
+        factor, accept = self.effects.exits(
+            self.effect_values[c][None, :], np.array([self.segment[c]]), np.array([a], dtype=np.intp)
+        )
+        return float(factor[0]), accept[0].tolist()
+
     def effect_factor_of(self, c: int, row: int) -> float:
         """Customer c's candidate-rate factor in table row `row` (1 without effects there)."""
-        a = int(self.effects.of_row[row]) if c in self.effect_factor and row < self.effects.of_row.size else -1
-        return self.effect_factor[c][a] if a >= 0 else 1.0
+        found = self.effect_exits(c, row)
+        return 1.0 if found is None else found[0]
 
     def effect_rejects(self, c: int, cum: list[float], row: int, u: float) -> bool:
         """Per-customer thinning of random effects: whether the candidate at uniform `u` (on slot k) is no jump,
         decided by `u` rescaled within the slot against the customer's acceptance for that slot."""
-        a = int(self.effects.of_row[row]) if c in self.effect_factor and row < self.effects.of_row.size else -1
-        if a < 0:
+        found = self.effect_exits(c, row)
+        if found is None or sum(self.plan.table.valid[row]) < 2:
             return False
         slot = sum(1 for x in cum[:-1] if u >= x)
         low = cum[slot - 1] if slot > 0 else 0.0
         high = cum[slot] if slot < len(cum) - 1 else 1.0
-        return not (u - low) / (high - low) < self.effect_accept[c][a][slot]
+        return not (u - low) / (high - low) < found[1][slot]
 
     def draw_effects(self, c: int) -> None:
         """Customer c's random effects, drawn once from its own streams when its process starts."""
         if not self.effects.active:
             return
         seg = np.array([self.segment[c]], dtype=np.intp)
-        values = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)
-        factor, accept = self.effects.factors(values, seg)
-        self.effect_values[c] = values[0]
-        self.effect_factor[c] = factor[0].tolist()
-        self.effect_accept[c] = accept[0].tolist()
+        self.effect_values[c] = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)[0]
 
     # ------------------------------------------------------------------ one customer
     def admit(self, env: simpy.Environment, ckey: int, seg: int, t: float) -> None:
@@ -273,8 +277,9 @@ class ReferenceEngine:
 
     def _effect_values(self) -> dict[str, NDArray[np.float64]]:
         """The effect columns of the customer table (customers who never started have NaN)."""
-        empty = np.full(len(self.effects.names), np.nan)
-        return self.effects.table(np.array([self.effect_values.get(c, empty) for c in range(len(self.ckey))]))
+        empty = np.ones(len(self.effects.names))
+        values = np.array([self.effect_values.get(c, empty) for c in range(len(self.ckey))])
+        return self.effects.table(values, np.array(self.segment, dtype=np.intp))
 
     def records(self) -> Records:
         """Package the results like the fast engine: arrival candidates that never arrived are dropped."""

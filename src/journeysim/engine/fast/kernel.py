@@ -185,11 +185,9 @@ class Kernel:
             np.copyto(high, edge, where=slot == c)
         within = (lo[h] - low) / (high - low)
         roster = self.roster
-        flat_at = pack.idx[h] * roster.effect_accept.shape[1]
-        flat_at += a[h]
-        flat_at *= k
-        flat_at += slot
-        out[h] &= within < roster.effect_accept.reshape(-1)[flat_at]
+        who = pack.idx[h]
+        _, accept = roster.effects.exits(roster.effect_values[who], roster.segment[who], a[h])
+        out[h] &= within < np.take_along_axis(accept, slot[:, None], axis=1)[:, 0]
         return out
 
     def _referrals(
@@ -291,10 +289,9 @@ class Kernel:
             a = self.effect_of_row[new_row]
             (h,) = np.nonzero(a >= 0)
             if h.size:
-                factor = self.roster.effect_factor
-                flat_at = idx[h] * factor.shape[1]
-                flat_at += a[h]
-                nt[h] /= factor.reshape(-1)[flat_at]
+                roster, who = self.roster, idx[h]
+                factor, _ = roster.effects.exits(roster.effect_values[who], roster.segment[who], a[h])
+                nt[h] /= factor
         np.subtract(t, nt, out=nt)
         if tables.has_dwell:
             dwell = tables.is_dwell_row[new_row]

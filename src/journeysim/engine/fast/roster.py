@@ -32,8 +32,6 @@ _GROWN = (
     "first_purchase",
     "visited_wide",
     "effect_values",
-    "effect_factor",
-    "effect_accept",
 )
 
 
@@ -76,10 +74,7 @@ class Roster:
         self.visited_wide = np.zeros(cap if not self.packed else 0, dtype=np.uint64)
         # per-customer random effects (none: empty): candidate-rate factor per affected stage, acceptance per slot
         self.effects = CustomerEffects(plan)
-        a, k = self.effects.n_affected, self.effects.k_slots
-        rows = cap if self.effects.active else 0
-        self.effect_values = np.empty((rows, len(self.effects.names)))
-        self.effect_factor, self.effect_accept = np.ones((rows, a)), np.ones((rows, a, k))
+        self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
@@ -116,14 +111,15 @@ class Roster:
             if self.effects.active:
                 a = self.effects.of_row[row]
                 (h,) = np.nonzero(a >= 0)
-                hold[h] /= self.effect_factor[block][h, a[h]]
+                if h.size:
+                    who = h + block.start
+                    factor, _ = self.effects.exits(self.effect_values[who], self.segment[who], a[h])
+                    hold[h] /= factor
             self.state[block, 0] = hold.view(np.uint64)
 
     def _draw_effects(self, block: slice) -> None:
-        """Customers `block`'s random effects, drawn once from their own streams, and what they do to their rates."""
-        values = self.effects.draw(self.ckey[block], self.segment[block])
-        self.effect_values[block] = values
-        self.effect_factor[block], self.effect_accept[block] = self.effects.factors(values, self.segment[block])
+        """Customers `block`'s random effects, drawn once from their own streams."""
+        self.effect_values[block] = self.effects.draw(self.ckey[block], self.segment[block])
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
