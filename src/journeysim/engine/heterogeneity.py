@@ -105,21 +105,38 @@ class CustomerEffects:
             u[:, k], _ = uniform_pair(draw_bits(child, 0))
         return u
 
-    def exits(
-        self, values: NDArray[np.float64], segment: NDArray[np.integer], affected: NDArray[np.intp]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """For customers with effect `values` (h, E) of `segment` in affected stage `affected` (h,): the
-        candidate-rate factor F (h,) and each exit's acceptance m / F (h, K)."""
+    def factors(self, values: NDArray[np.float64], segment: NDArray[np.integer]) -> NDArray[np.float64]:
+        """Each customer's candidate-rate factor F per affected stage (n, A): its largest exit multiplier there."""
+        out = np.ones((values.shape[0], self.n_affected))
+        for g in range(len(self.segments)):
+            (who,) = np.nonzero(segment == g)
+            if who.size == 0 or not self.has[g].any():
+                continue
+            v = values[who]
+            for a in range(self.n_affected):
+                best = np.zeros(who.size)
+                for k in np.flatnonzero(self.valid[g, a]):
+                    mult = np.ones(who.size)
+                    for e in np.flatnonzero(self.code[g, a, k]):
+                        mult *= v[:, e] if self.code[g, a, k, e] == 1 else 1.0 - v[:, e]
+                    np.maximum(best, self.const[g, a, k] * mult, out=best)
+                out[who, a] = np.where(best > 0, best, 1.0)
+        return out
+
+    def acceptance(
+        self,
+        values: NDArray[np.float64],
+        segment: NDArray[np.integer],
+        affected: NDArray[np.intp],
+        slot: NDArray[np.intp],
+        factor: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """The acceptance m / F of one exit `slot` per customer (the same numbers as `exits`, for one slot)."""
         g = segment.astype(np.intp)
-        code = self.code[g, affected]  # (h, K, E)
-        v = values[:, None, :]
-        term = np.where(code == 1, v, np.where(code == 2, 1.0 - v, 1.0))
-        mult = self.const[g, affected] * term.prod(axis=2)
-        valid = self.valid[g, affected]
-        big = np.where(valid, mult, 0.0).max(axis=1)
-        big[big <= 0] = 1.0
-        mult /= big[:, None]
-        return big, mult
+        code = self.code[g, affected, slot]  # (h, E)
+        term = np.where(code == 1, values, np.where(code == 2, 1.0 - values, 1.0))
+        mult = self.const[g, affected, slot] * term.prod(axis=1)
+        return np.asarray(mult / factor, dtype=float)
 
     def _slots(self, g: int, stage: str) -> tuple[int, NDArray[np.int16]]:
         """The affected-stage index of `stage` and the destination per slot of segment g's row (invalid: -1)."""

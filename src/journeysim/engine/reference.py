@@ -112,31 +112,27 @@ class ReferenceEngine:
         slot = sum(1 for c in cum[:-1] if u >= c)
         return self.dest[row][slot]
 
-    def effect_exits(self, c: int, row: int) -> tuple[float, list[float]] | None:
-        """Customer c's candidate-rate factor and per-slot acceptances in table row `row` (None: no effects)."""
-        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
-        if a < 0:
-            return None
-        factor, accept = self.effects.exits(
-            self.effect_values[c][None, :], np.array([self.segment[c]]), np.array([a], dtype=np.intp)
-        )
-        return float(factor[0]), accept[0].tolist()
-
     def effect_factor_of(self, c: int, row: int) -> float:
         """Customer c's candidate-rate factor in table row `row` (1 without effects there)."""
-        found = self.effect_exits(c, row)
-        return 1.0 if found is None else found[0]
+        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
+        if a < 0:
+            return 1.0
+        seg = np.array([self.segment[c]], dtype=np.intp)
+        return float(self.effects.factors(self.effect_values[c][None, :], seg)[0, a])
 
     def effect_rejects(self, c: int, cum: list[float], row: int, u: float) -> bool:
         """Per-customer thinning of random effects: whether the candidate at uniform `u` (on slot k) is no jump,
         decided by `u` rescaled within the slot against the customer's acceptance for that slot."""
-        found = self.effect_exits(c, row)
-        if found is None or sum(self.plan.table.valid[row]) < 2:
+        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
+        if a < 0 or sum(self.plan.table.valid[row]) < 2:
             return False
         slot = sum(1 for x in cum[:-1] if u >= x)
         low = cum[slot - 1] if slot > 0 else 0.0
         high = cum[slot] if slot < len(cum) - 1 else 1.0
-        return not (u - low) / (high - low) < found[1][slot]
+        seg, at = np.array([self.segment[c]]), np.array([a], dtype=np.intp)
+        factor = np.array([self.effect_factor_of(c, row)])
+        accept = self.effects.acceptance(self.effect_values[c][None, :], seg, at, np.array([slot]), factor)
+        return not (u - low) / (high - low) < float(accept[0])
 
     def draw_effects(self, c: int) -> None:
         """Customer c's random effects, drawn once from its own streams when its process starts."""

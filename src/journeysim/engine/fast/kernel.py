@@ -185,9 +185,9 @@ class Kernel:
             np.copyto(high, edge, where=slot == c)
         within = (lo[h] - low) / (high - low)
         roster = self.roster
-        who = pack.idx[h]
-        _, accept = roster.effects.exits(roster.effect_values[who], roster.segment[who], a[h])
-        out[h] &= within < np.take_along_axis(accept, slot[:, None], axis=1)[:, 0]
+        who, ah = pack.idx[h], a[h]
+        factor = roster.effect_factor[who, ah]
+        out[h] &= within < roster.effects.acceptance(roster.effect_values[who], roster.segment[who], ah, slot, factor)
         return out
 
     def _referrals(
@@ -289,9 +289,7 @@ class Kernel:
             a = self.effect_of_row[new_row]
             (h,) = np.nonzero(a >= 0)
             if h.size:
-                roster, who = self.roster, idx[h]
-                factor, _ = roster.effects.exits(roster.effect_values[who], roster.segment[who], a[h])
-                nt[h] /= factor
+                nt[h] /= self.roster.effect_factor[idx[h], a[h]]
         np.subtract(t, nt, out=nt)
         if tables.has_dwell:
             dwell = tables.is_dwell_row[new_row]

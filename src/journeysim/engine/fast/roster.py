@@ -32,6 +32,7 @@ _GROWN = (
     "first_purchase",
     "visited_wide",
     "effect_values",
+    "effect_factor",
 )
 
 
@@ -75,6 +76,7 @@ class Roster:
         # per-customer random effects (none: empty): candidate-rate factor per affected stage, acceptance per slot
         self.effects = CustomerEffects(plan)
         self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
+        self.effect_factor = np.empty((cap if self.effects.active else 0, self.effects.n_affected))
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
@@ -112,14 +114,14 @@ class Roster:
                 a = self.effects.of_row[row]
                 (h,) = np.nonzero(a >= 0)
                 if h.size:
-                    who = h + block.start
-                    factor, _ = self.effects.exits(self.effect_values[who], self.segment[who], a[h])
-                    hold[h] /= factor
+                    hold[h] /= self.effect_factor[h + block.start, a[h]]
             self.state[block, 0] = hold.view(np.uint64)
 
     def _draw_effects(self, block: slice) -> None:
         """Customers `block`'s random effects, drawn once from their own streams."""
-        self.effect_values[block] = self.effects.draw(self.ckey[block], self.segment[block])
+        values = self.effects.draw(self.ckey[block], self.segment[block])
+        self.effect_values[block] = values
+        self.effect_factor[block] = self.effects.factors(values, self.segment[block])
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
