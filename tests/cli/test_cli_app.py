@@ -120,8 +120,9 @@ def test_help_lists_groups_and_verbs_but_no_schemas(journeysim_inproc, tree) -> 
     res = journeysim_inproc("--help")
     assert res.code == 0
     assert "journeysim check" in res.out
-    assert "journey: buyer_to_customer, customer_journey, marketing_funnel, sales_funnel_b2b" in res.out
-    assert "population: b2b, b2c, mixed" in res.out
+    journeys = "bgnbd, buyer_to_customer, customer_journey, marketing_funnel, paretonbd, sales_funnel_b2b"
+    assert f"journey: {journeys}" in res.out
+    assert "population: b2b, b2c, bgnbd, mixed, paretonbd" in res.out
     assert "_schema" not in res.out.split("== Config ==")[0]  # schemas are not user choices
     assert tree(Path.cwd()) == []
 

@@ -97,7 +97,7 @@ def test_every_missing_value_is_listed_at_once(journeysim_inproc, tree, tmp_path
         [
             "3 problems",
             "population: no population is chosen",
-            "add population=b2b (options: b2b, b2c, mixed)",
+            "add population=b2b (options: b2b, b2c, bgnbd, mixed, paretonbd)",
             "journey.rates.seen.bought: is missing (???)",
             "journey.rates.bought.seen=<value>",
         ],

@@ -31,6 +31,8 @@ def build(journey_dict: dict, strategy: dict | None = None, channels: dict | Non
 def test_shipped_strategies_build_on_every_journey(journey_dict: dict) -> None:
     for preset in sorted((ROOT / "conf" / "strategy").glob("*.yaml")):
         for jpath in sorted((ROOT / "conf" / "journey").glob("*.yaml")):
+            if jpath.stem in ("bgnbd", "paretonbd"):  # repeat-buying models: no top or middle stages to market to
+                continue
             journey = yaml.safe_load(jpath.read_text())
             entry = journey["entry"]
             sc = Scenario.from_dict(

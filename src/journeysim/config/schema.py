@@ -70,6 +70,7 @@ class SegmentSchema:
     rate_multiplier: float = Segment.rate_multiplier
     transition_multipliers: dict[str, dict[str, float]] = field(default_factory=dict)
     order_value: OrderValueSchema = field(default_factory=OrderValueSchema)
+    heterogeneity: Optional[dict[str, Any]] = None  # per-customer effects (model.heterogeneity); null: none
 
 
 @dataclass

@@ -142,6 +142,9 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         if OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
         out[str(key)] = value
+    for seg in ((out.get("population") or {}).get("segments") or {}).values():  # unset: not in config.yaml
+        if isinstance(seg, dict) and seg.get("heterogeneity", {}) is None:
+            del seg["heterogeneity"]
     return out
 
 

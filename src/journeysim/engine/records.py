@@ -103,6 +103,7 @@ class CustomerTable:
     purchases: NDArray[np.int32]  # entries into conversion stages within the horizon
     visited: NDArray[np.uint64]  # bit s set if the customer was ever in stage s (start stage included)
     final_stage: NDArray[np.int16]  # stage at the end of the horizon
+    effects: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # per-customer random effects by name
 
     def __len__(self) -> int:
         return int(self.segment.shape[0])
@@ -173,11 +174,13 @@ def customer_table(
     purchases: NDArray[np.int32],
     visited: NDArray[np.uint64],
     final_stage: NDArray[np.int16],
+    effects: dict[str, NDArray[np.float64]] | None = None,
 ) -> CustomerTable:
     """The customer table of the roster's customers who arrived (`keep`; arrival candidates thinned away are
     dropped): one scan of the mask for every column, the arrays themselves when everyone arrived."""
+    effects = effects or {}
     if keep.all():
-        return CustomerTable(segment, start_stage, entry_time, first_purchase, purchases, visited, final_stage)
+        return CustomerTable(segment, start_stage, entry_time, first_purchase, purchases, visited, final_stage, effects)
     kept = np.flatnonzero(keep)
     return CustomerTable(
         segment=segment.take(kept),
@@ -187,6 +190,7 @@ def customer_table(
         purchases=purchases.take(kept),
         visited=visited.take(kept),
         final_stage=final_stage.take(kept),
+        effects={name: v.take(kept) for name, v in effects.items()},
     )
 
 

@@ -17,6 +17,7 @@ import simpy
 from numpy.typing import NDArray
 
 from journeysim.engine.contagion import adopter_identity, day_adopters, is_driven_by_customers
+from journeysim.engine.heterogeneity import CustomerEffects
 from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
@@ -93,6 +94,8 @@ class ReferenceEngine:
         self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
+        self.effects = CustomerEffects(plan)
+        self.effect_values: dict[int, NDArray[np.float64]] = {}  # per customer with effects: its effect values
 
     # ------------------------------------------------------------------ draw rules (scalar)
     def holding(self, row: int, stage: int, u: float) -> float:
@@ -108,6 +111,35 @@ class ReferenceEngine:
         probabilities are <= u (inversion; the last slot takes the rest)."""
         slot = sum(1 for c in cum[:-1] if u >= c)
         return self.dest[row][slot]
+
+    def effect_factor_of(self, c: int, row: int) -> float:
+        """Customer c's candidate-rate factor in table row `row` (1 without effects there)."""
+        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
+        if a < 0:
+            return 1.0
+        seg = np.array([self.segment[c]], dtype=np.intp)
+        return float(self.effects.factors(self.effect_values[c][None, :], seg)[0, a])
+
+    def effect_rejects(self, c: int, cum: list[float], row: int, u: float) -> bool:
+        """Per-customer thinning of random effects: whether the candidate at uniform `u` (on slot k) is no jump,
+        decided by `u` rescaled within the slot against the customer's acceptance for that slot."""
+        a = int(self.effects.of_row[row]) if c in self.effect_values and row < self.effects.of_row.size else -1
+        if a < 0 or sum(self.plan.table.valid[row]) < 2:
+            return False
+        slot = sum(1 for x in cum[:-1] if u >= x)
+        low = cum[slot - 1] if slot > 0 else 0.0
+        high = cum[slot] if slot < len(cum) - 1 else 1.0
+        seg, at = np.array([self.segment[c]]), np.array([a], dtype=np.intp)
+        factor = np.array([self.effect_factor_of(c, row)])
+        accept = self.effects.acceptance(self.effect_values[c][None, :], seg, at, np.array([slot]), factor)
+        return not (u - low) / (high - low) < float(accept[0])
+
+    def draw_effects(self, c: int) -> None:
+        """Customer c's random effects, drawn once from its own streams when its process starts."""
+        if not self.effects.active:
+            return
+        seg = np.array([self.segment[c]], dtype=np.intp)
+        self.effect_values[c] = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)[0]
 
     # ------------------------------------------------------------------ one customer
     def admit(self, env: simpy.Environment, ckey: int, seg: int, t: float) -> None:
@@ -131,10 +163,11 @@ class ReferenceEngine:
         # (initial customers never arrive; referred prospects and contagion adopters always do)
         ext = self.acceptance.extra_row(seg)  # the extended row of an arrival of this kind
         arrival_row = seg * s1 + s if c < plan.base_end else ext if c < plan.poisson_end else ext + self.n_segments
+        self.draw_effects(c)
         if c < plan.n_initial:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
-            t_next = self.holding(seg * s1 + stage, stage, hi)
+            t_next = self.holding(seg * s1 + stage, stage, hi) / self.effect_factor_of(c, seg * s1 + stage)
             k = 1
         else:
             stage, t_next, k = s, self.entry_time[c], 0
@@ -145,22 +178,26 @@ class ReferenceEngine:
             row = seg * s1 + stage
             hi, lo = uniform_pair_scalar(draw_bits_scalar(key, k))
             draw, k = k, k + 1
+            factor = self.effect_factor_of(c, row) if stage < s else 1.0
+            cum, u = self.cum[row], lo
             if self.plan.thinning:
                 acc = self.accept[day][row if stage < s else arrival_row]
                 if lo >= acc:  # not a jump at today's hazards: next candidate at the bound rate
-                    t_next = t - float(np.log(hi)) * self.mean_hold[row]
+                    t_next = t - float(np.log(hi)) * self.mean_hold[row] / factor
                     continue
-                dst = self.destination(self.day_cum[day][row], row, lo / acc)
-            else:
-                dst = self.destination(self.cum[row], row, lo)
+                cum, u = self.day_cum[day][row], lo / acc
+            if stage < s and self.effect_rejects(c, cum, row, u):  # no jump for this customer's effects
+                t_next = t - float(np.log(hi)) * self.mean_hold[row] / factor
+                continue
+            dst = self.destination(cum, row, u)
             if dst == s:  # a referral: the advocate stays, a new prospect arrives now
                 self.referrals[day * self.n_segments + seg] += 1
                 self.admit(env, child_key_scalar(key, draw, self.referral_salt), seg, t)
-                t_next = t - float(np.log(hi)) * self.mean_hold[row]
+                t_next = t - float(np.log(hi)) * self.mean_hold[row] / factor
                 continue
             self.jump(c, t, day, seg, stage, dst, draw)
             stage = dst
-            t_next = t + self.holding(seg * s1 + dst, dst, hi)
+            t_next = t + self.holding(seg * s1 + dst, dst, hi) / self.effect_factor_of(c, seg * s1 + dst)
 
     def jump(self, c: int, t: float, day: int, seg: int, src: int, dst: int, draw: int) -> None:
         """Record customer c's move src -> dst at time t (src = S: arrival) and book a purchase if dst converts."""
@@ -234,6 +271,12 @@ class ReferenceEngine:
         env.run(until=self.horizon)
         return self.records()
 
+    def _effect_values(self) -> dict[str, NDArray[np.float64]]:
+        """The effect columns of the customer table (customers who never started have NaN)."""
+        empty = np.ones(len(self.effects.names))
+        values = np.array([self.effect_values.get(c, empty) for c in range(len(self.ckey))])
+        return self.effects.table(values, np.array(self.segment, dtype=np.intp))
+
     def records(self) -> Records:
         """Package the results like the fast engine: arrival candidates that never arrived are dropped."""
         plan = self.plan
@@ -268,6 +311,7 @@ class ReferenceEngine:
                 purchases=np.array(self.purchases, dtype=np.int32),
                 visited=np.array(self.visited, dtype=np.uint64),
                 final_stage=final,
+                effects=self._effect_values() if self.effects.active else None,
             ),
             events=events,
             referrals=referrals,

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, check_keys, number
+from journeysim.model.heterogeneity import Heterogeneity
 from journeysim.model.order_value import OrderValue
 
 #: The name reports use for the total over segments (`metrics.timeseries.ALL_SEGMENTS`); no segment may take it.
@@ -38,6 +39,7 @@ class Segment:
     rate_multiplier: float = 1.0
     transition_multipliers: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     order_value: OrderValue = field(default_factory=OrderValue)
+    heterogeneity: Heterogeneity = field(default_factory=Heterogeneity)  # per-customer effects (none: identical)
 
     def __post_init__(self) -> None:
         p = f"population.segments.{self.name}"
@@ -102,6 +104,7 @@ class Segment:
             "rate_multiplier",
             "transition_multipliers",
             "order_value",
+            "heterogeneity",
             "name",
         )
         check_keys(f"population.segments.{name}", data, known)
@@ -117,6 +120,9 @@ class Segment:
             rate_multiplier=float(data.get("rate_multiplier", 1.0)),
             transition_multipliers={s: dict(r or {}) for s, r in (data.get("transition_multipliers") or {}).items()},
             order_value=OrderValue(**dict(ov)),
+            heterogeneity=Heterogeneity.from_dict(
+                f"population.segments.{name}.heterogeneity", data.get("heterogeneity")
+            ),
         )
 
 

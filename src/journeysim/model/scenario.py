@@ -234,6 +234,7 @@ class Scenario:
                         f"unknown stage '{s}'{did_you_mean(s, j.stages)}",
                         f"use one of the journey's stages: {', '.join(j.stages)}",
                     )
+            seg.heterogeneity.check(j)
             for src, row in seg.transition_multipliers.items():
                 for dst in row:
                     if j.rates.get(src, {}).get(dst, 0.0) <= 0:

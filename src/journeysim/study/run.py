@@ -79,6 +79,7 @@ def customer_frame(rec: Records, replication: int) -> pd.DataFrame:
             "first_purchase": c.first_purchase.astype(float),
             "purchases": c.purchases.astype(np.int64),
             "final_stage": pd.Categorical.from_codes(c.final_stage.astype(np.int64), dtype=stages),
+            **{f"effect_{name}": values for name, values in c.effects.items()},  # per-customer random effects
         }
     )
 

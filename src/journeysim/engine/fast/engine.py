@@ -155,6 +155,9 @@ class FastEngine:
             purchases=roster.purchases[:n],
             visited=visited,
             final_stage=final,
+            effects=roster.effects.table(roster.effect_values[:n], roster.segment[:n])
+            if roster.effects.active
+            else None,
         )
         events = None
         if self.kernel.event_log:

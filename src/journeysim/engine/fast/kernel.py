@@ -85,6 +85,14 @@ class Kernel:
         self.detractors = 0
         self.event_log = event_log
         self.events: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int16], NDArray[np.int16]]] = []
+        effects = roster.effects
+        #: per extended row: the affected-stage index of per-customer effects, -1 where none (None: no effects)
+        self.effect_of_row = effects.of_row[tables.plan_row] if effects.active else None
+        #: ... and -1 also where the row has a single way out (its acceptance is always 1: only time is scaled)
+        self.accept_of_row = None
+        if self.effect_of_row is not None:
+            several = plan.table.valid[tables.plan_row].sum(axis=1) > 1
+            self.accept_of_row = np.where(several, self.effect_of_row, -1)
 
     def advance_piece(
         self, idx: NDArray[np.intp], now: float, t_end: float, bought: ByRound, referred: ByRound, refer: Refer | None
@@ -101,11 +109,13 @@ class Kernel:
             hi, lo = pack.draw()
             day: NDArray[np.intp] | None = None if span.one_day else pack.t.astype(np.intp)
             flat, moved = self._slots(pack.row, lo, day, span)
+            if self.effect_of_row is not None:
+                moved = self._effects_accept(pack, flat, lo, day, span, moved)
             arrived: Columns | None = None  # prospects admitted this round, who join the loop
             if self.tables.has_referrals:
                 moved, arrived = self._referrals(pack, flat, moved, day, span, rnd, referred, refer)
             new_row = self._book(pack, flat, moved, day, span, rnd, bought)
-            nt = self._next_times(pack.t, hi, new_row, moved)
+            nt = self._next_times(pack.t, hi, new_row, moved, pack.idx)
             pack.row = new_row
             self._shrink(pack, nt, t_end, gone)
             if arrived is not None and arrived[0].size:  # pass 2: the prospects' arrivals are next round
@@ -143,6 +153,42 @@ class Kernel:
                 slot += lo >= col[at]
             flat += slot
         return flat, moved
+
+    def _effects_accept(
+        self,
+        pack: _Pack,
+        flat: NDArray[np.intp],
+        lo: NDArray[np.float64],
+        day: NDArray[np.intp] | None,
+        span: _Span,
+        moved: NDArray[np.bool_] | None,
+    ) -> NDArray[np.bool_] | None:
+        """Per-customer thinning for random effects: a candidate on slot k of an affected stage is a jump with
+        probability accept[k], decided by its uniform rescaled within the slot (`lo` as `_slots` left it)."""
+        assert self.accept_of_row is not None
+        row = pack.row
+        a = self.accept_of_row[row]
+        (h,) = np.nonzero(a >= 0)
+        if h.size == 0:
+            return moved
+        out = np.ones(row.shape[0], dtype=bool) if moved is None else moved
+        k = self.tables.k_slots
+        rh = row[h]
+        slot = flat[h] - rh * k
+        at = rh
+        if self.thinning:  # the day's destination table, as `_slots` read it
+            at = rh + span.day_cell if day is None else day[h] * self.tables.n_ext + rh
+        low, high = np.zeros(h.size), np.ones(h.size)
+        for c, col in enumerate(span.cols):
+            edge = col[at]
+            np.copyto(low, edge, where=slot == c + 1)
+            np.copyto(high, edge, where=slot == c)
+        within = (lo[h] - low) / (high - low)
+        roster = self.roster
+        who, ah = pack.idx[h], a[h]
+        factor = roster.effect_factor[who, ah]
+        out[h] &= within < roster.effects.acceptance(roster.effect_values[who], roster.segment[who], ah, slot, factor)
+        return out
 
     def _referrals(
         self,
@@ -231,12 +277,19 @@ class Kernel:
         hi: NDArray[np.float64],
         new_row: NDArray[np.intp],
         moved: NDArray[np.bool_] | None,
+        idx: NDArray[np.intp],
     ) -> NDArray[np.float64]:
-        """Each customer's next candidate time from uniform `hi`: exponential at the row's bound rate, or the dwell
-        quantile after a jump into a stage with a non-exponential dwell."""
+        """Each customer's next candidate time from uniform `hi`: exponential at the row's bound rate (times the
+        customer's effect factor on affected stages), or the dwell quantile after a jump into a stage with a
+        non-exponential dwell."""
         tables = self.tables
         nt = np.log(hi)
         nt *= tables.mean_hold[new_row]
+        if self.effect_of_row is not None:
+            a = self.effect_of_row[new_row]
+            (h,) = np.nonzero(a >= 0)
+            if h.size:
+                nt[h] /= self.roster.effect_factor[idx[h], a[h]]
         np.subtract(t, nt, out=nt)
         if tables.has_dwell:
             dwell = tables.is_dwell_row[new_row]

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from journeysim.engine.fast import sizes
 from journeysim.engine.fast.tables import RowTables
+from journeysim.engine.heterogeneity import CustomerEffects
 from journeysim.engine.plan import Plan
 from journeysim.engine.streams import STEP, draw_bits, positions, uniform_pair
 
@@ -22,7 +23,17 @@ ROW_BITS = np.uint64(16)  # the state's third word: table row in the low 16 bits
 ROW_MASK = np.uint64(0xFFFF)
 PACKED_STAGES = 48  # up to this many stages the visited bits fit in the state's third word
 _RECORD = np.dtype((np.void, 24))  # one customer's state as one item, for single-copy gathers and scatters
-_GROWN = ("ckey", "segment", "start_stage", "entry_time", "purchases", "first_purchase", "visited_wide")
+_GROWN = (
+    "ckey",
+    "segment",
+    "start_stage",
+    "entry_time",
+    "purchases",
+    "first_purchase",
+    "visited_wide",
+    "effect_values",
+    "effect_factor",
+)
 
 
 def _with_room(a: NDArray[Any], cap: int) -> NDArray[Any]:
@@ -62,6 +73,14 @@ class Roster:
         self.first_purchase = np.empty(cap)
         self.first_purchase[:n] = np.nan
         self.visited_wide = np.zeros(cap if not self.packed else 0, dtype=np.uint64)
+        # per-customer random effects (none: empty): candidate-rate factor per affected stage, acceptance per slot
+        self.effects = CustomerEffects(plan)
+        self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
+        self.effect_factor = np.empty((cap if self.effects.active else 0, self.effects.n_affected))
+        if self.effects.active:
+            for start in range(0, n, sizes.CHUNK):
+                block = slice(start, min(start + sizes.CHUNK, n))
+                self._draw_effects(block)
         self._place_initial()
 
     @property
@@ -90,7 +109,19 @@ class Roster:
                 self.state[block, 2] = row
                 self.visited_wide[block] = self.tables.bit[st]
             hi, _ = uniform_pair(draw_bits(self.ckey[block], 0))
-            self.state[block, 0] = plan.holding(row, st, hi).view(np.uint64)
+            hold = plan.holding(row, st, hi)
+            if self.effects.active:
+                a = self.effects.of_row[row]
+                (h,) = np.nonzero(a >= 0)
+                if h.size:
+                    hold[h] /= self.effect_factor[h + block.start, a[h]]
+            self.state[block, 0] = hold.view(np.uint64)
+
+    def _draw_effects(self, block: slice) -> None:
+        """Customers `block`'s random effects, drawn once from their own streams."""
+        values = self.effects.draw(self.ckey[block], self.segment[block])
+        self.effect_values[block] = values
+        self.effect_factor[block] = self.effects.factors(values, self.segment[block])
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
@@ -102,7 +133,7 @@ class Roster:
         for name in _GROWN:
             old = getattr(self, name)
             if old.size:
-                arr = np.empty(new_cap, dtype=old.dtype)
+                arr = np.empty((new_cap, *old.shape[1:]), dtype=old.dtype)
                 arr[: self.n] = old[: self.n]
                 setattr(self, name, arr)
         state = np.empty((new_cap, 3), dtype=np.uint64)
@@ -127,6 +158,8 @@ class Roster:
         self.first_purchase[sl] = np.nan
         if not self.packed:
             self.visited_wide[sl] = 0
+        if self.effects.active:
+            self._draw_effects(sl)
         self.n += m
 
     def gather(self, idx: NDArray[np.intp]) -> tuple[NDArray[Any], ...]:
