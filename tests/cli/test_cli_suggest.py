@@ -8,7 +8,7 @@ import pytest
 
 from journeysim.cli.suggest import override_problems
 
-FUNNEL_OPTIONS = "buyer_to_customer, customer_journey, marketing_funnel, sales_funnel_b2b"
+FUNNEL_OPTIONS = "bgnbd, buyer_to_customer, customer_journey, marketing_funnel, paretonbd, sales_funnel_b2b"
 
 
 @pytest.mark.parametrize(
