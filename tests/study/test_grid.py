@@ -45,8 +45,8 @@ def test_the_grid_is_one_tidy_table(base) -> None:
 
 
 def test_a_bad_variant_fails_before_anything_runs(base, monkeypatch) -> None:
-    import journeysim.study.grid as grid
+    import journeysim.study.batch as batch
 
-    monkeypatch.setattr(grid, "run_study", lambda *a, **k: pytest.fail("ran before checking every variant"))
+    monkeypatch.setattr(batch.pipeline, "run_study", lambda *a, **k: pytest.fail("ran before checking every variant"))
     with pytest.raises(ConfigError):
         run_grid(base, [{}, {"strategy.plans.9.budget": 1.0}])

@@ -309,6 +309,7 @@ def incremental(
     progress: Callable[[int, int], None] | None = None,
     scenario_outcomes: pd.DataFrame | None = None,
     describe: Callable[[str], None] | None = None,
+    baseline_outcomes: pd.DataFrame | None = None,
 ) -> IncrementalResult:
     """Run `scenario` and its counterfactual (default: the same scenario with no spend, `Strategy()`) on the same
     seeds in every replication, and report incremental purchases, new buyers, revenue, margin, iROAS, incremental
@@ -319,7 +320,8 @@ def incremental(
     each variant's replications. `scenario_outcomes`: the scenario's own outcomes on its replication seeds
     (`outcome_table` of a `run` observed with `outcome_row`), when already simulated; they are reused, saving
     one simulation per replication, with identical results. `describe(what)` is called before each variant runs
-    ("strategy", "baseline", "without <channel>", "<channel> +10%"), for progress displays.
+    ("strategy", "baseline", "without <channel>", "<channel> +10%"), for progress displays. `baseline_outcomes`:
+    the baseline's outcomes on the same seeds, when already simulated (a batch shares one baseline).
     """
     if not (math.isfinite(marginal_step) and marginal_step > 0):
         raise ConfigError(
@@ -338,7 +340,9 @@ def incremental(
             _check_channel(scenario, n)
     seeds = replication_seeds(scenario)
     budgets = {p.channel: p.budget for p in scenario.strategy.plans}
-    total = (1 + (scenario_outcomes is None) + len(names) + sum(budgets[n] > 0 for n in names)) * len(seeds)
+    total = (
+        int(baseline_outcomes is None) + (scenario_outcomes is None) + len(names) + sum(budgets[n] > 0 for n in names)
+    ) * len(seeds)
     done = 0
 
     def run(sc: Scenario, what: str) -> pd.DataFrame:
@@ -352,7 +356,8 @@ def incremental(
         return table
 
     full = run(scenario, "strategy") if scenario_outcomes is None else _checked(scenario_outcomes, len(seeds))
-    table = incremental_table(full, run(base, "baseline"))
+    against = run(base, "baseline") if baseline_outcomes is None else _checked(baseline_outcomes, len(seeds))
+    table = incremental_table(full, against)
     table = table.reset_index()
     frames = []
     for n in names:

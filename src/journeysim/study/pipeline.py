@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -92,11 +92,14 @@ def run_study(
     keep_records: bool = False,
     progress: StudyProgress | None = None,
     describe: StudyStep | None = None,
+    simulated: Sequence[Records] | None = None,
+    baseline_outcomes: pd.DataFrame | None = None,
 ) -> StudyResult:
     """Simulate `scenario`, compare it with `baseline` on the same seeds, and rank its bottlenecks (`bottlenecks`).
 
     The bottleneck finder is analytic and does not fit every journey; when it fails, the failure is logged and the
-    study has no bottleneck table (a run is still good without it).
+    study has no bottleneck table (a run is still good without it). `simulated` and `baseline_outcomes`: the
+    run's records and the baseline's outcomes when a batch has simulated them already (`study.batch`).
     """
     resolved = resolve(scenario, baseline)
     timings: dict[str, float] = {}
@@ -118,6 +121,7 @@ def run_study(
         keep_records=keep_records,
         progress=_phase(progress, "simulate", scenario.settings.replications),
         observe=observe,
+        simulated=simulated,
     )
     timings["simulate"] = time.perf_counter() - t0
     study = StudyResult(result, resolved, timings=timings, warnings=warnings)
@@ -133,6 +137,7 @@ def run_study(
             progress=_phase(progress, "baseline", baseline_simulations(scenario, resolved)),
             scenario_outcomes=outcome_table(rows),
             describe=None if describe is None else (lambda what: describe("baseline", what)),
+            baseline_outcomes=baseline_outcomes,
         )
         timings["baseline"] = time.perf_counter() - t1
     if bottlenecks:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,9 +116,11 @@ def run(
     keep_records: bool = False,
     progress: Callable[[int, int], None] | None = None,
     observe: Callable[[Records], None] | None = None,
+    simulated: Sequence[Records] | None = None,
 ) -> RunResult:
     """Run every replication; `progress(done, total)` is called after each one, and `observe(records)` with each
-    replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them)."""
+    replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them).
+    `simulated`: the replications' records when already simulated on the same seeds (a stacked batch pass)."""
     seeds = replication_seeds(scenario)
     samples: list[dict[str, float]] = []
     funnels: list[pd.DataFrame] = []
@@ -128,7 +130,7 @@ def run(
     customers: list[pd.DataFrame] = []
     transitions = None
     for i, seq in enumerate(seeds):
-        rec = simulate(scenario, seq)
+        rec = simulate(scenario, seq) if simulated is None else simulated[i]
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))

@@ -127,6 +127,11 @@ class FastEngine:
 
     def run(self) -> Records:
         """Run to the horizon on a SimPy calendar and return the records."""
+        self.advance_all()
+        return self.records()
+
+    def advance_all(self) -> None:
+        """Advance to the horizon: day by day on a SimPy calendar when days depend on the population."""
         plan = self.plan
         env = simpy.Environment()
         if plan.dynamics.needs_state or is_driven_by_customers(plan.scenario):
@@ -136,7 +141,6 @@ class FastEngine:
                 self.start_day(d)
         env.run(until=self.horizon)
         self.advance_to(env.now)
-        return self.records()
 
     def records(self) -> Records:
         """Package the state as `Records`; Poisson arrival candidates that were thinned away are dropped."""
