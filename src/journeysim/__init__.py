@@ -13,7 +13,7 @@ from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, S
 
 __version__ = "0.1.0"
 
-_API = ("run", "run_study", "run_grid", "load_scenario", "load_config", "fit_rates")
+_API = ("run", "run_study", "run_grid", "run_many", "load_scenario", "load_config", "fit_rates")
 
 __all__ = ["Dwell", "Journey", "OrderValue", "Population", "Scenario", "Segment", "Settings", *_API]
 

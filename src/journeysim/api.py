@@ -4,33 +4,41 @@
     res = js.run(["population=b2b", "sim.replications=3"])
     res.funnel, res.timeseries, res.metrics_table()
     study = js.run_study(["strategy=balanced"])  # everything a CLI run writes: + incrementality, bottlenecks
+    batch = js.run_many(["strategy=balanced"], [{"strategy.budget": b} for b in range(0, 200001, 1000)], workers=2)
+    batch.table  # one tidy table; batch.studies: each variant's StudyResult (stacked passes, one shared baseline)
 
 Overrides use the command line's syntax; `config_dir` adds your own configs as `--config-dir` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig
 
 from journeysim.config.compose import compose
 from journeysim.config.compose import load_scenario as _load_scenario
 from journeysim.config.study import load_study
-from journeysim.config.validate import InvalidConfig, resolved_container
+from journeysim.config.validate import InvalidConfig, resolved_container, scenario_from_container
 from journeysim.errors import ConfigError
 from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, Segment, Settings
 from journeysim.study.baseline import Baseline
+from journeysim.study.batch import BatchResult, Handle, VariantProblems
+from journeysim.study.batch import run_many as _run_many
 from journeysim.study.calibrate import RateEstimate, fit_rates
 from journeysim.study.grid import run_grid
 from journeysim.study.pipeline import BaselineSpec, StudyProgress, StudyResult
 from journeysim.study.pipeline import run_study as _run_study
 from journeysim.study.run import RunResult
 from journeysim.study.run import run as _run
+from journeysim.study.variants import Variant
 
 __all__ = [
     "Baseline",
+    "BatchResult",
     "ConfigError",
     "Dwell",
     "InvalidConfig",
@@ -48,6 +56,7 @@ __all__ = [
     "load_scenario",
     "run",
     "run_grid",
+    "run_many",
     "run_study",
 ]
 
@@ -127,3 +136,76 @@ def run_study(
         keep_records=keep_records,
         progress=progress,
     )
+
+
+def _config_variant(data: dict[str, Any], variant: Mapping[str, Any], position: int) -> Scenario:
+    """The scenario of the resolved config `data` with dotted config keys set (the CLI's `key=value` overrides,
+    e.g. `strategy.budget`: budgets scale with the population as in a run); a `ConfigError` names the variant."""
+    doc = copy.deepcopy(data)
+    for key, value in variant.items():
+        node = doc
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {}) if isinstance(node, dict) else node
+        if not isinstance(node, dict):
+            raise ConfigError(
+                f"variants[{position}].{key}", "is not a setting of the config", "use a dotted config key"
+            )
+        node[last] = value
+    try:
+        return scenario_from_container(doc)
+    except ConfigError as exc:
+        raise ConfigError(f"variants[{position}].{exc.setting}", exc.problem, exc.fix) from None
+
+
+def run_many(
+    base: Scenario | Sequence[str],
+    variants: Sequence[Variant],
+    *,
+    baseline: BaselineSpec = "auto",
+    workers: int = 1,
+    config_dir: str | Path | None = None,
+    handle: Handle | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Many variants of one scenario at simulation speed (`study.batch.run_many`): `.table` (one tidy table) and
+    `.studies` (each variant's `StudyResult`). With overrides, the base is composed once and each variant's dotted
+    keys are config keys (`{"strategy.budget": 50000}`, as on the command line; no group choices); with a
+    `Scenario`, they are `Scenario` keys (`study.variants`) or transforms. Variants on the same seed run on common
+    random numbers in stacked passes, a shared no-spend baseline is simulated once, `workers` processes share it.
+    """
+    if isinstance(base, str):
+        raise TypeError("give overrides as a list, e.g. run_many(['strategy=balanced'], variants)")
+    if isinstance(base, Scenario):
+        return _run_many(base, variants, baseline=baseline, workers=workers, handle=handle, progress=progress)
+    study = load_study(list(base), config_dir=config_dir)
+    scenarios: list[Scenario] = []
+    problems: list[ConfigError] = []
+    for i, v in enumerate(variants):
+        try:
+            scenarios.append(v(study.scenario) if callable(v) else _config_variant(study.data, v, i))
+        except ConfigError as exc:
+            problems.append(exc)
+    if problems:
+        raise problems[0] if len(problems) == 1 else VariantProblems(problems)
+    chosen = study.baseline if isinstance(baseline, str) and baseline == CONFIGURED else baseline
+    built = [_constant(sc, v) for sc, v in zip(scenarios, variants, strict=True)]
+    result = _run_many(study.scenario, built, baseline=chosen, workers=workers, handle=handle, progress=progress)
+    if len(result.table):  # the config keys each variant set, as `run_grid` shows Scenario keys
+        keys = list(dict.fromkeys(k for v in variants if not callable(v) for k in v))
+        for key in keys:
+            values = [v.get(key) if not callable(v) else None for v in variants]
+            result.table.insert(2, key, result.table["variant"].map(dict(enumerate(values))))
+    return result
+
+
+def _constant(scenario: Scenario, variant: Variant) -> Callable[[Scenario], Scenario]:
+    """A transform that gives the already built scenario, named as the variant (its table label)."""
+
+    def built(_: Scenario) -> Scenario:
+        return scenario
+
+    built.__name__ = (
+        getattr(variant, "__name__", "") if callable(variant) else ",".join(f"{k}={v}" for k, v in variant.items())
+    )
+    return built
