@@ -9,6 +9,12 @@ Variants (each sweep in a fresh `journeysim -m` process, from an empty directory
   bottlenecks.csv included);
 - `lean`: the same jobs with `outputs.report=false outputs.bottlenecks=false`, i.e. simulate, metrics and the
   data files only.
+- `budget-jobs` / `budget-batch` (issue 11): the planner's grid, N budgets of the `balanced` strategy
+  (`strategy.budget=0,1000,...`) on the same population, 1 replication, sweep table written. `budget-jobs` is
+  the one-job-per-variant path (joblib, lean outputs, each job with its own no-spend baseline); `budget-batch` is
+  `js.run_many` in a fresh process (base composed once, stacked engine passes, one shared baseline, `--workers`
+  processes), writing sweep.parquet/sweep.csv. Both in one run: compare their ratios, not absolute times.
+  `sim share` is the share of core time (wall x workers) spent inside the engine's passes (the `simulate` timings).
 Per-job times come from each job's status.json (`timings`). `s/job` is wall time x workers / jobs: what one job
 costs a worker, Hydra and joblib included.
 
@@ -36,7 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = ROOT / "benchmarks" / "results" / "sweep.csv"
 TARGET_S = 120.0  # issue 6: 200 jobs of 1e5 customers in <= 2 minutes on 2 cores with joblib
-VARIANTS = ("overhead", "full", "lean")
+VARIANTS = ("overhead", "full", "lean", "budget-jobs", "budget-batch")
+BATCH_TARGET_S = 15.0  # issue 11: 200 budget variants of 1e5 customers in <= 15 s on 2 cores, >= 50% simulating
 
 #: The job of the `overhead` variant: journeysim's Hydra app (config, callbacks) around a task that does nothing.
 NOOP_APP = """
@@ -75,7 +82,64 @@ COLUMNS = {
     "report_s": "report s",
     "hydra_s_per_job": "Hydra s/job",
     "projected_200_s": "200 jobs s",
+    "sim_share": "sim share",
 }
+
+#: The `budget-batch` variant: `js.run_many` in a fresh interpreter; prints wall and simulate seconds as JSON.
+BATCH_APP = """
+import json, sys, time
+t0 = time.perf_counter()
+import journeysim as js
+from pathlib import Path
+scale, jobs, workers, out = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+base = ["strategy=balanced", "sim.replications=1", f"population.scale={scale}"]
+res = js.run_many(base, [{"strategy.budget": 1000 * i} for i in range(jobs)], workers=workers)
+out.mkdir(parents=True, exist_ok=True)
+res.table.to_parquet(out / "sweep.parquet")
+res.table.to_csv(out / "sweep.csv", index=False)
+print(json.dumps({"wall": time.perf_counter() - t0, **res.timings}))
+"""
+
+
+def budget_grid(variant: str, jobs: int, scale: float, customers: float, workers: int, work: Path) -> dict[str, Any]:
+    """The budget grid through one Hydra job per budget (`budget-jobs`) or through `js.run_many` (`budget-batch`)."""
+    row: dict[str, Any] = {"variant": variant, "workers": workers, "jobs": jobs, "customers_per_job": round(customers)}
+    if variant == "budget-batch":
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", BATCH_APP, f"{scale:.6g}", str(jobs), str(workers), str(work / variant)],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"budget-batch failed:\n{proc.stderr[-3000:]}")
+        t = json.loads(proc.stdout.strip().splitlines()[-1])
+        row.update(launcher=f"run_many x{workers}", simulate_s=t["simulate"] / jobs, job_total_s=t["work"] / jobs)
+    else:
+        args = [
+            "-m",
+            "hydra/launcher=parallel",
+            f"hydra.launcher.n_jobs={workers}",
+            f"population.scale={scale:.6g}",
+            "strategy=balanced",
+            "sim.replications=1",
+            f"strategy.budget=range(0,{1000 * jobs},1000)",
+            f"hydra.sweep.dir={variant}",
+            *LEAN_OVERRIDES,
+        ]
+        wall = _run(None, args, work)
+        t = _timings(work / variant)
+        row.update(launcher="joblib", simulate_s=t["simulate"] + t.get("baseline", 0.0), job_total_s=t["total"])
+    row.update(
+        wall_s=wall,
+        jobs_per_s=jobs / wall,
+        s_per_job=wall * workers / jobs,
+        projected_200_s=200 * wall / jobs,
+        sim_share=row["simulate_s"] * jobs / (wall * workers),
+    )
+    return row
 
 
 def _run(code: str | None, args: Sequence[str], where: Path) -> float:
@@ -107,7 +171,7 @@ def _timings(sweep: Path) -> dict[str, float]:
         if data["status"] != "ok":
             raise RuntimeError(f"{status.parent} is {data['status']}: {data.get('error')}")
         rows.append(data.get("timings_s") or data.get("timings") or {})
-    keys = ("total", "simulate", "write", "bottlenecks", "report")
+    keys = ("total", "simulate", "baseline", "write", "bottlenecks", "report")
     return {k: statistics.fmean(r.get(k, 0.0) for r in rows) for k in keys} | {"jobs": float(len(rows))}
 
 
@@ -236,6 +300,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if variant in variants:
                     rows.append(sweep(variant, jobs, scale, args.customers, args.workers, work))
                     print(f"{variant}: {rows[-1]['wall_s']:.1f} s", flush=True)
+        budget = [v for v in ("budget-jobs", "budget-batch") if v in variants]
+        if budget:
+            scale = scale_for(args.customers)
+            for variant in budget:
+                rows.append(budget_grid(variant, jobs, scale, args.customers, args.workers, work))
+                print(f"{variant}: {rows[-1]['wall_s']:.1f} s, sim share {rows[-1]['sim_share']:.0%}", flush=True)
+            if len(budget) == 2:
+                one, many = rows[-2], rows[-1]
+                print(
+                    f"batch vs jobs: {one['wall_s'] / many['wall_s']:.1f}x faster, sim share {many['sim_share']:.0%}"
+                    f" vs {one['sim_share']:.0%}; target {BATCH_TARGET_S:.0f} s, >= 50%",
+                    flush=True,
+                )
     print()
     print(table(rows, args.markdown))
     print(f"\nMachine: {machine()}. Target: 200 jobs of 1e5 customers in <= {TARGET_S:.0f} s on 2 cores with joblib.")
