@@ -23,6 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 
 from journeysim.cli.check import print_run_check, print_sweep_check
+from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
@@ -179,12 +180,13 @@ class ValidateBeforeRun(Callback):
         jobs: list[list[str]] = [[]] if planned is None else planned
         if planned is None:  # a sweeper that decides jobs as it goes (e.g. optuna): check the base config only
             log.info("sweeper is not the basic sweeper: validating the base config only")
+        configs = STATE.job_configs = JobConfigs(loader, config)  # jobs differing in plain values: composed once
         blocks: list[str] = []
         checked: list[tuple[Sequence[str], Scenario]] = []
         kept, seconds = 0, 0.0
         for num, job in enumerate(jobs):
             try:
-                job_cfg = loader.load_sweep_config(config, list(job))
+                job_cfg = configs.get(job)
                 scenario, data, needs = _checked(job_cfg, job, options, loader)
                 seconds += needs.seconds
                 checked.append((job, scenario))

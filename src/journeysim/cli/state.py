@@ -6,7 +6,8 @@ reports bad input with status 2, so it records when validation passed and a job 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from journeysim.cli.progress import SweepClock
 
@@ -24,6 +25,9 @@ class CliState:
     sweep_problem: str | None = None  # set at the end of a sweep when jobs failed: the console script exits 1
     sweep_jobs: int | None = None  # jobs in this process's sweep (known where the sweep was checked), for progress
     sweep_clock: SweepClock | None = None  # started with the sweep's first job in this process: time left
+    job_configs: Any = None  # the sweep's `cli.jobs.JobConfigs` (validation made them; the batch launcher reuses)
+    prepared: dict[int, Any] = field(default_factory=dict)  # batch launcher: job number -> its simulated study
+    batch_reports: bool | None = None  # batch launcher: per-job report.html only when asked (None: not a batch)
 
 
 STATE = CliState()

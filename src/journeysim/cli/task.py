@@ -154,9 +154,11 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     try:
         _inject_failure(job)
         where = f"job {job + 1} of {STATE.sweep_jobs}: " if sweep and job is not None and STATE.sweep_jobs else ""
-        study = _study(scenario, baseline, resolved.get("outputs") or {}, where, _sweep_clock(sweep, job))
+        study = STATE.prepared.pop(job, None) if sweep and job is not None else None  # the batch launcher's
+        if study is None:
+            study = _study(scenario, baseline, resolved.get("outputs") or {}, where, _sweep_clock(sweep, job))
         timings.update(study.timings)
-        _write(out_dir, study, config_yaml, resolved.get("outputs") or {}, timings)
+        _write(out_dir, study, config_yaml, _report_asked(resolved.get("outputs") or {}, overrides), timings)
         timings["total"] = time.perf_counter() - t0
         _print(study, out_dir, _tables(resolved.get("outputs") or {}, sweep), where, timings["total"])
         files = [*_files(out_dir), STATUS_FILE]
@@ -235,6 +237,14 @@ def _write(
         t1 = time.perf_counter()
         run_report(study.run, out_dir, title=study.scenario.name, sections=_sections(study))
         timings["report"] = time.perf_counter() - t1
+
+
+def _report_asked(outputs: Mapping[str, Any], overrides: list[str]) -> Mapping[str, Any]:
+    """The outputs settings a job renders with: in a batch launcher's sweep, report.html only where asked
+    (`outputs.report=true` on the command line, or the launcher's `reports: true`); elsewhere as configured."""
+    if STATE.batch_reports is None or STATE.batch_reports or "outputs.report=true" in overrides:
+        return outputs
+    return {**outputs, "report": False}
 
 
 def _sections(study: StudyResult) -> list[Section]:

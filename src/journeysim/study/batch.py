@@ -181,6 +181,7 @@ class _Job:
     scenarios: list[Scenario]
     baselines: list[Baseline | None]
     against: list[pd.DataFrame | None]
+    bottlenecks: list[bool]
 
 
 def _run_job(job: _Job, stack: int, handle: Handle | None) -> tuple[list[tuple[int, Any]], float, float]:
@@ -194,10 +195,11 @@ def _run_job(job: _Job, stack: int, handle: Handle | None) -> tuple[list[tuple[i
         study = pipeline.run_study(
             sc,
             job.baselines[m],
-            bottlenecks=False,
+            bottlenecks=job.bottlenecks[m],
             simulated=[recs[m] for recs in per_rep],
             baseline_outcomes=job.against[m],
         )
+        study.timings["simulate"] += simulating / len(job.scenarios)  # its share of the stacked pass
         out.append((pos, study if handle is None else handle(pos, study)))
     return out, simulating, time.perf_counter() - t0
 
@@ -208,6 +210,7 @@ def _jobs(
     against: list[pd.DataFrame | None],
     stack: int,
     workers: int,
+    bottlenecks: Sequence[bool] | None = None,
 ) -> list[_Job]:
     """Split the variants into jobs of at most `stack` on the same seeds, evenly over `workers`."""
     jobs = []
@@ -216,10 +219,33 @@ def _jobs(
         size = -(-per_worker // -(-per_worker // stack))  # equal jobs, none above `stack`
         for start in range(0, len(group), size):
             part = group[start : start + size]
+            flags = [bool(bottlenecks and bottlenecks[i]) for i in part]
             jobs.append(
-                _Job(part, [scenarios[i] for i in part], [resolved[i] for i in part], [against[i] for i in part])
+                _Job(part, [scenarios[i] for i in part], [resolved[i] for i in part], [against[i] for i in part], flags)
             )
     return jobs
+
+
+def study_scenarios(
+    scenarios: Sequence[Scenario],
+    baselines: Sequence[Baseline | None],
+    bottlenecks: Sequence[bool],
+    stack: int = STACK,
+) -> tuple[list[StudyResult], dict[str, float]]:
+    """Studies of built scenarios with resolved baselines, in this process (a CLI worker's batch): the shared
+    baselines once, the rest in stacked passes; and the seconds spent (`baseline`, `simulate`, `work`)."""
+    t0 = time.perf_counter()
+    which, shared = _baselines(scenarios, baselines, stack)
+    against = [None if w is None else shared[w] for w in which]
+    timings = {"baseline": time.perf_counter() - t0, "simulate": 0.0, "work": 0.0}
+    out: list[Any] = [None] * len(scenarios)
+    for job in _jobs(scenarios, baselines, against, stack, 1, bottlenecks):
+        pairs, simulating, work = _run_job(job, stack, None)
+        timings["simulate"] += simulating
+        timings["work"] += work
+        for pos, study in pairs:
+            out[pos] = study
+    return out, timings
 
 
 @dataclass

@@ -1,0 +1,150 @@
+"""`hydra/launcher=batch`: a Hydra launcher that runs a sweep's jobs in batches at simulation speed.
+
+Why a launcher (not a sweeper): the sweeper decides *which* jobs run (the basic sweeper's grid, Optuna's trials)
+and a launcher decides *how*; batching is a how, so every sweeper (grid, Optuna, journeysim's budget search) gets
+it, and the per-job directories, `.hydra` records, callbacks, resume and failure handling stay Hydra's and the
+task's. What it changes:
+- configs: jobs that differ only in plain values are derived from one composed job (`cli.jobs.JobConfigs`; the
+  validation callback made them already, so no job is composed twice);
+- simulation: the jobs are split into one contiguous batch per worker process; a worker validates its jobs,
+  leaves out those completed before (resume), simulates the rest with `study.batch` (stacked engine passes, one
+  shared no-spend baseline per worker) and then runs each job through Hydra's `run_job` with the task, which
+  writes the job's files from the prepared study (metrics, funnel, time series, config, status: the same bytes
+  as a job simulated alone). A job whose batch could not be prepared is simulated by the task as usual, so a
+  failure stays that job's (status.json `failed`, listed in failures.csv) and completed jobs are never lost;
+- reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the sweep's
+  comparison (`journeysim compare <sweep dir>`) is the view of a batch.
+Ray and SLURM presets are untouched (their launchers compose and run one job per task).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from journeysim.cli.jobs import JobConfigs
+from journeysim.cli.state import STATE
+from journeysim.config.study import job_baseline
+from journeysim.config.validate import validated
+from journeysim.io.resume import Found, found
+from journeysim.study.batch import STACK, study_scenarios
+
+log = logging.getLogger(__name__)
+
+#: The launcher's work, set before worker processes fork (they inherit it: Hydra's context needs no pickling).
+_WORK: dict[str, Any] = {}
+
+
+def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
+    """Validate the jobs, skip the completed ones, simulate the rest in stacked passes into `STATE.prepared`."""
+    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
+    nums, scenarios, baselines, bottlenecks = [], [], [], []
+    for num, cfg in jobs:
+        try:
+            overrides = [str(o) for o in cfg.hydra.overrides.task]
+            scenario, resolved = validated(cfg, overrides=overrides)
+            baseline = job_baseline(scenario, resolved, cfg.hydra, loader)
+            out_dir = Path(str(cfg.hydra.sweep.dir)) / str(cfg.hydra.sweep.subdir)
+            if found(out_dir, overrides, OmegaConf.to_yaml(OmegaConf.create(resolved))) is not Found.NONE:
+                continue  # completed before (kept by the task) or someone else's (refused by the task)
+        except Exception as exc:  # the task reports it in the job's own status
+            log.debug("job %s: not prepared (%s)", num, exc)
+            continue
+        nums.append(num)
+        scenarios.append(scenario)
+        baselines.append(baseline)
+        bottlenecks.append(bool((resolved.get("outputs") or {}).get("bottlenecks", True)))
+    if not scenarios:
+        return
+    try:
+        studies, _ = study_scenarios(scenarios, baselines, bottlenecks, stack)
+    except Exception as exc:  # each job then runs alone and fails (or not) on its own
+        log.warning("batch of %d jobs could not be simulated together (%s); running them one by one", len(nums), exc)
+        return
+    STATE.prepared.update(zip(nums, studies, strict=True))
+
+
+def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
+    """Prepare a batch, then run each job through Hydra (run directory, .hydra records, callbacks, the task)."""
+    context: HydraContext = _WORK["context"]
+    task: TaskFunction = _WORK["task"]
+    config: DictConfig = _WORK["config"]
+    STATE.batch_reports = bool(_WORK["reports"])
+    _prepare(jobs, int(_WORK["stack"]))
+    runs = []
+    for num, cfg in jobs:
+        log.info(f"\t#{num} : {' '.join(filter_overrides(list(cfg.hydra.overrides.task)))}")
+        runs.append(
+            run_job(
+                hydra_context=context,
+                task_function=task,
+                config=cfg,
+                job_dir_key="hydra.sweep.dir",
+                job_subdir_key="hydra.sweep.subdir",
+            )
+        )
+        configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    STATE.prepared.clear()
+    return runs
+
+
+def _worker(batch: int) -> list[JobReturn]:
+    return _run_batch(_WORK["batches"][batch])
+
+
+class JourneysimBatchLauncher(Launcher):
+    """Runs a sweep's jobs in `n_jobs` worker processes, each with one batch of jobs simulated in stacked passes of
+    up to `stack` jobs; `reports`: render every job's report.html (default: only where asked)."""
+
+    def __init__(self, n_jobs: int = 2, stack: int = STACK, reports: bool = False) -> None:
+        self.n_jobs = n_jobs if n_jobs > 0 else multiprocessing.cpu_count()
+        self.stack = stack
+        self.reports = reports
+        self.config: DictConfig | None = None
+        self.context: HydraContext | None = None
+        self.task: TaskFunction | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config, self.context, self.task = config, hydra_context, task_function
+
+    def _configs(self, job_overrides: Sequence[Sequence[str]], first: int) -> list[tuple[int, DictConfig]]:
+        assert self.config is not None and self.context is not None
+        made = STATE.job_configs
+        configs = made if isinstance(made, JobConfigs) else JobConfigs(self.context.config_loader, self.config)
+        out = []
+        for i, overrides in enumerate(job_overrides):
+            cfg = configs.get(list(overrides))
+            with open_dict(cfg):
+                cfg.hydra.job.id = first + i
+                cfg.hydra.job.num = first + i
+            out.append((first + i, cfg))
+        log.info("%d jobs: %d composed, the rest derived from them", len(out), configs.composed)
+        return out
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        """Run the jobs (in batches over the workers) and return their results in job order."""
+        setup_globals()
+        assert self.config is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        jobs = self._configs(job_overrides, initial_job_idx)
+        workers = max(1, min(self.n_jobs, len(jobs)))
+        size = -(-len(jobs) // workers)
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        _WORK.update(context=self.context, task=self.task, config=self.config, stack=self.stack, reports=self.reports)
+        _WORK["batches"] = batches
+        log.info("Launching %d jobs in %d batches", len(jobs), len(batches))
+        if len(batches) == 1:
+            return _run_batch(batches[0])
+        with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
+            parts = pool.map(_worker, range(len(batches)))
+        return [run for part in parts for run in part]

@@ -1,0 +1,84 @@
+"""Sweep job configs without composing every job: compose one job with Hydra, derive the others from it.
+
+Hydra composes each job of a sweep from scratch (defaults list, every config file, the schema), ~0.2 s a job, in
+the driver, once to validate it and once to launch it. Jobs that differ from an already composed one only in
+plain scalar value overrides at the same positions (`strategy.budget=1000` vs `=2000`; same group choices) get
+a copy of that config with Hydra's own override step applied to the differing values
+(`ConfigLoaderImpl._apply_overrides_to_config`, the step that sets values in a composition) and the job's
+records (`hydra.overrides.task`, `hydra.job.override_dirname`) rewritten as composing would. Anything else (a
+group choice, `+`/`~`, a list or mapping value, a Hydra setting, a value the copy refuses) is composed as usual.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+
+def _plain(override: Override) -> bool:
+    """A scalar value set on an existing key: what a copy of another job's config can take."""
+    if override.is_add() or override.is_delete() or override.is_force_add() or override.is_hydra_override():
+        return False
+    if override.package is not None or override.is_sweep_override():
+        return False
+    value = override.value()
+    return not isinstance(value, (dict, list)) and "/" not in override.key_or_group
+
+
+class JobConfigs:
+    """Job configs of one sweep (`config`: the sweep's master config), composed once per distinct shape."""
+
+    def __init__(self, loader: Any, config: DictConfig) -> None:
+        self.loader = loader
+        self.config = config
+        self.parser = OverridesParser.create()
+        self._templates: list[tuple[list[Override], DictConfig]] = []
+        self.composed = 0  # how many jobs Hydra composed (the rest were derived)
+
+    def _compose(self, job: Sequence[str], parsed: list[Override]) -> DictConfig:
+        cfg: DictConfig = self.loader.load_sweep_config(self.config, list(job))
+        self.composed += 1
+        self._templates.append((parsed, cfg))
+        return cfg
+
+    def _derive(self, parsed: list[Override]) -> DictConfig | None:
+        """The job's config from a template whose overrides differ only in plain values; None when none fits."""
+        keys = [p.key_or_group for p in parsed]
+        for done, template in self._templates:
+            if [p.key_or_group for p in done] != keys:
+                continue
+            changed = [p for p, q in zip(parsed, done, strict=True) if p.input_line != q.input_line]
+            same = [p for p, q in zip(parsed, done, strict=True) if p.input_line == q.input_line]
+            if not all(_plain(p) for p in changed) or any(p.is_hydra_override() for p in same):
+                continue
+            if not all(_plain(p) or not p.key_or_group for p in changed):
+                continue
+            cfg = copy.deepcopy(template)
+            try:
+                ConfigLoaderImpl._apply_overrides_to_config(changed, cfg)
+            except Exception:
+                return None  # let composing report it as Hydra does
+            with open_dict(cfg.hydra):
+                cfg.hydra.overrides.task = [p.input_line for p in parsed if not p.is_hydra_override()]
+                conf = cfg.hydra.job.config.override_dirname
+                cfg.hydra.job.override_dirname = get_overrides_dirname(
+                    overrides=[p for p in parsed if not p.is_hydra_override()],
+                    kv_sep=conf.kv_sep,
+                    item_sep=conf.item_sep,
+                    exclude_keys=conf.exclude_keys,
+                )
+            OmegaConf.copy_cache(from_config=self.config, to_config=cfg)
+            return cfg
+        return None
+
+    def get(self, job: Sequence[str]) -> DictConfig:
+        """The job's config (a fresh object each call), as `loader.load_sweep_config(config, job)` gives it."""
+        parsed = self.parser.parse_overrides(list(job))
+        derived = self._derive(parsed)
+        return derived if derived is not None else copy.deepcopy(self._compose(job, parsed))
