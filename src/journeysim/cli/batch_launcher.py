@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,36 @@ from journeysim.cli.state import STATE
 from journeysim.config.study import job_baseline
 from journeysim.config.validate import validated
 from journeysim.io.resume import Found, found
+from journeysim.model.scenario import Scenario
+from journeysim.study.baseline import Baseline
 from journeysim.study.batch import STACK, study_scenarios
+from journeysim.study.pipeline import StudyResult
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """A job the launcher validated and simulated: what the task needs to write its files."""
+
+    scenario: Scenario
+    resolved: dict[str, Any]
+    baseline: Baseline | None
+    config_yaml: Callable[[], str]
+    study: StudyResult
+
+
+def _yaml_of(resolved: dict[str, Any]) -> Callable[[], str]:
+    """config.yaml's text for a resolved config, made once and only when asked for."""
+    made: list[str] = []
+
+    def text() -> str:
+        if not made:
+            made.append(OmegaConf.to_yaml(OmegaConf.create(resolved)))
+        return made[0]
+
+    return text
+
 
 #: The launcher's work, set before worker processes fork (they inherit it: Hydra's context needs no pickling).
 _WORK: dict[str, Any] = {}
@@ -47,19 +75,22 @@ _WORK: dict[str, Any] = {}
 def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
     """Validate the jobs, skip the completed ones, simulate the rest in stacked passes into `STATE.prepared`."""
     loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
-    nums, scenarios, baselines, bottlenecks = [], [], [], []
+    checked = STATE.job_configs.checked if isinstance(STATE.job_configs, JobConfigs) else {}
+    nums, scenarios, baselines, bottlenecks, kept = [], [], [], [], []
     for num, cfg in jobs:
         try:
             overrides = [str(o) for o in cfg.hydra.overrides.task]
-            scenario, resolved = validated(cfg, overrides=overrides)
+            scenario, resolved = checked.get(tuple(overrides)) or validated(cfg, overrides=overrides)
             baseline = job_baseline(scenario, resolved, cfg.hydra, loader)
             out_dir = Path(str(cfg.hydra.sweep.dir)) / str(cfg.hydra.sweep.subdir)
-            if found(out_dir, overrides, OmegaConf.to_yaml(OmegaConf.create(resolved))) is not Found.NONE:
+            yaml = _yaml_of(resolved)
+            if found(out_dir, overrides, yaml) is not Found.NOTHING:
                 continue  # completed before (kept by the task) or someone else's (refused by the task)
         except Exception as exc:  # the task reports it in the job's own status
             log.debug("job %s: not prepared (%s)", num, exc)
             continue
         nums.append(num)
+        kept.append((scenario, resolved, baseline, yaml))
         scenarios.append(scenario)
         baselines.append(baseline)
         bottlenecks.append(bool((resolved.get("outputs") or {}).get("bottlenecks", True)))
@@ -70,7 +101,8 @@ def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
     except Exception as exc:  # each job then runs alone and fails (or not) on its own
         log.warning("batch of %d jobs could not be simulated together (%s); running them one by one", len(nums), exc)
         return
-    STATE.prepared.update(zip(nums, studies, strict=True))
+    for num, (scenario, resolved, baseline, yaml), study in zip(nums, kept, studies, strict=True):
+        STATE.prepared[num] = Prepared(scenario, resolved, baseline, yaml, study)
 
 
 def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:

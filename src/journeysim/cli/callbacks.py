@@ -188,6 +188,7 @@ class ValidateBeforeRun(Callback):
             try:
                 job_cfg = configs.get(job)
                 scenario, data, needs = _checked(job_cfg, job, options, loader)
+                configs.checked[tuple(job)] = (scenario, data)
                 seconds += needs.seconds
                 checked.append((job, scenario))
                 job_dir = _job_dir(job_cfg, num)

@@ -39,6 +39,8 @@ class JobConfigs:
         self.config = config
         self.parser = OverridesParser.create()
         self._templates: list[tuple[list[Override], DictConfig]] = []
+        self._made: dict[tuple[str, ...], DictConfig] = {}
+        self.checked: dict[tuple[str, ...], tuple[Any, dict[str, Any]]] = {}  # job -> (scenario, resolved config)
         self.composed = 0  # how many jobs Hydra composed (the rest were derived)
 
     def _compose(self, job: Sequence[str], parsed: list[Override]) -> DictConfig:
@@ -78,7 +80,11 @@ class JobConfigs:
         return None
 
     def get(self, job: Sequence[str]) -> DictConfig:
-        """The job's config (a fresh object each call), as `loader.load_sweep_config(config, job)` gives it."""
-        parsed = self.parser.parse_overrides(list(job))
-        derived = self._derive(parsed)
-        return derived if derived is not None else copy.deepcopy(self._compose(job, parsed))
+        """The job's config, as `loader.load_sweep_config(config, job)` gives it; made once per job (validation
+        and the launcher share it: each only sets the job's number)."""
+        key = tuple(job)
+        if key not in self._made:
+            parsed = self.parser.parse_overrides(list(job))
+            derived = self._derive(parsed)
+            self._made[key] = derived if derived is not None else copy.deepcopy(self._compose(job, parsed))
+        return self._made[key]

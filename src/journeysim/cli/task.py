@@ -122,16 +122,20 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     sweep = hc.mode == RunMode.MULTIRUN
     job = OmegaConf.select(hc, "job.num", default=None) if sweep else None
     started_at, t0 = _now(), time.perf_counter()
+    prepared = STATE.prepared.pop(job, None) if sweep and job is not None else None  # by the batch launcher
     try:  # normally already done by the ValidateBeforeRun callback; kept for primary configs without it
-        scenario, resolved = validated(cfg, overrides=overrides)
-        baseline = job_baseline(scenario, resolved, hc, _loader())
+        if prepared is None:
+            scenario, resolved = validated(cfg, overrides=overrides)
+            baseline = job_baseline(scenario, resolved, hc, _loader())
+        else:
+            scenario, resolved, baseline = prepared.scenario, prepared.resolved, prepared.baseline
     except InvalidConfig as exc:
         _remove_run_dir(out_dir)
         exit_bad_input([invalid_config_text(exc.problems)])
     STATE.started = True
     for note in (*scenario.strategy.notes, *(baseline.strategy.notes if baseline else ())):
         log.warning(note)
-    config_yaml = OmegaConf.to_yaml(OmegaConf.create(resolved))
+    config_yaml = OmegaConf.to_yaml(OmegaConf.create(resolved)) if prepared is None else prepared.config_yaml()
     objective = resolved.get("objective")
     here = found(out_dir, overrides, config_yaml)
     if here is Found.OTHER:  # normally refused before the run started (ValidateBeforeRun); nothing is written here
@@ -154,7 +158,7 @@ def run_job(cfg: DictConfig) -> float | dict[str, float]:
     try:
         _inject_failure(job)
         where = f"job {job + 1} of {STATE.sweep_jobs}: " if sweep and job is not None and STATE.sweep_jobs else ""
-        study = STATE.prepared.pop(job, None) if sweep and job is not None else None  # the batch launcher's
+        study = None if prepared is None else prepared.study
         if study is None:
             study = _study(scenario, baseline, resolved.get("outputs") or {}, where, _sweep_clock(sweep, job))
         timings.update(study.timings)
