@@ -54,3 +54,64 @@ def test_a_variant_that_breaks_validation_names_the_variant_and_the_setting() ->
     with pytest.raises(ConfigError) as info:
         js.run_many(BASE, [{"strategy.budget": 1000}, {"strategy.budget": -5}])
     assert info.value.setting.startswith("variants[1].")
+
+
+#: The files a job writes whatever launched it (status.json holds timings; .hydra/hydra.yaml names the launcher).
+DATA = (
+    "metrics.json",
+    "funnel.csv",
+    "timeseries.parquet",
+    "samples.parquet",
+    "config.yaml",
+    ".hydra/config.yaml",
+    ".hydra/overrides.yaml",
+    "incrementality.json",
+    "bottlenecks.csv",
+)
+
+
+def _sweep(journeysim_cli, cwd: Path, name: str, *extra: str, env: dict[str, str] | None = None):
+    args = ["-m", *BASE, f"strategy.budget={','.join(map(str, BUDGETS))}", f"hydra.sweep.dir={name}", *extra]
+    return journeysim_cli(args, cwd, env=env)
+
+
+@pytest.mark.slow
+def test_the_batch_launcher_writes_every_job_as_the_basic_launcher_does(journeysim_cli, tmp_path: Path) -> None:
+    assert _sweep(journeysim_cli, tmp_path, "basic").code == 0
+    done = _sweep(journeysim_cli, tmp_path, "batch", "hydra/launcher=batch")
+    assert done.code == 0, done.err[-2000:]
+    for job in range(len(BUDGETS)):
+        basic, batch = tmp_path / "basic" / str(job), tmp_path / "batch" / str(job)
+        for name in DATA:
+            if (basic / name).exists():
+                assert (batch / name).read_bytes() == (basic / name).read_bytes(), f"job {job}: {name}"
+        assert (basic / "report.html").exists() and not (batch / "report.html").exists()  # only where asked
+        status = json.loads((batch / "status.json").read_text())
+        assert status["status"] == "ok" and "report.html" not in status["files"]
+    for table in ("sweep.csv", "sweep.parquet", "failures.csv"):
+        assert (tmp_path / "batch" / table).exists()
+
+
+@pytest.mark.slow
+def test_a_failed_job_stays_its_own_and_resuming_keeps_the_completed_ones(journeysim_cli, tmp_path: Path) -> None:
+    first = _sweep(journeysim_cli, tmp_path, "s", "hydra/launcher=batch", env={"JOURNEYSIM_FAIL_JOB": "1"})
+    assert first.code == 1  # a sweep with a failed job
+    sweep = tmp_path / "s"
+    assert json.loads((sweep / "1" / "status.json").read_text())["status"] == "failed"
+    assert "1" in (sweep / "failures.csv").read_text()
+    kept = {j: (sweep / str(j) / "metrics.json").read_bytes() for j in (0, 2)}
+    again = _sweep(journeysim_cli, tmp_path, "s", "hydra/launcher=batch")
+    assert again.code == 0, again.err[-2000:]
+    assert "2 of 3 jobs completed before and are kept" in again.err
+    for j, before in kept.items():
+        assert (sweep / str(j) / "metrics.json").read_bytes() == before
+    assert json.loads((sweep / "1" / "status.json").read_text())["status"] == "ok"
+
+
+def test_a_job_that_breaks_validation_exits_2_naming_it_and_writes_nothing(journeysim_cli, tmp_path: Path) -> None:
+    bad = journeysim_cli(
+        ["-m", "hydra/launcher=batch", *BASE, "strategy.budget=1000,-5", "hydra.sweep.dir=bad"], tmp_path
+    )
+    assert bad.code == 2
+    assert "strategy" in bad.err and "Traceback" not in bad.err
+    assert not (tmp_path / "bad").exists()
