@@ -12,13 +12,16 @@ task's. What it changes:
   writes the job's files from the prepared study (metrics, funnel, time series, config, status: the same bytes
   as a job simulated alone). A job whose batch could not be prepared is simulated by the task as usual, so a
   failure stays that job's (status.json `failed`, listed in failures.csv) and completed jobs are never lost;
-- reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the sweep's
-  comparison (`journeysim compare <sweep dir>`) is the view of a batch.
+- reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the view of a
+  batch is the sweep's comparison (`journeysim compare <sweep dir>`: paired differences, ranking, budget-response
+  curves), written into `<sweep dir>/comparison/` at the end with `comparison: true`.
 Ray and SLURM presets are untouched (their launchers compose and run one job per task).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
@@ -137,10 +140,11 @@ class JourneysimBatchLauncher(Launcher):
     """Runs a sweep's jobs in `n_jobs` worker processes, each with one batch of jobs simulated in stacked passes of
     up to `stack` jobs; `reports`: render every job's report.html (default: only where asked)."""
 
-    def __init__(self, n_jobs: int = 2, stack: int = STACK, reports: bool = False) -> None:
+    def __init__(self, n_jobs: int = 2, stack: int = STACK, reports: bool = False, comparison: bool = False) -> None:
         self.n_jobs = n_jobs if n_jobs > 0 else multiprocessing.cpu_count()
         self.stack = stack
         self.reports = reports
+        self.comparison = comparison
         self.config: DictConfig | None = None
         self.context: HydraContext | None = None
         self.task: TaskFunction | None = None
@@ -176,7 +180,23 @@ class JourneysimBatchLauncher(Launcher):
         _WORK["batches"] = batches
         log.info("Launching %d jobs in %d batches", len(jobs), len(batches))
         if len(batches) == 1:
-            return _run_batch(batches[0])
-        with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
-            parts = pool.map(_worker, range(len(batches)))
-        return [run for part in parts for run in part]
+            runs = _run_batch(batches[0])
+        else:
+            with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
+                runs = [run for part in pool.map(_worker, range(len(batches))) for run in part]
+        if self.comparison and len(runs) > 1:
+            _comparison(Path(str(self.config.hydra.sweep.dir)))
+        return runs
+
+
+def _comparison(sweep_dir: Path) -> None:
+    """The sweep's comparison page and tables in `<sweep dir>/comparison/` (`journeysim compare`); a failure here
+    is logged, never fatal: the jobs' results are complete without it."""
+    from journeysim.cli import compare
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            compare.main([str(sweep_dir), "--out", str(sweep_dir / "comparison")])
+        log.info("comparison of the sweep: %s", sweep_dir / "comparison" / "comparison.html")
+    except (Exception, SystemExit) as exc:
+        log.warning("could not write the sweep's comparison in %s: %s", sweep_dir, exc)
