@@ -16,6 +16,11 @@ task's. What it changes:
   batch is the sweep's comparison (`journeysim compare <sweep dir>`: paired differences, ranking, budget-response
   curves), written into `<sweep dir>/comparison/` at the end with `comparison: true`.
 Ray and SLURM presets are untouched (their launchers compose and run one job per task).
+
+Opt-in (`hydra/launcher=batch`), not the default for `-m`: the data files of every job are byte-identical to the
+basic launcher's, but a sweep's outputs are not (no per-job report.html unless asked, `.hydra/hydra.yaml` names
+this launcher, status.json's `simulate` is the job's share of a stacked pass), and the default must stay the
+sequential launcher that works everywhere (no worker processes, any sweeper).
 """
 
 from __future__ import annotations

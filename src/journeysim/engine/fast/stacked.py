@@ -9,7 +9,8 @@ referred prospects as they come), so each variant's records are byte-identical t
 that does not thin alone is thinned here with acceptance 1 against the same tables (the same numbers).
 
 What can be stacked (`stackable`): same journey, seed and horizon, the fast engine, no event log, no per-customer
-random effects, no detractors and no contagion (these read whole-population counts). Anything else runs alone.
+random effects, no detractors and no contagion (these read whole-population counts), and members whose due
+customers fit in one chunk alone (`fits`; money is summed chunk by chunk). Anything else runs alone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.fast import sizes
 from journeysim.engine.fast.days import DayHazards
 from journeysim.engine.fast.engine import FastEngine
 from journeysim.engine.plan import Plan, RateTable
@@ -174,6 +176,15 @@ class StackedEngine(FastEngine):
         self.days = _StackedDays(self.plan, members, self)
         self.kernel.days = self.days
 
+    def advance_all(self) -> None:
+        """Advance to the horizon with one chunk for every member's due customers (each member's would be one)."""
+        chunk = sizes.CHUNK
+        sizes.CHUNK = chunk * len(self.members)
+        try:
+            super().advance_all()
+        finally:
+            sizes.CHUNK = chunk
+
     def member_records(self) -> list[Records]:
         """Each member's records, as `FastEngine.records` builds them for the member alone."""
         tables, roster, ledger = self.tables, self.roster, self.ledger
@@ -220,10 +231,17 @@ class StackedEngine(FastEngine):
         return out
 
 
+def fits(plan: Plan) -> bool:
+    """Whether a member is small enough to stack exactly: alone, its customers due in one advance always fit in
+    one chunk (money is summed per chunk's rounds, so the chunks must not split differently stacked)."""
+    return 2 * plan.n_customers <= sizes.CHUNK
+
+
 def simulate_stacked(members: Sequence[Plan]) -> list[Records]:
-    """Run compiled plans of stackable scenarios (same seed and journey) in one pass; each member's records."""
-    if len(members) == 1:
-        return [FastEngine(members[0]).run()]
+    """Run compiled plans of stackable scenarios (same seed and journey) in one pass; each member's records.
+    Members too large to stack exactly (`fits`) run alone, one after the other."""
+    if len(members) == 1 or not all(fits(p) for p in members):
+        return [FastEngine(p).run() for p in members]
     engine = StackedEngine(members)
     engine.advance_all()
     return engine.member_records()
