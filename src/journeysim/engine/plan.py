@@ -156,6 +156,8 @@ class Plan:
     arrival_upper: NDArray[np.float64]  # (G,) largest factor media can put on each segment's arrivals
     thinning: bool
     contagion_seed: np.random.SeedSequence  # daily contagion draws; each run makes its own generator from it
+    initial: NDArray[np.int64] | None = None  # (G, S) customers present at day 0 (None: the scenario's counts)
+    initial_effects: NDArray[np.float64] | None = None  # (n_initial, E) carried-over effect values, or None
 
     @property
     def n_stages(self) -> int:
@@ -165,16 +167,23 @@ class Plan:
     def n_customers(self) -> int:
         return int(self.segment.shape[0])
 
+    def initial_counts(self) -> NDArray[np.int64]:
+        """(G, S) customers present at day 0 in this replication."""
+        return self.scenario.initial_counts() if self.initial is None else self.initial
+
     @classmethod
     def compile(cls, scenario: Scenario, seed: np.random.SeedSequence) -> Plan:
         """Spawn the component streams (arrivals, journeys, order values, word of mouth) and draw the roster."""
+        replication = int(seed.spawn_key[-1]) if seed.spawn_key else 0  # continued runs: whose end state
+        if scenario.start_state is not None:
+            seed = scenario.start_state.seed_for(seed)
         arrivals_seq, journey_seq, value_seq, wom_seq, extra_seq = children(seed, 5)
         j, pop = scenario.journey, scenario.population
         horizon = scenario.settings.horizon_days
         n_seg = len(pop.segments)
         dynamics = Dynamics.compile(scenario)
         arrival_upper = dynamics.arrival_upper if dynamics.arrival_upper is not None else np.ones(n_seg)
-        init = scenario.initial_counts()
+        init = scenario.initial_counts(replication)
         n0 = int(init.sum())
         seg_parts = [np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))]
         stage_parts = [np.concatenate([np.repeat(np.arange(j.n_stages, dtype=np.int16), row) for row in init])]
@@ -191,7 +200,7 @@ class Plan:
             # the baseline stream at the organic rate, and (when media can lift arrivals) extra candidates at
             # (upper - 1) x that rate from a stream of their own: the baseline's prospects are then the same
             # customers whatever the strategy (common random numbers)
-            lam = seg.intensity(horizon)
+            lam = scenario.arrival_intensity(g, horizon)
             for out, seq, rate, base_id in (
                 (poisson, base_seqs[g], lam, ARRIVAL_ID_BASE * (1 + g)),
                 (extra, extra_seqs[g], lam * (arrival_upper[g] - 1.0), EXTRA_ID_BASE + (g << 40)),
@@ -223,6 +232,9 @@ class Plan:
         bound[:, :, : j.n_stages] *= upper.reshape(n_seg, j.n_stages + 1, j.n_stages)[:, : j.n_stages, :]
         bound[:, :, j.n_stages] *= dynamics.referral_upper
         journey_key = stream_key(journey_seq)
+        carried = scenario.start_state.of(replication) if scenario.start_state is not None else None
+        if carried is not None:
+            dynamics.carry_adstock(carried.adstock)
         return cls(
             scenario=scenario,
             dynamics=dynamics,
@@ -242,6 +254,8 @@ class Plan:
             arrival_upper=arrival_upper,
             thinning=dynamics.active,
             contagion_seed=contagion_seq,
+            initial=init,
+            initial_effects=None if carried is None else carried.effects,
         )
 
     def day_tables(self, mult: NDArray[np.float64], referral: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -79,7 +79,7 @@ class ReferenceEngine:
         self.purchases: list[int] = [0] * n
         self.first_purchase: list[float] = [math.nan] * n
         # population state the day process reads, and the aggregates
-        self.occupancy = [list(map(int, row)) for row in sc.initial_counts()]  # (G, S), kept current
+        self.occupancy = [list(map(int, row)) for row in plan.initial_counts()]  # (G, S), kept current
         self.ever_bought = 0
         self.detractors = 0
         self.contagion_adopted = 0
@@ -139,6 +139,9 @@ class ReferenceEngine:
         if not self.effects.active:
             return
         seg = np.array([self.segment[c]], dtype=np.intp)
+        if self.plan.initial_effects is not None and c < self.plan.n_initial:  # carried over from an earlier run
+            self.effect_values[c] = self.plan.initial_effects[c].copy()
+            return
         self.effect_values[c] = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)[0]
 
     # ------------------------------------------------------------------ one customer
@@ -298,6 +301,7 @@ class ReferenceEngine:
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
         return journey_records(
             plan.scenario,
+            initial=plan.initial_counts(),
             flows=np.array(self.flows, dtype=np.int64).reshape(d, g, s + 1, s),
             revenue=np.array(self.revenue).reshape(d, g),
             margin=np.array(self.margin).reshape(d, g),
