@@ -24,7 +24,13 @@ COLUMNS_FIX = "give a CSV file with a header row: segment,stage,count (segment o
 
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise InvalidConfig([Problem(SETTING, f"no file '{path}'", f"give the path of an existing CSV; {COLUMNS_FIX}")])
+        raise InvalidConfig(
+            [
+                Problem(
+                    SETTING, f"no file '{path}'", "give the path of an existing " + COLUMNS_FIX.removeprefix("give a ")
+                )
+            ]
+        )
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, ValueError, pd.errors.ParserError) as exc:

@@ -7,6 +7,7 @@ customer through the same path; they differ only in how time is advanced (vector
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,6 +130,22 @@ def bass_times(
     return times[times < horizon]
 
 
+def _replication_seed(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[int, np.random.SeedSequence]:
+    """The replication a seed belongs to (its last spawn-key word) and the seed its streams come from: moved to a
+    generation of its own in a continued run (`population.from_run`), unchanged otherwise."""
+    replication = int(seed.spawn_key[-1]) if seed.spawn_key else 0
+    return replication, seed if scenario.start_state is None else scenario.start_state.seed_for(seed)
+
+
+def _initial_roster(init: NDArray[np.int64]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Segments, stages, entry times and identities of the (G, S) customers present at day 0, by segment and stage."""
+    n_seg, n_st = init.shape
+    n0 = int(init.sum())
+    seg = np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))
+    stage = np.concatenate([np.repeat(np.arange(n_st, dtype=np.int16), row) for row in init])
+    return [seg], [stage], [np.zeros(n0)], [np.arange(n0, dtype=np.uint64)]
+
+
 @dataclass
 class Plan:
     """The compiled scenario for one replication: tables, dynamics, stream keys and the customer roster.
@@ -174,9 +191,7 @@ class Plan:
     @classmethod
     def compile(cls, scenario: Scenario, seed: np.random.SeedSequence) -> Plan:
         """Spawn the component streams (arrivals, journeys, order values, word of mouth) and draw the roster."""
-        replication = int(seed.spawn_key[-1]) if seed.spawn_key else 0  # continued runs: whose end state
-        if scenario.start_state is not None:
-            seed = scenario.start_state.seed_for(seed)
+        replication, seed = _replication_seed(scenario, seed)
         arrivals_seq, journey_seq, value_seq, wom_seq, extra_seq = children(seed, 5)
         j, pop = scenario.journey, scenario.population
         horizon = scenario.settings.horizon_days
@@ -185,10 +200,7 @@ class Plan:
         arrival_upper = dynamics.arrival_upper if dynamics.arrival_upper is not None else np.ones(n_seg)
         init = scenario.initial_counts(replication)
         n0 = int(init.sum())
-        seg_parts = [np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))]
-        stage_parts = [np.concatenate([np.repeat(np.arange(j.n_stages, dtype=np.int16), row) for row in init])]
-        time_parts = [np.zeros(n0)]
-        id_parts = [np.arange(n0, dtype=np.uint64)]
+        seg_parts, stage_parts, time_parts, id_parts = _initial_roster(init)
         bass_seq, contagion_seq, referral_seq = children(wom_seq, 3)
         wom_rng = np.random.default_rng(bass_seq)
         contagion = scenario.word_of_mouth.contagion
@@ -233,8 +245,7 @@ class Plan:
         bound[:, :, j.n_stages] *= dynamics.referral_upper
         journey_key = stream_key(journey_seq)
         carried = scenario.start_state.of(replication) if scenario.start_state is not None else None
-        if carried is not None:
-            dynamics.carry_adstock(carried.adstock)
+        dynamics.carry_adstock(carried.adstock if carried is not None else {})
         return cls(
             scenario=scenario,
             dynamics=dynamics,
