@@ -116,6 +116,16 @@ def with_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out["population"] = population
     if path is None:
         return out
+    if population.get("from_run") is not None:
+        raise InvalidConfig(
+            [
+                Problem(
+                    SETTING,
+                    "population.snapshot and population.from_run are both set (each gives the customers at day 0)",
+                    "give one of them: population.snapshot=null or population.from_run=null",
+                )
+            ]
+        )
     if not isinstance(path, str) or not path.strip():
         raise InvalidConfig([Problem(SETTING, f"{path!r} is not a file path", "e.g. population.snapshot=funnel.csv")])
     journey = out.get("journey") or {}
