@@ -119,3 +119,15 @@ def test_an_earlier_run_on_other_stages_is_refused(tmp_path: Path) -> None:
         js.load_scenario(["sim=quick", f"population.from_run={earlier}"])
     assert {p.setting for p in err.value.problems} == {"population.from_run"}
     assert "is not in this journey" in str(err.value)
+
+
+def test_both_engines_continue_the_same_customers_on_the_same_paths(tmp_path: Path) -> None:
+    base = ["journey=bgnbd", "population=bgnbd", "sim.replications=1", "population.scale=0.02", "word_of_mouth=none"]
+    earlier = _earlier(tmp_path, [*base, "sim.horizon_days=40"])
+    fast = js.load_scenario([*base, "sim.horizon_days=40", f"population.from_run={earlier}"])
+    ref = js.load_scenario([*base, "sim.horizon_days=40", f"population.from_run={earlier}", "sim.engine=reference"])
+    (a, _), (b, _) = _simulate(fast), _simulate(ref)
+    assert a.initial.sum() > 0 and (a.initial == b.initial).all()
+    np.testing.assert_array_equal(a.customers.final_stage, b.customers.final_stage)
+    np.testing.assert_array_equal(a.customers.effects["purchase_rate"], b.customers.effects["purchase_rate"])
+    np.testing.assert_array_equal(a.flows, b.flows)

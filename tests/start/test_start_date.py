@@ -57,7 +57,7 @@ def test_arrivals_land_only_on_real_mondays() -> None:
     rows = ts[ts["segment"] == "all"]
     busy = rows.loc[rows["arrivals"] > 0, "day"].to_numpy()
     assert busy.size > 5 and set((busy - 5) % 7) == {0}
-    assert set(rows.loc[rows["arrivals"] > 0, "date"].dt.dayofweek) == {0}  # Monday in pandas too
+    assert set(rows.loc[rows["arrivals"] > 0, "date"].dt.day_of_week) == {0}  # Monday in pandas too
 
 
 def test_the_date_column_appears_only_with_a_start_date() -> None:
