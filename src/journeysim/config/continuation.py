@@ -43,6 +43,7 @@ class EndState:
     stage: NDArray[np.int16]
     effects: dict[str, NDArray[np.float64]]
     adstock: dict[str, float]
+    age: NDArray[np.float64] | None  # days in the current stage at the horizon (journeys with a non-exponential dwell)
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,24 @@ _CACHE: dict[tuple[str, int], EarlierRun] = {}  # (config path, mtime): a baseli
 
 def _end_state(scenario: Scenario, seed: np.random.SeedSequence) -> EndState:
     plan = Plan.compile(scenario, seed)
-    rec = ENGINES.get(scenario.settings.engine, "sim.engine")(plan, event_log=False)
+    aging = any(d is not None for d in plan.dwell)  # the time in a stage matters only where a dwell has memory
+    rec = ENGINES.get(scenario.settings.engine, "sim.engine")(plan, event_log=aging)
     c = rec.customers
     keep = (c.final_stage < rec.n_stages) & ~np.isin(c.final_stage, rec.terminal)
+    age = None
+    if aging and rec.events is not None:
+        entered = np.zeros(len(c))  # when each customer entered its current stage: its last event (arrivals too)
+        if plan.initial_age is not None:  # customers this run carried over had been in their stage a while already
+            entered[: plan.n_initial] = -plan.initial_age
+        who = rec.events["customer"].to_numpy(dtype=np.intp)
+        np.maximum.at(entered, who, rec.events["time"].to_numpy(dtype=float))
+        age = rec.horizon_days - entered[keep]
     return EndState(
         c.segment[keep],
         c.final_stage[keep],
         {name: values[keep] for name, values in c.effects.items()},
         {cs.channel.name: float(cs.adstock) for cs in plan.dynamics.channels},
+        age,
     )
 
 
@@ -117,7 +128,8 @@ def _carried(run: EarlierRun, end: EndState, scenario: Scenario) -> CarriedRepli
     if effect_names and set(effect_names) <= set(end.effects):
         values = np.stack([end.effects[n] for n in effect_names], axis=1)[order]
         effects = np.where(np.isnan(values), 1.0, values)
-    return CarriedReplication(counts, effects, end.adstock)
+    age = None if end.age is None else end.age[order]
+    return CarriedReplication(counts, effects, end.adstock, age)
 
 
 def _check_names(run: EarlierRun, scenario: Scenario) -> None:

@@ -175,6 +175,7 @@ class Plan:
     contagion_seed: np.random.SeedSequence  # daily contagion draws; each run makes its own generator from it
     initial: NDArray[np.int64] | None = None  # (G, S) customers present at day 0 (None: the scenario's counts)
     initial_effects: NDArray[np.float64] | None = None  # (n_initial, E) carried-over effect values, or None
+    initial_age: NDArray[np.float64] | None = None  # (n_initial,) days already spent in the start stage, or None
 
     @property
     def n_stages(self) -> int:
@@ -267,6 +268,7 @@ class Plan:
             contagion_seed=contagion_seq,
             initial=init,
             initial_effects=None if carried is None else carried.effects,
+            initial_age=None if carried is None else carried.age,
         )
 
     def day_tables(self, mult: NDArray[np.float64], referral: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -287,6 +289,23 @@ class Plan:
                 if m.any():
                     out[m] = dwell_quantile(d, u[m]) * mean[m]
         return out
+
+    def aged(
+        self,
+        hold: NDArray[np.float64],
+        row: NDArray[np.intp],
+        stage: NDArray[np.int16],
+        u: NDArray[np.float64],
+        age: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """`hold` (from `holding` at `u`) for customers `age` days into a non-exponential dwell already: the rest of
+        a holding time conditioned on having lasted that long (memoryless stages need no change)."""
+        for s, d in enumerate(self.dwell):
+            m = (stage == s) & (age > 0) if d is not None else None
+            if d is not None and m is not None and m.any():
+                mean = self.table.mean_hold[row[m]]
+                hold[m] = d.residual(age[m] / mean, u[m]) * mean
+        return hold
 
     def order_values(
         self, segment: NDArray[np.int16], u: NDArray[np.float64]

@@ -106,6 +106,12 @@ class ReferenceEngine:
             return float(-np.log(u)) * mean
         return float(dwell_quantile(dwell, np.asarray(u))) * mean
 
+    def aged(self, c: int, row: int, stage: int, u: float, hold: float) -> float:
+        """Initial customer c's holding time `hold` conditioned on the days it already spent in `stage`."""
+        age = self.plan.initial_age[c : c + 1] if self.plan.initial_age is not None else np.zeros(1)
+        rows, stages = np.array([row], dtype=np.intp), np.array([stage], dtype=np.int16)
+        return float(self.plan.aged(np.array([hold]), rows, stages, np.array([u]), age)[0])
+
     def destination(self, cum: list[float], row: int, u: float) -> int:
         """Destination code leaving `row` at uniform `u`: slot = how many of the first K - 1 cumulative
         probabilities are <= u (inversion; the last slot takes the rest)."""
@@ -171,6 +177,8 @@ class ReferenceEngine:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
             t_next = self.holding(seg * s1 + stage, stage, hi) / self.effect_factor_of(c, seg * s1 + stage)
+            if plan.initial_age is not None and plan.initial_age[c] > 0:  # part-way through a dwell already
+                t_next = self.aged(c, seg * s1 + stage, stage, hi, t_next)
             k = 1
         else:
             stage, t_next, k = s, self.entry_time[c], 0

@@ -45,6 +45,7 @@ class CarriedReplication:
     counts: NDArray[np.int64]  # (G, S) customers by segment and stage (roster order: segment, then stage)
     effects: NDArray[np.float64] | None = None  # (n, E) per-customer effect values in roster order, or None
     adstock: Mapping[str, float] = field(default_factory=dict)  # channel -> adstock at the end of the earlier run
+    age: NDArray[np.float64] | None = None  # (n,) days each customer has spent in its stage, in roster order
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "adstock", MappingProxyType(dict(self.adstock)))

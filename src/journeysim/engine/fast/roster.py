@@ -114,6 +114,8 @@ class Roster:
                 self.visited_wide[block] = self.tables.bit[st]
             hi, _ = uniform_pair(draw_bits(self.ckey[block], 0))
             hold = plan.holding(row, st, hi)
+            if plan.initial_age is not None:  # carried over from an earlier run, part-way through a dwell
+                hold = plan.aged(hold, row, st, hi, plan.initial_age[block])
             if self.effects.active:
                 a = self.effects.of_row[row]
                 (h,) = np.nonzero(a >= 0)
