@@ -2,11 +2,11 @@
 
 The earlier run is reproduced from its `config.yaml` (same config + seed = identical results, so no event log is
 needed): each replication is simulated again and its end state kept, namely every customer still in a
-non-terminal stage with their per-customer random effects, and each funded channel's adstock. Replication r of
+non-terminal stage with their per-customer random effects and (where a stage has a non-exponential dwell) their
+time in the stage, and each funded channel's adstock. Replication r of
 the new run starts from replication r of the earlier one (cyclically when it has more replications). The calendar
 carries on: a dated earlier run moves the start date on by its horizon (unless `sim.start_date` is given), an
-undated one shifts the weekly and seasonal patterns by its horizon. Stages with a non-exponential dwell restart
-their holding time (exact for the memoryless, exponential stages); see docs/snapshot.md.
+undated one shifts the weekly and seasonal patterns by its horizon; see docs/snapshot.md.
 """
 
 from __future__ import annotations
