@@ -127,6 +127,7 @@ def _start() -> list[Row]:
         "negative count": ("stage,count\nawareness,-3\n", "-3"),
         "fractional count": ("stage,count\nawareness,2.5\n", "2.5"),
         "text count": ("stage,count\nawareness,many\n", "many"),
+        "huge count": ("stage,count\nawareness,1e20\n", "1e20"),
         "no count column": ("stage,n\nawareness,3\n", "count"),
         "repeated row": ("stage,count\nawareness,3\nawareness,4\n", "twice"),
         "empty file": ("", "population.snapshot"),

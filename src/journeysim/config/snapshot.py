@@ -19,6 +19,7 @@ from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.errors import did_you_mean
 
 SETTING = "population.snapshot"
+MAX_COUNT = 1e15  # as `config.limits.MAX_MAGNITUDE`: counts stay exact in float64 sums
 COLUMNS_FIX = "give a CSV file with a header row: segment,stage,count (segment optional with one segment)"
 
 
@@ -92,6 +93,10 @@ def snapshot_counts(path: str | Path, stages: list[str], segments: list[str]) ->
         if n is None:
             problems.append(
                 Problem(SETTING, f"{where}: count {text!r} is not a whole number >= 0", "give a customer count >= 0")
+            )
+        elif n > MAX_COUNT:
+            problems.append(
+                Problem(SETTING, f"{where}: count {text} is beyond {MAX_COUNT:g}", "give a count of people that exists")
             )
         elif stage in out.get(seg, {}):
             problems.append(
