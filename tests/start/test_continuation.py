@@ -165,3 +165,31 @@ def test_customers_part_way_through_a_non_exponential_dwell_keep_their_time_in_t
     keep = [s for s in range(cont.journey.n_stages) if s not in cont.journey.terminal_indices]
     _close(_occupancy_at_end(a)[:, keep], _occupancy_at_end(b)[:, keep])
     assert a.records[0].initial[0, cont.journey.index("interest")] > 20
+
+
+def test_both_engines_age_a_dwell_the_same_way(tmp_path: Path) -> None:
+    data = js.load_config(["sim=quick", "sim.replications=1", "population.scale=0.005", "word_of_mouth=none"])
+    data = _with(data, journey__dwell={"interest": {"kind": "gamma", "shape": 8.0}}, sim__horizon_days=10)
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    fast = scenario_from_container(_with(data, population__from_run=str(earlier)))
+    ref = scenario_from_container(_with(data, population__from_run=str(earlier), sim__engine="reference"))
+    (a, plan), (b, _) = _simulate(fast), _simulate(ref)
+    assert plan.initial_age is not None and (plan.initial_age > 0).all()
+    np.testing.assert_array_equal(a.flows, b.flows)
+    np.testing.assert_array_equal(a.customers.final_stage, b.customers.final_stage)
+
+
+def test_an_aged_gamma_dwell_is_the_conditional_law() -> None:
+    # P(T - a > x | T > a) = S(a + x) / S(a): the residual at upper-tail u solves S(a + r) = u S(a)
+    from journeysim.model.dwell import Dwell
+
+    age, u = np.array([0.5, 1.0, 2.0]), np.array([0.9, 0.5, 0.1])
+    for d in (Dwell("gamma", 3.0), Dwell("lognormal", 0.7), Dwell("weibull", 2.5)):
+        r = d.residual(age, u)
+        surv = d.family.survival
+        assert surv is not None
+        np.testing.assert_allclose(surv(float(d.shape or 0), age + r), u * surv(float(d.shape or 0), age), rtol=1e-7)
+        np.testing.assert_allclose(surv(float(d.shape or 0), d.quantile(u)), u, rtol=1e-9)  # matches the quantile
+    np.testing.assert_allclose(Dwell().residual(age, u), -np.log(u))  # memoryless: the age does not matter
