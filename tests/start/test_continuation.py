@@ -50,7 +50,6 @@ H, R = 30, 40
 COMMON = ["sim=quick", f"sim.replications={R}", "population.scale=0.02"]
 
 
-@pytest.mark.slow
 def test_continuing_for_h_days_matches_one_run_of_2h_days(tmp_path: Path) -> None:
     earlier = _earlier(tmp_path, [*COMMON, f"sim.horizon_days={H}"])
     cont = js.load_scenario([*COMMON, f"sim.horizon_days={H}", f"population.from_run={earlier}"])
@@ -65,7 +64,6 @@ def test_continuing_for_h_days_matches_one_run_of_2h_days(tmp_path: Path) -> Non
     _close(np.array([r.entries().sum(axis=(0, 1)) for r in a.records]), second_half)
 
 
-@pytest.mark.slow
 def test_carried_random_effects_keep_a_bgnbd_cohort_on_its_path(tmp_path: Path) -> None:
     # the customers still active at day H are the slow droppers: redrawing their effects would overstate drop-out
     base = ["journey=bgnbd", "population=bgnbd", "sim.replications=30", "population.scale=0.2", "word_of_mouth=none"]
@@ -147,7 +145,6 @@ def _with(data: dict, **changes: object) -> dict:
     return out
 
 
-@pytest.mark.slow
 def test_customers_part_way_through_a_non_exponential_dwell_keep_their_time_in_the_stage(tmp_path: Path) -> None:
     # interest holds for a gamma(8) time of mean ~5.9 days: nearly a fixed delay, so restarting the clock at the
     # continuation's day 0 would hold back everyone who had been waiting; the aged residual does not
