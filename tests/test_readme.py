@@ -65,6 +65,12 @@ def prepare_files(cwd: Path) -> None:
             subprocess.run(["bash", "-euo", "pipefail", "-c", cmd], cwd=cwd, check=True)
 
 
+def earlier_runs(args: list[str]) -> list[str]:
+    """The tour commands that write the run directories `args` continue from (`population.from_run=DIR`)."""
+    dirs = [a.split("=", 1)[1] for a in args if a.startswith("population.from_run=")]
+    return [c for d in dirs for c in JOURNEYSIM if f"hydra.run.dir={d}" in shlex.split(c, comments=True)]
+
+
 def test_setup_commands_are_the_ones_ci_runs() -> None:
     install_and_run, install_and_test = (c.strip() for b in blocks("sh") for c in commands(b))
     venv = "python3 -m venv .venv && . .venv/bin/activate && "
@@ -88,6 +94,8 @@ def test_every_journeysim_command_in_the_tour_validates(command: str, tmp_path: 
     monkeypatch.setattr(sys, "argv", ["journeysim"])
     prepare_files(tmp_path)
     args = shlex.split(command, comments=True)[1:]
+    for earlier in earlier_runs(args):  # `population.from_run=DIR` continues the tour's run that wrote DIR
+        assert in_process(shlex.split(earlier, comments=True)[1:], capsys)[0] == 0
     # `check` composes and validates every job without running anything
     check = args if args[:1] == ["check"] or "--cfg" in args else ["check", *args]
     code, _, err = in_process(check, capsys)

@@ -118,4 +118,42 @@ def _files() -> list[Row]:
     ]
 
 
-ROWS: list[Row] = _rates() + _settings() + _misc() + _files()
+def _start() -> list[Row]:
+    """Plans that start from today: snapshot files, start dates and earlier runs (files under ../conf/)."""
+    snap = "population.snapshot=../conf/funnel.csv"
+    bad_csv = {
+        "unknown stage": ("stage,count\nawarenes,10\n", "awarenes"),
+        "unknown segment": ("segment,stage,count\nbusiness,awareness,10\n", "business"),
+        "negative count": ("stage,count\nawareness,-3\n", "-3"),
+        "fractional count": ("stage,count\nawareness,2.5\n", "2.5"),
+        "text count": ("stage,count\nawareness,many\n", "many"),
+        "huge count": ("stage,count\nawareness,1e20\n", "1e20"),
+        "no count column": ("stage,n\nawareness,3\n", "count"),
+        "repeated row": ("stage,count\nawareness,3\nawareness,4\n", "twice"),
+        "empty file": ("", "population.snapshot"),
+    }
+    rows = [Row(f"snapshot {k}", (*TINY, snap), t, {"funnel.csv": text}) for k, (text, t) in bad_csv.items()]
+    rows += [
+        Row("snapshot no file", (*TINY, "population.snapshot=no/such.csv"), "population.snapshot"),
+        Row("snapshot segment column", ("population=mixed", *TINY, snap), "segment", {"funnel.csv": "stage,count\n"}),
+        Row(
+            "snapshot and from_run",
+            (*TINY, snap, "population.from_run=../conf"),
+            "population.from_run=null",
+            {"funnel.csv": "stage,count\nawareness,3\n"},
+        ),
+        Row("from_run no dir", (*TINY, "population.from_run=no/such/run"), "population.from_run"),
+        Row("from_run no config", (*TINY, "population.from_run=../conf"), "config.yaml", {"x.txt": "x\n"}),
+        Row(
+            "from_run bad config",
+            (*TINY, "population.from_run=../conf/earlier"),
+            "population.from_run",
+            {"earlier/config.yaml": "sim: {horizon_days: -1}\n"},
+        ),
+    ]
+    for value in ("2027-13-01", "tomorrow", "2027-02-30", "42", "2027-01-04T10:00"):
+        rows.append(Row(f"sim.start_date={value}", (*TINY, f"sim.start_date={value}"), "sim.start_date"))
+    return rows
+
+
+ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start()

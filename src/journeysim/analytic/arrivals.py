@@ -115,7 +115,7 @@ def expected_timeseries(scenario: Scenario, horizon: int | None = None) -> pd.Da
         if g == 0:
             chain.warn_if_semi_markov("expected_timeseries")
         e, f1, f2 = van_loan(chain.generator, 1.0, order=2)
-        lam = seg.intensity(n_days)
+        lam = scenario.arrival_intensity(g, n_days)
         rate_c = chain.conversion_rate
         entry_buys = chain.entry in chain.conversion
         x = init[g].astype(np.float64)

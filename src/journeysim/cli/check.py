@@ -15,7 +15,8 @@ from journeysim.model.scenario import Scenario
 def expected_customers(scenario: Scenario) -> float:
     """Customers present at day 0 plus the expected Poisson arrivals over the horizon."""
     horizon = scenario.settings.horizon_days
-    return float(sum(sum(seg.initial.values()) + seg.intensity(horizon).sum() for seg in scenario.population.segments))
+    arrivals = sum(scenario.arrival_intensity(g, horizon).sum() for g in range(len(scenario.population.segments)))
+    return float(scenario.initial_counts().sum() + arrivals)
 
 
 def scenario_line(scenario: Scenario) -> str:

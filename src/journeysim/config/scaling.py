@@ -46,6 +46,7 @@ def scaled_population(population: Mapping[str, Any]) -> dict[str, Any]:
     scale = population_scale(pop)
     pop.pop("scale", None)
     pop.pop("scale_budgets", None)
+    pop.pop("from_run", None)  # applied to the built scenario (`config.continuation`)
     if scale == 1.0:
         return pop
     segments = {}

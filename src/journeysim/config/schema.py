@@ -81,6 +81,8 @@ class PopulationSchema:
     name: str = "population"
     scale: float = 1.0
     scale_budgets: bool = True
+    snapshot: Optional[str] = None  # CSV (segment, stage, count) replacing the named segments' initial counts
+    from_run: Optional[str] = None  # an earlier run's directory: continue from its end state (config.continuation)
     segments: dict[str, SegmentSchema] = MISSING
 
 
@@ -94,6 +96,7 @@ class SimSchema:
     engine: str = Settings.engine
     event_log: bool = Settings.event_log
     discount_rate_annual: float = Settings.discount_rate_annual
+    start_date: Optional[str] = None  # ISO date of day 0 (e.g. 2027-01-04): weekdays, seasons and dated outputs
 
 
 @dataclass

@@ -17,15 +17,19 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from journeysim.config.baseline import baseline_choice, choice_problems
+from journeysim.config.continuation import continued
 from journeysim.config.objective import objective_problems
 from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
+from journeysim.config.snapshot import with_snapshot
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 
 #: Keys Hydra itself puts at the top of a composed config; never user settings.
 HYDRA_KEYS = ("hydra",)
+#: Optional settings left out of the resolved config while unset (null), so config.yaml is as before they existed.
+OPTIONAL_UNSET = (("sim", "start_date"), ("population", "snapshot"), ("population", "from_run"))
 
 
 # ---------------------------------------------------------------------------------------------- unknown keys
@@ -142,6 +146,10 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         if OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
         out[str(key)] = value
+    for section, key in OPTIONAL_UNSET:  # unset: not in config.yaml (which stays as it was before the setting)
+        node = out.get(section)
+        if isinstance(node, dict) and key in node and node[key] is None:
+            del node[key]
     for seg in ((out.get("population") or {}).get("segments") or {}).values():  # unset: not in config.yaml
         if isinstance(seg, dict) and seg.get("heterogeneity", {}) is None:
             del seg["heterogeneity"]
@@ -212,8 +220,15 @@ def _is_number(value: Any) -> bool:
 
 
 def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
-    """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix)."""
-    return Scenario.from_dict(scaled_config(data))
+    """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix, or
+    `InvalidConfig` listing every problem of a snapshot file); applies `population.snapshot` and `.from_run`."""
+    data = with_snapshot(data)
+    from_run = (data.get("population") or {}).get("from_run")
+    scenario = Scenario.from_dict(scaled_config(data))
+    if from_run is None:
+        return scenario
+    dated = (data.get("sim") or {}).get("start_date") is not None
+    return continued(scenario, from_run, scenario_from_container, dated)
 
 
 def validate(
@@ -250,6 +265,8 @@ def validated(
         raise InvalidConfig(problems)
     try:
         scenario = scenario_from_container(data)
+    except InvalidConfig:
+        raise
     except ConfigError as exc:
         raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
     except (TypeError, ValueError) as exc:

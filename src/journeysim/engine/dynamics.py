@@ -10,6 +10,7 @@ concept and is only assembled here: effect masks in `interventions.effects`, mon
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,6 +102,7 @@ class Dynamics:
     arrival_upper: NDArray[np.float64] | None = None  # (G,)
     referral_upper: float = 1.0
     needs_state: bool = False  # True when a day's multipliers depend on the population at its start
+    carried: dict[str, float] = field(default_factory=dict)  # channel -> adstock at day 0 (a continued run)
     _audience_rows: NDArray[np.int64] | None = field(default=None, repr=False)  # (channels, G * S) audience stages
 
     @property
@@ -154,9 +156,13 @@ class Dynamics:
         return np.stack(fees, axis=1) if fees else np.zeros((referrals_per_day.shape[0], 0))
 
     def reset(self) -> None:
-        """Forget carryover, so every run of a compiled plan starts from no media effect."""
+        """Forget carryover, so every run of a compiled plan starts from no media effect (or the carried one)."""
         for cs in self.channels:
-            cs.adstock = 0.0
+            cs.adstock = self.carried.get(cs.channel.name, 0.0)
+
+    def carry_adstock(self, adstock: Mapping[str, float]) -> None:
+        """Start every channel from the adstock an earlier run ended with (`population.from_run`)."""
+        self.carried = dict(adstock)
 
     def day(
         self, d: int, occupancy: NDArray[np.int64], ever_bought: int, detractors: int

@@ -7,6 +7,7 @@ customer through the same path; they differ only in how time is advanced (vector
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,6 +130,22 @@ def bass_times(
     return times[times < horizon]
 
 
+def _replication_seed(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[int, np.random.SeedSequence]:
+    """The replication a seed belongs to (its last spawn-key word) and the seed its streams come from: moved to a
+    generation of its own in a continued run (`population.from_run`), unchanged otherwise."""
+    replication = int(seed.spawn_key[-1]) if seed.spawn_key else 0
+    return replication, seed if scenario.start_state is None else scenario.start_state.seed_for(seed)
+
+
+def _initial_roster(init: NDArray[np.int64]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Segments, stages, entry times and identities of the (G, S) customers present at day 0, by segment and stage."""
+    n_seg, n_st = init.shape
+    n0 = int(init.sum())
+    seg = np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))
+    stage = np.concatenate([np.repeat(np.arange(n_st, dtype=np.int16), row) for row in init])
+    return [seg], [stage], [np.zeros(n0)], [np.arange(n0, dtype=np.uint64)]
+
+
 @dataclass
 class Plan:
     """The compiled scenario for one replication: tables, dynamics, stream keys and the customer roster.
@@ -156,6 +173,9 @@ class Plan:
     arrival_upper: NDArray[np.float64]  # (G,) largest factor media can put on each segment's arrivals
     thinning: bool
     contagion_seed: np.random.SeedSequence  # daily contagion draws; each run makes its own generator from it
+    initial: NDArray[np.int64] | None = None  # (G, S) customers present at day 0 (None: the scenario's counts)
+    initial_effects: NDArray[np.float64] | None = None  # (n_initial, E) carried-over effect values, or None
+    initial_age: NDArray[np.float64] | None = None  # (n_initial,) days already spent in the start stage, or None
 
     @property
     def n_stages(self) -> int:
@@ -165,21 +185,23 @@ class Plan:
     def n_customers(self) -> int:
         return int(self.segment.shape[0])
 
+    def initial_counts(self) -> NDArray[np.int64]:
+        """(G, S) customers present at day 0 in this replication."""
+        return self.scenario.initial_counts() if self.initial is None else self.initial
+
     @classmethod
     def compile(cls, scenario: Scenario, seed: np.random.SeedSequence) -> Plan:
         """Spawn the component streams (arrivals, journeys, order values, word of mouth) and draw the roster."""
+        replication, seed = _replication_seed(scenario, seed)
         arrivals_seq, journey_seq, value_seq, wom_seq, extra_seq = children(seed, 5)
         j, pop = scenario.journey, scenario.population
         horizon = scenario.settings.horizon_days
         n_seg = len(pop.segments)
         dynamics = Dynamics.compile(scenario)
         arrival_upper = dynamics.arrival_upper if dynamics.arrival_upper is not None else np.ones(n_seg)
-        init = scenario.initial_counts()
+        init = scenario.initial_counts(replication)
         n0 = int(init.sum())
-        seg_parts = [np.repeat(np.arange(n_seg, dtype=np.int16), init.sum(axis=1))]
-        stage_parts = [np.concatenate([np.repeat(np.arange(j.n_stages, dtype=np.int16), row) for row in init])]
-        time_parts = [np.zeros(n0)]
-        id_parts = [np.arange(n0, dtype=np.uint64)]
+        seg_parts, stage_parts, time_parts, id_parts = _initial_roster(init)
         bass_seq, contagion_seq, referral_seq = children(wom_seq, 3)
         wom_rng = np.random.default_rng(bass_seq)
         contagion = scenario.word_of_mouth.contagion
@@ -191,7 +213,7 @@ class Plan:
             # the baseline stream at the organic rate, and (when media can lift arrivals) extra candidates at
             # (upper - 1) x that rate from a stream of their own: the baseline's prospects are then the same
             # customers whatever the strategy (common random numbers)
-            lam = seg.intensity(horizon)
+            lam = scenario.arrival_intensity(g, horizon)
             for out, seq, rate, base_id in (
                 (poisson, base_seqs[g], lam, ARRIVAL_ID_BASE * (1 + g)),
                 (extra, extra_seqs[g], lam * (arrival_upper[g] - 1.0), EXTRA_ID_BASE + (g << 40)),
@@ -223,6 +245,8 @@ class Plan:
         bound[:, :, : j.n_stages] *= upper.reshape(n_seg, j.n_stages + 1, j.n_stages)[:, : j.n_stages, :]
         bound[:, :, j.n_stages] *= dynamics.referral_upper
         journey_key = stream_key(journey_seq)
+        carried = scenario.start_state.of(replication) if scenario.start_state is not None else None
+        dynamics.carry_adstock(carried.adstock if carried is not None else {})
         return cls(
             scenario=scenario,
             dynamics=dynamics,
@@ -242,6 +266,9 @@ class Plan:
             arrival_upper=arrival_upper,
             thinning=dynamics.active,
             contagion_seed=contagion_seq,
+            initial=init,
+            initial_effects=None if carried is None else carried.effects,
+            initial_age=None if carried is None else carried.age,
         )
 
     def day_tables(self, mult: NDArray[np.float64], referral: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -262,6 +289,23 @@ class Plan:
                 if m.any():
                     out[m] = dwell_quantile(d, u[m]) * mean[m]
         return out
+
+    def aged(
+        self,
+        hold: NDArray[np.float64],
+        row: NDArray[np.intp],
+        stage: NDArray[np.int16],
+        u: NDArray[np.float64],
+        age: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """`hold` (from `holding` at `u`) for customers `age` days into a non-exponential dwell already: the rest of
+        a holding time conditioned on having lasted that long (memoryless stages need no change)."""
+        for s, d in enumerate(self.dwell):
+            m = (stage == s) & (age > 0) if d is not None else None
+            if d is not None and m is not None and m.any():
+                mean = self.table.mean_hold[row[m]]
+                hold[m] = d.residual(age[m] / mean, u[m]) * mean
+        return hold
 
     def order_values(
         self, segment: NDArray[np.int16], u: NDArray[np.float64]

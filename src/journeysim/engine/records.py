@@ -228,6 +228,7 @@ def journey_records(
     events: pd.DataFrame | None,
     referrals: NDArray[np.int64],
     media: MediaRecord,
+    initial: NDArray[np.int64] | None = None,
 ) -> Records:
     """`Records` of one run of `scenario`: its journey's and population's description beside the results."""
     j = scenario.journey
@@ -242,7 +243,7 @@ def journey_records(
         promoters=tuple(j.index(x) for x in (j.promoters or ())),
         detractors=tuple(j.index(x) for x in (j.detractors or ())),
         horizon_days=scenario.settings.horizon_days,
-        initial=scenario.initial_counts(),
+        initial=scenario.initial_counts() if initial is None else initial,
         flows=flows,
         revenue=revenue,
         margin=margin,

@@ -79,7 +79,7 @@ class ReferenceEngine:
         self.purchases: list[int] = [0] * n
         self.first_purchase: list[float] = [math.nan] * n
         # population state the day process reads, and the aggregates
-        self.occupancy = [list(map(int, row)) for row in sc.initial_counts()]  # (G, S), kept current
+        self.occupancy = [list(map(int, row)) for row in plan.initial_counts()]  # (G, S), kept current
         self.ever_bought = 0
         self.detractors = 0
         self.contagion_adopted = 0
@@ -105,6 +105,12 @@ class ReferenceEngine:
         if dwell is None:
             return float(-np.log(u)) * mean
         return float(dwell_quantile(dwell, np.asarray(u))) * mean
+
+    def aged(self, c: int, row: int, stage: int, u: float, hold: float) -> float:
+        """Initial customer c's holding time `hold` conditioned on the days it already spent in `stage`."""
+        age = self.plan.initial_age[c : c + 1] if self.plan.initial_age is not None else np.zeros(1)
+        rows, stages = np.array([row], dtype=np.intp), np.array([stage], dtype=np.int16)
+        return float(self.plan.aged(np.array([hold]), rows, stages, np.array([u]), age)[0])
 
     def destination(self, cum: list[float], row: int, u: float) -> int:
         """Destination code leaving `row` at uniform `u`: slot = how many of the first K - 1 cumulative
@@ -139,6 +145,9 @@ class ReferenceEngine:
         if not self.effects.active:
             return
         seg = np.array([self.segment[c]], dtype=np.intp)
+        if self.plan.initial_effects is not None and c < self.plan.n_initial:  # carried over from an earlier run
+            self.effect_values[c] = self.plan.initial_effects[c].copy()
+            return
         self.effect_values[c] = self.effects.draw(np.array([self.ckey[c]], dtype=np.uint64), seg)[0]
 
     # ------------------------------------------------------------------ one customer
@@ -168,6 +177,8 @@ class ReferenceEngine:
             stage = self.start_stage[c]
             hi, _ = uniform_pair_scalar(draw_bits_scalar(key, 0))
             t_next = self.holding(seg * s1 + stage, stage, hi) / self.effect_factor_of(c, seg * s1 + stage)
+            if plan.initial_age is not None and plan.initial_age[c] > 0:  # part-way through a dwell already
+                t_next = self.aged(c, seg * s1 + stage, stage, hi, t_next)
             k = 1
         else:
             stage, t_next, k = s, self.entry_time[c], 0
@@ -298,6 +309,7 @@ class ReferenceEngine:
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
         return journey_records(
             plan.scenario,
+            initial=plan.initial_counts(),
             flows=np.array(self.flows, dtype=np.int64).reshape(d, g, s + 1, s),
             revenue=np.array(self.revenue).reshape(d, g),
             margin=np.array(self.margin).reshape(d, g),

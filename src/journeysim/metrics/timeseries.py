@@ -6,6 +6,7 @@ channel from interventions) are passed as arrays and merged into the same rows.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 import numpy as np
@@ -71,3 +72,14 @@ def timeseries_frame(records: Records, extra: Mapping[str, ArrayLike] | None = N
             raise ValueError(f"extra column '{name}' clashes with a built-in time-series column")
         data[name] = _extra_column(name, values, days, n_seg)
     return pd.DataFrame(data)
+
+
+def with_dates(frame: pd.DataFrame, start_date: datetime.date | None) -> pd.DataFrame:
+    """`frame` with a `date` column (day 0 = `start_date`, midnight timestamps) after `day`; unchanged without a
+    start date, so undated runs write exactly what they did before `sim.start_date` existed."""
+    if start_date is None or "day" not in frame:
+        return frame
+    out = frame.copy()
+    dates = pd.Timestamp(start_date) + pd.to_timedelta(out["day"].to_numpy(dtype=np.int64), unit="D")
+    out.insert(list(out.columns).index("day") + 1, "date", dates)
+    return out

@@ -29,6 +29,7 @@ class DwellKind:
     quantile: Callable[[float, NDArray[np.float64]], NDArray[np.float64]]
     sample: Callable[[float, NDArray[np.float64], np.random.Generator], NDArray[np.float64]]
     shaped: bool = True
+    survival: Callable[[float, NDArray[np.float64]], NDArray[np.float64]] | None = None  # P(T > x), unit mean
 
 
 #: Dwell families by the short `kind:` name used in YAML.
@@ -40,6 +41,7 @@ DWELL_KINDS.add(
         quantile=lambda k, u: -np.log(u),
         sample=lambda k, mean, rng: rng.exponential(1.0, mean.shape[0]) * mean,
         shaped=False,
+        survival=lambda k, x: np.exp(-x),
     ),
 )
 DWELL_KINDS.add(
@@ -47,6 +49,7 @@ DWELL_KINDS.add(
     DwellKind(
         quantile=lambda k, u: special.gammainccinv(k, u) / k,
         sample=lambda k, mean, rng: rng.gamma(k, 1.0, mean.shape[0]) * (mean / k),
+        survival=lambda k, x: special.gammaincc(k, k * x),
     ),
 )
 DWELL_KINDS.add(
@@ -54,6 +57,7 @@ DWELL_KINDS.add(
     DwellKind(
         quantile=lambda k, u: np.exp(-0.5 * k * k - k * special.ndtri(u)),
         sample=lambda k, mean, rng: rng.lognormal(-0.5 * k * k, k, mean.shape[0]) * mean,
+        survival=lambda k, x: special.ndtr(-(np.log(x) + 0.5 * k * k) / k),
     ),
 )
 # weibull: E[scale * W(k)] = scale * Gamma(1 + 1/k)
@@ -62,6 +66,7 @@ DWELL_KINDS.add(
     DwellKind(
         quantile=lambda k, u: (-np.log(u)) ** (1.0 / k) / special.gamma(1.0 + 1.0 / k),
         sample=lambda k, mean, rng: rng.weibull(k, mean.shape[0]) * (mean / math.gamma(1.0 + 1.0 / k)),
+        survival=lambda k, x: np.exp(-((x * special.gamma(1.0 + 1.0 / k)) ** k)),
     ),
 )
 
@@ -107,6 +112,15 @@ class Dwell:
     def quantile(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         """Holding time with unit mean at upper-tail probability `u` (inversion, so draws stay coupled)."""
         return self.family.quantile(self._k(), u)
+
+    def residual(self, age: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The rest of a unit-mean holding time already `age` long, at upper-tail probability `u` of the conditional
+        law T - age | T > age (inversion: T = quantile(u x survival(age))); a continued run's customers mid-dwell."""
+        surv = self.family.survival
+        if surv is None:
+            raise ValueError(f"dwell kind '{self.kind}' has no survival function: its holding time cannot be aged")
+        tail = np.maximum(u * surv(self._k(), np.asarray(age, dtype=float)), np.finfo(float).tiny)
+        return np.maximum(self.quantile(tail) - age, 0.0)
 
     def sample(self, mean: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
         """Draw holding times with the given means (one per customer)."""

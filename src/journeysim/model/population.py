@@ -25,8 +25,10 @@ __all__ = ["RESERVED_SEGMENT", "OrderValue", "Population", "Segment"]
 class Segment:
     """One persona: customers present at day 0 by stage, Poisson arrivals per day, rate multipliers, order values.
 
-    The arrival intensity on day d is `arrivals_per_day * weekly[d % 7] * (1 + seasonal_amplitude *
-    cos(2 pi (d - seasonal_peak_day) / 365))`, with `weekly` normalised to mean 1; it is constant within a day.
+    The arrival intensity on day d is `arrivals_per_day * weekly[(w0 + d) % 7] * (1 + seasonal_amplitude *
+    cos(2 pi (s0 + d - seasonal_peak_day) / 365))`, with `weekly` normalised to mean 1 (Monday first); it is
+    constant within a day. The calendar origin (w0, s0) is (0, 0) (day 0 a Monday, the peak day counted from day 0)
+    unless `sim.start_date` dates day 0 (`Settings.calendar_origin`: its weekday and day of the year).
     `rate_multiplier` scales every rate; `transition_multipliers[from][to]` scales single rates on top.
     """
 
@@ -82,15 +84,17 @@ class Segment:
             )
         object.__setattr__(self, "transition_multipliers", MappingProxyType(tm))
 
-    def intensity(self, horizon_days: int) -> NDArray[np.float64]:
-        """Expected arrivals on each day 0..horizon-1 (the day's constant Poisson intensity)."""
+    def intensity(self, horizon_days: int, weekday0: int = 0, season0: int = 0) -> NDArray[np.float64]:
+        """Expected arrivals on each day 0..horizon-1 (the day's constant Poisson intensity); day 0 is weekday
+        `weekday0` (0 = Monday) and season day `season0` (see the class docstring)."""
         days = np.arange(horizon_days)
         lam = np.full(horizon_days, self.arrivals_per_day, dtype=float)
         if self.weekly is not None:
             w = np.asarray(self.weekly) / np.mean(self.weekly)
-            lam *= w[days % 7]
+            lam *= w[(days + weekday0) % 7] if weekday0 else w[days % 7]
         if self.seasonal_amplitude:
-            lam *= 1.0 + self.seasonal_amplitude * np.cos(2 * np.pi * (days - self.seasonal_peak_day) / 365.0)
+            season = days + season0 if season0 else days
+            lam *= 1.0 + self.seasonal_amplitude * np.cos(2 * np.pi * (season - self.seasonal_peak_day) / 365.0)
         return lam
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,13 +16,16 @@ from journeysim.interventions import ARRIVALS, EFFECT_KINDS, POSITIONS, REFERRAL
 from journeysim.interventions.effects import TRANSITION
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
+from journeysim.model.start import StartState, parse_start_date
 
 ENGINES = ("fast", "reference")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run: horizon in days, replications, root seed, engine, event log, CLV discounting."""
+    """How to run: horizon in days, replications, root seed, engine, event log, CLV discounting, and the calendar:
+    `start_date` dates day 0 (None: no calendar, day 0 a Monday); `day_offset` counts the days an undated run
+    continues after (set by `population.from_run`, so weekly and seasonal patterns carry on where they were)."""
 
     horizon_days: int = 365
     replications: int = 1
@@ -29,8 +33,11 @@ class Settings:
     engine: str = "fast"
     event_log: bool = False
     discount_rate_annual: float = 0.10
+    start_date: datetime.date | None = None
+    day_offset: int = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "start_date", parse_start_date(self.start_date))
         if not isinstance(self.horizon_days, (int, np.integer)) or self.horizon_days < 1:
             raise ConfigError(
                 "sim.horizon_days",
@@ -61,6 +68,17 @@ class Settings:
                 "give the annual discount rate for CLV as a fraction, e.g. 0.10",
             )
 
+    def calendar_origin(self) -> tuple[int, int]:
+        """(weekday of day 0, Monday = 0; its season day): the start date's weekday and day of the year (1 = Jan 1)
+        when dated, else `day_offset` days after an undated day 0 (a Monday, season day 0)."""
+        if self.start_date is None:
+            return self.day_offset % 7, self.day_offset
+        return self.start_date.weekday(), self.start_date.timetuple().tm_yday
+
+    def date_of(self, day: int) -> datetime.date | None:
+        """The calendar date of day `day` of the horizon, or None without `start_date`."""
+        return None if self.start_date is None else self.start_date + datetime.timedelta(days=day)
+
     @property
     def discount_per_day(self) -> float:
         """Continuous per-day discount rate delta with exp(-365 delta) = 1 / (1 + annual rate)."""
@@ -78,6 +96,7 @@ class Scenario:
     channels: Mapping[str, Channel] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=Strategy)
     word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
+    start_state: StartState | None = None  # an earlier run's end state to continue from (`population.from_run`)
 
     def __post_init__(self) -> None:
         self._check_population()
@@ -273,8 +292,14 @@ class Scenario:
             out[g] = m
         return out
 
-    def initial_counts(self) -> NDArray[np.int64]:
-        """G x S customers present at day 0."""
+    def arrival_intensity(self, segment: int, n_days: int) -> NDArray[np.float64]:
+        """Expected arrivals of segment `segment` on days 0..n_days-1, on the scenario's calendar."""
+        return self.population.segments[segment].intensity(n_days, *self.settings.calendar_origin())
+
+    def initial_counts(self, replication: int = 0) -> NDArray[np.int64]:
+        """G x S customers present at day 0 (a continued run: those carried over into `replication`)."""
+        if self.start_state is not None:
+            return self.start_state.of(replication).counts.copy()
         out = np.zeros((len(self.population.segments), self.journey.n_stages), dtype=np.int64)
         for g, seg in enumerate(self.population.segments):
             for s, n in seg.initial.items():
@@ -288,7 +313,7 @@ class Scenario:
             if not data.get(k):
                 raise ConfigError(k, "is missing", f"provide a {k} section (e.g. {k}=<preset>)")
         sim = dict(data.get("sim") or {})
-        known = ("horizon_days", "replications", "seed", "engine", "event_log", "discount_rate_annual")
+        known = ("horizon_days", "replications", "seed", "engine", "event_log", "discount_rate_annual", "start_date")
         for k in sim:
             if k not in known:
                 raise ConfigError(

@@ -66,6 +66,8 @@ def _facts(result: RunResult) -> list[tuple[str, str]]:
         ("journey", sc.journey.name),
         ("segments", ", ".join(sc.population.names)),
         ("horizon", f"{s.horizon_days} days"),
+        *([("dates", f"{s.date_of(0)} to {s.date_of(s.horizon_days - 1)}")] if s.start_date is not None else []),
+        *([("starts from", f"the end of {sc.start_state.source}")] if sc.start_state is not None else []),
         ("replications", str(s.replications)),
         ("seed", str(s.seed)),
         ("engine", s.engine),

@@ -58,9 +58,15 @@ def per_day(frame: pd.DataFrame, weekly: bool) -> pd.DataFrame:
     return means
 
 
-def _time_axis(ax: Axes, weekly: bool) -> None:
+def _time_axis(ax: Axes, weekly: bool, daily: pd.DataFrame | None = None) -> None:
     note = " (weekly averages of daily values)" if weekly else ""
-    ax.set_xlabel("day of the horizon" + note, color=MUTED)
+    dated = daily is not None and "date" in daily
+    ax.set_xlabel(("date" if dated else "day of the horizon") + note, color=MUTED)
+    if dated and daily is not None:  # sim.start_date: calendar dates on the day axis
+        start = pd.Timestamp(daily["date"].iloc[0]) - pd.Timedelta(days=float(daily.index[0]))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: (start + pd.Timedelta(days=round(v))).strftime("%Y-%m-%d"))
+        )
 
 
 def _day_range(daily: pd.DataFrame) -> tuple[float, float]:
@@ -93,7 +99,7 @@ def occupancy_figure(
     )
     ax.set_xlim(*_day_range(daily))
     ax.set_ylabel("customers in the stage (end of day)", color=MUTED)
-    ax.set_xlabel("day of the horizon", color=MUTED)
+    _time_axis(ax, False, daily)
     _thousands(ax)
     ax.set_title("Stage occupancy over time (terminal stages left out: they only accumulate)", loc="left", y=TITLE_Y)
     handles, labels = ax.get_legend_handles_labels()
@@ -130,7 +136,7 @@ def purchases_figure(daily: pd.DataFrame, weekly: bool) -> Figure:
     for ax in (top, bottom):
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
     bottom.set_xlim(*_day_range(daily))
-    _time_axis(bottom, weekly)
+    _time_axis(bottom, weekly, daily)
     return fig
 
 
@@ -162,7 +168,7 @@ def spend_figure(daily: pd.DataFrame, weekly: bool) -> Figure:
     ax.set_ylabel("money per day", color=MUTED)
     ax.set_xlim(*_day_range(daily))
     ax.set_ylim(bottom=0)
-    _time_axis(ax, weekly)
+    _time_axis(ax, weekly, daily)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
     return fig

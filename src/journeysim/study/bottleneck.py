@@ -55,9 +55,9 @@ def _population(scenario: Scenario, n_days: int) -> _Population:
         j.conversion_indices,
         prospects,
         scenario.initial_counts().astype(np.float64),
-        np.array([seg.intensity(n_days) for seg in scenario.population.segments], dtype=np.float64).reshape(
-            len(scenario.population.segments), n_days
-        ),
+        np.array(
+            [scenario.arrival_intensity(g, n_days) for g in range(len(scenario.population.segments))], dtype=np.float64
+        ).reshape(len(scenario.population.segments), n_days),
     )
 
 

@@ -13,6 +13,7 @@ from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
 from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
+from journeysim.metrics.timeseries import with_dates
 from journeysim.model.scenario import Scenario
 
 
@@ -152,7 +153,7 @@ def run(
         metrics=summarise({c: table[c].to_numpy() for c in table.columns}),
         samples=table,
         funnel=_mean_frame(funnels, ["stage"]),
-        timeseries=_mean_frame(series, ["day", "segment"]),
+        timeseries=with_dates(_mean_frame(series, ["day", "segment"]), scenario.settings.start_date),
         transitions=None if transitions is None else transitions / len(seeds),
         records=kept,
         events=pd.concat(events, ignore_index=True) if events else None,

@@ -27,7 +27,7 @@ class DayHazards:
         self.plan, self.tables, self.roster = plan, tables, roster
         d, n_ext = plan.scenario.settings.horizon_days, tables.n_ext
         self.media = MediaRecord.empty(plan.dynamics.channel_names, d)
-        self.occupancy = plan.scenario.initial_counts().copy()  # (G, S) at the start of the current day
+        self.occupancy = plan.initial_counts().copy()  # (G, S) at the start of the current day
         if plan.thinning:
             self.accept = np.ones(d * n_ext)
             self.day_cum = np.ones((tables.k_slots - 1, d * n_ext))  # row c: cumulative probability c, by cell

@@ -172,6 +172,7 @@ class FastEngine:
         media.add_referral_costs(ledger.referrals.reshape(d, g).sum(axis=1), plan.dynamics)
         return journey_records(
             plan.scenario,
+            initial=plan.initial_counts(),
             flows=self.kernel.flows.reshape(d, g, s + 1, s),
             revenue=ledger.revenue.reshape(d, g),
             margin=ledger.margin.reshape(d, g),

@@ -81,6 +81,10 @@ class Roster:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
                 self._draw_effects(block)
+            if plan.initial_effects is not None:  # customers carried over from an earlier run keep their effects
+                n0 = plan.n_initial
+                self.effect_values[:n0] = plan.initial_effects
+                self.effect_factor[:n0] = self.effects.factors(plan.initial_effects, self.segment[:n0])
         self._place_initial()
 
     @property
@@ -110,6 +114,8 @@ class Roster:
                 self.visited_wide[block] = self.tables.bit[st]
             hi, _ = uniform_pair(draw_bits(self.ckey[block], 0))
             hold = plan.holding(row, st, hi)
+            if plan.initial_age is not None:  # carried over from an earlier run, part-way through a dwell
+                hold = plan.aged(hold, row, st, hi, plan.initial_age[block])
             if self.effects.active:
                 a = self.effects.of_row[row]
                 (h,) = np.nonzero(a >= 0)
