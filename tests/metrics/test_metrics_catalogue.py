@@ -94,6 +94,7 @@ def test_costs_times_and_losses_rank_lower_is_better() -> None:
         "incremental_cac",
         "removal_spend",
         "marginal_spend",
+        "payback_days",  # issue 12.3: a time
     }
     assert direction("reach.purchase") == "higher"
 
