@@ -87,14 +87,15 @@ def future_values(scenario: Scenario, records: Records) -> FloatArray:
     for g, seg in enumerate(scenario.population.segments):
         m = seg.order_value.mean * seg.order_value.margin
         (who,) = np.nonzero((c.segment == g) & (rates[g].sum(axis=1)[c.final_stage] > 0))
+        het = scenario.heterogeneity_of(g)
         if who.size == 0:
             continue
-        if not seg.heterogeneity:
+        if not het:
             out[who] = stage_values(rates[g], j.conversion_indices, m, delta)[c.final_stage[who]]
             continue
         for lo in range(0, who.size, _CHUNK):
             part = who[lo : lo + _CHUNK]
-            own = customer_rates(rates[g], j, seg.heterogeneity, _effect_values(records, seg.heterogeneity, part))
+            own = customer_rates(rates[g], j, het, _effect_values(records, het, part))
             values = stage_values(own, j.conversion_indices, m, delta)
             out[part] = values[np.arange(part.size), c.final_stage[part]]
     return out
@@ -117,7 +118,7 @@ def margin_curve(scenario: Scenario, records: Records, days: int = CURVE_DAYS) -
             continue
         inflow = records.flows[:, g][:, pre][:, :, conv].sum(axis=(0, 1)) if pre else np.ones(len(conv))
         start = conv[int(np.argmax(inflow))]
-        het = seg.heterogeneity
+        het = scenario.heterogeneity_of(g)
         if het:
             pick = who[np.unique(np.linspace(0, who.size - 1, min(CURVE_SAMPLE, who.size)).astype(np.intp))]
             own = customer_rates(rates[g], j, het, _effect_values(records, het, pick))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 
-from journeysim.metrics import acquisition, lifecycle, lifetime, spend, value
+from journeysim.metrics import acquisition, lifecycle, lifetime, spend, survey, value
 from journeysim.metrics.entry import Direction, Metric
 from journeysim.metrics.funnel import stage_advances
 from journeysim.metrics.views import VIEWS, words
 from journeysim.registry import Registry
 
 #: families whose metrics are scalars of metrics.json; "incremental" and "channel" live in incrementality.json
-RUN_FAMILIES = ("acquisition", "funnel", "lifecycle", "value", "spend", "lifetime")
+RUN_FAMILIES = ("acquisition", "funnel", "lifecycle", "value", "spend", "lifetime", "survey")
 FAMILIES = (*RUN_FAMILIES, "incremental", "channel")
 REACH_PREFIX = "reach."
 
@@ -30,7 +30,7 @@ def _add(m: Metric) -> None:
 
 
 A, F, L, V, S, INC, CH = "acquisition", "funnel", "lifecycle", "value", "spend", "incremental", "channel"
-LT = "lifetime"
+LT, SV = "lifetime", "survey"
 HI: Direction = "higher"
 LO: Direction = "lower"
 CUST, PURCH, SHARE, MONEY = "customers", "purchases", "share", "money"
@@ -216,6 +216,12 @@ _add(
 )
 _add(Metric("ltv_to_cac", LT, "money / money", HI, "clv_lifetime / cac", lifetime.ltv_to_cac, "LTV / CAC", bounds=_POS))
 _add(Metric("payback_days", LT, "days", LO, "days from first purchase until margin covers CAC", lifetime.payback_days))
+
+# --- survey: likelihood to recommend of current customers (journey.satisfaction; NaN when off) ------------------
+_add(Metric("nps", SV, "points (-100..100)", HI, "100 x (promoters - detractors) / surveyed", survey.nps, "NPS"))
+_add(Metric("promoter_share", SV, SHARE, HI, "surveyed current customers scoring 9-10", survey.promoter_share))
+_add(Metric("passive_share", SV, SHARE, HI, "surveyed current customers scoring 7-8", survey.passive_share))
+_add(Metric("detractor_share", SV, SHARE, LO, "surveyed current customers scoring 0-6", survey.detractor_share))
 
 # --- incrementality.json: the scenario against its baseline on the same seeds (study.incrementality) ----------
 _add(Metric("incremental_purchases", INC, PURCH, HI, "purchases(scenario) - purchases(baseline)"))

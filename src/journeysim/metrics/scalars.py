@@ -13,7 +13,7 @@ from journeysim.metrics.lifetime import LifetimeView
 RECORD_METRICS: dict[str, tuple[Callable[[Records], float], str]] = {
     m.name: (m.function, m.unit)
     for m in map(CATALOGUE.get, names())
-    if m.family in RUN_FAMILIES and m.family not in ("spend", "lifetime") and m.function is not None
+    if m.family in RUN_FAMILIES and m.family not in ("spend", "lifetime", "survey") and m.function is not None
 }
 
 SPEND_METRICS: dict[str, tuple[Callable[[Records, float], float], str]] = {
@@ -27,15 +27,22 @@ LIFETIME_METRICS: dict[str, Callable[..., float]] = {
 }
 
 
+#: survey metrics (`journey.satisfaction`): functions of the records, written after the lifetime metrics
+SURVEY_METRICS: dict[str, Callable[[Records], float]] = {
+    m.name: m.function for m in map(CATALOGUE.get, names("survey")) if m.function is not None
+}
+
+
 def _lifetime(records: Records, spend: float, view: LifetimeView) -> dict[str, float]:
-    """The lifetime metrics of one replication, in catalogue order."""
+    """The lifetime metrics of one replication, then the survey metrics, in catalogue order."""
     fns = LIFETIME_METRICS
-    return {
+    out = {
         "future_margin": fns["future_margin"](records, view),
         "clv_lifetime": fns["clv_lifetime"](records, view),
         "ltv_to_cac": fns["ltv_to_cac"](records, spend, view),
         "payback_days": fns["payback_days"](records, spend, view),
     }
+    return out | {name: float(fn(records)) for name, fn in SURVEY_METRICS.items()}
 
 
 def metric_unit(name: str) -> str:
@@ -51,7 +58,7 @@ def scalar_metrics(
 ) -> dict[str, float]:
     """Every scalar metric of one replication: the record metrics, then reach.<stage> per stage, then (only when
     `spend` is given) spend and the spend-based metrics, then (only when `lifetime` is given too) the lifetime
-    metrics. Ratios with a zero denominator are NaN."""
+    and survey metrics. Ratios with a zero denominator are NaN."""
     out = {name: float(fn(records)) for name, (fn, _) in RECORD_METRICS.items()}
     reach = acquisition.stage_reach(records)
     out.update({f"{REACH_PREFIX}{stage}": float(v) for stage, v in reach.items()})
