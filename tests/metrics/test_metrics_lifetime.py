@@ -13,7 +13,7 @@ import pytest
 
 from journeysim.metrics.catalogue import names, range_of
 from journeysim.metrics.lifetime import LifetimeView, clv_lifetime, future_margin, ltv_to_cac, payback_days
-from journeysim.metrics.scalars import LIFETIME_METRICS, SPEND_METRICS, scalar_metrics
+from journeysim.metrics.scalars import LIFETIME_METRICS, SPEND_METRICS, SURVEY_METRICS, scalar_metrics
 
 FUTURE = np.array([10.0, 0.0, 20.0, 50.0, 0.0, 5.0, 1.0])  # per customer c0..c6, discounted to the horizon
 VIEW = LifetimeView(FUTURE, np.full(7, 0.5), np.array([40.0, 60.0, 90.0, 110.0]))
@@ -40,7 +40,8 @@ def test_payback_days_interpolates_the_margin_curve(records) -> None:
 
 def test_lifetime_metrics_follow_the_spend_metrics_in_metrics_json(records) -> None:
     out = scalar_metrics(records, spend=300.0, lifetime=VIEW)
-    assert list(out)[-4:] == list(names("lifetime")) == list(LIFETIME_METRICS)
-    assert list(out)[-5] == list(SPEND_METRICS)[-1]
+    tail = [*names("lifetime"), *names("survey")]
+    assert list(out)[-8:] == tail == [*LIFETIME_METRICS, *SURVEY_METRICS]
+    assert list(out)[-9] == list(SPEND_METRICS)[-1]
     assert "clv_lifetime" not in scalar_metrics(records, spend=300.0)  # without a view: as before
     assert range_of("clv_lifetime") == (0.0, math.inf) and range_of("payback_days") == (0.0, math.inf)

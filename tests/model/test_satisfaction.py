@@ -50,7 +50,8 @@ def _onboarding(engine: str, n: int = 20_000) -> Scenario:
 def test_each_customers_exits_are_shifted_by_exp_beta_s(engine: str) -> None:
     """P(satisfied) = E[A e^{0.5 s} / (A e^{0.5 s} + C e^{-0.8 s})], s ~ N(0.5 - 0.2, 1), by Gauss-Hermite (40
     nodes): 0.6947. Without satisfaction it would be A / (A + C) = 2/3 (8 SE away: the test has power). 20,000
-    customers, 1,000 days (all leave); within 4 binomial SE. The recorded satisfaction is the N(0.3, 1) draw (mean and sd within 4 SE)."""
+    customers, 1,000 days (all leave); within 4 binomial SE. The recorded satisfaction is the N(0.3, 1) draw (mean
+    and sd within 4 SE)."""
     z, w = np.polynomial.hermite_e.hermegauss(40)
     s = MU + z
     want = float((w * A * np.exp(BETA_A * s) / (A * np.exp(BETA_A * s) + C * np.exp(BETA_C * s))).sum() / w.sum())

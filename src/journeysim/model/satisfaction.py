@@ -46,6 +46,15 @@ def survey_score(s: FloatArray) -> FloatArray:
     return np.asarray(np.clip(np.round(SCORE_CENTRE + SCORE_SLOPE * s), 0.0, 10.0), dtype=float)
 
 
+def _shifted(score: Callable[[FloatArray], FloatArray], beta: float) -> Callable[[FloatArray], FloatArray]:
+    """The multiplier exp(beta s) at the uniforms that give satisfaction s."""
+
+    def f(u: FloatArray) -> FloatArray:
+        return np.asarray(np.exp(beta * score(u)), dtype=float)
+
+    return f
+
+
 @dataclass(frozen=True)
 class Satisfaction:
     """The hand-off from the buyer's journey to the customer journey (off unless `enabled`)."""
@@ -133,8 +142,10 @@ class Satisfaction:
         for i, beta in enumerate(dict.fromkeys(self.transitions.values())):
             edges = tuple(e for e, b in self.transitions.items() if b == beta)
             mean = math.exp(beta * mu + 0.5 * (beta * sd) ** 2)
-            shift = law(lambda u, b=beta: np.exp(b * score(u)), mean)
-            out.append(Effect(f"{SATISFACTION}_shift{i + 1}", shift, edges=edges, correlated_with=SATISFACTION, rho=1.0))
+            shift = law(_shifted(score, beta), mean)
+            out.append(
+                Effect(f"{SATISFACTION}_shift{i + 1}", shift, edges=edges, correlated_with=SATISFACTION, rho=1.0)
+            )
         lift = math.exp(self.persuasion * promise)
         if lift != 1.0 and purchase_edges:
             const = law(lambda u: np.full(np.shape(u), lift), lift)
