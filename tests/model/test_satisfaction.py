@@ -128,6 +128,7 @@ def test_satisfaction_defaults() -> None:
     s = Satisfaction.from_dict({"transitions": {"loyalty": {"churned": -1}}})
     assert s.enabled and s.sd == 1.0 and s.transitions == {("loyalty", "churned"): -1.0}
     assert not Satisfaction().enabled and Satisfaction().effects((), 0.0, 0.0) == []
+    assert not Satisfaction.from_dict({}).enabled and not Satisfaction.from_dict(None).enabled  # the schema's {}
 
 
 @pytest.mark.slow

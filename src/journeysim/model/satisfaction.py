@@ -69,6 +69,8 @@ class Satisfaction:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Satisfaction:
         d = dict(data or {})
+        if not d:  # no block (or an empty one): off
+            return cls()
         check_keys(SETTING, d, KEYS)
         sd = number(f"{SETTING}.sd", d.get("sd", 1.0), low=-math.inf, fix="give the spread of experience, sd > 0")
         if sd <= 0:
