@@ -154,3 +154,23 @@ def test_late_acquisition_no_longer_looks_worse_than_early_low_value() -> None:
     late = run(_two_segments(push("premium", 80))).samples
     assert early["clv"].mean() > late["clv"].mean()
     assert late["clv_lifetime"].mean() > 1.3 * early["clv_lifetime"].mean()
+
+
+def test_customer_rates_agree_with_the_analytic_journey_of_one_customer() -> None:
+    """BG/NBD effects (a gamma purchase rate and a beta drop-out at the purchase): the stacked per-customer rates
+    are the rate matrices of `analytic.heterogeneity.journey_for`, customer by customer."""
+    from journeysim.analytic.heterogeneity import journey_for
+    from journeysim.study.btyd.option import btyd_heterogeneity, btyd_journey
+
+    params = (0.243, 4.414, 0.793, 2.426)
+    j = Journey.from_dict(btyd_journey("bgnbd", params, unit="weeks"))
+    het = Heterogeneity.from_dict("h", btyd_heterogeneity("bgnbd", params, "weeks"))
+    values = np.array([[0.2, 0.1], [3.0, 0.7], [1.0, 0.0]])
+    own = customer_rates(j.rate_matrix(), j, het, values)
+    for k, v in enumerate(values):
+        np.testing.assert_allclose(own[k], journey_for(j, het, list(v)).rate_matrix(), rtol=1e-12)
+    # without discounting: each purchase is the last with probability p, so an active customer buys a
+    # Geometric(p) number of times, mean 1 / p: its value from `active` is m / p (m = 1 here)
+    v0 = stage_values(own, j.conversion_indices, 1.0, 0.0)[:, j.index("active")]
+    np.testing.assert_allclose(v0[:2], 1.0 / values[:2, 1], rtol=1e-9)
+    assert math.isinf(v0[2])  # never drops out, never discounted: no finite value

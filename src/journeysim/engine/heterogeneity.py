@@ -109,17 +109,24 @@ class CustomerEffects:
         """Each customer's candidate-rate factor F per affected stage (n, A): its largest exit multiplier there."""
         out = np.ones((values.shape[0], self.n_affected))
         for g in range(len(self.hets)):
-            (who,) = np.nonzero(segment == g)
-            if who.size == 0 or not self.has[g].any():
+            mask = segment == g
+            if not self.has[g].any() or not mask.any():
                 continue
+            who = slice(None) if mask.all() else np.flatnonzero(mask)  # one segment: no gathers
             v = values[who]
+            n = v.shape[0]
             for a in range(self.n_affected):
-                best = np.zeros(who.size)
+                best = np.zeros(n)
                 for k in np.flatnonzero(self.valid[g, a]):
-                    mult = np.ones(who.size)
-                    for e in np.flatnonzero(self.code[g, a, k]):
+                    codes = np.flatnonzero(self.code[g, a, k])
+                    if codes.size == 0:  # an exit no effect touches: its multiplier is its constant
+                        np.maximum(best, self.const[g, a, k], out=best)
+                        continue
+                    mult = np.ones(n)
+                    for e in codes:
                         mult *= v[:, e] if self.code[g, a, k, e] == 1 else 1.0 - v[:, e]
-                    np.maximum(best, self.const[g, a, k] * mult, out=best)
+                    mult *= self.const[g, a, k]  # after the product, in the order the tables were checked in
+                    np.maximum(best, mult, out=best)
                 out[who, a] = np.where(best > 0, best, 1.0)
         return out
 
