@@ -156,4 +156,31 @@ def _start() -> list[Row]:
     return rows
 
 
-ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start()
+def _customers() -> list[Row]:
+    """Issue 12: per-customer effects and the satisfaction hand-off."""
+    het = "population.segments.consumers.heterogeneity"
+    sat = ("journey=buyer_to_customer", "journey.satisfaction.enabled=true")
+    return [
+        Row("gamma shape 0", (*TINY, f"+{het}.f={{kind: gamma, shape: 0, stages: [loyalty]}}"), f"{het}.f.shape"),
+        Row("sigma -1", (*TINY, f"+{het}.f={{kind: lognormal, sigma: -1, stages: [loyalty]}}"), f"{het}.f.sigma"),
+        Row(
+            "effect on a missing transition",
+            (*TINY, f"+{het}.f={{kind: gamma, shape: 1, transitions: {{awareness: [loyalty]}}}}"),
+            f"{het}.f.transitions.awareness",
+        ),
+        Row("satisfaction sd 0", (*TINY, *sat, "journey.satisfaction.sd=0"), "journey.satisfaction.sd"),
+        Row(
+            "satisfaction before the purchase",
+            (*TINY, *sat, "+journey.satisfaction.transitions.decision={purchase: 0.5}"),
+            "journey.satisfaction.transitions.decision",
+        ),
+        Row(
+            "satisfaction on a missing transition",
+            (*TINY, *sat, "+journey.satisfaction.transitions.retention.loyalty=0.5"),
+            "journey.satisfaction.transitions.retention.loyalty",
+        ),
+        Row("promise not a number", (*TINY, *sat, "+strategy.promise=lots"), "strategy.promise"),
+    ]
+
+
+ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start() + _customers()

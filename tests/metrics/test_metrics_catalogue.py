@@ -94,6 +94,8 @@ def test_costs_times_and_losses_rank_lower_is_better() -> None:
         "incremental_cac",
         "removal_spend",
         "marginal_spend",
+        "payback_days",  # issue 12.3: a time
+        "detractor_share",  # issue 12.4
     }
     assert direction("reach.purchase") == "higher"
 

@@ -46,6 +46,7 @@ class JourneySchema:
     dwell: dict[str, DwellSchema] = field(default_factory=dict)
     promoters: Optional[list[str]] = None
     detractors: Optional[list[str]] = None
+    satisfaction: Optional[dict[str, Any]] = field(default_factory=dict)  # the hand-off (model.satisfaction); {}: off
 
 
 @dataclass
@@ -70,7 +71,9 @@ class SegmentSchema:
     rate_multiplier: float = Segment.rate_multiplier
     transition_multipliers: dict[str, dict[str, float]] = field(default_factory=dict)
     order_value: OrderValueSchema = field(default_factory=OrderValueSchema)
-    heterogeneity: Optional[dict[str, Any]] = None  # per-customer effects (model.heterogeneity); null: none
+    # per-customer effects (model.heterogeneity); null or {}: none. {} by default: a command-line mapping merges into
+    # it (OmegaConf cannot merge one into a null typed mapping)
+    heterogeneity: Optional[dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

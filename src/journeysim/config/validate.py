@@ -151,8 +151,13 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         if isinstance(node, dict) and key in node and node[key] is None:
             del node[key]
     for seg in ((out.get("population") or {}).get("segments") or {}).values():  # unset: not in config.yaml
-        if isinstance(seg, dict) and seg.get("heterogeneity", {}) is None:
+        if isinstance(seg, dict) and "heterogeneity" in seg and not seg["heterogeneity"]:
             del seg["heterogeneity"]
+    journey = out.get("journey")
+    if isinstance(journey, dict) and "satisfaction" in journey:  # off (null or enabled: false): not in config.yaml
+        sat = journey["satisfaction"]
+        if not sat or (isinstance(sat, dict) and sat.get("enabled", True) is False):
+            del journey["satisfaction"]
     return out
 
 

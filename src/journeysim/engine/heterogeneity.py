@@ -32,36 +32,37 @@ class CustomerEffects:
         sc = plan.scenario
         j = sc.journey
         self.plan = plan
-        self.segments = sc.population.segments
-        self.active = any(bool(seg.heterogeneity) for seg in self.segments)
+        #: each segment's effects as applied (its own, then satisfaction's: `Scenario.heterogeneity_of`)
+        self.hets = [sc.heterogeneity_of(g) for g in range(len(sc.population.segments))]
+        self.active = any(bool(het) for het in self.hets)
         s1 = j.n_stages + 1
-        touched = sorted({j.index(st) for seg in self.segments for e in seg.heterogeneity.effects for st in e.touched})
+        touched = sorted({j.index(st) for het in self.hets for e in het.effects for st in e.touched})
         self.stages = np.array(touched, dtype=np.intp)
         n_rows = plan.table.total.shape[0]
         #: per plan row: its affected-stage index, -1 where no effect of the row's segment touches it
         self.of_row = np.full(n_rows, -1, dtype=np.intp)
-        for g, seg in enumerate(self.segments):
-            for st in {j.index(x) for e in seg.heterogeneity.effects for x in e.touched}:
+        for g, het in enumerate(self.hets):
+            for st in {j.index(x) for e in het.effects for x in e.touched}:
                 self.of_row[g * s1 + st] = touched.index(st)
         self.n_affected = len(touched)
         self.k_slots = plan.table.dest.shape[1]
-        self.names = list(dict.fromkeys(e.name for seg in self.segments for e in seg.heterogeneity.effects))
+        self.names = list(dict.fromkeys(e.name for het in self.hets for e in het.effects))
         self.salt = finalise(np.array([plan.journey_key ^ EFFECT_SALT_MIX], dtype=np.uint64))[0]
         self._compile()
 
     def _compile(self) -> None:
         """Per (segment, affected stage, slot, effect) how the effect enters the exit's multiplier: 1 as v, 2 as
         1 - v (the other exits of a drop-out), 0 not; `const` the drop-out's R / q factors; `valid` the real exits."""
-        g_n, a_n, k_n, e_n = len(self.segments), self.n_affected, self.k_slots, len(self.names)
+        g_n, a_n, k_n, e_n = len(self.hets), self.n_affected, self.k_slots, len(self.names)
         self.code = np.zeros((g_n, a_n, k_n, e_n), dtype=np.int8)
         self.const = np.ones((g_n, a_n, k_n))
         self.valid = np.zeros((g_n, a_n, k_n), dtype=bool)
         self.has = np.zeros((g_n, e_n), dtype=bool)  # the segment has the effect
         j, plan = self.plan.scenario.journey, self.plan
         s1, n_st = j.n_stages + 1, j.n_stages
-        for g, seg in enumerate(self.segments):
+        for g, het in enumerate(self.hets):
             self.valid[g] = plan.table.valid[g * s1 + self.stages]
-            for e in seg.heterogeneity.effects:
+            for e in het.effects:
                 col = self.names.index(e.name)
                 self.has[g, col] = True
                 for src, dst in e.edges:
@@ -83,8 +84,7 @@ class CustomerEffects:
     def draw(self, ckey: NDArray[np.uint64], segment: NDArray[np.integer]) -> NDArray[np.float64]:
         """Each customer's effect values (n, len(names)); 1 (neutral, unused) for effects its segment lacks."""
         out = np.ones((ckey.shape[0], len(self.names)))
-        for g, seg in enumerate(self.segments):
-            het = seg.heterogeneity
+        for g, het in enumerate(self.hets):
             m = segment == g
             if not het or not m.any():
                 continue
@@ -108,18 +108,25 @@ class CustomerEffects:
     def factors(self, values: NDArray[np.float64], segment: NDArray[np.integer]) -> NDArray[np.float64]:
         """Each customer's candidate-rate factor F per affected stage (n, A): its largest exit multiplier there."""
         out = np.ones((values.shape[0], self.n_affected))
-        for g in range(len(self.segments)):
-            (who,) = np.nonzero(segment == g)
-            if who.size == 0 or not self.has[g].any():
+        for g in range(len(self.hets)):
+            mask = segment == g
+            if not self.has[g].any() or not mask.any():
                 continue
+            who = slice(None) if mask.all() else np.flatnonzero(mask)  # one segment: no gathers
             v = values[who]
+            n = v.shape[0]
             for a in range(self.n_affected):
-                best = np.zeros(who.size)
+                best = np.zeros(n)
                 for k in np.flatnonzero(self.valid[g, a]):
-                    mult = np.ones(who.size)
-                    for e in np.flatnonzero(self.code[g, a, k]):
+                    codes = np.flatnonzero(self.code[g, a, k])
+                    if codes.size == 0:  # an exit no effect touches: its multiplier is its constant
+                        np.maximum(best, self.const[g, a, k], out=best)
+                        continue
+                    mult = np.ones(n)
+                    for e in codes:
                         mult *= v[:, e] if self.code[g, a, k, e] == 1 else 1.0 - v[:, e]
-                    np.maximum(best, self.const[g, a, k] * mult, out=best)
+                    mult *= self.const[g, a, k]  # after the product, in the order the tables were checked in
+                    np.maximum(best, mult, out=best)
                 out[who, a] = np.where(best > 0, best, 1.0)
         return out
 

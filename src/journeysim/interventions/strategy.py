@@ -60,6 +60,8 @@ class Strategy:
     plans: tuple[ChannelPlan, ...] = ()
     rate_multipliers: tuple[RateMultiplier, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    promise: float = 0.0  # expectations raised by pre-purchase messaging (journey.satisfaction; sd units)
+    service: float = 0.0  # experience raised by service and onboarding (journey.satisfaction; sd units)
 
     @property
     def total_budget(self) -> float:
@@ -105,7 +107,11 @@ class Strategy:
         note = (
             () if not notes else (f"strategy '{name}' clipped to the {horizon_days}-day horizon: {'; '.join(notes)}",)
         )
-        return cls(name=name, plans=tuple(plans), rate_multipliers=tuple(mults), notes=note)
+        promise, service = (
+            number(f"strategy.{k}", data.get(k, 0.0), low=-np.inf, fix=f"give strategy.{k} as a number (sd units)")
+            for k in ("promise", "service")
+        )
+        return cls(name, tuple(plans), tuple(mults), note, promise, service)
 
 
 def clip_plan(plan: ChannelPlan, horizon_days: int) -> ChannelPlan:
@@ -132,6 +138,8 @@ KNOWN = (
     "messaging",
     "rate_multipliers",
     "description",
+    "promise",
+    "service",
 )
 
 

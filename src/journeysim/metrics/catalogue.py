@@ -8,66 +8,17 @@ selections from here. Adding a metric: its function in its family module plus on
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
 
-from journeysim.metrics import acquisition, lifecycle, spend, value
+from journeysim.metrics import acquisition, lifecycle, lifetime, spend, survey, value
+from journeysim.metrics.entry import Direction, Metric
 from journeysim.metrics.funnel import stage_advances
 from journeysim.metrics.views import VIEWS, words
 from journeysim.registry import Registry
 
-Direction = Literal["higher", "lower"]
-
 #: families whose metrics are scalars of metrics.json; "incremental" and "channel" live in incrementality.json
-RUN_FAMILIES = ("acquisition", "funnel", "lifecycle", "value", "spend")
+RUN_FAMILIES = ("acquisition", "funnel", "lifecycle", "value", "spend", "lifetime", "survey")
 FAMILIES = (*RUN_FAMILIES, "incremental", "channel")
 REACH_PREFIX = "reach."
-
-#: console format per unit, for metrics whose entry names none
-_UNIT_FORMATS = {
-    "share": "{:.2%}",
-    "money": "{:,.0f}",
-    "money / money": "{:.2f}",
-    "days": "{:.1f}",
-    "points (-100..100)": "{:.1f}",
-    "purchases / customer": "{:.3f}",
-}
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One metric: how it is computed (None: derived elsewhere), its unit, how people read it, which way is better.
-
-    `labels` / `formats` override `label` / `fmt` in one view (e.g. "collect"), kept where views differ today.
-    """
-
-    name: str
-    family: str
-    unit: str
-    direction: Direction
-    description: str
-    function: Callable[..., float] | None = None
-    label: str = ""
-    fmt: str = ""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    formats: Mapping[str, str] = field(default_factory=dict)
-    bounds: tuple[float, float] | None = None  # the range the value lives in; None: the unit's (`range_of`)
-
-    def label_in(self, view: str | None = None) -> str:
-        """The label in `view` (its override, else the label, else the name with spaces)."""
-        return self.labels.get(view or "", self.label or self.name.replace("_", " "))
-
-    def fmt_in(self, view: str | None = None) -> str:
-        """The `str.format` pattern in `view` (its override, else the entry's, else the unit's, else 2 decimals)."""
-        own = self.fmt or _UNIT_FORMATS.get(self.unit) or ("{:,.2f}" if self.unit.startswith("money") else "{:,.0f}")
-        return self.formats.get(view or "", own)
-
-    @property
-    def higher_is_better(self) -> bool:
-        """True when more of it is better (revenue), False for costs, times and losses."""
-        return self.direction == "higher"
-
 
 CATALOGUE: Registry[Metric] = Registry("metric")
 
@@ -79,6 +30,7 @@ def _add(m: Metric) -> None:
 
 
 A, F, L, V, S, INC, CH = "acquisition", "funnel", "lifecycle", "value", "spend", "incremental", "channel"
+LT, SV = "lifetime", "survey"
 HI: Direction = "higher"
 LO: Direction = "lower"
 CUST, PURCH, SHARE, MONEY = "customers", "purchases", "share", "money"
@@ -237,6 +189,40 @@ _add(
 _add(Metric("cost_per_stage_advance", S, "money / stage", LO, "spend / stage advances", spend.cost_per_stage_advance))
 _add(Metric("wasted_spend", S, MONEY, LO, "spend on impressions bought but not delivered (caps)", spend.wasted_spend))
 
+# --- lifetime: value after the horizon in closed form (analytic.lifetime), last in metrics.json -------------------
+_POS = (0.0, math.inf)
+_add(
+    Metric(
+        "future_margin",
+        LT,
+        MONEY,
+        HI,
+        "expected margin after the horizon, discounted to it",
+        lifetime.future_margin,
+        bounds=_POS,
+    )
+)
+_add(
+    Metric(
+        "clv_lifetime",
+        LT,
+        "money / customer",
+        HI,
+        "clv plus the new buyers' expected discounted margin after the horizon",
+        lifetime.clv_lifetime,
+        label="CLV per new buyer (lifetime)",
+        bounds=_POS,
+    )
+)
+_add(Metric("ltv_to_cac", LT, "money / money", HI, "clv_lifetime / cac", lifetime.ltv_to_cac, "LTV / CAC", bounds=_POS))
+_add(Metric("payback_days", LT, "days", LO, "days from first purchase until margin covers CAC", lifetime.payback_days))
+
+# --- survey: likelihood to recommend of current customers (journey.satisfaction; NaN when off) ------------------
+_add(Metric("nps", SV, "points (-100..100)", HI, "100 x (promoters - detractors) / surveyed", survey.nps, "NPS"))
+_add(Metric("promoter_share", SV, SHARE, HI, "surveyed current customers scoring 9-10", survey.promoter_share))
+_add(Metric("passive_share", SV, SHARE, HI, "surveyed current customers scoring 7-8", survey.passive_share))
+_add(Metric("detractor_share", SV, SHARE, LO, "surveyed current customers scoring 0-6", survey.detractor_share))
+
 # --- incrementality.json: the scenario against its baseline on the same seeds (study.incrementality) ----------
 _add(Metric("incremental_purchases", INC, PURCH, HI, "purchases(scenario) - purchases(baseline)"))
 _add(Metric("incremental_new_buyers", INC, CUST, HI, "new buyers(scenario) - new buyers(baseline)"))
@@ -284,6 +270,18 @@ _add(
         label="incremental ROI",
     )
 )
+_add(Metric("incremental_future_margin", INC, MONEY, HI, "future_margin(scenario) - future_margin(baseline)"))
+_add(
+    Metric(
+        "incremental_lifetime_margin",
+        INC,
+        MONEY,
+        HI,
+        "incremental margin (in the horizon) + incremental future margin (after it)",
+        label="incremental lifetime margin",
+    )
+)
+_add(Metric("incremental_lifetime_roi", INC, "money / money", HI, "(lifetime margin - spend) / spend, incremental"))
 
 # --- per channel: removal effect (without the channel) and marginal step (its budget x (1 + step)) ------------
 for _x, _unit in (("purchases", PURCH), ("new_buyers", CUST), ("revenue", MONEY), ("margin", MONEY), ("spend", MONEY)):

@@ -291,7 +291,8 @@ class Heterogeneity:
 
     def draw(self, uniforms: FloatArray) -> FloatArray:
         """Effect values (customers x effects) from one uniform per customer and effect (same shape)."""
-        z = special.ndtri(uniforms)
+        correlated = any(e.correlated_with is not None for e in self.effects)
+        z = special.ndtri(uniforms) if correlated else uniforms  # normal scores only where a copula needs them
         out = np.empty_like(uniforms, dtype=float)
         index = {e.name: k for k, e in enumerate(self.effects)}
         for k, e in enumerate(self.effects):

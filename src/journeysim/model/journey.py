@@ -242,6 +242,7 @@ class Journey:
             "promoters",
             "detractors",
             "name",
+            "satisfaction",  # the post-purchase hand-off: read by `Scenario` (model.satisfaction), not the journey
         }
         for k in data:
             if k not in known:

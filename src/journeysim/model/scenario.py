@@ -14,9 +14,11 @@ from numpy.typing import NDArray
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.interventions import ARRIVALS, EFFECT_KINDS, POSITIONS, REFERRALS, Channel, Strategy, WordOfMouth
 from journeysim.interventions.effects import TRANSITION
+from journeysim.model.heterogeneity import Heterogeneity
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
 from journeysim.model.start import StartState, parse_start_date
+from journeysim.model.satisfaction import Satisfaction
 
 ENGINES = ("fast", "reference")
 
@@ -97,11 +99,30 @@ class Scenario:
     strategy: Strategy = field(default_factory=Strategy)
     word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
     start_state: StartState | None = None  # an earlier run's end state to continue from (`population.from_run`)
+    satisfaction: Satisfaction = field(default_factory=Satisfaction)  # `journey.satisfaction`: off unless enabled
 
     def __post_init__(self) -> None:
         self._check_population()
         self._check_strategy()
         self._check_word_of_mouth()
+        j = self.journey
+        self.satisfaction.check(j.stages, j.positions, j.rates)
+        for g in range(len(self.population.segments) if self.satisfaction.enabled else 0):
+            self.heterogeneity_of(g).check(j)
+
+    def heterogeneity_of(self, g: int) -> Heterogeneity:
+        """Segment g's per-customer effects as the engines apply them: its own, then satisfaction's (with the
+        strategy's promise and service), appended so the segment's own effects keep their draws."""
+        het = self.population.segments[g].heterogeneity
+        if not self.satisfaction.enabled:
+            return het
+        j = self.journey
+        pre, conv = j.pre_purchase_indices, j.conversion_indices
+        edges = tuple(
+            (j.stages[a], j.stages[b]) for a in pre for b in conv if j.rates.get(j.stages[a], {}).get(j.stages[b], 0)
+        )
+        extra = self.satisfaction.effects(edges, self.strategy.promise, self.strategy.service)
+        return Heterogeneity(effects=(*het.effects, *extra), setting=het.setting)
 
     def _stage(self, setting: str, name: str) -> int:
         j = self.journey
@@ -324,12 +345,14 @@ class Scenario:
         settings = Settings(**sim)
         catalogue = dict(data.get("channels") or {})
         strategy = data.get("strategy")
+        journey = {k: v for k, v in dict(data["journey"]).items() if k != "satisfaction"}
         return cls(
-            journey=Journey.from_dict(data["journey"]),
+            journey=Journey.from_dict(journey),
             population=Population.from_dict(data["population"]),
             settings=settings,
             name=str(data.get("name") or "scenario"),
             channels={n: Channel.from_dict(n, c or {}) for n, c in catalogue.items()},
             strategy=Strategy.from_dict(strategy, settings.horizon_days) if strategy else Strategy(),
             word_of_mouth=WordOfMouth.from_dict(data.get("word_of_mouth")),
+            satisfaction=Satisfaction.from_dict(dict(data["journey"]).get("satisfaction")),
         )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from journeysim.analytic.lifetime import future_values
 from journeysim.engine.records import Records
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.interventions import Strategy
@@ -29,6 +30,8 @@ from journeysim.study.run import replication_seeds, simulate
 
 #: the outcomes compared between a scenario and its counterfactual, per replication
 OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "spend")
+#: compared between the scenario and its baseline only (not per channel): margin after the horizon
+LIFETIME_OUTCOMES = ("future_margin",)
 
 
 def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
@@ -36,20 +39,25 @@ def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
 
 
-def outcome_row(rec: Records) -> dict[str, float]:
-    """One replication's outcomes: purchases, new buyers, revenue, margin and total spend."""
-    return {
+def outcome_row(rec: Records, scenario: Scenario | None = None) -> dict[str, float]:
+    """One replication's outcomes: purchases, new buyers, revenue, margin and total spend; with the `scenario`
+    also its future margin (expected margin after the horizon, discounted to it: `analytic.lifetime`)."""
+    row = {
         "purchases": float(purchases(rec)),
         "new_buyers": float(new_buyers(rec)),
         "revenue": float(revenue(rec)),
         "margin": float(margin(rec)),
         "spend": float(rec.spend),
     }
+    if scenario is not None:
+        row["future_margin"] = float(future_values(scenario, rec).sum())
+    return row
 
 
 def outcome_table(rows: Sequence[Mapping[str, float]]) -> pd.DataFrame:
     """Outcome rows (`outcome_row`) as a table with one row per replication (index `replication`)."""
-    table = pd.DataFrame(list(rows), columns=list(OUTCOMES))
+    extra = [c for c in LIFETIME_OUTCOMES if rows and c in rows[0]]
+    table = pd.DataFrame(list(rows), columns=[*OUTCOMES, *extra])
     table.index.name = "replication"
     return table
 
@@ -59,7 +67,7 @@ def outcomes(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> pd.
 
     Each seed is copied before use, so the same list gives every scenario the same random numbers.
     """
-    return outcome_table([outcome_row(simulate(scenario, _fresh(seq))) for seq in seeds])
+    return outcome_table([outcome_row(simulate(scenario, _fresh(seq)), scenario) for seq in seeds])
 
 
 def with_strategy(scenario: Scenario, strategy: Strategy) -> Scenario:
@@ -177,6 +185,7 @@ _RATIOS = {
     "removal_iroas": ("removal_revenue", "removal_spend"),
     "marginal_roas": ("marginal_revenue", "marginal_spend"),
     "marginal_roi": ("marginal_profit", "marginal_spend"),
+    "incremental_lifetime_roi": ("incremental_lifetime_profit", "incremental_spend"),
 }
 
 
@@ -186,6 +195,7 @@ def _summary_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     Differences get the t interval; ratios the Fieller interval of the pooled ratio (`ratio_interval`), and a
     note says why a ratio or its interval is n/a ('' when both are known).
     """
+    columns = [c for c in columns if c in table]  # lifetime columns only where the outcomes carry them
     summ = summarise({c: table[c].to_numpy(dtype=float) for c in columns})
     out = pd.DataFrame({c: s.to_dict() for c, s in summ.items()}).T.astype(float)
     out["replications"] = out["replications"].astype(int)
@@ -219,6 +229,11 @@ def incremental_table(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.Data
     out["iroas"] = _ratio(out["incremental_revenue"], out["incremental_spend"])
     out["incremental_cac"] = _ratio(out["incremental_spend"], out["incremental_new_buyers"])
     out["incremental_roi"] = _ratio(out["incremental_profit"], out["incremental_spend"])
+    if all(c in scenario and c in baseline for c in LIFETIME_OUTCOMES):
+        out["incremental_future_margin"] = scenario["future_margin"] - baseline["future_margin"]
+        out["incremental_lifetime_margin"] = out["incremental_margin"] + out["incremental_future_margin"]
+        out["incremental_lifetime_profit"] = out["incremental_lifetime_margin"] - out["incremental_spend"]
+        out["incremental_lifetime_roi"] = _ratio(out["incremental_lifetime_profit"], out["incremental_spend"])
     return out
 
 

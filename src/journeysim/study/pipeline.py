@@ -113,7 +113,7 @@ def run_study(
             warnings.extend(saturation_warnings(scenario, rec))
         observed += 1
         if resolved is not None:
-            rows.append(outcome_row(rec))
+            rows.append(outcome_row(rec, scenario))
 
     t0 = time.perf_counter()
     result = run(

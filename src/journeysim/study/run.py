@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from journeysim.analytic.lifetime import lifetime_view
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
 from journeysim.engine.registry import ENGINES
@@ -135,7 +136,7 @@ def run(
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))
-        samples.append(scalar_metrics(rec, spend=rec.spend))
+        samples.append(scalar_metrics(rec, spend=rec.spend, lifetime=lifetime_view(scenario, rec)))
         funnels.append(funnel_table(rec))
         series.append(timeseries_frame(rec, extra=daily_media(rec)))
         counts = rec.transition_counts().astype(float)
