@@ -86,7 +86,8 @@ class PopulationSchema:
 
 @dataclass
 class SimSchema:
-    """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log and CLV discounting."""
+    """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log, CLV discounting and the
+    ensemble each replication draws its parameters from."""
 
     horizon_days: int = Settings.horizon_days
     replications: int = Settings.replications
@@ -94,6 +95,9 @@ class SimSchema:
     engine: str = Settings.engine
     event_log: bool = Settings.event_log
     discount_rate_annual: float = Settings.discount_rate_annual
+    # an ensemble file (CSV of draws or YAML of means and standard errors) or {ensemble: path, per_draw: 2};
+    # null: parameters as configured (journeysim.study.uncertainty)
+    parameter_uncertainty: Optional[Any] = None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
+from journeysim.study.uncertainty import scenario_with_ensemble
 
 #: Keys Hydra itself puts at the top of a composed config; never user settings.
 HYDRA_KEYS = ("hydra",)
@@ -145,6 +146,9 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
     for seg in ((out.get("population") or {}).get("segments") or {}).values():  # unset: not in config.yaml
         if isinstance(seg, dict) and seg.get("heterogeneity", {}) is None:
             del seg["heterogeneity"]
+    sim = out.get("sim")
+    if isinstance(sim, dict) and sim.get("parameter_uncertainty", {}) is None:  # unset: not in config.yaml
+        del sim["parameter_uncertainty"]
     return out
 
 
@@ -212,8 +216,9 @@ def _is_number(value: Any) -> bool:
 
 
 def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
-    """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix)."""
-    return Scenario.from_dict(scaled_config(data))
+    """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix); a
+    `sim.parameter_uncertainty` file is read (and its keys checked against the scenario) here."""
+    return scenario_with_ensemble(scaled_config(data))
 
 
 def validate(

@@ -15,6 +15,7 @@ from journeysim.interventions import ARRIVALS, EFFECT_KINDS, POSITIONS, REFERRAL
 from journeysim.interventions.effects import TRANSITION
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
+from journeysim.model.uncertainty import ParameterUncertainty
 
 ENGINES = ("fast", "reference")
 
@@ -29,6 +30,7 @@ class Settings:
     engine: str = "fast"
     event_log: bool = False
     discount_rate_annual: float = 0.10
+    parameter_uncertainty: ParameterUncertainty | None = None  # each replication's parameters drawn from it
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon_days, (int, np.integer)) or self.horizon_days < 1:
@@ -59,6 +61,13 @@ class Settings:
                 "sim.discount_rate_annual",
                 f"{self.discount_rate_annual!r} is not a rate > -1",
                 "give the annual discount rate for CLV as a fraction, e.g. 0.10",
+            )
+        pu = self.parameter_uncertainty
+        if pu is not None and not isinstance(pu, ParameterUncertainty):
+            raise ConfigError(
+                "sim.parameter_uncertainty",
+                f"{pu!r} is not a loaded ensemble",
+                "compose through journeysim's config (or load it with journeysim.study.uncertainty.load_ensemble)",
             )
 
     @property
@@ -288,7 +297,15 @@ class Scenario:
             if not data.get(k):
                 raise ConfigError(k, "is missing", f"provide a {k} section (e.g. {k}=<preset>)")
         sim = dict(data.get("sim") or {})
-        known = ("horizon_days", "replications", "seed", "engine", "event_log", "discount_rate_annual")
+        known = (
+            "horizon_days",
+            "replications",
+            "seed",
+            "engine",
+            "event_log",
+            "discount_rate_annual",
+            "parameter_uncertainty",
+        )
         for k in sim:
             if k not in known:
                 raise ConfigError(

@@ -26,6 +26,7 @@ from journeysim.metrics.catalogue import names
 from journeysim.metrics.value import margin, revenue
 from journeysim.model.scenario import Scenario
 from journeysim.study.run import replication_seeds, simulate
+from journeysim.study.uncertainty import ReplicationScenarios
 
 #: the outcomes compared between a scenario and its counterfactual, per replication
 OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "spend")
@@ -59,7 +60,8 @@ def outcomes(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> pd.
 
     Each seed is copied before use, so the same list gives every scenario the same random numbers.
     """
-    return outcome_table([outcome_row(simulate(scenario, _fresh(seq))) for seq in seeds])
+    scenarios = ReplicationScenarios(scenario)  # each replication's parameter draw, as in the scenario's own run
+    return outcome_table([outcome_row(simulate(scenarios(i), _fresh(seq))) for i, seq in enumerate(seeds)])
 
 
 def with_strategy(scenario: Scenario, strategy: Strategy) -> Scenario:

@@ -14,6 +14,7 @@ from journeysim.engine.records import Records
 from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.model.scenario import Scenario
+from journeysim.study.uncertainty import ReplicationScenarios
 
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
@@ -58,6 +59,7 @@ class RunResult:
     records: list[Records] = field(default_factory=list)
     events: pd.DataFrame | None = None  # with sim.event_log: every transition of every replication (ground truth)
     customers: pd.DataFrame | None = None  # with sim.event_log: one row per customer and replication
+    parameters: pd.DataFrame | None = None  # with sim.parameter_uncertainty: each replication's draw and values
 
     def metrics_table(self) -> pd.DataFrame:
         """Metric name -> mean, std, ci_low, ci_high, replications."""
@@ -120,6 +122,7 @@ def run(
     """Run every replication; `progress(done, total)` is called after each one, and `observe(records)` with each
     replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them)."""
     seeds = replication_seeds(scenario)
+    scenarios = ReplicationScenarios(scenario)  # the scenario itself unless parameters are drawn per replication
     samples: list[dict[str, float]] = []
     funnels: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
@@ -128,7 +131,7 @@ def run(
     customers: list[pd.DataFrame] = []
     transitions = None
     for i, seq in enumerate(seeds):
-        rec = simulate(scenario, seq)
+        rec = simulate(scenarios(i), seq)
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))
@@ -155,4 +158,5 @@ def run(
         records=kept,
         events=pd.concat(events, ignore_index=True) if events else None,
         customers=pd.concat(customers, ignore_index=True) if customers else None,
+        parameters=scenarios.table(),
     )
