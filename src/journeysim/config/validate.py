@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from journeysim.config.baseline import baseline_choice, choice_problems
 from journeysim.config.objective import objective_problems
+from journeysim.config.paths import shipped_config_dir
 from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
@@ -218,7 +219,7 @@ def _is_number(value: Any) -> bool:
 def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
     """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix); a
     `sim.parameter_uncertainty` file is read (and its keys checked against the scenario) here."""
-    return scenario_with_ensemble(scaled_config(data))
+    return scenario_with_ensemble(scaled_config(data), search=(shipped_config_dir(),))
 
 
 def validate(

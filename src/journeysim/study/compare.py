@@ -365,7 +365,7 @@ def rank_scenarios(
         }
     )
     if DRAW in samples.columns:  # parameter uncertainty: the share of parameter draws in which each is best
-        out.insert(out.columns.get_loc("note"), "p_best_parameters", p_best_parameters(samples, metric, scenarios))
+        out.insert(len(out.columns) - 1, "p_best_parameters", p_best_parameters(samples, metric, scenarios))
     key = out["mean"] if higher_is_better else -out["mean"]
     out.insert(0, "rank", key.rank(ascending=False, method="min", na_option="bottom").astype(int))
     return out.sort_values(["rank", "scenario"], kind="stable").reset_index(drop=True)

@@ -126,9 +126,17 @@ def _read_yaml(path: Path, seed: int) -> tuple[tuple[str, ...], NDArray[np.float
     return keys, sample_estimates(keys, mean, cov, draws, parameter_streams(seed)[1])
 
 
-def load_ensemble(spec: Any, seed: int = 0) -> ParameterUncertainty:
+def _find(path: Path, search: Sequence[Path]) -> Path:
+    """`path` itself, else (a relative one) the first directory of `search` that holds it."""
+    if path.is_file() or path.is_absolute():
+        return path
+    return next((d / path for d in search if (d / path).is_file()), path)
+
+
+def load_ensemble(spec: Any, seed: int = 0, search: Sequence[Path] = ()) -> ParameterUncertainty:
     """The ensemble a `sim.parameter_uncertainty` value names: a path (`.csv` draws, `.yaml`/`.yml` estimates)
-    or `{ensemble: path, per_draw: n}`; relative paths are relative to the working directory."""
+    or `{ensemble: path, per_draw: n}`; a relative path is looked up in the working directory, then in `search`
+    (the CLI passes journeysim's shipped config directory, which holds example ensembles)."""
     if isinstance(spec, ParameterUncertainty):
         return spec
     per_draw: Any = DEFAULT_PER_DRAW
@@ -138,7 +146,7 @@ def load_ensemble(spec: Any, seed: int = 0) -> ParameterUncertainty:
         spec = spec.get("ensemble")
     if not isinstance(spec, (str, Path)) or not str(spec):
         raise ConfigError(SETTING, f"{spec!r} is not a file", "give a path: sim.parameter_uncertainty=draws.csv")
-    path = Path(spec)
+    path = _find(Path(spec), search)
     if not path.is_file():
         raise ConfigError(SETTING, f"'{path}' not found (from {Path.cwd()})", "give the path of an ensemble file")
     suffix = path.suffix.lower()
@@ -225,7 +233,7 @@ def check_ensemble(scenario: Scenario) -> None:
         scenarios(r)
 
 
-def scenario_with_ensemble(data: Mapping[str, Any]) -> Scenario:
+def scenario_with_ensemble(data: Mapping[str, Any], search: Sequence[Path] = ()) -> Scenario:
     """`Scenario.from_dict` of a config whose `sim.parameter_uncertainty` may be a file or `{ensemble, per_draw}`:
     the ensemble is loaded (YAML estimates sampled from the run's seed) and checked against the scenario."""
     sim = dict(data.get("sim") or {})
@@ -233,7 +241,7 @@ def scenario_with_ensemble(data: Mapping[str, Any]) -> Scenario:
     scenario = Scenario.from_dict({**data, "sim": sim})
     if spec is None:
         return scenario
-    ensemble = load_ensemble(spec, scenario.settings.seed)
+    ensemble = load_ensemble(spec, scenario.settings.seed, search)
     settings = dataclasses.replace(scenario.settings, parameter_uncertainty=ensemble)
     scenario = dataclasses.replace(scenario, settings=settings)
     check_ensemble(scenario)

@@ -71,7 +71,8 @@ def split(d: NDArray[np.float64], draws: NDArray[np.int64]) -> Split:
     draw (then the spread cannot be told apart and var_parameters is NaN too)."""
     frame = pd.DataFrame({"d": d, "g": draws}).dropna()
     groups = frame.groupby("g", sort=True)["d"]
-    means, sizes = groups.mean().to_numpy(float), groups.size().to_numpy(float)
+    means = np.asarray(groups.mean().to_numpy(float), dtype=np.float64)
+    sizes = np.asarray(groups.size().to_numpy(float), dtype=np.float64)
     n, k = float(sizes.sum()), int(sizes.size)
     mean = float(means.mean()) if k else math.nan
     msw = math.nan
@@ -154,8 +155,9 @@ def value_of_information(samples: pd.DataFrame, scenario: str, reference: str, m
         per_draw = both.groupby(DRAW, sort=True)[PREFIX + key].first().to_numpy(float)
         rho = float(stats.spearmanr(per_draw, s.draw_means).statistic) if np.unique(per_draw).size > 1 else 0.0
         value = evppi(d, x, g, higher)
-        rows.append({"parameter": key, "evppi": value, "evppi_share": value / evpi if evpi > 0 else math.nan,
-                     "spearman": rho})
+        rows.append(
+            {"parameter": key, "evppi": value, "evppi_share": value / evpi if evpi > 0 else math.nan, "spearman": rho}
+        )
     out = pd.DataFrame(rows, columns=cols)
     out["order"] = out["spearman"].abs().fillna(0.0)
     out = out.sort_values(["evppi", "order"], ascending=False, kind="stable").drop(columns="order")
@@ -290,7 +292,7 @@ def paired_by_draw(x: pd.Series, y: pd.Series, draws: pd.Series, level: float) -
         half = float(stats.t.ppf(0.5 + level / 2, k - 1)) * sd / math.sqrt(k)
         if sd > 0:
             p = float(2 * stats.t.sf(abs(diff) / (sd / math.sqrt(k)), k - 1))
-    n = int(len(both))
+    n = len(both)
     return {
         "mean": float(both["x"].mean()) if n else math.nan,
         "reference_mean": float(both["y"].mean()) if n else math.nan,
