@@ -129,7 +129,8 @@ def _pair(samples: pd.DataFrame, scenario: str, reference: str, metric: str) -> 
     cols = ["replication", DRAW, metric, *[PREFIX + k for k in parameter_keys(samples)]]
     a = samples.loc[samples["scenario"].astype(str) == scenario, cols].set_index("replication")
     b = samples.loc[samples["scenario"].astype(str) == reference, ["replication", DRAW, metric]]
-    both = a.join(b.set_index("replication"), rsuffix="_ref", how="inner")
+    b = b.set_index("replication").rename(columns={DRAW: f"{DRAW}_ref", metric: f"{metric}_ref"})
+    both = a.join(b, how="inner")
     if both.empty or (both[DRAW] != both[f"{DRAW}_ref"]).any() or both[DRAW].isna().any():
         return None
     both["d"] = both[metric].astype(float) - both[f"{metric}_ref"].astype(float)
