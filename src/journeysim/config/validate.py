@@ -256,8 +256,9 @@ def validated(
         raise InvalidConfig(problems)
     try:
         scenario = scenario_from_container(data)
-    except ConfigError as exc:
-        raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
+    except ConfigError as exc:  # an ensemble's problems come all at once (`EnsembleProblems.errors`)
+        errors = getattr(exc, "errors", None) or [exc]
+        raise InvalidConfig([Problem(e.setting, e.problem, e.fix) for e in errors]) from None
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)

@@ -37,6 +37,36 @@ PREFIX = "parameter:"
 DEFAULT_PER_DRAW = 2
 
 
+class EnsembleProblems(ConfigError):
+    """Every problem found in an ensemble at once (`errors`), so the user fixes them in one go."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.setting, first.problem, first.fix)
+
+
+def _raise_all(errors: Sequence[ConfigError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise EnsembleProblems(errors)
+
+
+def _value_problems(keys: Sequence[str], values: NDArray[np.float64], source: str) -> list[ConfigError]:
+    """Per key, its first draw that is not finite, or not > 0 where the key is a rate."""
+    out = []
+    for k, key in enumerate(keys):
+        column = values[:, k]
+        bad = ~np.isfinite(column) | ((column <= 0) if must_be_positive(key) else False)
+        if bad.any():
+            d = int(np.flatnonzero(bad)[0])
+            what = "not a positive rate" if np.isfinite(column[d]) else "not a finite number"
+            fix = "give rates > 0 in every draw" if must_be_positive(key) else "give finite numbers in every draw"
+            out.append(ConfigError(key, f"draw {d} of {source} is {column[d]:g}, {what}", fix))
+    return out
+
+
 def parameter_streams(seed: int) -> list[np.random.SeedSequence]:
     """[pick, sample]: the streams that choose each replication's draw and sample a YAML ensemble."""
     return np.random.SeedSequence(int(seed), spawn_key=(PARAMETER_STREAM,)).spawn(2)
@@ -48,11 +78,15 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ConfigError(SETTING, f"cannot read '{path}': {exc}".splitlines()[0], "give a CSV of draws") from None
     frame = frame.drop(columns=[c for c in frame.columns if str(c) == "draw"])
+    errors = []
     for col in frame.columns:
         values = pd.to_numeric(frame[col], errors="coerce")
         if values.isna().any():
             row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise ConfigError(str(col), f"row {row} of '{path}' is not a number", "give a number in every cell")
+            errors.append(
+                ConfigError(str(col), f"row {row} of '{path}' is not a number", "give a number in every cell")
+            )
+    _raise_all(errors)
     return tuple(str(c) for c in frame.columns), frame.to_numpy(dtype=float)
 
 
@@ -133,10 +167,13 @@ def _find(path: Path, search: Sequence[Path]) -> Path:
     return next((d / path for d in search if (d / path).is_file()), path)
 
 
-def load_ensemble(spec: Any, seed: int = 0, search: Sequence[Path] = ()) -> ParameterUncertainty:
+def load_ensemble(
+    spec: Any, seed: int = 0, search: Sequence[Path] = (), base: Scenario | None = None
+) -> ParameterUncertainty:
     """The ensemble a `sim.parameter_uncertainty` value names: a path (`.csv` draws, `.yaml`/`.yml` estimates)
     or `{ensemble: path, per_draw: n}`; a relative path is looked up in the working directory, then in `search`
-    (the CLI passes journeysim's shipped config directory, which holds example ensembles)."""
+    (the CLI passes journeysim's shipped config directory, which holds example ensembles). With `base`, keys it
+    does not have are reported together with bad values (`EnsembleProblems`)."""
     if isinstance(spec, ParameterUncertainty):
         return spec
     per_draw: Any = DEFAULT_PER_DRAW
@@ -153,6 +190,7 @@ def load_ensemble(spec: Any, seed: int = 0, search: Sequence[Path] = ()) -> Para
     if suffix not in (".csv", ".yaml", ".yml"):
         raise ConfigError(SETTING, f"'{path}' is neither .csv nor .yaml", "give a CSV of draws or a YAML of estimates")
     keys, values = _read_csv(path) if suffix == ".csv" else _read_yaml(path, seed)
+    _raise_all((key_problems(base, keys) if base is not None else []) + _value_problems(keys, values, f"'{path}'"))
     rows = tuple(tuple(float(v) for v in row) for row in values)
     return ParameterUncertainty(keys, rows, per_draw=per_draw, source=str(path))
 
@@ -220,14 +258,24 @@ def _check_key(scenario: Scenario, key: str) -> None:
         raise ConfigError(key, "is not a rate of the journey (it is 0 here)", "give transitions the journey has")
 
 
+def key_problems(scenario: Scenario, keys: Sequence[str]) -> list[ConfigError]:
+    """One error per key that is not a numeric setting of `scenario` (with a did-you-mean)."""
+    errors = []
+    for key in keys:
+        try:
+            _check_key(scenario, key)
+        except ConfigError as exc:
+            errors.append(exc)
+    return errors
+
+
 def check_ensemble(scenario: Scenario) -> None:
     """Refuse what cannot run before anything does: unknown or non-numeric keys, too few draws, a draw the
     scenario refuses (every draw a replication uses is applied once)."""
     pu = scenario.settings.parameter_uncertainty
     if pu is None:
         return
-    for key in pu.keys:
-        _check_key(scenario, key)
+    _raise_all(key_problems(scenario, pu.keys))
     scenarios = ReplicationScenarios(scenario)
     for r in range(scenario.settings.replications):
         scenarios(r)
@@ -241,7 +289,7 @@ def scenario_with_ensemble(data: Mapping[str, Any], search: Sequence[Path] = ())
     scenario = Scenario.from_dict({**data, "sim": sim})
     if spec is None:
         return scenario
-    ensemble = load_ensemble(spec, scenario.settings.seed, search)
+    ensemble = load_ensemble(spec, scenario.settings.seed, search, base=scenario)
     settings = dataclasses.replace(scenario.settings, parameter_uncertainty=ensemble)
     scenario = dataclasses.replace(scenario, settings=settings)
     check_ensemble(scenario)
