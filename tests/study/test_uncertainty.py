@@ -109,7 +109,8 @@ def test_parameter_uncertainty_flips_a_decision_noise_alone_calls_certain(tmp_pa
 
     assert row["p_better_noise"] > 0.99  # noise alone still calls it certain ...
     assert 0.2 < row["p_better"] < 0.8  # ... but over the parameters the decision flips in a sizable share
-    assert row["p_better"] == pytest.approx(share, abs=0.1)
+    assert row["p_better"] == pytest.approx(share, abs=0.1)  # the t-predictive probability
+    assert row["p_better_draws"] == pytest.approx(share, abs=0.1)  # the share of shrunk draws
     sim_se = math.sqrt(row["var_simulation"] / 100)
     assert row["difference"] == pytest.approx(truth.mean(), abs=4 * sim_se)
     # var_p against the closed-form variance over the same draws; SE from the noise in the draw means

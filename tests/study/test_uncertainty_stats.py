@@ -115,10 +115,13 @@ def test_pairs_needs_the_same_draws() -> None:
 
 
 def test_decision_row_by_hand() -> None:
-    """From test_split_by_hand: var_p 15, var_sim 2, every shrunk draw > 0 so P(better) = 1, the interval
-    6 -/+ 4.303 sqrt(15 + 16/3); EVPI 0 (no draw favours B); k ranks first (rho 1), j has no spread."""
+    """From test_split_by_hand: var_p 15, var_sim 2, se_mean^2 = 16/3: the interval 6 -/+ 4.303 sqrt(15 + 16/3),
+    P(better) = T_2(6 / sqrt(15 + 16/3)) = T_2(1.331) = 0.843; every shrunk draw > 0, so the share of draws is 1;
+    EVPI 0 (no draw favours B); k ranks first (rho 1), j has no spread."""
     row = decision_table(_samples(), "B", ["purchases"], ["A", "B"]).iloc[0]
-    assert row["p_better"] == 1.0
+    assert row["p_better"] == pytest.approx(stats.t.cdf(6 / math.sqrt(15 + 16 / 3), 2))
+    assert row["p_better"] == pytest.approx(0.843, abs=1e-3)
+    assert row["p_better_draws"] == 1.0
     assert row["var_parameters"] == pytest.approx(15.0) and row["var_simulation"] == pytest.approx(2.0)
     assert row["uncertainty_high"] - 6 == pytest.approx(4.303 * math.sqrt(15 + 16 / 3), rel=1e-3)
     assert row["evpi"] == 0.0

@@ -221,7 +221,9 @@ def uncertainty_console(decisions: pd.DataFrame, metric: str, reference: str) ->
     for r in decisions[decisions["metric"] == metric].to_dict("records"):
         interval = f"[{_signed(float(r['uncertainty_low']), unit)}, {_signed(float(r['uncertainty_high']), unit)}]"
         probs = [format_value(float(r[c]), "share") for c in ("p_better", "p_better_noise", "share_parameters")]
-        top = f"{r['most_valuable_parameter']} (EVPPI {format_value(float(r['evppi']), unit)})"
+        value = float(r["evppi"])
+        why = f"EVPPI {format_value(value, unit)}" if value > 0 else "moves it most; no draw flips the decision"
+        top = f"{r['most_valuable_parameter']} ({why})"
         table.add_row(str(r[SCENARIO]), _signed(float(r["difference"]), unit), interval, *probs, top)
     return table
 

@@ -95,6 +95,13 @@ def _better(values: NDArray[np.float64], higher: bool) -> float:
     return float(((v > 0) + 0.5 * (v == 0)).mean()) if v.size else math.nan
 
 
+def _predictive(mean: float, spread: float, df: int, higher: bool) -> float:
+    """P(true difference favours the scenario) when it is mean + spread * t_df (the interval's own reference)."""
+    if spread == 0:
+        return 0.5 if mean == 0 else float((mean > 0) == higher)
+    return float(stats.t.cdf((mean if higher else -mean) / spread, df))
+
+
 def p_better_noise(s: Split, n: int, higher: bool) -> float:
     """What simulation noise alone says: P(expected difference favours the scenario) from a t reference with the
     within-draw variance only, as if the rates were known (df = N - D)."""
@@ -176,9 +183,11 @@ def decision_row(samples: pd.DataFrame, scenario: str, reference: str, metric: s
     s = split(d, g)
     shrunk = s.shrunk()
     v = shrunk if higher else -shrunk
-    half = math.nan
+    half, p_t = math.nan, math.nan
     if s.draws >= 2 and math.isfinite(s.var_parameters):
-        half = float(stats.t.ppf(0.5 + level / 2, s.draws - 1)) * math.sqrt(s.var_parameters + s.se_mean**2)
+        spread = math.sqrt(s.var_parameters + s.se_mean**2)  # the true difference's spread over the parameters
+        half = float(stats.t.ppf(0.5 + level / 2, s.draws - 1)) * spread
+        p_t = _predictive(s.mean, spread, s.draws - 1, higher)
     voi = value_of_information(samples, scenario, reference, metric)
     top = voi.iloc[0] if len(voi) else None
     row.update(
@@ -186,7 +195,8 @@ def decision_row(samples: pd.DataFrame, scenario: str, reference: str, metric: s
             "difference": s.mean,
             "uncertainty_low": s.mean - half,
             "uncertainty_high": s.mean + half,
-            "p_better": _better(shrunk, higher) if math.isfinite(s.var_parameters) else math.nan,
+            "p_better": p_t,
+            "p_better_draws": _better(shrunk, higher) if math.isfinite(s.var_parameters) else math.nan,
             "p_better_noise": p_better_noise(s, len(d), higher),
             "var_parameters": s.var_parameters,
             "var_simulation": s.var_simulation,
@@ -209,6 +219,7 @@ DECISION_COLUMNS = (
     "uncertainty_low",
     "uncertainty_high",
     "p_better",
+    "p_better_draws",
     "p_better_noise",
     "var_parameters",
     "var_simulation",
