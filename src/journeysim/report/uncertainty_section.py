@@ -13,8 +13,10 @@ from journeysim.report.tables import format_value, unit_of
 
 INTRO = (
     "<p>Each replication drew its parameters from the ensemble (<code>sim.parameter_uncertainty</code>); "
-    "replication r of every scenario used the same draw. <i>P(better)</i>: the share of parameter draws in which "
-    "the scenario's true mean beats the reference (simulation noise shrunk out of each draw); <i>noise only</i>: "
+    "replication r of every scenario used the same draw. <i>P(better)</i>: the probability that the scenario's true "
+    "mean beats the reference given what is known about the rates (t reference, as the interval); <i>share of "
+    "draws</i>: the share of parameter draws in which it does (simulation noise shrunk out of each draw); "
+    "<i>noise only</i>: "
     "what simulation noise alone would say with the rates taken as known. The <i>interval</i> is where the true "
     "difference lies given what is known about the rates (95%). <i>Unknown rates</i>: the share of one "
     "replication's variance that the parameter draws explain (one-way random-effects ANOVA); the rest is "
@@ -32,7 +34,8 @@ def _num(v: object, unit: str) -> str:
 def _decision_rows(decisions: pd.DataFrame) -> str:
     head = (
         "<tr><th>scenario</th><th>metric</th><th class='num'>difference</th><th class='num'>95% interval</th>"
-        "<th class='num'>P(better)</th><th class='num'>noise only</th><th class='num'>unknown rates</th>"
+        "<th class='num'>P(better)</th><th class='num'>share of draws</th><th class='num'>noise only</th>"
+        "<th class='num'>unknown rates</th>"
         "<th class='num'>EVPI</th><th>worth measuring</th><th class='num'>EVPPI</th></tr>"
     )
     rows = []
@@ -43,6 +46,7 @@ def _decision_rows(decisions: pd.DataFrame) -> str:
             f"<td>{esc(r['scenario'])}</td><td><code>{esc(r['metric'])}</code></td>",
             f"<td class='num'>{_num(r['difference'], unit)}</td><td class='num'>{interval}</td>",
             f"<td class='num'>{_num(r['p_better'], 'share')}</td>",
+            f"<td class='num'>{_num(r['p_better_draws'], 'share')}</td>",
             f"<td class='num'>{_num(r['p_better_noise'], 'share')}</td>",
             f"<td class='num'>{_num(r['share_parameters'], 'share')}</td><td class='num'>{_num(r['evpi'], unit)}</td>",
             f"<td><code>{esc(r['most_valuable_parameter'] or '-')}</code></td>",

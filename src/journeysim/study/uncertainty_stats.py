@@ -144,6 +144,10 @@ def _pair(samples: pd.DataFrame, scenario: str, reference: str, metric: str) -> 
     return both.dropna(subset=["d"])
 
 
+def _varies(*columns: NDArray[np.float64]) -> bool:
+    return all(np.unique(c[np.isfinite(c)]).size > 1 for c in columns)
+
+
 def value_of_information(samples: pd.DataFrame, scenario: str, reference: str, metric: str) -> pd.DataFrame:
     """Per uncertain parameter: EVPPI (in the metric's unit), Spearman's rank correlation of the parameter with the
     draw means of the difference, and the EVPPI as a share of the EVPI; sorted, most valuable first."""
@@ -161,7 +165,7 @@ def value_of_information(samples: pd.DataFrame, scenario: str, reference: str, m
     for key in parameter_keys(samples):
         x = both[PREFIX + key].to_numpy(float)
         per_draw = both.groupby(DRAW, sort=True)[PREFIX + key].first().to_numpy(float)
-        rho = float(stats.spearmanr(per_draw, s.draw_means).statistic) if np.unique(per_draw).size > 1 else 0.0
+        rho = float(stats.spearmanr(per_draw, s.draw_means).statistic) if _varies(per_draw, s.draw_means) else 0.0
         value = evppi(d, x, g, higher)
         rows.append(
             {"parameter": key, "evppi": value, "evppi_share": value / evpi if evpi > 0 else math.nan, "spearman": rho}
