@@ -192,7 +192,9 @@ def paired_differences(
     p from the paired t-test (`scipy.stats.ttest_rel`); replications with a NaN on either side are dropped.
     Otherwise (or with `paired=False`) Welch's unequal-variance t: CI with Welch-Satterthwaite degrees of freedom,
     p from `scipy.stats.ttest_ind(equal_var=False)`. `paired=True` insists on pairs and raises if they do not pair.
-    relative_difference = difference / reference mean (NaN when that is 0). Columns: scenario, reference, metric,
+    With a `parameter_draw` column (runs with `sim.parameter_uncertainty`) the paired CI and p are a t over the
+    draws' mean differences (`uncertainty_stats.paired_by_draw`). relative_difference = difference / reference
+    mean (NaN when that is 0). Columns: scenario, reference, metric,
     mean, reference_mean, difference, ci_low, ci_high, p_value, relative_difference, n, reference_n, test.
     """
     names = _check(samples, metrics)
@@ -339,8 +341,9 @@ def rank_scenarios(
     else independent var_i / n_i and t_{n_i - 1}), estimated with `draws` draws from a fixed `seed`; NaN with
     fewer than 2 replications. `p_best_normal`: the same with a normal reference (a large-n approximation that
     overstates certainty for few replications). `note`: why the probabilities mean little (fewer than 5
-    replications; `p_best_note`), else ''. Columns: rank, scenario, mean, std, n, p_best, p_best_t,
-    p_best_normal, note.
+    replications; `p_best_note`), else ''. With parameter draws also `p_best_parameters` (the share of draws in
+    which its true mean is best). Columns: rank, scenario, mean, std, n, p_best, p_best_t, p_best_normal,
+    [p_best_parameters,] note.
     """
     _check(samples, [metric])
     scenarios = _scenarios(samples)
