@@ -183,4 +183,32 @@ def _customers() -> list[Row]:
     ]
 
 
-ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start() + _customers()
+def _ensembles() -> list[Row]:
+    """sim.parameter_uncertainty: the file is written to the config dir, one level up from the run's cwd."""
+    key = "journey.rates.awareness.interest"
+    pu = "sim.parameter_uncertainty"
+
+    def row(name: str, text: str, setting: str, *extra: str, file: str = "e.csv") -> Row:
+        args = ("journey=marketing_funnel", *TINY, f"{pu}=../conf/{file}", *extra)
+        return Row(f"{pu} {name}", args, setting, {file: text})
+
+    return [
+        Row(f"{pu} missing file", ("journey=marketing_funnel", *TINY, f"{pu}=no/such.csv"), pu),
+        row("unknown key", "draw,journey.rates.awareness.intrest\n0,0.02\n1,0.03\n", "journey.rates.awareness.intrest"),
+        row("negative rate", f"draw,{key}\n0,-0.02\n1,0.03\n", key),
+        row("zero rate", f"draw,{key}\n0,0\n1,0.03\n", key),
+        row("not a number", f"draw,{key}\n0,abc\n1,0.03\n", key),
+        row("too few draws", f"draw,{key}\n0,0.02\n", pu, "sim.replications=4"),
+        Row(
+            f"{pu} per_draw 0",
+            ("journey=marketing_funnel", *TINY, f"{pu}={{ensemble:../conf/e.csv,per_draw:0}}"),
+            f"{pu}.per_draw",
+            {"e.csv": f"draw,{key}\n0,0.02\n"},
+        ),
+        row("yaml negative se", f"parameters:\n  {key}: {{mean: 0.02, se: -1}}\n", key, file="e.yaml"),
+        row("yaml no parameters", "draws: 10\n", pu, file="e.yaml"),
+        row("wrong suffix", "x", pu, file="e.txt"),
+    ]
+
+
+ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start() + _customers() + _ensembles()

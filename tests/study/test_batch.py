@@ -40,7 +40,9 @@ def test_every_variant_is_byte_identical_to_running_it_alone(base) -> None:
 def test_the_shared_baseline_is_simulated_once(base, monkeypatch) -> None:
     calls: list[int] = []
     real = batch.simulate_many
-    monkeypatch.setattr(batch, "simulate_many", lambda sc, seed, stack: calls.append(len(sc)) or real(sc, seed, stack))
+    monkeypatch.setattr(
+        batch, "simulate_many", lambda sc, seed, stack, r=0: calls.append(len(sc)) or real(sc, seed, stack, r)
+    )
     run_many(base, [total_budget(b) for b in (1_000, 2_000, 3_000)])
     assert calls[:2] == [1, 1]  # the no-spend baseline: one scenario, once per replication (2)
     assert calls[2:] == [3, 3]  # then the three variants together, per replication

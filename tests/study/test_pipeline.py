@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 import pytest
 
-import journeysim.study.incrementality as incrementality_module
+import journeysim.study.outcomes as outcomes_module
 import journeysim.study.pipeline as pipeline
 import journeysim.study.run as run_module
 from journeysim.config import load_scenario
@@ -34,7 +34,7 @@ def _count_simulations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(run_module, "simulate", counting)
-    monkeypatch.setattr(incrementality_module, "simulate", counting)
+    monkeypatch.setattr(outcomes_module, "simulate", counting)
     return calls
 
 

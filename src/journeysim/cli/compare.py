@@ -27,6 +27,7 @@ from journeysim.io.scenarios import Loaded, load_scenarios
 from journeysim.metrics.catalogue import find, headline
 from journeysim.report import comparison_report
 from journeysim.report.tables import format_value, unit_of
+from journeysim.report.uncertainty_section import uncertainty_section
 from journeysim.study.compare import (
     REPLICATION,
     SCENARIO,
@@ -36,10 +37,13 @@ from journeysim.study.compare import (
     rank_scenarios,
     summary_table,
 )
+from journeysim.study.uncertainty import DRAW
+from journeysim.study.uncertainty_stats import decision_table, is_parameter_column, voi_table
 
 COMPARISON_CSV = "comparison.csv"
 DIFFERENCES_CSV = "differences.csv"
 RANKING_CSV = "ranking.csv"
+VOI_CSV = "value_of_information.csv"
 #: The default ranking metrics, the first every scenario has a value of: what a planner decides on.
 RANK_DEFAULTS = ("incremental_profit", "profit", "revenue")
 
@@ -70,7 +74,11 @@ def parser() -> argparse.ArgumentParser:
 def metric_columns(samples: pd.DataFrame) -> list[str]:
     """Every numeric metric column of the samples."""
     keys = {SCENARIO, REPLICATION, SEED}
-    return [str(c) for c in samples.columns if c not in keys and pd.api.types.is_numeric_dtype(samples[c])]
+    return [
+        str(c)
+        for c in samples.columns
+        if c not in keys and not is_parameter_column(c) and pd.api.types.is_numeric_dtype(samples[c])
+    ]
 
 
 def higher_is_better(name: str) -> bool:
@@ -203,6 +211,43 @@ def ranking_table(ranking: pd.DataFrame, metric: str, higher: bool) -> Table:
     return table
 
 
+def uncertainty_console(decisions: pd.DataFrame, metric: str, reference: str) -> Table:
+    """The decision under parameter uncertainty for the ranking metric: P(better) with and without it, the share
+    of the spread the unknown rates explain, and the parameter worth measuring (largest EVPPI)."""
+    table = Table(title=f"Parameter uncertainty: {metric} vs '{reference}'")
+    for col in ("scenario", "difference", "95% interval", "P(better)", "noise only", "unknown rates", "measure"):
+        table.add_column(col, justify="left" if col in ("scenario", "measure") else "right")
+    unit = unit_of(metric)
+    for r in decisions[decisions["metric"] == metric].to_dict("records"):
+        interval = f"[{_signed(float(r['uncertainty_low']), unit)}, {_signed(float(r['uncertainty_high']), unit)}]"
+        probs = [format_value(float(r[c]), "share") for c in ("p_better", "p_better_noise", "share_parameters")]
+        value = float(r["evppi"])
+        why = f"EVPPI {format_value(value, unit)}" if value > 0 else "moves it most; no draw flips the decision"
+        top = f"{r['most_valuable_parameter']} ({why})"
+        table.add_row(str(r[SCENARIO]), _signed(float(r["difference"]), unit), interval, *probs, top)
+    return table
+
+
+def _with_decisions(diffs: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """differences.csv with the parameter-uncertainty columns of each (scenario, metric) when there are any."""
+    if decisions.empty:
+        return diffs
+    extra = decisions.drop(columns=["difference"])
+    return diffs.merge(extra, on=[SCENARIO, "reference", "metric"], how="left")
+
+
+def _pairing_note(unpaired: Sequence[str], reference: str) -> str:
+    if unpaired:
+        return (
+            f"note: {', '.join(unpaired)} do(es) not share seeds and replications with '{reference}', so Welch's "
+            "t-test was used instead of the paired test. Paired statistics need runs with the same sim.seed and "
+            "sim.replications (common random numbers)."
+        )
+    return (
+        f"All scenarios share seeds with '{reference}': differences are paired by replication (common random numbers)."
+    )
+
+
 def _out_dir(arg: str | None) -> Path:
     if arg is not None:
         out = Path(arg)
@@ -259,11 +304,17 @@ def main(argv: Sequence[str]) -> None:
     ranking.insert(2, "metric", rank_by)
     ranking.insert(3, "higher_is_better", higher)
     unpaired = [sc for sc in scenarios if sc != reference and not pairs(samples, sc, reference)]
+    drawn = DRAW in samples.columns and bool(samples[DRAW].notna().any())
+    decisions = decision_table(samples, reference, available, scenarios) if drawn else pd.DataFrame()
+    voi = voi_table(samples, reference, available, scenarios) if drawn else pd.DataFrame()
+    diffs = _with_decisions(diffs, decisions)
 
     out = _out_dir(args.out)
     _write_csv(out / "comparison.csv", summary)
     _write_csv(out / "differences.csv", diffs)
     _write_csv(out / "ranking.csv", ranking)
+    if drawn:
+        _write_csv(out / VOI_CSV, voi)
     budget = budget_key(loaded)
     html = comparison_report(
         summary,
@@ -276,6 +327,7 @@ def main(argv: Sequence[str]) -> None:
         budget=budget or "budget",
         series=series_key(loaded, budget),
         title=f"journeysim comparison of {len(scenarios)} scenarios",
+        sections=[uncertainty_section(decisions, voi, reference, rank_by)] if drawn else (),
     )
 
     console = Console() if sys.stdout.isatty() else Console(width=140)
@@ -284,20 +336,9 @@ def main(argv: Sequence[str]) -> None:
     console.print(means_table(summary, shown, scenarios))
     console.print(differences_table(diffs, shown, reference))
     console.print(ranking_table(ranking, rank_by, higher))
-    if unpaired:
-        console.print(
-            f"note: {', '.join(unpaired)} do(es) not share seeds and replications with '{reference}', so Welch's "
-            "t-test was used instead of the paired test. Paired statistics need runs with the same sim.seed and "
-            "sim.replications (common random numbers).",
-            markup=False,
-            highlight=False,
-        )
-    else:
-        console.print(
-            f"All scenarios share seeds with '{reference}': differences are paired by replication (common random "
-            "numbers).",
-            markup=False,
-            highlight=False,
-        )
-    files = ", ".join(str(out / f) for f in ("comparison.csv", "differences.csv", "ranking.csv"))
+    if drawn:
+        console.print(uncertainty_console(decisions, rank_by, reference))
+    console.print(_pairing_note(unpaired, reference), markup=False, highlight=False)
+    written = ("comparison.csv", "differences.csv", "ranking.csv", *((VOI_CSV,) if drawn else ()))
+    files = ", ".join(str(out / f) for f in written)
     console.print(f"Outputs: {files}, {html}", markup=False, highlight=False)

@@ -91,7 +91,8 @@ class PopulationSchema:
 
 @dataclass
 class SimSchema:
-    """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log and CLV discounting."""
+    """Shape of `sim/*.yaml`: horizon, replications, root seed, engine, event log, CLV discounting and the
+    ensemble each replication draws its parameters from."""
 
     horizon_days: int = Settings.horizon_days
     replications: int = Settings.replications
@@ -100,6 +101,9 @@ class SimSchema:
     event_log: bool = Settings.event_log
     discount_rate_annual: float = Settings.discount_rate_annual
     start_date: Optional[str] = None  # ISO date of day 0 (e.g. 2027-01-04): weekdays, seasons and dated outputs
+    # an ensemble file (CSV of draws or YAML of means and standard errors) or {ensemble: path, per_draw: 2};
+    # null: parameters as configured (journeysim.study.uncertainty)
+    parameter_uncertainty: Optional[Any] = None
 
 
 @dataclass

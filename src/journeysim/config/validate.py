@@ -19,12 +19,14 @@ from omegaconf.errors import OmegaConfBaseException
 from journeysim.config.baseline import baseline_choice, choice_problems
 from journeysim.config.continuation import continued
 from journeysim.config.objective import objective_problems
+from journeysim.config.paths import shipped_config_dir
 from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
 from journeysim.config.snapshot import with_snapshot
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
+from journeysim.study.uncertainty import scenario_with_ensemble
 
 #: Keys Hydra itself puts at the top of a composed config; never user settings.
 HYDRA_KEYS = ("hydra",)
@@ -158,6 +160,9 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         sat = journey["satisfaction"]
         if not sat or (isinstance(sat, dict) and sat.get("enabled", True) is False):
             del journey["satisfaction"]
+    sim = out.get("sim")
+    if isinstance(sim, dict) and sim.get("parameter_uncertainty", {}) is None:  # unset: not in config.yaml
+        del sim["parameter_uncertainty"]
     return out
 
 
@@ -226,10 +231,11 @@ def _is_number(value: Any) -> bool:
 
 def scenario_from_container(data: Mapping[str, Any]) -> Scenario:
     """Build the engine's `Scenario` from the resolved config (raises `ConfigError` naming setting and fix, or
-    `InvalidConfig` listing every problem of a snapshot file); applies `population.snapshot` and `.from_run`."""
+    `InvalidConfig` listing every problem of a snapshot file); applies `population.snapshot` and `.from_run`, and
+    reads a `sim.parameter_uncertainty` file (its keys checked against the scenario)."""
     data = with_snapshot(data)
     from_run = (data.get("population") or {}).get("from_run")
-    scenario = Scenario.from_dict(scaled_config(data))
+    scenario = scenario_with_ensemble(scaled_config(data), search=(shipped_config_dir(),))
     if from_run is None:
         return scenario
     dated = (data.get("sim") or {}).get("start_date") is not None
@@ -272,8 +278,9 @@ def validated(
         scenario = scenario_from_container(data)
     except InvalidConfig:
         raise
-    except ConfigError as exc:
-        raise InvalidConfig([Problem(exc.setting, exc.problem, exc.fix)]) from None
+    except ConfigError as exc:  # an ensemble's problems come all at once (`EnsembleProblems.errors`)
+        errors = getattr(exc, "errors", None) or [exc]
+        raise InvalidConfig([Problem(e.setting, e.problem, e.fix) for e in errors]) from None
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)

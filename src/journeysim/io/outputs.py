@@ -92,11 +92,16 @@ def metrics_document(result: RunResult) -> dict[str, Any]:
 
 def samples_frame(result: RunResult, incrementality: IncrementalResult | None = None) -> pd.DataFrame:
     """One row per replication: `replication` (the index of its spawned seed), `seed` (the run's root seed), then
-    every scalar metric and, with a baseline, the paired incremental metrics of that replication (so `compare`
+    with parameter uncertainty `parameter_draw` and `parameter:<key>` values, then every scalar metric and, with a
+    baseline, the paired incremental metrics of that replication (so `compare`
     can rank by incremental profit). Equal `seed` and `replication` mean the same random numbers (CRN)."""
     frame = result.samples.reset_index(drop=True)
     frame.insert(0, "seed", int(result.scenario.settings.seed))
     frame.insert(0, "replication", list(range(len(frame))))
+    if result.parameters is not None:  # sim.parameter_uncertainty: each replication's draw and parameter values
+        params = result.parameters.reset_index(drop=True)
+        for k, col in enumerate(params.columns):
+            frame.insert(2 + k, str(col), params[col].to_numpy())
     if incrementality is not None:
         inc = incrementality.replications.reset_index(drop=True)
         for name in incrementality.summary.index:

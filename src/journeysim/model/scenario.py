@@ -17,8 +17,9 @@ from journeysim.interventions.effects import TRANSITION
 from journeysim.model.heterogeneity import Heterogeneity
 from journeysim.model.journey import Journey
 from journeysim.model.population import Population
-from journeysim.model.start import StartState, parse_start_date
 from journeysim.model.satisfaction import Satisfaction
+from journeysim.model.start import StartState, parse_start_date
+from journeysim.model.uncertainty import ParameterUncertainty
 
 ENGINES = ("fast", "reference")
 
@@ -37,6 +38,7 @@ class Settings:
     discount_rate_annual: float = 0.10
     start_date: datetime.date | None = None
     day_offset: int = 0
+    parameter_uncertainty: ParameterUncertainty | None = None  # each replication's parameters drawn from it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start_date", parse_start_date(self.start_date))
@@ -68,6 +70,13 @@ class Settings:
                 "sim.discount_rate_annual",
                 f"{self.discount_rate_annual!r} is not a rate > -1",
                 "give the annual discount rate for CLV as a fraction, e.g. 0.10",
+            )
+        pu = self.parameter_uncertainty
+        if pu is not None and not isinstance(pu, ParameterUncertainty):
+            raise ConfigError(
+                "sim.parameter_uncertainty",
+                f"{pu!r} is not a loaded ensemble",
+                "compose through journeysim's config (or load it with journeysim.study.uncertainty.load_ensemble)",
             )
 
     def calendar_origin(self) -> tuple[int, int]:
@@ -334,7 +343,16 @@ class Scenario:
             if not data.get(k):
                 raise ConfigError(k, "is missing", f"provide a {k} section (e.g. {k}=<preset>)")
         sim = dict(data.get("sim") or {})
-        known = ("horizon_days", "replications", "seed", "engine", "event_log", "discount_rate_annual", "start_date")
+        known = (
+            "horizon_days",
+            "replications",
+            "seed",
+            "engine",
+            "event_log",
+            "discount_rate_annual",
+            "start_date",
+            "parameter_uncertainty",
+        )
         for k in sim:
             if k not in known:
                 raise ConfigError(

@@ -77,8 +77,9 @@ def _ranking_section(ranking: pd.DataFrame, metric: str | None) -> Section:
         "p_best": "share of replications in which the scenario is best",
         "p_best_t": "probability that its true mean is the best (t reference, n - 1 degrees of freedom)",
         "p_best_normal": "the same with a normal reference (a large-n approximation)",
+        "p_best_parameters": "share of parameter draws in which its true mean is best (parameter uncertainty)",
     }
-    probs = ("p_best", "p_best_t", "p_best_normal")
+    probs = ("p_best", "p_best_t", "p_best_normal", "p_best_parameters")
     cols = [c for c in ("rank", "scenario", "mean", "std", "n", *probs) if c in ranking.columns]
     note = str(ranking["note"].iloc[0]) if "note" in ranking.columns and len(ranking) else ""
     cols = cols or [str(c) for c in ranking.columns]

@@ -35,6 +35,7 @@ from journeysim.study.baseline import Baseline
 from journeysim.study.incrementality import outcome_row, outcome_table, with_strategy
 from journeysim.study.pipeline import BaselineSpec, StudyResult, resolve
 from journeysim.study.run import replication_seeds, simulate
+from journeysim.study.uncertainty import ReplicationScenarios
 from journeysim.study.variants import Variant, apply, tidy_table
 
 log = logging.getLogger(__name__)
@@ -109,12 +110,16 @@ def _mode(plan: Plan) -> tuple[bool, bool]:
     return plan.dynamics.needs_state, plan.thinning
 
 
-def simulate_many(scenarios: Sequence[Scenario], seed: np.random.SeedSequence, stack: int = STACK) -> list[Records]:
-    """One replication of every scenario on `seed` (common random numbers): stackable ones with the same journey,
-    seed and engine mode in stacked passes of up to `stack`, the rest alone. Records in the scenarios' order."""
+def simulate_many(
+    scenarios: Sequence[Scenario], seed: np.random.SeedSequence, stack: int = STACK, replication: int = 0
+) -> list[Records]:
+    """Replication `replication` of every scenario on `seed` (common random numbers; with parameter uncertainty,
+    each scenario's draw for that replication): stackable ones with the same journey, seed and engine mode in
+    stacked passes of up to `stack`, the rest alone. Records in the scenarios' order."""
     out: list[Records | None] = [None] * len(scenarios)
     groups: dict[tuple[object, ...], list[tuple[int, Plan]]] = {}
-    for i, sc in enumerate(scenarios):
+    for i, base in enumerate(scenarios):
+        sc = ReplicationScenarios(base)(replication)
         if not stackable(sc):
             out[i] = simulate(sc, seed)
             continue
@@ -156,10 +161,11 @@ def _baselines(
     outcomes = [pd.DataFrame()] * len(shared.scenarios)
     for members in _by_seeds(shared.scenarios):
         rows: list[list[dict[str, float]]] = [[] for _ in members]
-        for seq in replication_seeds(shared.scenarios[members[0]]):
-            recs = simulate_many([shared.scenarios[i] for i in members], seq, stack)
+        for r, seq in enumerate(replication_seeds(shared.scenarios[members[0]])):
+            recs = simulate_many([shared.scenarios[i] for i in members], seq, stack, r)
             for k, rec in enumerate(recs):
-                rows[k].append(outcome_row(rec))
+                i = members[k]
+                rows[k].append(outcome_row(rec, ReplicationScenarios(shared.scenarios[i])(r)))
         for k, i in enumerate(members):
             outcomes[i] = outcome_table(rows[k])
     return which, outcomes
@@ -188,7 +194,8 @@ def _run_job(job: _Job, stack: int, handle: Handle | None) -> tuple[list[tuple[i
     """Simulate a job's variants (stacked) and study each one; (position, handled study) pairs, the seconds spent
     simulating and in all."""
     t0 = time.perf_counter()
-    per_rep = [simulate_many(job.scenarios, seq, stack) for seq in replication_seeds(job.scenarios[0])]
+    seeds = replication_seeds(job.scenarios[0])
+    per_rep = [simulate_many(job.scenarios, seq, stack, r) for r, seq in enumerate(seeds)]
     simulating = time.perf_counter() - t0
     out = []
     for m, (pos, sc) in enumerate(zip(job.positions, job.scenarios, strict=True)):

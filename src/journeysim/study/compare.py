@@ -20,6 +20,8 @@ from scipy import stats
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.metrics import MetricSummary, summarise_one
 from journeysim.metrics.catalogue import range_of
+from journeysim.study.uncertainty import DRAW
+from journeysim.study.uncertainty_stats import is_parameter_column, p_best_parameters, paired_by_draw
 
 SCENARIO = "scenario"
 REPLICATION = "replication"
@@ -37,7 +39,11 @@ def _check(samples: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
                 "give one row per (scenario, replication) with columns scenario, replication, metrics",
             )
     if metrics is None:
-        return [c for c in samples.columns if c not in _KEYS and pd.api.types.is_numeric_dtype(samples[c])]
+        return [
+            c
+            for c in samples.columns
+            if c not in _KEYS and not is_parameter_column(c) and pd.api.types.is_numeric_dtype(samples[c])
+        ]
     names = [metrics] if isinstance(metrics, str) else list(metrics)
     for m in names:
         if m not in samples.columns or m in _KEYS:
@@ -67,15 +73,16 @@ def _by_replication(samples: pd.DataFrame, scenario: str, metric: str) -> pd.Ser
     return pd.Series(rows[metric].to_numpy(dtype=float), index=rows[REPLICATION].to_numpy())
 
 
-def _seeds(samples: pd.DataFrame, scenario: str) -> pd.Series | None:
-    if SEED not in samples.columns:
+def _seeds(samples: pd.DataFrame, scenario: str, column: str = SEED) -> pd.Series | None:
+    if column not in samples.columns:
         return None
     rows = samples[samples[SCENARIO].astype(str) == scenario]
-    return pd.Series(rows[SEED].to_numpy(), index=rows[REPLICATION].to_numpy())
+    return pd.Series(rows[column].to_numpy(), index=rows[REPLICATION].to_numpy())
 
 
 def pairs(samples: pd.DataFrame, a: str, b: str) -> bool:
-    """True when scenarios `a` and `b` have the same replication indices (and the same seeds, if given).
+    """True when scenarios `a` and `b` have the same replication indices (and the same seeds and parameter draws,
+    if given).
 
     Only then are their rows common-random-number pairs; otherwise comparisons fall back to independent samples.
     """
@@ -83,10 +90,11 @@ def pairs(samples: pd.DataFrame, a: str, b: str) -> bool:
     rb = samples.loc[samples[SCENARIO].astype(str) == b, REPLICATION]
     if ra.empty or set(ra) != set(rb) or ra.duplicated().any() or rb.duplicated().any():
         return False
-    sa, sb = _seeds(samples, a), _seeds(samples, b)
-    if sa is None or sb is None:
-        return True
-    return bool((sa.sort_index().to_numpy() == sb.sort_index().to_numpy()).all())
+    for column in (SEED, DRAW):
+        sa, sb = _seeds(samples, a, column), _seeds(samples, b, column)
+        if sa is not None and sb is not None and not (sa.sort_index().to_numpy() == sb.sort_index().to_numpy()).all():
+            return False
+    return True
 
 
 def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
@@ -184,7 +192,9 @@ def paired_differences(
     p from the paired t-test (`scipy.stats.ttest_rel`); replications with a NaN on either side are dropped.
     Otherwise (or with `paired=False`) Welch's unequal-variance t: CI with Welch-Satterthwaite degrees of freedom,
     p from `scipy.stats.ttest_ind(equal_var=False)`. `paired=True` insists on pairs and raises if they do not pair.
-    relative_difference = difference / reference mean (NaN when that is 0). Columns: scenario, reference, metric,
+    With a `parameter_draw` column (runs with `sim.parameter_uncertainty`) the paired CI and p are a t over the
+    draws' mean differences (`uncertainty_stats.paired_by_draw`). relative_difference = difference / reference
+    mean (NaN when that is 0). Columns: scenario, reference, metric,
     mean, reference_mean, difference, ci_low, ci_high, p_value, relative_difference, n, reference_n, test.
     """
     names = _check(samples, metrics)
@@ -210,7 +220,11 @@ def paired_differences(
         use_pairs = can_pair if paired is None else bool(paired)
         for m in names:
             a, b = _by_replication(samples, sc, m), _by_replication(samples, reference, m)
-            row = _paired(a, b, level) if use_pairs else _welch(a, b, level)
+            draws = _seeds(samples, sc, DRAW) if use_pairs else None
+            if draws is not None and draws.notna().all():  # parameter draws: a t over the draws' mean differences
+                row = paired_by_draw(a, b, draws, level)
+            else:
+                row = _paired(a, b, level) if use_pairs else _welch(a, b, level)
             ref_mean = float(row["reference_mean"])
             rel = float(row["difference"]) / ref_mean if ref_mean != 0 and math.isfinite(ref_mean) else math.nan
             rows.append({"scenario": sc, "reference": reference, "metric": m, **row, "relative_difference": rel})
@@ -327,8 +341,9 @@ def rank_scenarios(
     else independent var_i / n_i and t_{n_i - 1}), estimated with `draws` draws from a fixed `seed`; NaN with
     fewer than 2 replications. `p_best_normal`: the same with a normal reference (a large-n approximation that
     overstates certainty for few replications). `note`: why the probabilities mean little (fewer than 5
-    replications; `p_best_note`), else ''. Columns: rank, scenario, mean, std, n, p_best, p_best_t,
-    p_best_normal, note.
+    replications; `p_best_note`), else ''. With parameter draws also `p_best_parameters` (the share of draws in
+    which its true mean is best). Columns: rank, scenario, mean, std, n, p_best, p_best_t, p_best_normal,
+    [p_best_parameters,] note.
     """
     _check(samples, [metric])
     scenarios = _scenarios(samples)
@@ -352,6 +367,8 @@ def rank_scenarios(
             "note": [p_best_note(min(n)) for _ in scenarios],
         }
     )
+    if DRAW in samples.columns:  # parameter uncertainty: the share of parameter draws in which each is best
+        out.insert(len(out.columns) - 1, "p_best_parameters", p_best_parameters(samples, metric, scenarios))
     key = out["mean"] if higher_is_better else -out["mean"]
     out.insert(0, "rank", key.rank(ascending=False, method="min", na_option="bottom").astype(int))
     return out.sort_values(["rank", "scenario"], kind="stable").reset_index(drop=True)

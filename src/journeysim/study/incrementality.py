@@ -8,99 +8,46 @@ without that channel) and the marginal ROAS of a small budget step. Definitions:
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journeysim.analytic.lifetime import future_values
-from journeysim.engine.records import Records
-from journeysim.errors import ConfigError, did_you_mean
+from journeysim.errors import ConfigError
 from journeysim.interventions import Strategy
 from journeysim.metrics import MetricSummary, summarise
-from journeysim.metrics.acquisition import new_buyers, purchases
 from journeysim.metrics.catalogue import names
-from journeysim.metrics.value import margin, revenue
 from journeysim.model.scenario import Scenario
-from journeysim.study.run import replication_seeds, simulate
+from journeysim.study.outcomes import (
+    LIFETIME_OUTCOMES,
+    OUTCOMES,
+    check_channel,
+    outcome_row,
+    outcome_table,
+    outcomes,
+    with_budget_step,
+    with_strategy,
+    without_channel,
+)
+from journeysim.study.run import replication_seeds
 
-#: the outcomes compared between a scenario and its counterfactual, per replication
-OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "spend")
-#: compared between the scenario and its baseline only (not per channel): margin after the horizon
-LIFETIME_OUTCOMES = ("future_margin",)
-
-
-def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
-    """A copy of `seed` that has spawned nothing yet (`spawn` is stateful, so each run needs its own copy)."""
-    return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
-
-
-def outcome_row(rec: Records, scenario: Scenario | None = None) -> dict[str, float]:
-    """One replication's outcomes: purchases, new buyers, revenue, margin and total spend; with the `scenario`
-    also its future margin (expected margin after the horizon, discounted to it: `analytic.lifetime`)."""
-    row = {
-        "purchases": float(purchases(rec)),
-        "new_buyers": float(new_buyers(rec)),
-        "revenue": float(revenue(rec)),
-        "margin": float(margin(rec)),
-        "spend": float(rec.spend),
-    }
-    if scenario is not None:
-        row["future_margin"] = float(future_values(scenario, rec).sum())
-    return row
-
-
-def outcome_table(rows: Sequence[Mapping[str, float]]) -> pd.DataFrame:
-    """Outcome rows (`outcome_row`) as a table with one row per replication (index `replication`)."""
-    extra = [c for c in LIFETIME_OUTCOMES if rows and c in rows[0]]
-    table = pd.DataFrame(list(rows), columns=[*OUTCOMES, *extra])
-    table.index.name = "replication"
-    return table
-
-
-def outcomes(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> pd.DataFrame:
-    """One row per replication (index `replication`): purchases, new buyers, revenue, margin and total spend.
-
-    Each seed is copied before use, so the same list gives every scenario the same random numbers.
-    """
-    return outcome_table([outcome_row(simulate(scenario, _fresh(seq)), scenario) for seq in seeds])
-
-
-def with_strategy(scenario: Scenario, strategy: Strategy) -> Scenario:
-    """The same scenario (journey, population, settings, channels, word of mouth) under another strategy."""
-    return dataclasses.replace(scenario, strategy=strategy, name=f"{scenario.name}[{strategy.name}]")
-
-
-def without_channel(scenario: Scenario, channel: str) -> Scenario:
-    """The scenario with `channel`'s plan removed from its strategy (everything else unchanged)."""
-    _check_channel(scenario, channel)
-    s = scenario.strategy
-    plans = tuple(p for p in s.plans if p.channel != channel)
-    return with_strategy(scenario, dataclasses.replace(s, name=f"{s.name}-{channel}", plans=plans))
-
-
-def with_budget_step(scenario: Scenario, channel: str, step: float) -> Scenario:
-    """The scenario with `channel`'s budget multiplied by `1 + step` (same flights, pacing and targeting)."""
-    _check_channel(scenario, channel)
-    s = scenario.strategy
-    plans = tuple(
-        dataclasses.replace(p, budget=p.budget * (1.0 + step)) if p.channel == channel else p for p in s.plans
-    )
-    return with_strategy(scenario, dataclasses.replace(s, name=f"{s.name}+{channel}", plans=plans))
-
-
-def _check_channel(scenario: Scenario, channel: str) -> None:
-    names = [p.channel for p in scenario.strategy.plans]
-    if channel not in names:
-        raise ConfigError(
-            "channels",
-            f"the strategy spends nothing on '{channel}'{did_you_mean(channel, names)}",
-            f"use one of the strategy's channels: {', '.join(names) or '(none)'}",
-        )
+__all__ = [
+    "LIFETIME_OUTCOMES",
+    "OUTCOMES",
+    "IncrementalResult",
+    "incremental",
+    "incremental_table",
+    "outcome_row",
+    "outcome_table",
+    "outcomes",
+    "ratio_interval",
+    "with_budget_step",
+    "with_strategy",
+    "without_channel",
+]
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -352,7 +299,7 @@ def incremental(
     else:
         names = list(channels)
         for n in names:
-            _check_channel(scenario, n)
+            check_channel(scenario, n)
     seeds = replication_seeds(scenario)
     budgets = {p.channel: p.budget for p in scenario.strategy.plans}
     total = (

@@ -23,6 +23,7 @@ from journeysim.study.bottleneck import ranked
 from journeysim.study.incrementality import IncrementalResult, incremental, outcome_row, outcome_table
 from journeysim.study.run import RunResult, run
 from journeysim.study.saturation import saturation_warnings
+from journeysim.study.uncertainty import ReplicationScenarios
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def run_study(
     rows: list[dict[str, float]] = []
     warnings: list[str] = []
     observed = 0
+    per_replication = ReplicationScenarios(scenario)  # each replication's parameter draw (the scenario without one)
 
     def observe(rec: Records) -> None:
         nonlocal observed
@@ -113,7 +115,7 @@ def run_study(
             warnings.extend(saturation_warnings(scenario, rec))
         observed += 1
         if resolved is not None:
-            rows.append(outcome_row(rec, scenario))
+            rows.append(outcome_row(rec, per_replication(observed - 1)))
 
     t0 = time.perf_counter()
     result = run(

@@ -16,6 +16,7 @@ from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.metrics.timeseries import with_dates
 from journeysim.model.scenario import Scenario
+from journeysim.study.uncertainty import ReplicationScenarios
 
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
@@ -60,6 +61,7 @@ class RunResult:
     records: list[Records] = field(default_factory=list)
     events: pd.DataFrame | None = None  # with sim.event_log: every transition of every replication (ground truth)
     customers: pd.DataFrame | None = None  # with sim.event_log: one row per customer and replication
+    parameters: pd.DataFrame | None = None  # with sim.parameter_uncertainty: each replication's draw and values
 
     def metrics_table(self) -> pd.DataFrame:
         """Metric name -> mean, std, ci_low, ci_high, replications."""
@@ -124,6 +126,7 @@ def run(
     replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them).
     `simulated`: the replications' records when already simulated on the same seeds (a stacked batch pass)."""
     seeds = replication_seeds(scenario)
+    scenarios = ReplicationScenarios(scenario)  # the scenario itself unless parameters are drawn per replication
     samples: list[dict[str, float]] = []
     funnels: list[pd.DataFrame] = []
     series: list[pd.DataFrame] = []
@@ -132,7 +135,7 @@ def run(
     customers: list[pd.DataFrame] = []
     transitions = None
     for i, seq in enumerate(seeds):
-        rec = simulate(scenario, seq) if simulated is None else simulated[i]
+        rec = simulate(scenarios(i), seq) if simulated is None else simulated[i]
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))
@@ -159,4 +162,5 @@ def run(
         records=kept,
         events=pd.concat(events, ignore_index=True) if events else None,
         customers=pd.concat(customers, ignore_index=True) if customers else None,
+        parameters=scenarios.table(),
     )

@@ -41,14 +41,23 @@ def stackable(scenario: Scenario) -> bool:
         and not scenario.settings.event_log
         and wom.detractors is None
         and wom.contagion is None
-        and not any(bool(seg.heterogeneity) for seg in scenario.population.segments)
+        and not any(bool(scenario.heterogeneity_of(g)) for g in range(len(scenario.population.segments)))
+        and scenario.start_state is None
     )
 
 
 def stack_key(scenario: Scenario) -> tuple[object, ...]:
     """Scenarios with equal keys (and `stackable`) can be stacked: same journey, segments' layout, seed, horizon."""
     s = scenario.settings
-    return (s.seed, s.replications, s.horizon_days, repr(scenario.journey), len(scenario.population.segments))
+    return (
+        s.seed,
+        s.replications,
+        s.horizon_days,
+        s.start_date,
+        s.day_offset,
+        repr(scenario.journey),
+        len(scenario.population.segments),
+    )
 
 
 def _stacked_scenario(members: Sequence[Plan]) -> Scenario:
