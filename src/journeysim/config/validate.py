@@ -21,6 +21,7 @@ from journeysim.config.objective import objective_problems
 from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
+from journeysim.config.touches import touch_problems
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 
@@ -255,6 +256,7 @@ def validated(
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)
+    problems += touch_problems(data)
     if problems:
         raise InvalidConfig(problems)
     return scenario, data

@@ -92,11 +92,13 @@ def run_study(
     keep_records: bool = False,
     progress: StudyProgress | None = None,
     describe: StudyStep | None = None,
+    touches: float | None = None,
 ) -> StudyResult:
     """Simulate `scenario`, compare it with `baseline` on the same seeds, and rank its bottlenecks (`bottlenecks`).
 
     The bottleneck finder is analytic and does not fit every journey; when it fails, the failure is logged and the
-    study has no bottleneck table (a run is still good without it).
+    study has no bottleneck table (a run is still good without it). `touches`: keep the touch log of that share
+    of customers (None: no touch log; docs/attribution.md).
     """
     resolved = resolve(scenario, baseline)
     timings: dict[str, float] = {}
@@ -118,6 +120,7 @@ def run_study(
         keep_records=keep_records,
         progress=_phase(progress, "simulate", scenario.settings.replications),
         observe=observe,
+        touches=touches,
     )
     timings["simulate"] = time.perf_counter() - t0
     study = StudyResult(result, resolved, timings=timings, warnings=warnings)

@@ -14,12 +14,14 @@ from journeysim.engine.records import Records
 from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.model.scenario import Scenario
+from journeysim.study.attribution.log import replication_touches
 
 
-def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
-    """One replication with the engine the settings name."""
+def simulate(scenario: Scenario, seed: np.random.SeedSequence, event_log: bool | None = None) -> Records:
+    """One replication with the engine the settings name (`event_log`: keep the event log whatever they say)."""
     engine = ENGINES.get(scenario.settings.engine, "sim.engine")
-    return engine(Plan.compile(scenario, seed), event_log=scenario.settings.event_log)
+    keep = scenario.settings.event_log if event_log is None else event_log
+    return engine(Plan.compile(scenario, seed), event_log=keep)
 
 
 def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
@@ -58,6 +60,8 @@ class RunResult:
     records: list[Records] = field(default_factory=list)
     events: pd.DataFrame | None = None  # with sim.event_log: every transition of every replication (ground truth)
     customers: pd.DataFrame | None = None  # with sim.event_log: one row per customer and replication
+    touches: pd.DataFrame | None = None  # with outputs.touches: the touch log of every replication
+    paths: pd.DataFrame | None = None  # with outputs.touches: one row per customer path segment and replication
 
     def metrics_table(self) -> pd.DataFrame:
         """Metric name -> mean, std, ci_low, ci_high, replications."""
@@ -116,9 +120,11 @@ def run(
     keep_records: bool = False,
     progress: Callable[[int, int], None] | None = None,
     observe: Callable[[Records], None] | None = None,
+    touches: float | None = None,
 ) -> RunResult:
     """Run every replication; `progress(done, total)` is called after each one, and `observe(records)` with each
-    replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them)."""
+    replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them).
+    `touches`: keep the touch log and customer paths of that share of customers (None: no touch log)."""
     seeds = replication_seeds(scenario)
     samples: list[dict[str, float]] = []
     funnels: list[pd.DataFrame] = []
@@ -127,8 +133,11 @@ def run(
     events: list[pd.DataFrame] = []
     customers: list[pd.DataFrame] = []
     transitions = None
+    logged: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     for i, seq in enumerate(seeds):
-        rec = simulate(scenario, seq)
+        rec = simulate(scenario, seq, event_log=scenario.settings.event_log or touches is not None)
+        if touches is not None:
+            logged.append(replication_touches(scenario, rec, seq, touches, i))
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))
@@ -155,4 +164,6 @@ def run(
         records=kept,
         events=pd.concat(events, ignore_index=True) if events else None,
         customers=pd.concat(customers, ignore_index=True) if customers else None,
+        touches=pd.concat([t for t, _ in logged], ignore_index=True) if logged else None,
+        paths=pd.concat([p for _, p in logged], ignore_index=True) if logged else None,
     )
