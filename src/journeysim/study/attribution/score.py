@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from journeysim.metrics.summary import summarise_one
-from journeysim.study.attribution.methods import rule_credit, table_markov
+from journeysim.study.attribution.methods import rule_credit, table_markov, table_rule
 from journeysim.study.attribution.paths import path_table
 
 ALL = "(all)"
@@ -50,6 +50,19 @@ def credits(
         for m, values in per.items():
             for c, name in enumerate(channels):
                 rows.append({"method": m, "replication": rep, "channel": name, "credited": values[c] / sample})
+    return pd.DataFrame(rows, columns=["method", "replication", "channel", "credited"])
+
+
+def table_credits(paths: pd.DataFrame, channels: Sequence[str], methods: Sequence[str]) -> pd.DataFrame:
+    """`credits` from a path table alone (path, total_conversions, total_null; `replication` optional, else 0):
+    no touch times, so time decay counts one step as one day."""
+    table = paths if "replication" in paths.columns else paths.assign(replication=0)
+    rows = []
+    for rep, t in table.groupby("replication", sort=True):
+        for m in methods:
+            values = table_markov(t, channels) if m == "markov" else table_rule(t, m, channels)
+            for c, name in enumerate(channels):
+                rows.append({"method": m, "replication": rep, "channel": name, "credited": float(values[c])})
     return pd.DataFrame(rows, columns=["method", "replication", "channel", "credited"])
 
 
