@@ -10,13 +10,14 @@ of your own (path, total_conversions, total_null[, replication]) against the run
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from journeysim.cli.report import exit_bad_input
+from journeysim.cli.state import EXIT_BAD_INPUT
 from journeysim.config.problems import Problem
 from journeysim.config.validate import problems_text
 from journeysim.errors import did_you_mean
@@ -41,8 +42,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(problems: Sequence[Problem]) -> None:
+    """Bad input: the heading and one line (with its fix) per problem on stderr, status 2."""
     if problems:
-        exit_bad_input([f"{HEADING}\n{problems_text(problems)}"])
+        sys.stderr.write(f"{HEADING}\n{problems_text(problems)}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _names(text: str | None, known: Sequence[str], setting: str) -> tuple[list[str], list[Problem]]:
@@ -101,13 +104,13 @@ def main(argv: Sequence[str]) -> None:
     ns = _parser().parse_args(list(argv))
     run = Path(ns.run_dir)
     methods, problems = _names(ns.methods, METHODS, "--methods")
-    problems += _run_files(run)
-    _fail(problems)
+    missing = _run_files(run)
+    _fail(problems + missing if missing else [])
     touches = pd.read_parquet(run / TOUCHES_FILE)
     channels = [str(c) for c in touches["channel"].cat.categories]
-    scored, problems = _names(ns.channels, channels, "--channels")
-    table, more = _path_file(Path(ns.paths), channels) if ns.paths else (None, [])
-    _fail(problems + more)
+    scored, more = _names(ns.channels, channels, "--channels")
+    table, bad_paths = _path_file(Path(ns.paths), channels) if ns.paths else (None, [])
+    _fail(problems + more + bad_paths)
     truth = pd.read_csv(run / CHANNEL_REMOVAL_FILE)
     if table is not None:
         credit = table_credits(table, channels, methods)
