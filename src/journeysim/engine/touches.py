@@ -6,6 +6,8 @@ it on cannot change a result), after the replication has run:
 
 - exposures: while a customer sits in a channel's audience stages, its exposures form a Poisson process whose
   daily intensity -log(1 - reach / audience) makes P(exposed at least once on day d) the day's per-person reach;
+  the log keeps the first exposure of each stay in a stage (channels expose whole audiences daily: an
+  impression-level log would hold hundreds of rows per customer and paths no attribution tool reads);
 - caused touches: a transition's hazard that day is organic x prod_c F_c (F_c = the channel's multiplier on it);
   the thinning band above 1 / prod(F_c > 1) is the channels' share, split in proportion to log F_c. Each recorded
   transition draws where its candidate fell in that band; a transition in channel c's band is "caused by c" and
@@ -130,7 +132,7 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
 def _exposures(
     rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
 ) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]]:
-    """Per channel: (customer, time, stage) of the exposures of customers in its audience (see module doc)."""
+    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc)."""
     cust, stage, start, end = spells
     n_st, horizon = rec.n_stages, rec.horizon_days
     seg = rec.customers.segment[cust].astype(np.int64)
@@ -142,12 +144,11 @@ def _exposures(
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
         cum = np.concatenate([[0.0], np.cumsum(lam)])
-
         (inside,) = np.nonzero(cs.audience_rows[row] & (end > start))
         lo, hi = _cumulative(start[inside], lam, cum), _cumulative(end[inside], lam, cum)
-        n = rng.poisson(hi - lo)
-        which = np.repeat(inside, n)
-        at = np.repeat(lo, n) + rng.random(which.size) * np.repeat(hi - lo, n)
+        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
+        seen = at < hi
+        which, at = inside[seen], at[seen]
         day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, horizon - 1)
         t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
         t = np.clip(t, start[which], np.nextafter(end[which], -np.inf))

@@ -59,13 +59,7 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     # converting segments: one per purchase (numbered within the customer), touched or not
     p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
     conv = pd.DataFrame({"customer": p_cust, "path_segment": p_no, "converted": True, "conversion_time": p_time})
-    grouped = touches.groupby(["customer", "path_segment"], sort=True, observed=True)
-    touched = grouped.agg(
-        path=("channel", lambda s: SEPARATOR.join(s.astype(str))),
-        touches=("channel", "size"),
-        converted=("converted", "first"),
-        conversion_time=("conversion_time", "first"),
-    ).reset_index()
+    touched = _touched_segments(touches, seg_no, converted, conv_at)
     table = pd.concat([touched, conv[~_pairs_in(conv, touched)]], ignore_index=True)
     table["path"] = table["path"].fillna("")
     table["touches"] = table["touches"].fillna(0).astype(np.int64)
@@ -73,6 +67,28 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     table["conversion_value"] = np.where(table["converted"], values[seg_of[table["customer"].to_numpy()]], 0.0)
     table = table.sort_values(["customer", "path_segment"], kind="stable").reset_index(drop=True)
     return touches, table[list(SEGMENT_COLUMNS)]
+
+
+def _touched_segments(
+    touches: pd.DataFrame, seg_no: NDArray[np.int64], converted: NDArray[np.bool_], conv_at: NDArray[np.float64]
+) -> pd.DataFrame:
+    """One row per touched segment; touches come by customer then time, so each segment is a contiguous run."""
+    cust = touches["customer"].to_numpy(dtype=np.int64)
+    new = np.ones(cust.size, bool)
+    new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
+    starts = np.flatnonzero(new)
+    names = np.asarray(touches["channel"].cat.categories, dtype=object)[touches["channel"].cat.codes.to_numpy()]
+    steps = np.where(new, "", SEPARATOR).astype(object) + names
+    return pd.DataFrame(
+        {
+            "customer": cust[starts],
+            "path_segment": seg_no[starts],
+            "path": np.add.reduceat(steps, starts) if starts.size else np.zeros(0, dtype=object),
+            "touches": np.diff(np.append(starts, cust.size)),
+            "converted": converted[starts],
+            "conversion_time": conv_at[starts],
+        }
+    )
 
 
 def _pairs_in(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.bool_]:
