@@ -80,18 +80,21 @@ def _factors(rec: Records, dynamics: Dynamics, mv: _Moves) -> NDArray[np.float64
     """(events, C) each channel's multiplier on each recorded transition's hazard that day (arrivals: on the
     segment's arrivals)."""
     n_st = rec.n_stages
+    out = np.ones((mv.customer.size, len(dynamics.channels)))
     seg = rec.customers.segment[mv.customer].astype(np.int64)
     day = np.minimum(mv.time.astype(np.int64), rec.horizon_days - 1)
     arrival = mv.src == n_st
-    row = seg * (n_st + 1) + np.where(arrival, 0, mv.src)
+    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst  # flat (row, destination)
+    cell[arrival] = -1
     cols = _channel_columns(rec, dynamics)
-    out = np.ones((mv.customer.size, len(cols)))
     for c, cs in enumerate(dynamics.channels):
-        r = rec.media.response[day, cols[c]]
+        response = rec.media.response[:, cols[c]]
         f = out[:, c]
         for mask, lift in cs.effects:
-            f *= np.where(mask[row, mv.dst] & ~arrival, 1.0 + lift * r, 1.0)
-        f *= np.where(arrival, 1.0 + cs.arrival_lift[seg] * r, 1.0)
+            (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
+            f[hit] *= 1.0 + lift * response[day[hit]]
+        (arr,) = np.nonzero(arrival)
+        f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
     return out
 
 
