@@ -19,7 +19,7 @@ def test_a_run_with_touches_is_scored_and_bad_input_is_refused(journeysim_inproc
     assert res.code == 0, res.err
     table = pd.read_csv("arena/attribution.csv")
     assert set(table["method"]) == {"first_touch", "markov", "caused_purchase"}
-    assert Path("arena/attribution.html").is_file() and "ranked by total |bias|" in res.out
+    assert Path("arena/attribution.html").is_file() and "ranked by share error" in res.out
     truth = pd.read_csv("arena/channel_removal.csv").groupby("channel")["removal_purchases"].mean()
     got = table[(table["method"] == "markov") & (table["channel"] != "(all)")].set_index("channel")
     assert ((got["true_incremental"] - truth.reindex(got.index)).abs() < 1e-9).all()

@@ -118,6 +118,11 @@ def test_league_arithmetic() -> None:
     # |bias| summed over channels per replication: 6 and 8; t(0.975, 1) = 12.706, sd = sqrt(2)
     assert out.loc[ALL, "bias"] == pytest.approx(7.0)
     assert out.loc[ALL, "bias_ci_high"] == pytest.approx(7.0 + 12.7062047 * np.sqrt(2) / np.sqrt(2), rel=1e-6)
+    # shares: replication 0 credits 10/12 to a where the truth is 8/14, replication 1 14/18 vs 8/14;
+    # share error = half the sum of |differences| = |credited share of a - true share of a|
+    errors = [10 / 12 - 8 / 14, 14 / 18 - 8 / 14]
+    assert out.loc[ALL, "share_error"] == pytest.approx(np.mean(errors), rel=1e-12)
+    assert out.loc["a", "credited_share"] == pytest.approx((10 / 12 + 14 / 18) / 2, rel=1e-12)
 
 
 @pytest.mark.slow

@@ -123,8 +123,10 @@ def main(argv: Sequence[str]) -> None:
     atomic_write(out / ATTRIBUTION_FILE, lambda tmp: result.to_csv(tmp, index=False))
     write_attribution_page(result, out, run.name)
     overall = result[result["channel"] == ALL]
-    print(f"attribution of {run} ({', '.join(scored)}), ranked by total |bias| in conversions:")
+    true = float(overall["true_incremental"].iloc[0]) if len(overall) else float("nan")
+    print(f"attribution of {run} ({', '.join(scored)}; true incremental purchases {true:.1f}), ranked by share error:")
     for _, r in overall.iterrows():
-        true = float(r["true_incremental"])
-        print(f"  {int(r['rank'])}. {r['method']:<16} |bias| {r['bias']:10.1f}  (true incremental {true:.1f})")
+        print(
+            f"  {int(r['rank'])}. {r['method']:<16} share error {r['share_error']:6.3f}  total |bias| {r['bias']:10.1f}"
+        )
     print(f"wrote {out / ATTRIBUTION_FILE} and {out / 'attribution.html'}")

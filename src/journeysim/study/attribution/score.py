@@ -2,7 +2,10 @@
 (the scenario minus the scenario without it, re-simulated on the same random numbers), per replication.
 
 bias = credited - true, per (method, channel, replication); the table gives its mean and 95% CI over replications,
-per channel and, as channel `(all)`, the sum over channels of |bias| (the league's ranking).
+per channel and, as channel `(all)`, the sum over channels of |bias|. Methods share every touched conversion, so
+when every channel is over-credited that sum is the same for all of them; the league therefore ranks by the
+share error: half the sum over channels of |credited share - true share| (0: the method splits credit in the
+proportions of the true incremental purchases; 1: entirely wrong), the error that misallocates a budget.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ CAUSED = "caused_purchase"
 TRUTH = "removal_purchases"
 COLUMNS = (
     "method", "channel", "credited", "true_incremental", "bias", "bias_ci_low", "bias_ci_high", "relative_bias",
-    "replications",
+    "credited_share", "true_share", "share_error", "share_error_ci_low", "share_error_ci_high", "replications",
 )  # fmt: skip
 
 
@@ -70,21 +73,28 @@ def league(credit: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """The league table (`COLUMNS`) from `credits` and the truth (replication, channel, removal_purchases)."""
     both = credit.merge(truth[["replication", "channel", TRUTH]], on=["replication", "channel"], how="inner")
     both["bias"] = both["credited"] - both[TRUTH]
+    keys = ["method", "replication"]
+    both["credited_share"] = both["credited"] / both.groupby(keys)["credited"].transform("sum")
+    both["true_share"] = both[TRUTH] / both.groupby(keys)[TRUTH].transform("sum")
+    both["share_error"] = (both["credited_share"] - both["true_share"]).abs()
     rows = []
     for (method, channel), g in both.groupby(["method", "channel"], sort=False):
         rows.append(_row(str(method), str(channel), g))
     for method, g in both.groupby("method", sort=False):
-        per_rep = g.assign(abs_bias=g["bias"].abs()).groupby("replication")[["credited", TRUTH, "abs_bias"]].sum()
+        cols = ["credited", TRUTH, "abs_bias", "credited_share", "true_share", "share_error"]
+        per_rep = g.assign(abs_bias=g["bias"].abs()).groupby("replication")[cols].sum()
+        per_rep["share_error"] /= 2.0
         per_rep = per_rep.rename(columns={"abs_bias": "bias"}).reset_index()
         rows.append(_row(str(method), ALL, per_rep))
     out = pd.DataFrame(rows, columns=list(COLUMNS))
-    total = out[out["channel"] == ALL].set_index("method")["bias"]
+    total = out[out["channel"] == ALL].set_index("method")["share_error"]
     out["rank"] = out["method"].map(total.rank(method="min")).astype(int)
     return out.sort_values(["rank", "method", "channel"], kind="stable").reset_index(drop=True)
 
 
 def _row(method: str, channel: str, g: pd.DataFrame) -> dict[str, object]:
     s = summarise_one(g["bias"].to_numpy(dtype=float))
+    e = summarise_one(g["share_error"].to_numpy(dtype=float))
     truth = float(g[TRUTH].mean())
     return {
         "method": method,
@@ -95,5 +105,10 @@ def _row(method: str, channel: str, g: pd.DataFrame) -> dict[str, object]:
         "bias_ci_low": s.ci_low,
         "bias_ci_high": s.ci_high,
         "relative_bias": s.mean / truth if truth != 0 else float("nan"),
+        "credited_share": float(g["credited_share"].mean()),
+        "true_share": float(g["true_share"].mean()),
+        "share_error": e.mean,
+        "share_error_ci_low": e.ci_low,
+        "share_error_ci_high": e.ci_high,
         "replications": s.replications,
     }
