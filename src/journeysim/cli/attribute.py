@@ -31,7 +31,8 @@ ATTRIBUTION_FILE = "attribution.csv"
 HEADING = "journeysim attribute: nothing was attributed."
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line of `journeysim attribute`."""
     p = argparse.ArgumentParser(prog="journeysim attribute", description=__doc__.split("\n")[0])
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run made with outputs.touches=true baseline_channels=true")
     p.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}")
@@ -101,7 +102,7 @@ def _path_file(path: Path, channels: Sequence[str]) -> tuple[pd.DataFrame | None
 
 
 def main(argv: Sequence[str]) -> None:
-    ns = _parser().parse_args(list(argv))
+    ns = parser().parse_args(list(argv))
     run = Path(ns.run_dir)
     methods, problems = _names(ns.methods, METHODS, "--methods")
     missing = _run_files(run)
