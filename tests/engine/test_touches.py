@@ -92,10 +92,12 @@ def test_exposures_follow_the_daily_reach() -> None:
 def test_caused_touches_take_the_thinning_share() -> None:
     # a transition with channel multipliers F_c is caused with probability 1 - 1 / prod(F_c > 1)
     scenario, rec, log = _one()
-    from journeysim.engine.touches import _factors, _moves
+    from journeysim.engine.touches import _factors, _lifted, _moves
 
     mv = _moves(rec, np.ones(len(rec.customers), bool))
-    f = _factors(rec, Dynamics.compile(scenario), mv)
+    dyn = Dynamics.compile(scenario)
+    idx, seg, cell = _lifted(rec, dyn, mv)
+    f = _factors(rec, dyn, np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1), seg, cell)
     p = 1.0 - 1.0 / np.prod(np.maximum(f, 1.0), axis=1)
     expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
     got = int(log.touches["caused"].sum())

@@ -76,16 +76,34 @@ def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
     return [rec.media.channels.index(name) for name in dynamics.channel_names]
 
 
-def _factors(rec: Records, dynamics: Dynamics, mv: _Moves) -> NDArray[np.float64]:
-    """(events, C) each channel's multiplier on each recorded transition's hazard that day (arrivals: on the
-    segment's arrivals)."""
+def _lifted(
+    rec: Records, dynamics: Dynamics, mv: _Moves
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]:
+    """(event index, segment, flat (row, destination) cell, -1 for arrivals) of the recorded transitions some
+    channel lifts (a positive lift on the cell, or on the segment's arrivals)."""
     n_st = rec.n_stages
-    out = np.ones((mv.customer.size, len(dynamics.channels)))
     seg = rec.customers.segment[mv.customer].astype(np.int64)
-    day = np.minimum(mv.time.astype(np.int64), rec.horizon_days - 1)
     arrival = mv.src == n_st
-    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst  # flat (row, destination)
+    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
     cell[arrival] = -1
+    union = np.zeros(len(rec.segments) * (n_st + 1) * n_st + 1, bool)  # the last entry answers cell -1
+    arrival_lift = np.zeros(len(rec.segments))
+    for cs in dynamics.channels:
+        for mask, lift in cs.effects:
+            if lift > 0:
+                union[:-1] |= mask.ravel()
+        arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
+    (idx,) = np.nonzero(np.where(arrival, arrival_lift[seg] > 0, union[cell]))
+    return idx, seg[idx], cell[idx]
+
+
+def _factors(
+    rec: Records, dynamics: Dynamics, day: NDArray[np.int64], seg: NDArray[np.int64], cell: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """(transitions, C) each channel's multiplier on the hazard of transitions in flat cells `cell` (-1: arrivals,
+    on the segment's arrival rate) on days `day`."""
+    out = np.ones((cell.size, len(dynamics.channels)))
+    (arr,) = np.nonzero(cell < 0)
     cols = _channel_columns(rec, dynamics)
     for c, cs in enumerate(dynamics.channels):
         response = rec.media.response[:, cols[c]]
@@ -93,7 +111,6 @@ def _factors(rec: Records, dynamics: Dynamics, mv: _Moves) -> NDArray[np.float64
         for mask, lift in cs.effects:
             (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
             f[hit] *= 1.0 + lift * response[day[hit]]
-        (arr,) = np.nonzero(arrival)
         f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
     return out
 
@@ -102,17 +119,19 @@ def _caused(
     rec: Records, dynamics: Dynamics, mv: _Moves, rng: np.random.Generator
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
-    u = rng.random(mv.customer.size)
-    if not dynamics.channels or mv.customer.size == 0:
+    idx, seg, cell = _lifted(rec, dynamics, mv)
+    u = rng.random(idx.size)
+    if not dynamics.channels or idx.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    logs = np.log(np.maximum(_factors(rec, dynamics, mv), 1.0))  # only lifts above 1 can cause a move
+    day = np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1)
+    logs = np.log(np.maximum(_factors(rec, dynamics, day, seg, cell), 1.0))  # only lifts above 1 cause a move
     total = logs.sum(axis=1)
     organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
     (hit,) = np.nonzero(u >= organic)
     v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
     share = np.cumsum(logs[hit], axis=1) / total[hit, None]
     channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
-    return hit, channel.astype(np.intp)
+    return idx[hit], channel.astype(np.intp)
 
 
 def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArray[Any], ...]:
@@ -124,7 +143,7 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first].astype(np.int64), mv.dst])
-    order = np.lexsort((np.arange(cust.size), time, cust))
+    order = np.argsort(cust, kind="stable")  # starts first, then the events, which come in time order
     cust, time, stage = cust[order], time[order], stage[order]
     end = np.full(cust.size, float(rec.horizon_days))
     same = cust[1:] == cust[:-1]
@@ -180,7 +199,7 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
-    order = np.lexsort((~caused, time, cust))  # by customer, then time; a caused touch first at equal times
+    order = np.lexsort((time, cust))  # by customer, then time
     names = dynamics.channel_names
     frame = pd.DataFrame(
         {
