@@ -204,7 +204,10 @@ def event_table(
 ) -> pd.DataFrame:
     """The event log by time, then roster position (ties keep their order), customers numbered as in the
     customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
-    order = np.lexsort((customer, time))
+    order = np.argsort(time)  # distinct times have one order, whatever the sort: 7x faster than the lexsort
+    ordered = time[order]
+    if (ordered[1:] == ordered[:-1]).any():  # equal times (rare): by roster position among them
+        order = np.lexsort((customer, time))
     number = np.cumsum(keep) - 1
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(

@@ -199,7 +199,8 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
-    order = np.lexsort((time, cust))  # by customer, then time
+    by_time = np.argsort(time)
+    order = by_time[np.argsort(cust[by_time], kind="stable")]  # by customer, then time
     names = dynamics.channel_names
     frame = pd.DataFrame(
         {
