@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.dynamics import ChannelState, Dynamics
 from journeysim.engine.records import OUTSIDE, Records
 from journeysim.engine.streams import children
 
@@ -102,17 +102,29 @@ def _factors(
 ) -> NDArray[np.float64]:
     """(transitions, C) each channel's multiplier on the hazard of transitions in flat cells `cell` (-1: arrivals,
     on the segment's arrival rate) on days `day`."""
-    out = np.ones((cell.size, len(dynamics.channels)))
-    (arr,) = np.nonzero(cell < 0)
     cols = _channel_columns(rec, dynamics)
-    for c, cs in enumerate(dynamics.channels):
-        response = rec.media.response[:, cols[c]]
-        f = out[:, c]
-        for mask, lift in cs.effects:
-            (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
-            f[hit] *= 1.0 + lift * response[day[hit]]
-        f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
-    return out
+    return np.stack(
+        [_channel_factor(rec, cs, cols[c], day, seg, cell) for c, cs in enumerate(dynamics.channels)], axis=1
+    )
+
+
+def _channel_factor(
+    rec: Records,
+    cs: ChannelState,
+    col: int,
+    day: NDArray[np.int64],
+    seg: NDArray[np.int64],
+    cell: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """One channel's multiplier (media record column `col`) on transitions in `cell` on days `day`."""
+    response = rec.media.response[:, col]
+    f = np.ones(cell.size)
+    for mask, lift in cs.effects:
+        (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
+        f[hit] *= 1.0 + lift * response[day[hit]]
+    (arr,) = np.nonzero(cell < 0)
+    f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
+    return f
 
 
 def _caused(
@@ -124,12 +136,15 @@ def _caused(
     if not dynamics.channels or idx.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     day = np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1)
-    logs = np.log(np.maximum(_factors(rec, dynamics, day, seg, cell), 1.0))  # only lifts above 1 cause a move
-    total = logs.sum(axis=1)
+    cols = _channel_columns(rec, dynamics)
+    total = np.zeros(idx.size)  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
+    for c, cs in enumerate(dynamics.channels):
+        total += np.log(np.maximum(_channel_factor(rec, cs, cols[c], day, seg, cell), 1.0))
     organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
     (hit,) = np.nonzero(u >= organic)
     v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
-    share = np.cumsum(logs[hit], axis=1) / total[hit, None]
+    logs = np.log(np.maximum(_factors(rec, dynamics, day[hit], seg[hit], cell[hit]), 1.0))
+    share = np.cumsum(logs, axis=1) / total[hit, None]
     channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
     return idx[hit], channel.astype(np.intp)
 
