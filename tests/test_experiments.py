@@ -35,6 +35,7 @@ RESULTS = {
     ),
     "budget_response": ("response_curve.csv", "break_even.csv", "response_curve.png", "run.json"),
     "strategy_showdown": ("summary.csv", "paired_vs_none.csv", "ranking.csv", "run.json"),
+    "attribution_arena": ("league.csv", "ranking.csv", "run.json"),
 }
 
 
@@ -151,3 +152,16 @@ def test_strategy_showdown_runs_tiny_and_matches_each_runs_own_baseline(
         # the CSV keeps 6 significant digits
         assert paired.loc[(strategy, "revenue"), "difference"] == pytest.approx(own, rel=1e-5)
     assert len(list(sweep_dir.glob("*/incrementality.json"))) == 2  # the two strategies that spend
+
+
+@pytest.mark.slow
+def test_attribution_arena_runs_tiny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sweep_dir = sweep("attribution_arena", tmp_path, "journey=customer_journey,sales_funnel_b2b")
+    assert len(list(sweep_dir.glob("*/touches.parquet"))) == 2
+    out = tmp_path / "results"
+    printed = analyse("attribution_arena", sweep_dir, out, capsys)
+    assert "share of credit per channel" in printed
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert set(ranking["journey"]) == {"customer_journey", "sales_funnel_b2b"}
+    assert set(ranking["method"]) >= {"first_touch", "last_touch", "linear", "time_decay", "position_based", "markov"}
+    assert ranking["share_error"].between(0, 1).all()

@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 from journeysim.config.compose import compose
 from journeysim.config.compose import load_scenario as _load_scenario
 from journeysim.config.study import load_study
+from journeysim.config.touches import touch_share
 from journeysim.config.validate import InvalidConfig, resolved_container, scenario_from_container
 from journeysim.errors import ConfigError
 from journeysim.model import Dwell, Journey, OrderValue, Population, Scenario, Segment, Settings
@@ -124,17 +125,20 @@ def run_study(
     if isinstance(scenario_or_overrides, str):
         raise TypeError("give overrides as a list, e.g. run_study(['strategy=balanced'])")
     configured: BaselineSpec = "auto"
+    touches = None
     if isinstance(scenario_or_overrides, Scenario):
         scenario, table = scenario_or_overrides, True
     else:
         study = load_study(list(scenario_or_overrides or ()), config_dir=config_dir)
         scenario, configured, table = study.scenario, study.baseline, study.bottlenecks
+        touches = touch_share(study.data.get("outputs") or {})  # outputs.touches: the touch log in `.run.touches`
     return _run_study(
         scenario,
         configured if isinstance(baseline, str) and baseline == CONFIGURED else baseline,
         bottlenecks=table if bottlenecks is None else bottlenecks,
         keep_records=keep_records,
         progress=progress,
+        touches=touches,
     )
 
 

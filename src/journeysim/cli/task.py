@@ -35,6 +35,7 @@ from journeysim.cli.state import STATE
 from journeysim.cli.summary import print_summary
 from journeysim.config.objective import objective_value
 from journeysim.config.study import job_baseline
+from journeysim.config.touches import touch_share
 from journeysim.config.validate import InvalidConfig, validated
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
@@ -214,6 +215,7 @@ def _study(
             bottlenecks=bool(outputs.get("bottlenecks", True)),
             progress=progress,
             describe=describe,
+            touches=touch_share(outputs),
         )
 
 

@@ -114,6 +114,8 @@ class OutputsSchema:
     report: bool = True
     bottlenecks: bool = True
     tables: Optional[bool] = None  # console: the full tables (null: in a single run; one line per sweep job)
+    touches: bool = False  # the touch log and customer paths (touches.parquet, paths.csv; docs/attribution.md)
+    touch_sample: float = 1.0  # share of customers whose touches are logged (sampled by customer)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from journeysim.config.problems import InvalidConfig, Problem
 from journeysim.config.scaling import scaled_config
 from journeysim.config.schema import GROUPS, JourneysimSchema
 from journeysim.config.snapshot import with_snapshot
+from journeysim.config.touches import touch_problems
 from journeysim.errors import ConfigError, did_you_mean
 from journeysim.model.scenario import Scenario
 from journeysim.study.uncertainty import scenario_with_ensemble
@@ -152,6 +153,11 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         node = out.get(section)
         if isinstance(node, dict) and key in node and node[key] is None:
             del node[key]
+    outputs = out.get("outputs")
+    if isinstance(outputs, dict) and not outputs.get("touches"):  # no touch log: not in config.yaml
+        outputs.pop("touches", None)
+        if outputs.get("touch_sample") == 1.0:
+            del outputs["touch_sample"]
     for seg in ((out.get("population") or {}).get("segments") or {}).values():  # unset: not in config.yaml
         if isinstance(seg, dict) and "heterogeneity" in seg and not seg["heterogeneity"]:
             del seg["heterogeneity"]
@@ -284,6 +290,7 @@ def validated(
     except (TypeError, ValueError) as exc:
         raise InvalidConfig([Problem("config", str(exc), "check the values of the settings named above")]) from None
     problems = objective_problems(data.get("objective"), scenario, baseline_off=baseline_choice(data).name is None)
+    problems += touch_problems(data)
     if problems:
         raise InvalidConfig(problems)
     return scenario, data

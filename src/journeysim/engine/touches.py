@@ -1,0 +1,230 @@
+"""The touch log: which channel touched which customer, when, and in which stage (docs/attribution.md).
+
+Channels act on rates for everyone in their audience (a mean-field lift), so a per-customer exposure is not an
+event the engine draws. The log defines one consistently with the model, from a stream of its own (so switching
+it on cannot change a result), after the replication has run:
+
+- exposures: while a customer sits in a channel's audience stages, its exposures form a Poisson process whose
+  daily intensity -log(1 - reach / audience) makes P(exposed at least once on day d) the day's per-person reach;
+  the log keeps the first exposure of each stay in a stage (channels expose whole audiences daily: an
+  impression-level log would hold hundreds of rows per customer and paths no attribution tool reads);
+- caused touches: a transition's hazard that day is organic x prod_c F_c (F_c = the channel's multiplier on it);
+  the thinning band above 1 / prod(F_c > 1) is the channels' share, split in proportion to log F_c. Each recorded
+  transition draws where its candidate fell in that band; a transition in channel c's band is "caused by c" and
+  gets a touch of c at its own time (the customer saw c). Media-lifted arrivals are caused the same way.
+The band's uniform is independent of everything the path uses, so drawing it here is the same in distribution
+as reading the engine's own uniform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from journeysim.engine.dynamics import ChannelState, Dynamics
+from journeysim.engine.records import OUTSIDE, Records
+from journeysim.engine.streams import children
+
+#: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
+TOUCH_STREAM = 0x746F756368  # "touch"
+COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
+
+
+def touch_seed(seed: np.random.SeedSequence) -> np.random.SeedSequence:
+    """The replication's dedicated touch stream: a child of `seed` at a fixed spawn key (`seed` is not touched)."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, TOUCH_STREAM), pool_size=seed.pool_size)
+
+
+@dataclass
+class TouchLog:
+    """One replication's touches (one row each, by customer then time) and who was sampled into the log."""
+
+    touches: pd.DataFrame  # customer, time, day, channel, stage (at the time), caused
+    sampled: NDArray[np.bool_]  # per customer (customer table order): its touches and conversions are logged
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """The event log as arrays, sampled customers only: customer, time, source stage (S: arrival), destination."""
+
+    customer: NDArray[np.int64]
+    time: NDArray[np.float64]
+    src: NDArray[np.int64]
+    dst: NDArray[np.int64]
+
+
+def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
+    ev = rec.events
+    if ev is None:
+        raise ValueError("the touch log needs the replication's event log (simulate with event_log=True)")
+    cust = ev["customer"].to_numpy(dtype=np.int64)
+    keep = sampled[cust]
+    return _Moves(
+        cust[keep],
+        ev["time"].to_numpy(dtype=float)[keep],
+        ev["from_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
+        ev["to_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
+    )
+
+
+def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
+    """Each compiled channel's column in the media record."""
+    return [rec.media.channels.index(name) for name in dynamics.channel_names]
+
+
+def _lifted(
+    rec: Records, dynamics: Dynamics, mv: _Moves
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]:
+    """(event index, segment, flat (row, destination) cell, -1 for arrivals) of the recorded transitions some
+    channel lifts (a positive lift on the cell, or on the segment's arrivals)."""
+    n_st = rec.n_stages
+    seg = rec.customers.segment[mv.customer].astype(np.int64)
+    arrival = mv.src == n_st
+    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
+    cell[arrival] = -1
+    union = np.zeros(len(rec.segments) * (n_st + 1) * n_st + 1, bool)  # the last entry answers cell -1
+    arrival_lift = np.zeros(len(rec.segments))
+    for cs in dynamics.channels:
+        for mask, lift in cs.effects:
+            if lift > 0:
+                union[:-1] |= mask.ravel()
+        arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
+    (idx,) = np.nonzero(np.where(arrival, arrival_lift[seg] > 0, union[cell]))
+    return idx, seg[idx], cell[idx]
+
+
+def _factors(
+    rec: Records, dynamics: Dynamics, day: NDArray[np.int64], seg: NDArray[np.int64], cell: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """(transitions, C) each channel's multiplier on the hazard of transitions in flat cells `cell` (-1: arrivals,
+    on the segment's arrival rate) on days `day`."""
+    cols = _channel_columns(rec, dynamics)
+    return np.stack(
+        [_channel_factor(rec, cs, cols[c], day, seg, cell) for c, cs in enumerate(dynamics.channels)], axis=1
+    )
+
+
+def _channel_factor(
+    rec: Records,
+    cs: ChannelState,
+    col: int,
+    day: NDArray[np.int64],
+    seg: NDArray[np.int64],
+    cell: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """One channel's multiplier (media record column `col`) on transitions in `cell` on days `day`."""
+    response = rec.media.response[:, col]
+    f = np.ones(cell.size)
+    for mask, lift in cs.effects:
+        (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
+        f[hit] *= 1.0 + lift * response[day[hit]]
+    (arr,) = np.nonzero(cell < 0)
+    f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
+    return f
+
+
+def _caused(
+    rec: Records, dynamics: Dynamics, mv: _Moves, rng: np.random.Generator
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
+    idx, seg, cell = _lifted(rec, dynamics, mv)
+    u = rng.random(idx.size)
+    if not dynamics.channels or idx.size == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    day = np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1)
+    cols = _channel_columns(rec, dynamics)
+    total = np.zeros(idx.size)  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
+    for c, cs in enumerate(dynamics.channels):
+        total += np.log(np.maximum(_channel_factor(rec, cs, cols[c], day, seg, cell), 1.0))
+    organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
+    (hit,) = np.nonzero(u >= organic)
+    v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
+    logs = np.log(np.maximum(_factors(rec, dynamics, day[hit], seg[hit], cell[hit]), 1.0))
+    share = np.cumsum(logs, axis=1) / total[hit, None]
+    channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
+    return idx[hit], channel.astype(np.intp)
+
+
+def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArray[Any], ...]:
+    """(customer, stage, start, end) of every stay of a sampled customer in a stage within the horizon."""
+    n_st = rec.n_stages
+    arrived = np.zeros(sampled.size, bool)
+    arrived[mv.customer[mv.src == n_st]] = True
+    (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival event)
+    cust = np.concatenate([first, mv.customer])
+    time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
+    stage = np.concatenate([rec.customers.start_stage[first].astype(np.int64), mv.dst])
+    order = np.argsort(cust, kind="stable")  # starts first, then the events, which come in time order
+    cust, time, stage = cust[order], time[order], stage[order]
+    end = np.full(cust.size, float(rec.horizon_days))
+    same = cust[1:] == cust[:-1]
+    end[:-1] = np.where(same, time[1:], end[:-1])
+    return cust, stage, time, end
+
+
+def _exposures(
+    rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
+) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]]:
+    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc)."""
+    cust, stage, start, end = spells
+    n_st, horizon = rec.n_stages, rec.horizon_days
+    seg = rec.customers.segment[cust].astype(np.int64)
+    row = seg * (n_st + 1) + stage
+    cols = _channel_columns(rec, dynamics)
+    out = []
+    for c, cs in enumerate(dynamics.channels):
+        aud, reach = rec.media.audience[:, cols[c]], rec.media.reach[:, cols[c]]
+        p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
+        lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
+        cum = np.concatenate([[0.0], np.cumsum(lam)])
+        (inside,) = np.nonzero(cs.audience_rows[row] & (end > start))
+        lo, hi = _cumulative(start[inside], lam, cum), _cumulative(end[inside], lam, cum)
+        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
+        seen = at < hi
+        which, at = inside[seen], at[seen]
+        day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, horizon - 1)
+        t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
+        t = np.clip(t, start[which], np.nextafter(end[which], -np.inf))
+        out.append((cust[which], t, stage[which], c))
+    return out
+
+
+def _cumulative(t: NDArray[np.float64], lam: NDArray[np.float64], cum: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The exposure intensity integrated from 0 to `t` (piecewise constant per day)."""
+    d = np.minimum(t.astype(np.int64), lam.size - 1)
+    return cum[d] + (t - d) * lam[d]
+
+
+def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0) -> TouchLog:
+    """The replication's touch log from its records (event log required) and its compiled `dynamics`, drawn from
+    `touch_seed(seed)`; `sample` < 1 keeps a random share of customers (every touch of each one kept)."""
+    sample_seq, cause_seq, expose_seq = children(touch_seed(seed), 3)
+    n = len(rec.customers)
+    sampled = np.ones(n, bool) if sample >= 1.0 else np.random.default_rng(sample_seq).random(n) < sample
+    mv = _moves(rec, sampled)
+    hit, channel = _caused(rec, dynamics, mv, np.random.default_rng(cause_seq))
+    parts = _exposures(rec, dynamics, _spells(rec, mv, sampled), np.random.default_rng(expose_seq))
+    cust = np.concatenate([p[0] for p in parts] + [mv.customer[hit]])
+    time = np.concatenate([p[1] for p in parts] + [mv.time[hit]])
+    stage = np.concatenate([p[2] for p in parts] + [mv.src[hit]])
+    chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
+    caused = np.zeros(cust.size, bool)
+    caused[cust.size - hit.size :] = True
+    by_time = np.argsort(time)
+    order = by_time[np.argsort(cust[by_time], kind="stable")]  # by customer, then time
+    names = dynamics.channel_names
+    frame = pd.DataFrame(
+        {
+            "customer": cust[order].astype(np.int64),
+            "time": time[order],
+            "day": np.minimum(time[order].astype(np.int64), rec.horizon_days - 1),
+            "channel": pd.Categorical.from_codes(chan[order], dtype=pd.CategoricalDtype(list(names))),
+            "stage": pd.Categorical.from_codes(stage[order], dtype=pd.CategoricalDtype([*rec.stages, OUTSIDE])),
+            "caused": caused[order],
+        }
+    )
+    return TouchLog(frame, sampled)

@@ -1,0 +1,1 @@
+"""The measurement arena: touch paths, attribution methods and their scoring against counterfactual truth."""

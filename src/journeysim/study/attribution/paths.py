@@ -1,0 +1,125 @@
+"""Customer paths from the touch log: each customer's touches cut at each purchase, in the shape attribution tools
+read (`c1 > c2 > c3`, total_conversions, total_null, total_conversion_value; docs/attribution.md).
+
+A customer's path segment k holds the touches after its (k-1)-th purchase up to and including the moment of its
+k-th purchase (a caused touch at the purchase's own time is before it); segment k converts when the customer made
+a k-th purchase in the horizon, and the touches after the last purchase form a null segment. Every purchase of a
+sampled customer is one converting segment, touched or not, so the segments replay to the recorded purchases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from journeysim.engine.records import Records
+from journeysim.engine.touches import TouchLog
+
+SEPARATOR = " > "
+PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
+SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "conversion_time", "conversion_value")
+
+
+def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """(customer, time) of every purchase of a sampled customer, by customer then time."""
+    ev = rec.events
+    assert ev is not None
+    cust = ev["customer"].to_numpy(dtype=np.int64)
+    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion)) & sampled[cust]
+    c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
+    order = np.lexsort((t, c))
+    return c[order], t[order]
+
+
+def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
+    return customer.astype(float) * (horizon + 1.0) + time
+
+
+def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(touches with their path columns, one row per path segment) for one replication; `values`: the expected
+    order value per customer segment (the conversion value of a path)."""
+    p_cust, p_time = _purchases(rec, log.sampled)
+    touches = log.touches.copy()
+    t_cust = touches["customer"].to_numpy(dtype=np.int64)
+    h = rec.horizon_days
+    # purchases of the same customer strictly before the touch: the touch's segment number
+    before = np.searchsorted(_key(p_cust, p_time, h), _key(t_cust, touches["time"].to_numpy(), h), side="left")
+    first = np.searchsorted(p_cust, t_cust, side="left")
+    seg_no = before - first
+    n_purchases = np.bincount(p_cust, minlength=len(rec.customers))
+    converted = seg_no < n_purchases[t_cust]
+    conv_at = np.full(t_cust.size, np.nan)
+    if p_time.size:
+        conv_at = np.where(converted, p_time[np.minimum(before, p_time.size - 1)], np.nan)
+    touches["path_segment"] = seg_no.astype(np.int64)
+    touches["converted"] = converted
+    touches["conversion_time"] = conv_at
+    seg_of = rec.customers.segment.astype(np.int64)
+    # converting segments: one per purchase (numbered within the customer), touched or not
+    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
+    conv = pd.DataFrame({"customer": p_cust, "path_segment": p_no, "converted": True, "conversion_time": p_time})
+    touched = _touched_segments(touches, seg_no, converted, conv_at)
+    table = pd.concat([touched, conv[~_pairs_in(conv, touched)]], ignore_index=True)
+    table["path"] = table["path"].fillna("")
+    table["touches"] = table["touches"].fillna(0).astype(np.int64)
+    table["converted"] = table["converted"].astype(bool)
+    table["conversion_value"] = np.where(table["converted"], values[seg_of[table["customer"].to_numpy()]], 0.0)
+    table = table.sort_values(["customer", "path_segment"], kind="stable").reset_index(drop=True)
+    return touches, table[list(SEGMENT_COLUMNS)]
+
+
+def _touched_segments(
+    touches: pd.DataFrame, seg_no: NDArray[np.int64], converted: NDArray[np.bool_], conv_at: NDArray[np.float64]
+) -> pd.DataFrame:
+    """One row per touched segment; touches come by customer then time, so each segment is a contiguous run."""
+    cust = touches["customer"].to_numpy(dtype=np.int64)
+    new = np.ones(cust.size, bool)
+    new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
+    starts = np.flatnonzero(new)
+    names = np.asarray(touches["channel"].cat.categories, dtype=object)[touches["channel"].cat.codes.to_numpy()]
+    steps = np.where(new, "", SEPARATOR).astype(object) + names
+    return pd.DataFrame(
+        {
+            "customer": cust[starts],
+            "path_segment": seg_no[starts],
+            "path": np.add.reduceat(steps, starts) if starts.size else np.zeros(0, dtype=object),
+            "touches": np.diff(np.append(starts, cust.size)),
+            "converted": converted[starts],
+            "conversion_time": conv_at[starts],
+        }
+    )
+
+
+def _pairs_in(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.bool_]:
+    """Rows of `a` whose (customer, path_segment) is also in `b`."""
+    key_b = pd.MultiIndex.from_frame(b[["customer", "path_segment"]])
+    return np.asarray(pd.MultiIndex.from_frame(a[["customer", "path_segment"]]).isin(key_b))
+
+
+def replication_paths(
+    rec: Records, log: TouchLog, values: NDArray[np.float64], replication: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`segments` with a leading `replication` column on both tables."""
+    touches, table = segments(rec, log, values)
+    touches.insert(0, "replication", np.full(len(touches), replication, dtype=np.int64))
+    table.insert(0, "replication", np.full(len(table), replication, dtype=np.int64))
+    return touches, table
+
+
+def path_table(segment_rows: pd.DataFrame) -> pd.DataFrame:
+    """The attribution tools' path table: touched segments grouped by path (and replication when present)."""
+    touched = segment_rows[segment_rows["touches"] > 0]
+    keys = ["replication", "path"] if "replication" in touched.columns else ["path"]
+    out = (
+        touched.assign(total_conversions=touched["converted"].astype(np.int64), total_null=~touched["converted"])
+        .groupby(keys, sort=True)
+        .agg(
+            total_conversions=("total_conversions", "sum"),
+            total_null=("total_null", "sum"),
+            total_conversion_value=("conversion_value", "sum"),
+        )
+        .reset_index()
+    )
+    out["total_null"] = out["total_null"].astype(np.int64)
+    return out

@@ -1,0 +1,146 @@
+"""Attribution methods: Markov removal effects by hand and by an independent computation, the rules by hand,
+paths that replay to the recorded purchases, and the league table's arithmetic."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journeysim.config import load_scenario
+from journeysim.study.attribution.markov import (
+    conversion_probability,
+    markov_credit,
+    removal_effects,
+    transition_counts,
+)
+from journeysim.study.attribution.methods import parse_path, rule_credit, table_markov, table_rule
+from journeysim.study.attribution.paths import path_table
+from journeysim.study.attribution.score import ALL, league
+from journeysim.study.run import run
+
+DATA = Path(__file__).parents[1] / "data" / "paths_small.csv"
+
+
+def test_markov_hand_worked_example() -> None:
+    # paths A > B (1 conversion), A (1 null), B (1 conversion):
+    # start -> A 2/3, start -> B 1/3; A -> B 1/2, A -> null 1/2; B -> conversion 1
+    # P(conv) = 2/3 * 1/2 + 1/3 = 2/3; without A: 1/3 (RE 1/2); without B: 0 (RE 1)
+    # credits: 2 conversions x (1/2, 1) / 1.5 = (2/3, 4/3)
+    paths, conv, null = [[0, 1], [0], [1]], [1, 0, 1], [0, 1, 0]
+    counts = transition_counts(paths, conv, null, 2)
+    assert conversion_probability(counts) == pytest.approx(2 / 3, abs=1e-12)
+    assert conversion_probability(counts, removed=0) == pytest.approx(1 / 3, abs=1e-12)
+    np.testing.assert_allclose(removal_effects(counts), [0.5, 1.0], atol=1e-12)
+    np.testing.assert_allclose(markov_credit(paths, conv, null, 2), [2 / 3, 4 / 3], atol=1e-12)
+
+
+def _value_iteration(table: pd.DataFrame, removed: str | None) -> float:
+    """P(conversion) by iterating x = sum_j P(i -> j) x_j over a dict-of-dicts graph (no matrix solve)."""
+    moves: dict[str, dict[str, float]] = {}
+    for path, conv, null in zip(table["path"], table["total_conversions"], table["total_null"], strict=True):
+        states = ["(start)", *[s.strip() for s in path.split(">")]]
+        for a, b in itertools.pairwise(states):
+            moves.setdefault(a, {}).setdefault(b, 0.0)
+            moves[a][b] += conv + null
+        moves.setdefault(states[-1], {}).setdefault("(conversion)", 0.0)
+        moves[states[-1]]["(conversion)"] += conv
+        moves[states[-1]].setdefault("(null)", 0.0)
+        moves[states[-1]]["(null)"] += null
+    x = {s: 0.0 for s in moves} | {"(conversion)": 1.0, "(null)": 0.0}
+    for _ in range(5000):
+        for s, out in moves.items():
+            total = sum(out.values())
+            x[s] = 0.0 if s == removed else sum(w / total * x[t] for t, w in out.items())
+    return x["(start)"]
+
+
+def test_markov_on_the_shipped_table_equals_value_iteration() -> None:
+    table = pd.read_csv(DATA)
+    channels = ["social", "display", "search", "email"]
+    base = _value_iteration(table, None)
+    effects = np.array([1 - _value_iteration(table, c) / base for c in channels])
+    expected = table["total_conversions"].sum() * effects / effects.sum()
+    np.testing.assert_allclose(table_markov(table, channels), expected, rtol=1e-9)
+    paths = [parse_path(p, channels) for p in table["path"]]
+    counts = transition_counts(paths, table["total_conversions"], table["total_null"], 4)
+    assert conversion_probability(counts) == pytest.approx(base, rel=1e-9)
+
+
+def test_rules_by_hand() -> None:
+    # one converting segment a > b > c > a at days 0, 4, 6, 7 converting at day 7; one null segment (ignored)
+    touches = pd.DataFrame(
+        {
+            "customer": [0, 0, 0, 0, 1],
+            "path_segment": [0, 0, 0, 0, 0],
+            "channel": pd.Categorical(["a", "b", "c", "a", "b"], categories=["a", "b", "c"]),
+            "time": [0.0, 4.0, 6.0, 7.0, 1.0],
+            "converted": [True, True, True, True, False],
+            "conversion_time": [7.0, 7.0, 7.0, 7.0, np.nan],
+        }
+    )
+    np.testing.assert_allclose(rule_credit(touches, "first_touch", 3), [1, 0, 0])
+    np.testing.assert_allclose(rule_credit(touches, "last_touch", 3), [1, 0, 0])
+    np.testing.assert_allclose(rule_credit(touches, "linear", 3), [0.5, 0.25, 0.25])
+    np.testing.assert_allclose(rule_credit(touches, "position_based", 3), [0.8, 0.1, 0.1])
+    w = np.array([2 ** (-7 / 7), 2 ** (-3 / 7), 2 ** (-1 / 7), 1.0])
+    w /= w.sum()
+    np.testing.assert_allclose(rule_credit(touches, "time_decay", 3), [w[0] + w[3], w[1], w[2]])
+    table = pd.DataFrame({"path": ["a > b", "c"], "total_conversions": [2, 1], "total_null": [0, 5]})
+    np.testing.assert_allclose(table_rule(table, "position_based", ["a", "b", "c"]), [1, 1, 1])
+    np.testing.assert_allclose(table_rule(table, "last_touch", ["a", "b", "c"]), [0, 2, 1])
+
+
+@pytest.mark.parametrize("bad", ["a >> b", "a > ", "a > z"])
+def test_malformed_paths_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"empty step|unknown channel"):
+        parse_path(bad, ["a", "b"])
+
+
+def test_league_arithmetic() -> None:
+    credit = pd.DataFrame(
+        {
+            "method": ["m"] * 4,
+            "replication": [0, 0, 1, 1],
+            "channel": ["a", "b", "a", "b"],
+            "credited": [10.0, 2.0, 14.0, 4.0],
+        }
+    )
+    truth = pd.DataFrame(
+        {"replication": [0, 0, 1, 1], "channel": ["a", "b", "a", "b"], "removal_purchases": [8, 6, 8, 6]}
+    )
+    out = league(credit, truth).set_index("channel")
+    assert out.loc["a", "bias"] == pytest.approx(4.0)  # (2 + 6) / 2
+    assert out.loc["b", "bias"] == pytest.approx(-3.0)  # (-4 - 2) / 2
+    # |bias| summed over channels per replication: 6 and 8; t(0.975, 1) = 12.706, sd = sqrt(2)
+    assert out.loc[ALL, "bias"] == pytest.approx(7.0)
+    assert out.loc[ALL, "bias_ci_high"] == pytest.approx(7.0 + 12.7062047 * np.sqrt(2) / np.sqrt(2), rel=1e-6)
+    # shares: replication 0 credits 10/12 to a where the truth is 8/14, replication 1 14/18 vs 8/14;
+    # share error = half the sum of |differences| = |credited share of a - true share of a|
+    errors = [10 / 12 - 8 / 14, 14 / 18 - 8 / 14]
+    assert out.loc[ALL, "share_error"] == pytest.approx(np.mean(errors), rel=1e-12)
+    assert out.loc["a", "credited_share"] == pytest.approx((10 / 12 + 14 / 18) / 2, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_paths_replay_to_the_recorded_purchases() -> None:
+    scenario = load_scenario(["population.scale=0.02", "sim=quick", "strategy=balanced"])
+    result = run(scenario, touches=1.0)
+    assert result.paths is not None and result.touches is not None
+    segs = result.paths
+    per_rep = segs.groupby("replication")["converted"].sum().to_numpy()
+    np.testing.assert_array_equal(per_rep, result.samples["purchases"].to_numpy())
+    table = path_table(segs)
+    untouched = segs[(segs["touches"] == 0) & segs["converted"]].groupby("replication").size()
+    replay = table.groupby("replication")["total_conversions"].sum() + untouched.reindex(
+        table["replication"].unique(), fill_value=0
+    )
+    np.testing.assert_array_equal(replay.to_numpy(), result.samples["purchases"].to_numpy())
+    # every touched segment's path lists its touches in time order
+    first = segs[segs["touches"] > 0].iloc[0]
+    mine = result.touches[(result.touches["replication"] == first["replication"])]
+    mine = mine[(mine["customer"] == first["customer"]) & (mine["path_segment"] == first["path_segment"])]
+    assert first["path"] == " > ".join(mine["channel"].astype(str)) and mine["time"].is_monotonic_increasing
