@@ -105,7 +105,7 @@ def _scenario(run: Path, data: dict[str, Any]) -> Scenario:
                 Problem(
                     "strategy",
                     f"the run in '{run}' spends nothing: no media to export",
-                    "export a run with a spending strategy (e.g. journeysim strategy=balanced, or +experiment=mmm_arena)",
+                    "export a run that spends (e.g. journeysim strategy=balanced, or +experiment=mmm_arena)",
                 )
             ]
         )
