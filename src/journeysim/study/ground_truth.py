@@ -9,6 +9,7 @@ spend at all) and "without <channel>" (that channel's plan removed, every other 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +19,6 @@ from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.records import Records
-from journeysim.interventions import Strategy
 from journeysim.model.scenario import Scenario
 from journeysim.study.incrementality import with_strategy, without_channel
 from journeysim.study.run import replication_seeds, simulate
@@ -34,8 +34,10 @@ def funded_channels(scenario: Scenario) -> list[str]:
 
 
 def variants(scenario: Scenario) -> dict[str, Scenario]:
-    """The run, its no-spend baseline and one variant without each funded channel, by variant label."""
-    out = {RUN: scenario, BASELINE: with_strategy(scenario, Strategy(name="none"))}
+    """The run, its no-media baseline (every channel plan removed; rate multipliers, which are not media, kept) and
+    one variant without each funded channel, by variant label."""
+    no_media = dataclasses.replace(scenario.strategy, name="none", plans=())  # rate multipliers are not media
+    out = {RUN: scenario, BASELINE: with_strategy(scenario, no_media)}
     for c in funded_channels(scenario):
         out[WITHOUT + c] = without_channel(scenario, c)
     return out
