@@ -6,6 +6,7 @@ totals equal the pipeline's own removal effects on the same seeds."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import json
 from pathlib import Path
 
@@ -190,3 +191,30 @@ def test_a_tampered_realisation_is_reported(daily: pd.DataFrame) -> None:
     run.loc[1, "purchases"] += 1
     (problem,) = check_realisation(daily, run)
     assert problem.setting == "RUN_DIR" and "replication 1" in problem.problem
+
+
+def _documented(section: str) -> set[str]:
+    """Backticked names in the first cell of the column table under a `### <section>` heading of docs/exports.md,
+    with `<channel>` written as the channel placeholder."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "exports.md").read_text()
+    body = text.split(f"### `{section}`", 1)[1].split("\n### ", 1)[0]
+    names: set[str] = set()
+    for line in body.splitlines():
+        if line.startswith("| `"):
+            names.update(re.findall(r"`([^`]+)`", line.split("|")[1]))
+    return names
+
+
+def test_every_exported_column_is_documented(exported: dict[str, Path]) -> None:
+    def generic(columns: list[str]) -> set[str]:
+        out = set()
+        for col in columns:
+            for c in CHANNELS:
+                col = col.replace(f"{c}_", "<channel>_")
+            out.add(col)
+        return out
+
+    d = exported["week"]
+    for name in ("mmm_pymc.csv", "mmm_meridian.csv", "truth.csv"):
+        columns = list(pd.read_csv(d / name, nrows=1).columns)
+        assert generic(columns) == _documented(name), name
