@@ -6,8 +6,8 @@ totals equal the pipeline's own removal effects on the same seeds."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import json
+import re
 from pathlib import Path
 
 import numpy as np
