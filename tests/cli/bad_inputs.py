@@ -63,6 +63,8 @@ def _settings() -> list[Row]:
 def _misc() -> list[Row]:
     return [
         Row("unknown option", ("journey=nope",), "journey/nope"),
+        Row("export of no run", ("export", "no/such/run"), "RUN_DIR"),
+        Row("export period", ("export", "no/such/run", "--period", "month"), "--period"),
         Row("unknown key", (*TINY, "sim.horizn=5"), "horizn"),
         Row("forced unknown key", (*TINY, "+sim.horizn=5"), "sim.horizn"),
         Row("forced unknown top key", (*TINY, "+budgte=5"), "budgte"),
@@ -83,6 +85,16 @@ def _misc() -> list[Row]:
         Row("initial 1e12", ("population.segments.consumers.initial.awareness=1000000000000",), "population.scale"),
         Row("arrivals 1e12", ("population.segments.consumers.arrivals_per_day=1e12",), "arrivals_per_day"),
         Row("budget 1e300", (*TINY, "strategy=balanced", "strategy.budget=1e300"), "strategy.budget"),
+        Row(
+            "pacing option",
+            (*TINY, "strategy=balanced", "strategy.pacing={kind: pulsing, lowe: 0.2}"),
+            "strategy.pacing.lowe",
+        ),
+        Row(
+            "pacing seed",
+            (*TINY, "strategy=balanced", "strategy.pacing={kind: random, seed: -3}"),
+            "strategy.pacing.seed",
+        ),
         Row("multiplier 1e200", (*TINY, "population.segments.consumers.rate_multiplier=1e200"), "rate_multiplier"),
         Row(
             "cycle 1e12",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli import attribute, bottlenecks, calibrate, collect, compare, fit_btyd, resume
+from journeysim.cli import attribute, bottlenecks, calibrate, collect, compare, export, fit_btyd, resume
 from journeysim.cli.app import VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +37,7 @@ PARSERS = {
     "calibrate": calibrate.parser(),
     "fit-btyd": fit_btyd.parser(),
     "attribute": attribute.parser(),
+    "export": export.parser(),
 }
 
 

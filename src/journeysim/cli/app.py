@@ -1,7 +1,8 @@
 """The `journeysim` console script: verbs first, then the Hydra app on the shipped configs.
 
 Verbs: `check` (dry run, through Hydra), `collect DIR` (sweep table), `resume DIR` (finish an interrupted sweep),
-`compare PATH...` (paired statistics), `bottlenecks` (analytic sensitivity) and `calibrate` (fit rates to data);
+`compare PATH...` (paired statistics), `bottlenecks` (analytic sensitivity), `calibrate` (fit rates to data) and
+`export RUN_DIR` (media-mix tables with ground truth);
 anything else is a run or, with `-m`, a sweep. Configs are found in the installed package (`journeysim/conf`) or,
 for a source checkout, in the repository's top-level `conf/`. Bad input exits with status 2 (see
 `journeysim.cli.state`); a sweep with failed jobs exits with 1 after writing its table.
@@ -53,13 +54,15 @@ def _verb(name: str, args: list[str]) -> None:
         from journeysim.cli.fit_btyd import main as verb
     elif name == "attribute":
         from journeysim.cli.attribute import main as verb
+    elif name == "export":
+        from journeysim.cli.export import main as verb
     else:
         from journeysim.cli.bottlenecks import main as verb
     verb(args)
 
 
 #: Verbs handled outside Hydra's app.
-VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate", "fit-btyd", "attribute")
+VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate", "fit-btyd", "attribute", "export")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from journeysim.interventions import pacing
 from journeysim.registry import Registry
 
 
@@ -153,12 +154,17 @@ PACINGS: Registry[PacingFn] = Registry("pacing")
 PACINGS.add("even", lambda days: np.ones(days))
 PACINGS.add("front_loaded", lambda days: (days - np.arange(days)).astype(float))  # 2x the mean falling to ~0
 PACINGS.add("back_loaded", lambda days: (days - np.arange(days)).astype(float)[::-1])
+PACINGS.add("flighted", pacing.flighted)  # on/off weeks (options: `pacing.OPTIONS`)
+PACINGS.add("pulsing", pacing.pulsing)  # high/low weeks
+PACINGS.add("random", pacing.random_weeks)  # random week-to-week budgets from a seeded stream
 
 
 def pacing_profile(kind: str, days: int, profile: ArrayLike | None = None) -> NDArray[np.float64]:
     """Daily weights (summing to 1) spreading a flight's budget over its `days`.
 
-    even: equal; front_loaded: linearly falling from 2x to ~0 of the mean; back_loaded: the mirror;
+    even: equal; front_loaded: linearly falling from 2x to ~0 of the mean; back_loaded: the mirror; flighted,
+    pulsing, random: weekly patterns with their default options (`interventions.pacing`; a strategy resolves its
+    options into a `profile` per channel);
     a given `profile` is repeated or cut to length and normalised.
     """
     pacing = None if profile is not None else PACINGS.get(kind, "strategy.pacing")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from journeysim.errors import ConfigError, check_keys, did_you_mean, name_list, number
+from journeysim.interventions import pacing as pacing_options
 from journeysim.interventions.media import PACINGS, pacing_profile
 
 
@@ -72,7 +73,7 @@ class Strategy:
         """Build from `{budget, allocation | budgets, flights, pacing, profile, messaging, rate_multipliers}`."""
         check_keys("strategy", data, KNOWN)
         budgets = _budgets(data)
-        pacing, profile = _pacing(data)
+        pacing, profile, options = _pacing(data)
         flights_cfg = dict(data.get("flights") or {})
         messaging = dict(data.get("messaging") or {})
         for key, mapping in (("flights", flights_cfg), ("messaging", messaging)):
@@ -84,10 +85,12 @@ class Strategy:
                         "give it a budget or remove the entry",
                     )
         plans, notes = [], []
+        planned = {c: _flights(c, flights_cfg.get(c), horizon_days) for c in budgets}
+        weekly = {} if profile is not None else _weekly_profiles(pacing, options, planned)
         for c, b in budgets.items():
-            flights = _flights(c, flights_cfg.get(c), horizon_days)
+            flights = planned[c]
             msg = None if messaging.get(c) is None else name_list(messaging[c])
-            plan = ChannelPlan(c, float(b), flights, pacing, profile, msg)
+            plan = ChannelPlan(c, float(b), flights, pacing, weekly.get(c, profile), msg)
             clipped = clip_plan(plan, horizon_days)
             if clipped is not plan:
                 notes.append(
@@ -177,15 +180,23 @@ def _budgets(data: Mapping[str, Any]) -> dict[str, float]:
     return budgets
 
 
-def _pacing(data: Mapping[str, Any]) -> tuple[str, tuple[float, ...] | None]:
-    """The registered pacing name and the optional daily `profile` that overrides it."""
-    pacing = str(data.get("pacing", "even"))
+def _pacing(data: Mapping[str, Any]) -> tuple[str, tuple[float, ...] | None, dict[str, Any] | None]:
+    """The registered pacing name, the optional daily `profile` that overrides it, and the options of a pacing
+    written as a mapping (`{kind: pulsing, low: 0.2}`; None when written as a name)."""
+    raw = data.get("pacing", "even")
+    options = None
+    if isinstance(raw, Mapping):
+        options = {str(k): v for k, v in raw.items() if k != "kind"}
+        raw = raw.get("kind", "even")
+    pacing = str(raw)
     if pacing not in PACINGS:
         raise ConfigError(
             "strategy.pacing",
             f"unknown pacing '{pacing}'{did_you_mean(pacing, PACINGS)}",
             f"use one of {', '.join(PACINGS)}, or give strategy.profile",
         )
+    if options is not None:
+        options = pacing_options.check_options(pacing, options)
     profile = data.get("profile")
     if profile is not None:
         prof = tuple(number("strategy.profile", x, fix="give non-negative daily weights") for x in profile)
@@ -196,7 +207,24 @@ def _pacing(data: Mapping[str, Any]) -> tuple[str, tuple[float, ...] | None]:
                 "give non-negative daily weights with a positive sum",
             )
         profile = prof
-    return pacing, profile
+    return pacing, profile, options
+
+
+def _weekly_profiles(
+    pacing: str, options: dict[str, Any] | None, flights: Mapping[str, tuple[Flight, ...]]
+) -> dict[str, tuple[float, ...]]:
+    """Each channel's daily weights over its planned flight days for the weekly pacings (flighted, pulsing,
+    random), resolved once here so that removing a channel leaves the others' money as it was; random weights
+    come from one stream per channel spawned from `strategy.pacing.seed` (default 0)."""
+    if pacing not in pacing_options.OPTIONS:
+        return {}
+    opts = dict(options or {})
+    streams = np.random.SeedSequence(int(opts.pop("seed", 0))).spawn(len(flights))
+    out = {}
+    for i, (c, fl) in enumerate(flights.items()):
+        days = sum(f.end - f.start for f in fl)
+        out[c] = tuple(float(w) for w in pacing_options.resolve(pacing, opts, days, i, streams[i]))
+    return out
 
 
 def _flights(c: str, cfg: Any, horizon_days: int) -> tuple[Flight, ...]:
