@@ -51,13 +51,15 @@ def _verb(name: str, args: list[str]) -> None:
         from journeysim.cli.calibrate import main as verb
     elif name == "fit-btyd":
         from journeysim.cli.fit_btyd import main as verb
+    elif name == "optimize":
+        from journeysim.cli.optimize import main as verb
     else:
         from journeysim.cli.bottlenecks import main as verb
     verb(args)
 
 
 #: Verbs handled outside Hydra's app.
-VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate", "fit-btyd")
+VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate", "fit-btyd", "optimize")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ per-channel response curves (`curves`), solve on them (`solve`) and verify every
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ from journeysim.study.optimize.evaluate import Evaluator
 from journeysim.study.optimize.solve import Limits, maximise
 from journeysim.study.optimize.spec import OptimizeSpec, box, check, current_budgets
 
+#: summary entries in money or customers (divided by the scale in `OptimizeResult.per_unit`)
+_SCALED = {
+    "total", "current_total", "target", "lower_bound", "difference", "difference_low", "difference_high",
+    *(f"{w}_{k}" for w in ("objective", "current") for k in ("mean", "std", "ci_low", "ci_high")),
+}  # fmt: skip
 #: bootstrap refits behind the curves' and marginal returns' intervals
 DRAWS = 60
 
@@ -59,14 +65,34 @@ class OptimizeResult:
     def total(self) -> float:
         return float(self.chosen.sum())
 
+    def per_unit(self, scale: float) -> OptimizeResult:
+        """The answer with money and counts divided by `scale` (a sample of the market simulated at `scale`, its
+        budgets scaled alike, read for the whole market); ratios and probabilities unchanged."""
+        if scale == 1.0:
+            return self
+        summary = {k: v / scale if k in _SCALED and isinstance(v, float) else v for k, v in self.summary.items()}
+        summary["budget_scale"] = scale
+        alloc = self.allocation.copy()
+        for c in ("current_budget", "budget", "change", "low", "high"):
+            alloc[c] = alloc[c] / scale
+        curves = self.curves_table.copy()
+        curves[["budget", "value", "ci_low", "ci_high"]] = curves[["budget", "value", "ci_low", "ci_high"]] / scale
+        evals = self.evaluations.copy()
+        money = [*self.channels, "total", "objective", "ci_low", "ci_high"]
+        evals[money] = evals[money] / scale
+        return dataclasses.replace(
+            self,
+            current=self.current / scale,
+            chosen=self.chosen / scale,
+            summary=summary,
+            allocation=alloc,
+            curves_table=curves,
+            evaluations=evals,
+        )
+
     def budgets(self) -> dict[str, float]:
         """Channel -> chosen budget."""
         return {c: float(b) for c, b in zip(self.channels, self.chosen, strict=True)}
-
-
-def _budget(spec: OptimizeSpec) -> int:
-    """The evaluation budget: `spec.simulations`, at least the design plus two rounds."""
-    return max(spec.simulations, 1 + len(spec.channels) * len(spec.levels) + 3)
 
 
 def _max_total(spec: OptimizeSpec, current: NDArray[np.float64]) -> float:
@@ -92,7 +118,7 @@ def optimise(
     channels = spec.channels
     current = current_budgets(scenario, channels)
     ev = Evaluator(scenario, channels)
-    budget = _budget(spec)
+    budget = spec.budget
     kinds: list[str] = []
     reachable = ""
 

@@ -18,8 +18,14 @@ from journeysim.study.optimize.solve import Limits, exact_total, least_total, ma
 
 #: the search stops when the solution moves less than this share of the total
 CONVERGED = 0.01
-#: outcomes the curves are fitted for (spend linear, the others Hill sums)
-FITTED = tuple(o for o in OUTCOMES)
+
+
+def needed(objective: str, limits: Limits) -> tuple[str, ...]:
+    """The outcomes whose curves the question needs: spend and revenue (marginal ROAS), the objective's parts and
+    the limited ratios' numerators."""
+    parts = ["spend", "revenue", *(("margin",) if objective == "profit" else (objective,))]
+    parts += [o for o, v in (("new_buyers", limits.max_cac), ("purchases", limits.max_cpa)) if v is not None]
+    return tuple(o for o in dict.fromkeys(parts) if o in OUTCOMES)
 
 
 def objective_samples(increments: pd.DataFrame, objective: str) -> NDArray[np.float64]:
@@ -63,10 +69,10 @@ def design(reference: NDArray[np.float64], levels: Sequence[float], unit: float)
     return points
 
 
-def fit(ev: Evaluator, start: Curves | None = None) -> Curves:
-    """Curves fitted to the means of everything simulated so far."""
+def fit(ev: Evaluator, outcomes: Sequence[str], start: Curves | None = None) -> Curves:
+    """Curves of `outcomes` fitted to the means of everything simulated so far."""
     x = np.vstack(ev.budgets)
-    means = {o: np.array([inc[o].mean() for inc in ev.increments]) for o in FITTED}
+    means = {o: np.array([inc[o].mean() for inc in ev.increments]) for o in outcomes}
     return fit_curves(ev.channels, x, means, start)
 
 
@@ -86,7 +92,8 @@ def refine_total(
     """Fixed total: solve on the curves, simulate the solution, refit; returns the last curves and the indices
     (into `ev`) of the simulated plans that honour the total."""
     on_total = [k for k, x in enumerate(ev.budgets) if abs(x.sum() - total) <= 1e-9 * total]
-    curves = fit(ev)
+    outcomes = needed(objective, limits)
+    curves = fit(ev, outcomes)
     while ev.simulations < budget:
         seen = [ev.budgets[k] for k in on_total]
         x, _ = maximise(curves, objective, lo, hi, total, limits, given=seen[-2:])
@@ -94,7 +101,7 @@ def refine_total(
             break
         ev([x])
         on_total.append(len(ev.budgets) - 1)
-        curves = fit(ev, curves)
+        curves = fit(ev, outcomes, curves)
     return curves, on_total
 
 
@@ -118,7 +125,8 @@ def refine_goal(
 ) -> tuple[Curves, list[int]]:
     """The least total: aim the curves at the goal plus a safety margin (the shortfall of the last simulated
     lower bound), simulate, refit; returns the last curves and the indices of the plans simulated for the goal."""
-    curves = fit(ev)
+    outcomes = needed(metric, limits)
+    curves = fit(ev, outcomes)
     lcb = lower_bound(objective_samples(ev.increments[0], metric), confidence)
     margin = max(float(objective_samples(ev.increments[0], metric).mean()) - lcb, 0.0)
     tried: list[int] = []
@@ -132,7 +140,7 @@ def refine_goal(
         if not reachable:
             break
         margin = max(margin + (goal - got) * (1.0 if got < goal else 0.5), 0.0)
-        curves = fit(ev, curves)
+        curves = fit(ev, outcomes, curves)
     return curves, tried
 
 

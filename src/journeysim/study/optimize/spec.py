@@ -73,8 +73,19 @@ class OptimizeSpec:
     min_roas: float | None = None
     target: Target | None = None
     max_total: float | None = None
-    simulations: int = 24
+    simulations: int | None = None
     levels: tuple[float, ...] = (0.0, 0.4, 2.0)
+
+    @property
+    def least_simulations(self) -> int:
+        """The design (the reference, each channel at every level, the counterfactual) plus two rounds."""
+        moves = sum(1 for v in self.levels if v != 1.0)
+        return 1 + moves * len(self.channels) + 1 + 2
+
+    @property
+    def budget(self) -> int:
+        """The evaluation budget: `simulations`, by default the design plus four rounds."""
+        return self.least_simulations + 2 if self.simulations is None else self.simulations
 
 
 def current_budgets(scenario: Scenario, channels: Sequence[str]) -> NDArray[np.float64]:
@@ -130,12 +141,12 @@ def _scalar_problems(spec: OptimizeSpec) -> list[ConfigError]:
                 "give shares of the total in [0, 1], e.g. --min-share 0.05 --max-share 0.5",
             )
         )
-    if spec.simulations < 2 * len(spec.channels) + 3:
+    if spec.budget < spec.least_simulations:
         out.append(
             ConfigError(
                 "simulations",
-                f"{spec.simulations} evaluations cannot fit {len(spec.channels)} response curves",
-                f"give at least {2 * len(spec.channels) + 3} (2 per channel + 3)",
+                f"{spec.budget} simulated plans cannot fit {len(spec.channels)} response curves",
+                f"give at least {spec.least_simulations} (the design and two rounds)",
             )
         )
     out += _target_problems(spec)
