@@ -117,6 +117,7 @@ def spec_from(args: argparse.Namespace, current_channels: Sequence[str], scale: 
         min_roas=args.min_roas,
         target=target,
         max_total=money["max_total"],
+        scale=scale,
         **kwargs,
     )
 

@@ -162,7 +162,7 @@ def optimise(
     result = _answer(scenario, spec, ev, k, current, (lo, hi), curves, objective, kinds, run)
     result.summary["best_reachable"] = reachable
     if problem:
-        raise _infeasible(problem, spec, result)
+        raise _infeasible(problem, spec, result.per_unit(spec.scale))
     return result
 
 
@@ -240,7 +240,7 @@ def _infeasible(problem: str, spec: OptimizeSpec, result: OptimizeResult) -> Inf
         t = spec.target
         return Infeasible(
             "target",
-            f"no plan up to a total of {result.total:,.0f} reaches {t.metric} {t.value:,.6g} at {t.confidence:.0%} "
+            f"no plan up to a total of {result.total:,.0f} reaches {t.metric} {t.value / spec.scale:,.6g} at {t.confidence:.0%} "
             f"confidence; the best reachable is {s['lower_bound']:,.6g} (lower bound; mean {s['objective_mean']:,.6g}"
             f" at a total of {result.total:,.0f})",
             "lower the target or the confidence, raise --max-total or widen the bounds",

@@ -90,15 +90,25 @@ def project(y: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.floa
 
 
 def exact_total(x: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.float64], total: float) -> NDArray:
-    """`x` with the rounding left over put on channels with room, so the budgets add up to `total` exactly."""
+    """`x` with the rounding left over put on one channel with room, so that `x.sum() == total` in floating point
+    (tried a few units in the last place either side, channels with the most room first)."""
     x = np.clip(np.asarray(x, float), lo, hi)
-    for _ in range(4):
-        gap = total - float(x.sum())
-        if gap == 0.0:
-            break
-        room = (hi - x) if gap > 0 else (x - lo)
-        i = int(np.argmax(room))
-        x[i] = min(max(x[i] + gap, lo[i]), hi[i])
+    if float(x.sum()) == total:
+        return x
+    for i in np.argsort(-(hi - lo), kind="stable"):
+        rest = x.copy()
+        rest[i] = 0.0
+        base = total - float(rest.sum())
+        for k in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+            cand = base
+            for _ in range(abs(k)):
+                cand = float(np.nextafter(cand, math.inf if k > 0 else -math.inf))
+            if not lo[i] <= cand <= hi[i]:
+                continue
+            y = x.copy()
+            y[i] = cand
+            if float(y.sum()) == total:
+                return y
     return x
 
 

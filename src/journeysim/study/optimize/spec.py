@@ -75,6 +75,7 @@ class OptimizeSpec:
     max_total: float | None = None
     simulations: int | None = None
     levels: tuple[float, ...] = (0.0, 0.4, 2.0)
+    scale: float = 1.0  # scenario money per unit of the user's money (population.scale on budgets), for messages
 
     @property
     def least_simulations(self) -> int:
@@ -210,7 +211,8 @@ def _bound_problems(spec: OptimizeSpec, current: NDArray[np.float64]) -> list[Co
         out.append(
             ConfigError(
                 "bounds",
-                f"the channels' ranges hold {lo.sum():,.2f}..{hi.sum():,.2f}, not the total {spec.total:,.2f}",
+                f"the channels' ranges hold {lo.sum() / spec.scale:,.2f}..{hi.sum() / spec.scale:,.2f}, "
+                f"not the total {spec.total / spec.scale:,.2f}",
                 "widen the bounds or shares, or change the total",
             )
         )
