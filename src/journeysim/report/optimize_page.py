@@ -190,9 +190,9 @@ def optimize_page(result: OptimizeResult, run_command: str = "", scale: float = 
             ),
             after=_table(
                 alloc,
-                ["channel", "marginal_roas", "marginal_roas_low", "marginal_roas_high"],
+                MROAS_COLUMNS,
                 ["channel", "marginal ROAS", "95% low", "95% high"],
-            ),  # fmt: skip
+            ),
         ),
         Section(
             "Every plan simulated",

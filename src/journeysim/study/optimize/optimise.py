@@ -240,7 +240,8 @@ def _infeasible(problem: str, spec: OptimizeSpec, result: OptimizeResult) -> Inf
         t = spec.target
         return Infeasible(
             "target",
-            f"no plan up to a total of {result.total:,.0f} reaches {t.metric} {t.value / spec.scale:,.6g} at {t.confidence:.0%} "
+            f"no plan up to a total of {result.total:,.0f} reaches {t.metric} {t.value / spec.scale:,.6g} at "
+            f"{t.confidence:.0%} "
             f"confidence; the best reachable is {s['lower_bound']:,.6g} (lower bound; mean {s['objective_mean']:,.6g}"
             f" at a total of {result.total:,.0f})",
             "lower the target or the confidence, raise --max-total or widen the bounds",
