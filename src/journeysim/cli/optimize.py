@@ -234,6 +234,9 @@ def write_outputs(
         print(f"  {c:<20} {b:>14,.2f}")
     print(f"plan: {out / 'plan.yaml'}  report: {page}")
     print(f"run it: {run}")
+    if config_dir and Path(config_dir).resolve() != out.resolve():
+        print(f"(the base scenario uses --config-dir {config_dir}: copy {out / 'strategy' / (name + '.yaml')} into "
+              f"{Path(config_dir) / 'strategy'}/ and run with --config-dir {config_dir}, or give --out {config_dir})")  # fmt: skip
 
 
 def _json_safe(data: Any) -> Any:

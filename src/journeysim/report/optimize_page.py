@@ -70,6 +70,8 @@ def curves_figure(curves: pd.DataFrame, alloc: pd.DataFrame, outcome: str) -> Fi
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
     for ax in axes[len(channels) :]:
         ax.set_visible(False)
+    fig.supxlabel("channel budget (money)", color=MUTED, fontsize=10)
+    fig.supylabel(f"incremental {outcome} from the channel", color=MUTED, fontsize=10)
     return fig
 
 
