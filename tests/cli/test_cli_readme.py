@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli import bottlenecks, calibrate, collect, compare, fit_btyd, resume
+from journeysim.cli import bottlenecks, calibrate, collect, compare, fit_btyd, optimize, resume
 from journeysim.cli.app import VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,7 @@ PARSERS = {
     "resume": resume.parser(),
     "calibrate": calibrate.parser(),
     "fit-btyd": fit_btyd.parser(),
+    "optimize": optimize.parser(),
 }
 
 

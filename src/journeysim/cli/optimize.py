@@ -235,8 +235,9 @@ def write_outputs(
     print(f"plan: {out / 'plan.yaml'}  report: {page}")
     print(f"run it: {run}")
     if config_dir and Path(config_dir).resolve() != out.resolve():
-        print(f"(the base scenario uses --config-dir {config_dir}: copy {out / 'strategy' / (name + '.yaml')} into "
-              f"{Path(config_dir) / 'strategy'}/ and run with --config-dir {config_dir}, or give --out {config_dir})")  # fmt: skip
+        option = out / "strategy" / f"{name}.yaml"
+        print(f"(the base scenario needs --config-dir {config_dir}: copy {option} into {Path(config_dir) / 'strategy'}")
+        print(f" and run with --config-dir {config_dir}, or optimise with --out {config_dir})")
 
 
 def _json_safe(data: Any) -> Any:
