@@ -53,13 +53,19 @@ def test_fixed_total_is_honoured_exactly(independent: Callable[..., Scenario]) -
     increment in spend is that total; channel c2 is held at its upper bound, with the highest marginal return."""
     total = 29_999.97
     spec = OptimizeSpec(CHANNELS, total=total, bounds={"c2": Bound(0.0, 12_345.67)}, simulations=14)
-    result = optimise(independent(replications=3), spec)
+    base = independent(replications=3)
+    result = optimise(base, spec)
     assert float(np.sum(result.chosen)) == total
+    spent = simulate_plans(base, [with_budgets(base, CHANNELS, result.chosen, "chosen")])["spend"]
+    np.testing.assert_allclose(spent, total, rtol=1e-9)  # the engine spends every unit of it
     assert result.chosen[2] == pytest.approx(12_345.67, abs=1e-6)
     row = result.allocation.set_index("channel").loc["c2"]
     assert row["at_bound"] == "high"
     assert row["marginal_objective"] > result.allocation["marginal_objective"].iloc[:2].max()
     assert result.summary["total"] == total
+    scaled = result.per_unit(0.5)  # read for a market twice the simulated sample
+    assert scaled.total == pytest.approx(2 * total) and scaled.summary["p_beats"] == result.summary["p_beats"]
+    assert float(scaled.summary["objective_mean"]) == pytest.approx(2 * float(result.summary["objective_mean"]))
     for _, plan in result.evaluations[result.evaluations["kind"] == "refine"].iterrows():
         assert float(np.sum(plan[list(CHANNELS)].to_numpy(float))) == total
 
