@@ -18,7 +18,6 @@ CHANNELS = ("c0", "c1", "c2")
 TOTAL = 30_000.0
 
 
-@pytest.mark.slow
 def test_closed_form_optimum_is_recovered_within_the_standard_error(
     independent: Callable[..., Scenario],
     closed_form: Callable[[float], np.ndarray],
