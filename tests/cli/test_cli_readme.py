@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from journeysim.cli import attribute, bottlenecks, calibrate, collect, compare, export, fit_btyd, resume
+from journeysim.cli import attribute, bottlenecks, calibrate, collect, compare, export, fit_btyd, optimize, resume
 from journeysim.cli.app import VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,7 @@ PARSERS = {
     "fit-btyd": fit_btyd.parser(),
     "attribute": attribute.parser(),
     "export": export.parser(),
+    "optimize": optimize.parser(),
 }
 
 

@@ -56,13 +56,25 @@ def _verb(name: str, args: list[str]) -> None:
         from journeysim.cli.attribute import main as verb
     elif name == "export":
         from journeysim.cli.export import main as verb
+    elif name == "optimize":
+        from journeysim.cli.optimize import main as verb
     else:
         from journeysim.cli.bottlenecks import main as verb
     verb(args)
 
 
 #: Verbs handled outside Hydra's app.
-VERBS = ("collect", "compare", "bottlenecks", "resume", "calibrate", "fit-btyd", "attribute", "export")
+VERBS = (
+    "collect",
+    "compare",
+    "bottlenecks",
+    "resume",
+    "calibrate",
+    "fit-btyd",
+    "attribute",
+    "export",
+    "optimize",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
