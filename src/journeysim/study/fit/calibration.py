@@ -55,8 +55,9 @@ class CountsCalibration:
         return {"segments": segments}
 
 
-def ensemble(fit: CountsFit, draws: int, seed: np.random.SeedSequence) -> pd.DataFrame:
-    """`draws` parameter sets from N(theta, cov) on the log scale, as scenario keys on the natural scale."""
+def ensemble(fit: CountsFit, draws: int, seed: np.random.SeedSequence, position: int = 0) -> pd.DataFrame:
+    """`draws` parameter sets from N(theta, cov) on the log scale, as scenario keys on the natural scale; the
+    segment is addressed by its `position` in the population (`population.segments.<position>.arrivals_per_day`)."""
     rng = np.random.default_rng(seed)
     free = fit.free
     sample = np.tile(fit.theta, (draws, 1))
@@ -70,7 +71,7 @@ def ensemble(fit: CountsFit, draws: int, seed: np.random.SeedSequence) -> pd.Dat
     columns = {"draw": np.arange(draws)}
     for k, name in enumerate(fit.params.names()):
         if name == ARRIVALS:
-            columns[f"population.segments.{fit.segment}.arrivals_per_day"] = values[:, k]
+            columns[f"population.segments.{position}.arrivals_per_day"] = values[:, k]
         else:
             src, _, dst = name.partition("->")
             columns[f"journey.rates.{src}.{dst}"] = values[:, k]
@@ -115,13 +116,18 @@ def calibrate_counts(
     initial = {c.segment: {s: int(n) for s, n in zip(template.stages, np.nan_to_num(c.occupancy_start[0]),
                                                       strict=True) if n > 0} for c in counts}
     children = np.random.SeedSequence(seed).spawn(len(fits) + 1)[1:]
-    ensembles = {f.segment: ensemble(f, max(draws, replications), ch) for f, ch in zip(fits, children, strict=True)}
+    ensembles = {
+        f.segment: ensemble(f, max(draws, replications), ch, g)
+        for g, (f, ch) in enumerate(zip(fits, children, strict=True))
+    }
     scenario = fitted_scenario(
         base, journey, {f.segment: (f.rates, f.arrivals_per_day, initial[f.segment]) for f in fits}, horizon
     )
     drawn = [
-        fitted_scenario(base, journey, {f.segment: _drawn(ensembles[f.segment].iloc[r], f, initial) for f in fits},
-                        horizon)
+        fitted_scenario(
+            base, journey, {f.segment: _drawn(ensembles[f.segment].iloc[r], f, g, initial) for g, f in enumerate(fits)},
+            horizon,
+        )
         for r in range(replications)
     ]
     bands = prediction_bands(drawn, counts, seed)
@@ -159,10 +165,10 @@ def _with_rates(template: Journey, rates: Mapping[str, Mapping[str, float]]) -> 
 
 
 def _drawn(
-    row: pd.Series, fit: CountsFit, initial: Mapping[str, Mapping[str, int]]
+    row: pd.Series, fit: CountsFit, position: int, initial: Mapping[str, Mapping[str, int]]
 ) -> tuple[dict[str, dict[str, float]], float, Mapping[str, int]]:
     """One ensemble row as (rates, arrivals, initial occupancy) of a segment."""
     rates: dict[str, dict[str, float]] = {}
     for src, row_rates in fit.rates.items():
         rates[src] = {dst: float(row[f"journey.rates.{src}.{dst}"]) for dst in row_rates}
-    return rates, float(row[f"population.segments.{fit.segment}.arrivals_per_day"]), initial[fit.segment]
+    return rates, float(row[f"population.segments.{position}.arrivals_per_day"]), initial[fit.segment]

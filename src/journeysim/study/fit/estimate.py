@@ -74,7 +74,7 @@ class CountsFit:
                     "se": est[k] * se_log[k],
                     "se_log": se_log[k],
                     "ci_low": 0.0 if at_zero[k] else est[k] * np.exp(-Z95 * se_log[k]),
-                    "ci_high": Z95 * est[k] * se_log[k] if at_zero[k] else est[k] * np.exp(Z95 * se_log[k]),
+                    "ci_high": Z95 * est[k] * se_log[k] if at_zero[k] else est[k] * np.exp(min(Z95 * se_log[k], 700.0)),
                     "fixed": not bool(self.free[k]),
                     "at_zero": bool(at_zero[k]),  # the data put this rate at zero: CI from the delta method
                 }
@@ -111,8 +111,9 @@ def _initial(params: Parameters, counts: SegmentCounts, start: NDArray[np.float6
     for k, (i, _) in enumerate(params.edges):
         total = exits[i] / exposure[i] if exposure[i] > 0 and exits[i] > 0 else 0.05
         out[k] = np.log(max(total / n_out[i], 1e-4))
-    arrivals = np.nanmean(counts.entries[:, params.entry] / counts.lengths)
-    out[-1] = np.log(max(float(arrivals) if np.isfinite(arrivals) else 1.0, 1e-3))
+    seen = counts.entries[:, params.entry] / counts.lengths
+    arrivals = float(np.mean(seen[~np.isnan(seen)])) if (~np.isnan(seen)).any() else 1.0
+    out[-1] = np.log(max(arrivals, 1e-3))
     return out
 
 
