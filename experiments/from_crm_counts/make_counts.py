@@ -44,7 +44,7 @@ def main() -> None:
         for b in row
     ]
     seg = scenario.population.segments[0]
-    rows.append({"key": f"population.segments.{seg.name}.arrivals_per_day", "value": seg.arrivals_per_day})
+    rows.append({"key": "population.segments.0.arrivals_per_day", "value": seg.arrivals_per_day})
     pd.DataFrame(rows).to_csv(HERE / "data" / "truth.csv", index=False)
 
 

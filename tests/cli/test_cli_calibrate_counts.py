@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,8 +20,9 @@ from journeysim.study.run import simulate
 @pytest.fixture(scope="module")
 def weekly() -> pd.DataFrame:
     """30 weeks of marketing-funnel counts at 5% of the b2c consumers, constant arrivals."""
-    scenario = js.load_scenario(["journey=marketing_funnel", "population=b2c", "strategy=none",
-                                 "sim.horizon_days=210", "population.scale=0.05"])
+    scenario = js.load_scenario(
+        ["journey=marketing_funnel", "population=b2c", "strategy=none", "sim.horizon_days=210", "population.scale=0.05"]
+    )
     seg = dataclasses.replace(scenario.population.segments[0], weekly=None, seasonal_amplitude=0.0)
     scenario = dataclasses.replace(scenario, population=Population((seg,)))
     return counts_frame(simulate(scenario, np.random.SeedSequence(8)), 7)
@@ -31,8 +31,19 @@ def weekly() -> pd.DataFrame:
 def test_counts_calibration_writes_the_options_the_ensemble_and_the_report(journeysim_inproc, weekly, tmp_path):
     weekly.to_csv(tmp_path / "weekly.csv", index=False)
     out = tmp_path / "fit"
-    res = journeysim_inproc("calibrate", "--counts", str(tmp_path / "weekly.csv"), "--journey", "marketing_funnel",
-                            "--draws", "30", "--replications", "4", "--out", str(out))
+    res = journeysim_inproc(
+        "calibrate",
+        "--counts",
+        str(tmp_path / "weekly.csv"),
+        "--journey",
+        "marketing_funnel",
+        "--draws",
+        "30",
+        "--replications",
+        "4",
+        "--out",
+        str(out),
+    )
     assert res.code == 0, res.err
     assert {p.name for p in out.iterdir()} >= {"estimates.csv", "fit.csv", "fit.html", "parameters.csv", "checks.csv"}
     ens = pd.read_csv(out / "parameters.csv")
@@ -41,8 +52,9 @@ def test_counts_calibration_writes_the_options_the_ensemble_and_the_report(journ
     journey = yaml.safe_load((out / "journey" / "marketing_funnel_fitted.yaml").read_text())
     assert journey["rates"]["awareness"]["interest"] == pytest.approx(0.06, rel=0.15)
     # the written options run as a config directory
-    scenario = js.load_scenario(["journey=marketing_funnel_fitted", "population=marketing_funnel_fitted",
-                                 "strategy=none"], config_dir=out)
+    scenario = js.load_scenario(
+        ["journey=marketing_funnel_fitted", "population=marketing_funnel_fitted", "strategy=none"], config_dir=out
+    )
     assert scenario.population.segments[0].arrivals_per_day == pytest.approx(30.0, rel=0.1)
     assert "Fit report" in (out / "fit.html").read_text()
 
@@ -92,12 +104,14 @@ BAD = [
 
 
 @pytest.mark.parametrize(("what", "change", "setting"), BAD, ids=[b[0] for b in BAD])
-def test_bad_counts_exit_2_name_the_column_and_write_nothing(journeysim_inproc, weekly, tmp_path, what, change,
-                                                             setting):
+def test_bad_counts_exit_2_name_the_column_and_write_nothing(
+    journeysim_inproc, weekly, tmp_path, what, change, setting
+):
     change(weekly.copy()).to_csv(tmp_path / "bad.csv", index=False)
     out = tmp_path / "fit"
-    res = journeysim_inproc("calibrate", "--counts", str(tmp_path / "bad.csv"), "--journey", "marketing_funnel",
-                            "--out", str(out))
+    res = journeysim_inproc(
+        "calibrate", "--counts", str(tmp_path / "bad.csv"), "--journey", "marketing_funnel", "--out", str(out)
+    )
     assert res.code == 2, (what, res.out, res.err)
     assert setting in res.err and "Traceback" not in res.err + res.out
     assert not out.exists()

@@ -10,6 +10,7 @@ held-out predictions), `checks.csv` (the Markov-assumption verdicts) and `fit.ht
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,10 @@ def _doc(journey: Journey, name: str) -> dict[str, Any]:
     }
 
 
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
 def write(out: Path, cal: CountsCalibration, name: str, source: str) -> list[Path]:
     """Every output file, each written atomically after all were computed."""
     header = f"# Fitted by `journeysim calibrate --counts {source}`; see estimates.csv and fit.html\n"
@@ -83,13 +88,10 @@ def write(out: Path, cal: CountsCalibration, name: str, source: str) -> list[Pat
         atomic_write(out / "fit.csv", lambda tmp: cal.table.to_csv(tmp, index=False)),
         atomic_write(out / "checks.csv", lambda tmp: cal.checks.to_csv(tmp, index=False)),
     ]
-    if len(cal.ensembles) == 1:
-        (ens,) = cal.ensembles.values()
-        written.append(atomic_write(out / "parameters.csv", lambda tmp: ens.to_csv(tmp, index=False)))
-    else:
-        for segment, ens in cal.ensembles.items():
-            written.append(atomic_write(out / "segments" / segment / "parameters.csv",
-                                        lambda tmp, e=ens: e.to_csv(tmp, index=False)))
+    single = len(cal.ensembles) == 1
+    for segment, ens in cal.ensembles.items():
+        path = out / "parameters.csv" if single else out / "segments" / segment / "parameters.csv"
+        written.append(atomic_write(path, partial(_csv, ens)))
     written += [
         atomic_write_text(out / "journey" / f"{name}.yaml", journey),
         atomic_write_text(out / "population" / f"{name}.yaml", population),
@@ -105,8 +107,12 @@ def summary(cal: CountsCalibration, out: Path, name: str) -> str:
     lines = [
         est[["segment", "from_stage", "to_stage", "estimate", "se", "ci_low", "ci_high"]].to_string(index=False),
         f"{cal.table['within_pi'].astype(float).mean():.0%} of observed counts inside the simulated 95% band; "
-        f"{len(failed)} check(s) fail" + ("" if failed.empty else ": " + "; ".join(
-            f"{r.check} {r.subject}: {r.suggestion}" for r in failed.itertuples())),
+        f"{len(failed)} check(s) fail"
+        + (
+            ""
+            if failed.empty
+            else ": " + "; ".join(f"{r.check} {r.subject}: {r.suggestion}" for r in failed.itertuples())
+        ),
         f"fit report: {out / 'fit.html'}; ensemble: {out / 'parameters.csv'}",
         f"options: journeysim --config-dir {out} journey={name} population={name}",
     ]

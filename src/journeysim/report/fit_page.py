@@ -39,10 +39,14 @@ def fit_figure(table: pd.DataFrame, segment: str, measure: str) -> bytes:
 def _verdict_items(checks: pd.DataFrame) -> list[str]:
     failed = checks[checks["fails"].astype(bool)]
     if failed.empty:
-        return ["No check rejects the Markov model: no drift between halves, no memory in the dwell, held-out "
-                "periods predicted as well as fitted ones."]
-    return [f"<b>{esc(r.check)}</b> ({esc(r.segment)}, {esc(r.subject)}, statistic {r.statistic:.2f}): "
-            f"{esc(r.suggestion)}" for r in failed.itertuples()]
+        return [
+            "No check rejects the Markov model: no drift between halves, no memory in the dwell, held-out "
+            "periods predicted as well as fitted ones."
+        ]
+    return [
+        f"<b>{esc(r.check)}</b> ({esc(r.segment)}, {esc(r.subject)}, statistic {r.statistic:.2f}): {esc(r.suggestion)}"
+        for r in failed.itertuples()
+    ]
 
 
 def fit_page(estimates: pd.DataFrame, checks: pd.DataFrame, table: pd.DataFrame, source: str) -> str:
@@ -59,12 +63,16 @@ def fit_page(estimates: pd.DataFrame, checks: pd.DataFrame, table: pd.DataFrame,
     for segment in dict.fromkeys(table["segment"]):
         for measure in ("entries", "occupancy_end"):
             png = base64.b64encode(fit_figure(table, str(segment), measure)).decode()
-            parts.append(f"<h2>{esc(segment)}: {esc(measure)} per period, observed (dots) vs fitted (line, band: "
-                         f"95% simulated; grey: held-out periods)</h2><img alt='{esc(measure)}' "
-                         f"src='data:image/png;base64,{png}'>")
+            parts.append(
+                f"<h2>{esc(segment)}: {esc(measure)} per period, observed (dots) vs fitted (line, band: "
+                f"95% simulated; grey: held-out periods)</h2><img alt='{esc(measure)}' "
+                f"src='data:image/png;base64,{png}'>"
+            )
     parts += ["<h2>Checks</h2>", checks.to_html(index=False, float_format=lambda v: f"{v:.3g}", classes="t")]
-    css = ("body{font-family:sans-serif;max-width:1100px;margin:auto;color:#222}table.t{border-collapse:collapse;"
-           "font-size:12px}table.t td,table.t th{border-bottom:1px solid #ddd;padding:2px 6px}img{max-width:100%}")
+    css = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto;color:#222}table.t{border-collapse:collapse;"
+        "font-size:12px}table.t td,table.t th{border-bottom:1px solid #ddd;padding:2px 6px}img{max-width:100%}"
+    )
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>journeysim fit report</title><style>{css}</style></head><body>"

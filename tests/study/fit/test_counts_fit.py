@@ -43,18 +43,28 @@ def _z(fit, scenario: Scenario) -> np.ndarray:
     truth = scenario.rate_tensor()[0]
     tab = fit.table()
     j = scenario.journey
-    true = np.array([
-        truth[j.index(a), j.index(b)] if a else scenario.population.segments[0].arrivals_per_day
-        for a, b in zip(tab["from_stage"], tab["to_stage"], strict=True)
-    ])
+    true = np.array(
+        [
+            truth[j.index(a), j.index(b)] if a else scenario.population.segments[0].arrivals_per_day
+            for a, b in zip(tab["from_stage"], tab["to_stage"], strict=True)
+        ]
+    )
     return (np.log(tab["estimate"].to_numpy()) - np.log(true)) / tab["se_log"].to_numpy(), true, tab
 
 
 def test_conditional_means_by_hand() -> None:
     """One stage left at rate q, 100 people, no arrivals: 100 e^{-qL} stay, 100 (1 - e^{-qL}) enter lost;
     with arrivals lambda into a stage nobody leaves: lambda L more people there."""
-    journey = Journey.from_dict({"name": "x", "stages": ["a", "b", "lost"], "entry": "b", "conversion": ["b"],
-                                 "terminal": ["lost"], "rates": {"a": {"lost": 0.2}, "b": {"lost": 1e-12}}})
+    journey = Journey.from_dict(
+        {
+            "name": "x",
+            "stages": ["a", "b", "lost"],
+            "entry": "b",
+            "conversion": ["b"],
+            "terminal": ["lost"],
+            "rates": {"a": {"lost": 0.2}, "b": {"lost": 1e-12}},
+        }
+    )
     params = Parameters.of(journey)
     theta = np.log([0.2, 1e-12, 3.0])
     mu, jac = expected(params, theta, np.array([[100.0, 0.0, 0.0]]), np.array([7.0]))
@@ -66,8 +76,9 @@ def test_conditional_means_by_hand() -> None:
 
 
 def test_round_trip_marketing_funnel_every_parameter_within_4_se() -> None:
-    scenario = js.load_scenario(["journey=marketing_funnel", "population=b2c", "strategy=none",
-                                 "sim.horizon_days=364", "population.scale=0.2"])
+    scenario = js.load_scenario(
+        ["journey=marketing_funnel", "population=b2c", "strategy=none", "sim.horizon_days=364", "population.scale=0.2"]
+    )
     seg = dataclasses.replace(scenario.population.segments[0], weekly=None, seasonal_amplitude=0.0)
     scenario = dataclasses.replace(scenario, population=Population((seg,)))
     counts = read_counts(counts_frame(simulate(scenario, np.random.SeedSequence(11)), 7), scenario.journey)
@@ -96,8 +107,14 @@ def test_coverage_of_95_intervals_over_100_seeded_fits() -> None:
 
 
 def test_occupancy_alone_cannot_split_two_exits_and_is_refused() -> None:
-    journey = Journey.from_dict({**SMALL, "stages": ["aware", "keen", "buy", "lost", "gone"], "terminal": ["lost", "gone"],
-                                 "rates": {**SMALL["rates"], "aware": {"keen": 0.1, "lost": 0.1, "gone": 0.05}}})
+    journey = Journey.from_dict(
+        {
+            **SMALL,
+            "stages": ["aware", "keen", "buy", "lost", "gone"],
+            "terminal": ["lost", "gone"],
+            "rates": {**SMALL["rates"], "aware": {"keen": 0.1, "lost": 0.1, "gone": 0.05}},
+        }
+    )
     scenario = _scenario(journey, 40.0, {"aware": 300}, 26 * 7)
     frame = counts_frame(simulate(scenario, np.random.SeedSequence(3)), 7).drop(columns="entries")
     with pytest.raises(ConfigError, match="cannot tell apart") as err:
@@ -128,6 +145,7 @@ def test_calibration_writes_an_ensemble_in_scenario_keys_that_apply_accepts() ->
     # the draws spread like the standard errors say
     se = cal.estimates.set_index(["from_stage", "to_stage"])["se"]
     assert np.std(np.log(ens["journey.rates.aware.keen"])) == pytest.approx(
-        se.loc[("aware", "keen")] / cal.fits[0].rates["aware"]["keen"], rel=0.35)
+        se.loc[("aware", "keen")] / cal.fits[0].rates["aware"]["keen"], rel=0.35
+    )
     assert set(cal.table["measure"]) == {"entries", "occupancy_end"}
     assert {"held-out", "drift", "memory"} <= set(cal.checks["check"])

@@ -46,8 +46,11 @@ class CountsCalibration:
                 src: {dst: round(v / base[src][dst], 6) for dst, v in row.items() if abs(v / base[src][dst] - 1) > 1e-9}
                 for src, row in fit.rates.items()
             }
-            last = {s: int(n) for s, n in zip(self.journey.stages, np.nan_to_num(c.occupancy_end[-1]), strict=True)
-                    if n > 0 and s not in self.journey.terminal}
+            last = {
+                s: int(n)
+                for s, n in zip(self.journey.stages, np.nan_to_num(c.occupancy_end[-1]), strict=True)
+                if n > 0 and s not in self.journey.terminal
+            }
             seg: dict[str, object] = {"initial": last, "arrivals_per_day": round(fit.arrivals_per_day, 6)}
             if any(mult.values()):
                 seg["transition_multipliers"] = {k: v for k, v in mult.items() if v}
@@ -78,17 +81,32 @@ def ensemble(fit: CountsFit, draws: int, seed: np.random.SeedSequence, position:
     return pd.DataFrame(columns)
 
 
-def _fit_table(fits: tuple[CountsFit, ...], counts: tuple[SegmentCounts, ...], journey: Journey,
-               bands: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+def _fit_table(
+    fits: tuple[CountsFit, ...],
+    counts: tuple[SegmentCounts, ...],
+    journey: Journey,
+    bands: pd.DataFrame,
+    held: pd.DataFrame,
+) -> pd.DataFrame:
     s = journey.n_stages
     rows = []
     for fit, c in zip(fits, counts, strict=True):
         for p in range(c.n_periods):
             for o in range(2 * s):
                 measure, stage = ("occupancy_end", journey.stages[o]) if o < s else ("entries", journey.stages[o - s])
-                rows.append({"segment": c.segment, "period": p, "period_start": c.starts[p], "period_end": c.ends[p],
-                             "stage": stage, "measure": measure, "observation": o,
-                             "observed": fit.observed[p, o], "fitted": fit.mu[p, o]})
+                rows.append(
+                    {
+                        "segment": c.segment,
+                        "period": p,
+                        "period_start": c.starts[p],
+                        "period_end": c.ends[p],
+                        "stage": stage,
+                        "measure": measure,
+                        "observation": o,
+                        "observed": fit.observed[p, o],
+                        "fitted": fit.mu[p, o],
+                    }
+                )
     table = pd.DataFrame(rows)
     table = table.merge(bands, on=["segment", "period", "stage", "measure"], how="left")
     table = table.merge(held, on=["segment", "period", "observation"], how="left").drop(columns="observation")
@@ -113,8 +131,12 @@ def calibrate_counts(
     journey = _with_rates(template, fits[0].rates)
     offset = min(float(c.starts[0]) for c in counts)
     horizon = int(np.ceil(max(float(c.ends[-1]) for c in counts) - offset))
-    initial = {c.segment: {s: int(n) for s, n in zip(template.stages, np.nan_to_num(c.occupancy_start[0]),
-                                                      strict=True) if n > 0} for c in counts}
+    initial = {
+        c.segment: {
+            s: int(n) for s, n in zip(template.stages, np.nan_to_num(c.occupancy_start[0]), strict=True) if n > 0
+        }
+        for c in counts
+    }
     children = np.random.SeedSequence(seed).spawn(len(fits) + 1)[1:]
     ensembles = {
         f.segment: ensemble(f, max(draws, replications), ch, g)
@@ -125,7 +147,9 @@ def calibrate_counts(
     )
     drawn = [
         fitted_scenario(
-            base, journey, {f.segment: _drawn(ensembles[f.segment].iloc[r], f, g, initial) for g, f in enumerate(fits)},
+            base,
+            journey,
+            {f.segment: _drawn(ensembles[f.segment].iloc[r], f, g, initial) for g, f in enumerate(fits)},
             horizon,
         )
         for r in range(replications)

@@ -67,14 +67,20 @@ def _numbers(frame: pd.DataFrame, column: str, problems: list[ConfigError]) -> p
         neg = finite[finite < 0]
         if len(neg):
             problems.append(
-                ConfigError(column, f"{len(neg)} negative count(s), e.g. row {neg.index[0] + 1}: {neg.iloc[0]:g}",
-                            "counts of people are whole numbers >= 0")
+                ConfigError(
+                    column,
+                    f"{len(neg)} negative count(s), e.g. row {neg.index[0] + 1}: {neg.iloc[0]:g}",
+                    "counts of people are whole numbers >= 0",
+                )
             )
         frac = finite[(finite >= 0) & (finite != np.round(finite))]
         if len(frac):
             problems.append(
-                ConfigError(column, f"{len(frac)} count(s) are not whole numbers, e.g. row {frac.index[0] + 1}: "
-                            f"{frac.iloc[0]:g}", "give counts of people (whole numbers), not averages or rates")
+                ConfigError(
+                    column,
+                    f"{len(frac)} count(s) are not whole numbers, e.g. row {frac.index[0] + 1}: {frac.iloc[0]:g}",
+                    "give counts of people (whole numbers), not averages or rates",
+                )
             )
     elif not np.isfinite(finite).all():
         problems.append(ConfigError(column, "has infinite values", "give days as finite numbers"))
@@ -88,21 +94,30 @@ def _periods(frame: pd.DataFrame, problems: list[ConfigError]) -> None:
     if len(short):
         row = short.iloc[0]
         problems.append(
-            ConfigError("period_end", f"a period ends (day {row['period_end']:g}) before or when it starts (day "
-                        f"{row['period_start']:g})", "give period_end > period_start")
+            ConfigError(
+                "period_end",
+                f"a period ends (day {row['period_end']:g}) before or when it starts (day {row['period_start']:g})",
+                "give period_end > period_start",
+            )
         )
     for segment, group in spans.groupby("segment", sort=False):
         starts = group["period_start"].to_numpy()
         if (np.diff(starts) < 0).any():
             problems.append(
-                ConfigError("period_start", f"segment '{segment}': periods are out of order",
-                            "sort the rows by period_start (oldest first)")
+                ConfigError(
+                    "period_start",
+                    f"segment '{segment}': periods are out of order",
+                    "sort the rows by period_start (oldest first)",
+                )
             )
             continue
         if len(set(starts.tolist())) < len(starts):
             problems.append(
-                ConfigError("period_start", f"segment '{segment}': two periods start on the same day with "
-                            "different ends", "give each period once, with one period_end")
+                ConfigError(
+                    "period_start",
+                    f"segment '{segment}': two periods start on the same day with different ends",
+                    "give each period once, with one period_end",
+                )
             )
             continue
         ends = group["period_end"].to_numpy()
@@ -110,8 +125,12 @@ def _periods(frame: pd.DataFrame, problems: list[ConfigError]) -> None:
         if overlap.size:
             k = int(overlap[0])
             problems.append(
-                ConfigError("period_start", f"segment '{segment}': period starting day {starts[k + 1]:g} overlaps "
-                            f"the one ending day {ends[k]:g}", "give non-overlapping periods (e.g. whole weeks)")
+                ConfigError(
+                    "period_start",
+                    f"segment '{segment}': period starting day {starts[k + 1]:g} overlaps "
+                    f"the one ending day {ends[k]:g}",
+                    "give non-overlapping periods (e.g. whole weeks)",
+                )
             )
 
 
@@ -119,8 +138,11 @@ def _stages(frame: pd.DataFrame, journey: Journey, problems: list[ConfigError]) 
     unknown = sorted(set(frame["stage"].astype(str)) - set(journey.stages))
     for s in unknown:
         problems.append(
-            ConfigError("stage", f"unknown stage '{s}'{did_you_mean(s, journey.stages)} (journey "
-                        f"'{journey.name}')", f"use the journey's stages: {', '.join(journey.stages)}")
+            ConfigError(
+                "stage",
+                f"unknown stage '{s}'{did_you_mean(s, journey.stages)} (journey '{journey.name}')",
+                f"use the journey's stages: {', '.join(journey.stages)}",
+            )
         )
 
 
@@ -132,16 +154,24 @@ def _arrays(group: pd.DataFrame, journey: Journey, segment: str) -> SegmentCount
     dup = group.duplicated(["period_start", "stage"])
     if dup.any():
         row = group[dup].iloc[0]
-        raise ConfigError("stage", f"segment '{segment}': stage '{row['stage']}' appears twice in the period "
-                          f"starting day {row['period_start']:g}", "give one row per segment, period and stage")
+        raise ConfigError(
+            "stage",
+            f"segment '{segment}': stage '{row['stage']}' appears twice in the period "
+            f"starting day {row['period_start']:g}",
+            "give one row per segment, period and stage",
+        )
     p = group["period_start"].map(index).to_numpy(dtype=int)
     s = np.array([journey.index(str(x)) for x in group["stage"]], dtype=int)
     for c in COUNT_COLUMNS:
         if c in group.columns:
             arrays[c][p, s] = group[c].to_numpy(dtype=float)
     return SegmentCounts(
-        segment, spans["period_start"].to_numpy(float), spans["period_end"].to_numpy(float),
-        arrays["entries"], arrays["occupancy_start"], arrays["occupancy_end"],
+        segment,
+        spans["period_start"].to_numpy(float),
+        spans["period_end"].to_numpy(float),
+        arrays["entries"],
+        arrays["occupancy_start"],
+        arrays["occupancy_end"],
     )
 
 
@@ -154,18 +184,24 @@ def _consistency(c: SegmentCounts, journey: Journey, problems: list[ConfigError]
     if fell.any():
         p, k = np.argwhere(fell)[0]
         problems.append(
-            ConfigError("occupancy_end", f"segment '{c.segment}': '{journey.terminal[k]}' falls from "
-                        f"{c.occupancy_start[p, terminal[k]]:g} to {c.occupancy_end[p, terminal[k]]:g} in the period "
-                        f"from day {c.starts[p]:g}, but nobody leaves a terminal stage",
-                        "check the export: terminal counts are cumulative")
+            ConfigError(
+                "occupancy_end",
+                f"segment '{c.segment}': '{journey.terminal[k]}' falls from "
+                f"{c.occupancy_start[p, terminal[k]]:g} to {c.occupancy_end[p, terminal[k]]:g} in the period "
+                f"from day {c.starts[p]:g}, but nobody leaves a terminal stage",
+                "check the export: terminal counts are cumulative",
+            )
         )
     grew = gain > c.entries
     if grew.any():
         p, s = np.argwhere(grew)[0]
         problems.append(
-            ConfigError("entries", f"segment '{c.segment}': '{journey.stages[s]}' grows by {gain[p, s]:g} in the "
-                        f"period from day {c.starts[p]:g} but only {c.entries[p, s]:g} entered it",
-                        "give entries and occupancy from the same export and period")
+            ConfigError(
+                "entries",
+                f"segment '{c.segment}': '{journey.stages[s]}' grows by {gain[p, s]:g} in the "
+                f"period from day {c.starts[p]:g} but only {c.entries[p, s]:g} entered it",
+                "give entries and occupancy from the same export and period",
+            )
         )
     touching = c.starts[1:] == c.ends[:-1]
     both = ~np.isnan(c.occupancy_end[:-1]) & ~np.isnan(c.occupancy_start[1:])
@@ -173,9 +209,13 @@ def _consistency(c: SegmentCounts, journey: Journey, problems: list[ConfigError]
     if broken.any():
         p, s = np.argwhere(broken)[0]
         problems.append(
-            ConfigError("occupancy_start", f"segment '{c.segment}': '{journey.stages[s]}' ends day {c.ends[p]:g} with "
-                        f"{c.occupancy_end[p, s]:g} people but the next period starts with "
-                        f"{c.occupancy_start[p + 1, s]:g}", "give snapshots that agree where periods touch")
+            ConfigError(
+                "occupancy_start",
+                f"segment '{c.segment}': '{journey.stages[s]}' ends day {c.ends[p]:g} with "
+                f"{c.occupancy_end[p, s]:g} people but the next period starts with "
+                f"{c.occupancy_start[p + 1, s]:g}",
+                "give snapshots that agree where periods touch",
+            )
         )
 
 

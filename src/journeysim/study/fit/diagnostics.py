@@ -64,8 +64,13 @@ def held_out(fit: CountsFit, counts: SegmentCounts, journey: Journey, hold: int)
         if ratio > 2.0
         else "held-out periods are predicted as well as fitted ones",
     )
-    frame = pd.DataFrame({"period": np.repeat(np.arange(tail.start, tail.stop), mu.shape[1]),
-                          "observation": np.tile(np.arange(mu.shape[1]), hold), "held_out_mean": mu.ravel()})
+    frame = pd.DataFrame(
+        {
+            "period": np.repeat(np.arange(tail.start, tail.stop), mu.shape[1]),
+            "observation": np.tile(np.arange(mu.shape[1]), hold),
+            "held_out_mean": mu.ravel(),
+        }
+    )
     return verdict, frame
 
 
@@ -73,8 +78,12 @@ def drift(counts: SegmentCounts, journey: Journey) -> list[Verdict]:
     """Rates fitted on the first and second half of the periods; one verdict per parameter."""
     half = counts.n_periods // 2
     second = SegmentCounts(
-        counts.segment, counts.starts[half:], counts.ends[half:], counts.entries[half:],
-        counts.occupancy_start[half:], counts.occupancy_end[half:],
+        counts.segment,
+        counts.starts[half:],
+        counts.ends[half:],
+        counts.entries[half:],
+        counts.occupancy_start[half:],
+        counts.occupancy_end[half:],
     )
     try:
         a, b = fit_counts(counts.head(half), journey), fit_counts(second, journey)
@@ -84,9 +93,18 @@ def drift(counts: SegmentCounts, journey: Journey) -> list[Verdict]:
     out = []
     for name, zk in zip(a.params.names(), z, strict=True):
         fails = bool(abs(zk) > FLAG)
-        out.append(Verdict("drift", name, float(zk), fails,
-                           "this rate changed between the halves: fit the recent half, or model the change as a "
-                           "rate multiplier over time (strategy.rate_multipliers)" if fails else "stable"))
+        out.append(
+            Verdict(
+                "drift",
+                name,
+                float(zk),
+                fails,
+                "this rate changed between the halves: fit the recent half, or model the change as a "
+                "rate multiplier over time (strategy.rate_multipliers)"
+                if fails
+                else "stable",
+            )
+        )
     return out
 
 
@@ -113,8 +131,10 @@ def memory(fit: CountsFit, counts: SegmentCounts, journey: Journey) -> list[Verd
         if t > FLAG:
             suggestion = f"recent entrants stay longer: try journey.dwell.{stage}: {{kind: gamma, shape: 2}}"
         elif t < -FLAG:
-            suggestion = (f"recent entrants leave faster: try journey.dwell.{stage}: {{kind: lognormal, shape: 1}} "
-                          "or split the segment (a mix of fast and slow people)")
+            suggestion = (
+                f"recent entrants leave faster: try journey.dwell.{stage}: {{kind: lognormal, shape: 1}} "
+                "or split the segment (a mix of fast and slow people)"
+            )
         out.append(Verdict("memory", stage, t, bool(abs(t) > FLAG), suggestion))
     return out
 

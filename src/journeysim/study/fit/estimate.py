@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,45 @@ def _check_identified(info: NDArray[np.float64], names: list[str], segment: str)
         )
 
 
+def _maximise(
+    params: Parameters,
+    theta: NDArray[np.float64],
+    free: NDArray[np.bool_],
+    start: NDArray[np.float64],
+    y: NDArray[np.float64],
+    lengths: NDArray[np.float64],
+    max_iter: int,
+    segment: str,
+) -> tuple[Any, ...]:
+    """Fisher scoring with step halving on the free log parameters; identifiability checked before and after."""
+    names = [n for n, f in zip(params.names(), free, strict=True) if f]
+    mu, jac = expected(params, theta, start, lengths)
+    assert jac is not None
+    ll, scores, info, use = _score_info(y, mu, jac[:, :, free])
+    _check_identified(info, names, segment)
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
+        step = np.clip(np.linalg.solve(info, scores.sum(axis=0)), -2.0, 2.0)
+        t = 1.0
+        while True:
+            trial = theta.copy()
+            trial[free] += t * step
+            trial = np.maximum(trial, LOG_FLOOR)
+            mu_t, jac_t = expected(params, trial, start, lengths)
+            assert jac_t is not None
+            ll_t, scores_t, info_t, _ = _score_info(y, mu_t, jac_t[:, :, free])
+            if ll_t >= ll - 1e-9 or t < 1e-4:
+                break
+            t /= 2
+        moved, gained = np.max(np.abs(trial - theta)), abs(ll_t - ll)
+        theta, mu, ll, scores, info = trial, mu_t, ll_t, scores_t, info_t
+        if moved < 1e-8 or gained < 1e-9 * abs(ll):
+            break
+    _check_identified(info, names, segment)
+    return theta, mu, ll, scores, info, use, iterations
+
+
 def fit_counts(
     counts: SegmentCounts,
     journey: Journey,
@@ -176,32 +216,8 @@ def fit_counts(
             f"give at least {k + 2} periods (e.g. daily instead of weekly counts, or a longer history), or fix "
             "known rates with --rates",
         )
-    lengths = counts.lengths
-    mu, jac = expected(params, theta, start, lengths)
-    assert jac is not None
-    ll, scores, info, use = _score_info(y, mu, jac[:, :, free])
-    _check_identified(info, [n for n, f in zip(names, free, strict=True) if f], counts.segment)
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
-        step = np.linalg.solve(info, scores.sum(axis=0))
-        step = np.clip(step, -2.0, 2.0)
-        t = 1.0
-        while True:
-            trial = theta.copy()
-            trial[free] += t * step
-            trial = np.maximum(trial, LOG_FLOOR)
-            mu_t, jac_t = expected(params, trial, start, lengths)
-            assert jac_t is not None
-            ll_t, scores_t, info_t, _ = _score_info(y, mu_t, jac_t[:, :, free])
-            if ll_t >= ll - 1e-9 or t < 1e-4:
-                break
-            t /= 2
-        theta_before, ll_before = theta, ll
-        theta, mu, ll, scores, info = trial, mu_t, ll_t, scores_t, info_t
-        moved = trial - theta_before
-        if np.max(np.abs(moved)) < 1e-8 or abs(ll - ll_before) < 1e-9 * abs(ll):
-            break
-    _check_identified(info, [n for n, f in zip(names, free, strict=True) if f], counts.segment)
+    state = _maximise(params, theta, free, start, y, counts.lengths, max_iter, counts.segment)
+    theta, mu, ll, scores, info, use, iterations = state
     inv = np.linalg.inv(info)
     periods = counts.n_periods
     meat = scores.T @ scores * periods / max(periods - k, 1)

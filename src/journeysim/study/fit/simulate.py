@@ -73,7 +73,9 @@ def prediction_bands(scenarios: Sequence[Scenario], counts: Sequence[SegmentCoun
     hold both customer randomness and parameter uncertainty."""
     offset = min(float(c.starts[0]) for c in counts)
     sims = []
-    for rep, (scenario, child) in enumerate(zip(scenarios, np.random.SeedSequence(seed).spawn(len(scenarios)), strict=True)):
+    for rep, (scenario, child) in enumerate(
+        zip(scenarios, np.random.SeedSequence(seed).spawn(len(scenarios)), strict=True)
+    ):
         rec = simulate(scenario, child)
         entries, occ = rec.entries(), rec.occupancy()
         for c in counts:
