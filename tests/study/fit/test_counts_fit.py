@@ -149,3 +149,19 @@ def test_calibration_writes_an_ensemble_in_scenario_keys_that_apply_accepts() ->
     )
     assert set(cal.table["measure"]) == {"entries", "occupancy_end"}
     assert {"held-out", "drift", "memory"} <= set(cal.checks["check"])
+
+
+def test_memory_check_flags_gamma_dwell_and_passes_exponential() -> None:
+    """Ground truth with gamma(4) dwell in `aware`: the memory check fails there and suggests gamma; with the
+    exponential truth it passes everywhere (one seed each; the gamma signal is t = 3.3, so this is a smoke test)."""
+    from journeysim.study.fit.diagnostics import memory
+
+    flagged = {}
+    for label, dwell in (("exp", {}), ("gamma", {"aware": {"kind": "gamma", "shape": 4}})):
+        truth = _scenario(Journey.from_dict({**SMALL, "dwell": dwell}), 200.0, {"aware": 3000}, 364)
+        model = Journey.from_dict(SMALL)
+        counts = read_counts(counts_frame(simulate(truth, np.random.SeedSequence(1)), 7), model)[0]
+        checks = memory(fit_counts(counts, model), counts, model)
+        flagged[label] = {v.subject: v for v in checks if v.fails}
+    assert flagged["exp"] == {}
+    assert set(flagged["gamma"]) == {"aware"} and "gamma" in flagged["gamma"]["aware"].suggestion
