@@ -127,3 +127,33 @@ def test_several_problems_are_listed_together(journeysim_inproc, weekly, tmp_pat
 def test_a_missing_counts_file_exits_2(journeysim_inproc, tmp_path):
     res = journeysim_inproc("calibrate", "--counts", str(tmp_path / "none.csv"), "--journey", "marketing_funnel")
     assert res.code == 2 and "--counts" in res.err
+
+
+def test_quoted_conversion_and_cycle_fit_the_free_rates_worked_by_hand(journeysim_inproc, tmp_path):
+    """intent converts 70% within 6 days on average: total exit 1/6 per day, conversion 0.7/6, lost 0.3/6."""
+    pd.DataFrame(
+        {
+            "quantity": ["conversion", "cycle_days"],
+            "from_stage": ["intent"] * 2,
+            "to_stage": ["conversion"] * 2,
+            "value": [0.7, 6.0],
+            "se": [0.02, 0.3],
+        }
+    ).to_csv(tmp_path / "q.csv", index=False)
+    known = [
+        (a, b, r)
+        for a, row in js.load_scenario(["journey=marketing_funnel"]).journey.rates.items()
+        for b, r in row.items()
+        if a != "intent"
+    ]
+    pd.DataFrame(known, columns=["from_stage", "to_stage", "rate"]).to_csv(tmp_path / "known.csv", index=False)
+    out = tmp_path / "q"
+    args = ("calibrate", "--quoted", str(tmp_path / "q.csv"), "--journey", "marketing_funnel", "--out", str(out))
+    res = journeysim_inproc(*args, "--rates", str(tmp_path / "known.csv"), "--draws", "10")
+    assert res.code == 0, res.err
+    est = pd.read_csv(out / "estimates.csv").set_index(["from_stage", "to_stage"])["estimate"]
+    assert est[("intent", "conversion")] == pytest.approx(0.7 / 6, rel=1e-4)
+    assert est[("intent", "lost")] == pytest.approx(0.3 / 6, rel=1e-4)
+    assert len(pd.read_csv(out / "parameters.csv")) == 10
+    bad = journeysim_inproc(*args[:-2], "--out", str(tmp_path / "none"))  # 2 quotes, 15 free rates
+    assert bad.code == 2 and "quotes" in bad.err and not (tmp_path / "none").exists()

@@ -84,7 +84,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--min-transitions", type=int, default=1, help="drop edges seen fewer times (default 1)")
     p.add_argument("--out", help="output directory (default: calibrations/<date>_<time>)")
     p.add_argument("--counts", help="stage counts per period: period_start, period_end, stage, entries, occupancy_*")
-    p.add_argument("--rates", help="with --counts: known rates to hold fixed (from_stage, to_stage, rate)")
+    p.add_argument("--quoted", help="conversion rates and cycle lengths: quantity, from_stage, to_stage, value, se")
+    p.add_argument("--rates", help="with --counts/--quoted: known rates to hold fixed (from_stage, to_stage, rate)")
     p.add_argument("--draws", type=int, default=200, help="with --counts: parameter draws in parameters.csv")
     p.add_argument("--replications", type=int, default=20, help="with --counts: simulations for the bands")
     p.add_argument("--seed", type=int, default=0, help="with --counts: seed of the draws and simulations")
@@ -113,6 +114,19 @@ def _counts(args: argparse.Namespace) -> None:
     print(summary(cal, out, name))
 
 
+def _quoted(args: argparse.Namespace) -> None:
+    """The --quoted branch (see `journeysim.study.fit.quoted`)."""
+    from journeysim.cli.calibrate_counts import quoted
+
+    template = _template(args.journey, args.config_dir, None)
+    try:
+        written = quoted(args, template)
+    except ConfigError as exc:
+        _bad(exc.setting, exc.problem, exc.fix)
+    print(pd.read_csv(written[0]).to_string(index=False))
+    print(f"journey option: {written[-1]}")
+
+
 def resolved_scenario(journey: str | None, config_dir: str | None) -> Scenario:
     """The base scenario whose settings (engine) the fit's simulations use."""
     try:
@@ -126,6 +140,9 @@ def main(argv: Sequence[str]) -> None:
     args = parser().parse_args(list(argv))
     if args.counts is not None:
         _counts(args)
+        return
+    if args.quoted is not None:
+        _quoted(args)
         return
     run_config: dict[str, Any] | None = None
     end = args.end

@@ -5,15 +5,20 @@ Writes into OUT, only after everything was computed (atomic files): `journey/<na
 standard error and 95% CI), `parameters.csv` (the parameter ensemble: one row per draw, one column per scenario
 key), `fit.csv` (observed vs fitted counts per segment, period, stage and measure, simulated 95% prediction band,
 held-out predictions), `checks.csv` (the Markov-assumption verdicts) and `fit.html`.
+
+`journeysim calibrate --quoted QUOTES.csv` fits to quoted conversion rates and cycle lengths instead
+(`journeysim.study.fit.quoted`): the journey option, `estimates.csv`, `fit.csv` (quoted vs fitted), `parameters.csv`.
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -22,8 +27,9 @@ from journeysim.io.atomic import atomic_write, atomic_write_text
 from journeysim.model.journey import Journey
 from journeysim.model.scenario import Scenario
 from journeysim.report.fit_page import fit_page
-from journeysim.study.fit.calibration import CountsCalibration, calibrate_counts
+from journeysim.study.fit.calibration import CountsCalibration, calibrate_counts, with_rates
 from journeysim.study.fit.counts import CountsProblems
+from journeysim.study.fit.quoted import fit_quoted
 
 
 def read_fixed(path: Path) -> dict[str, dict[str, float]]:
@@ -117,3 +123,36 @@ def summary(cal: CountsCalibration, out: Path, name: str) -> str:
         f"options: journeysim --config-dir {out} journey={name} population={name}",
     ]
     return "\n".join(lines)
+
+
+def quoted(args: argparse.Namespace, template: Journey) -> list[Path]:
+    """`--quoted`: fit to conversion rates and cycle lengths, write the journey option, estimates.csv, fit.csv
+    (quoted vs fitted) and parameters.csv; raises `ConfigError` on bad input."""
+    path = Path(args.quoted)
+    if not path.is_file():
+        raise ConfigError("--quoted", f"'{path}' is not a file", "give a CSV of quotes")
+    try:
+        quotes = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError("--quoted", f"cannot read '{path}': {exc}", "give a CSV file") from None
+    fixed = read_fixed(Path(args.rates)) if args.rates else None
+    result = fit_quoted(quotes, template, fixed)
+    rng = np.random.default_rng(np.random.SeedSequence(args.seed))
+    sample = rng.multivariate_normal(result.theta, result.cov, size=args.draws, method="eigh")
+    columns: dict[str, Any] = {"draw": np.arange(args.draws)}
+    for k, name in enumerate(result.names):
+        src, _, dst = name.partition("->")
+        columns[f"journey.rates.{src}.{dst}"] = np.exp(sample[:, k])
+    ensemble = pd.DataFrame(columns)
+    name = args.name or f"{template.name}_fitted"
+    fitted = with_rates(template, result.rates)
+    out = Path(args.out or f"calibrations/{datetime.now():%Y-%m-%d_%H-%M-%S-%f}")
+    header = f"# Fitted by `journeysim calibrate --quoted {path}`; see estimates.csv\n"
+    return [
+        atomic_write(out / "estimates.csv", partial(_csv, result.estimates)),
+        atomic_write(out / "fit.csv", partial(_csv, result.table)),
+        atomic_write(out / "parameters.csv", partial(_csv, ensemble)),
+        atomic_write_text(
+            out / "journey" / f"{name}.yaml", header + yaml.safe_dump(_doc(fitted, name), sort_keys=False)
+        ),
+    ]

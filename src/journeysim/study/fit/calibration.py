@@ -128,7 +128,7 @@ def calibrate_counts(
     (engine) the prediction intervals are simulated with."""
     counts = tuple(read_counts(frame, template))
     fits = tuple(fit_counts(c, template, fixed) for c in counts)
-    journey = _with_rates(template, fits[0].rates)
+    journey = with_rates(template, fits[0].rates)
     offset = min(float(c.starts[0]) for c in counts)
     horizon = int(np.ceil(max(float(c.ends[-1]) for c in counts) - offset))
     initial = {
@@ -172,7 +172,7 @@ def calibrate_counts(
     )
 
 
-def _with_rates(template: Journey, rates: Mapping[str, Mapping[str, float]]) -> Journey:
+def with_rates(template: Journey, rates: Mapping[str, Mapping[str, float]]) -> Journey:
     """`template` with these rates (no dwell: the fit is Markov), named `<template>_fitted`."""
     return Journey(
         stages=template.stages,
