@@ -157,3 +157,21 @@ def test_quoted_conversion_and_cycle_fit_the_free_rates_worked_by_hand(journeysi
     assert len(pd.read_csv(out / "parameters.csv")) == 10
     bad = journeysim_inproc(*args[:-2], "--out", str(tmp_path / "none"))  # 2 quotes, 15 free rates
     assert bad.code == 2 and "quotes" in bad.err and not (tmp_path / "none").exists()
+
+
+def test_spend_fit_writes_estimates_and_refuses_series_of_different_lengths(journeysim_inproc, tmp_path):
+    from journeysim.interventions.media import geometric_adstock, hill
+
+    spend = np.tile([0, 0, 2000, 8000, 8000, 0, 20000, 20000, 0, 4000], 5).astype(float)
+    outcome = np.random.default_rng(3).poisson(400 * (1 + 0.6 * hill(geometric_adstock(spend, 0.5), 5000.0, 1)))
+    weeks = np.arange(spend.size) * 7
+    pd.DataFrame({"period_start": weeks, "spend": spend}).to_csv(tmp_path / "spend.csv", index=False)
+    pd.DataFrame({"period_start": weeks, "outcome": outcome}).to_csv(tmp_path / "out.csv", index=False)
+    args = ("calibrate", "--spend", str(tmp_path / "spend.csv"))
+    res = journeysim_inproc(*args, "--outcomes", str(tmp_path / "out.csv"), "--out", str(tmp_path / "m"))
+    assert res.code == 0, res.err
+    est = pd.read_csv(tmp_path / "m" / "media.csv").set_index("parameter")
+    assert abs(est.loc["lift", "estimate"] - 0.6) < 4 * est.loc["lift", "se"]
+    pd.DataFrame({"period_start": weeks[:-1], "outcome": outcome[:-1]}).to_csv(tmp_path / "short.csv", index=False)
+    bad = journeysim_inproc(*args, "--outcomes", str(tmp_path / "short.csv"), "--out", str(tmp_path / "n"))
+    assert bad.code == 2 and "--spend" in bad.err and "50 periods" in bad.err and not (tmp_path / "n").exists()

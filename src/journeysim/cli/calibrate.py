@@ -85,6 +85,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default: calibrations/<date>_<time>)")
     p.add_argument("--counts", help="stage counts per period: period_start, period_end, stage, entries, occupancy_*")
     p.add_argument("--quoted", help="conversion rates and cycle lengths: quantity, from_stage, to_stage, value, se")
+    p.add_argument("--spend", help="spend per period (period_start, spend) for the media-response fit")
+    p.add_argument("--outcomes", help="with --spend: outcome counts per period (period_start, outcome)")
     p.add_argument("--rates", help="with --counts/--quoted: known rates to hold fixed (from_stage, to_stage, rate)")
     p.add_argument("--draws", type=int, default=200, help="with --counts: parameter draws in parameters.csv")
     p.add_argument("--replications", type=int, default=20, help="with --counts: simulations for the bands")
@@ -127,6 +129,18 @@ def _quoted(args: argparse.Namespace) -> None:
     print(f"journey option: {written[-1]}")
 
 
+def _media(args: argparse.Namespace) -> None:
+    """The --spend branch (see `journeysim.study.fit.media`)."""
+    from journeysim.cli.calibrate_counts import media
+
+    try:
+        written = media(args)
+    except ConfigError as exc:
+        _bad(exc.setting, exc.problem, exc.fix)
+    print(pd.read_csv(written[0]).to_string(index=False))
+    print(f"media response: {written[0]}; per period: {written[1]}")
+
+
 def resolved_scenario(journey: str | None, config_dir: str | None) -> Scenario:
     """The base scenario whose settings (engine) the fit's simulations use."""
     try:
@@ -143,6 +157,9 @@ def main(argv: Sequence[str]) -> None:
         return
     if args.quoted is not None:
         _quoted(args)
+        return
+    if args.spend is not None:
+        _media(args)
         return
     run_config: dict[str, Any] | None = None
     end = args.end

@@ -29,6 +29,7 @@ from journeysim.model.scenario import Scenario
 from journeysim.report.fit_page import fit_page
 from journeysim.study.fit.calibration import CountsCalibration, calibrate_counts, with_rates
 from journeysim.study.fit.counts import CountsProblems
+from journeysim.study.fit.media import fit_media
 from journeysim.study.fit.quoted import fit_quoted
 
 
@@ -155,4 +156,40 @@ def quoted(args: argparse.Namespace, template: Journey) -> list[Path]:
         atomic_write_text(
             out / "journey" / f"{name}.yaml", header + yaml.safe_dump(_doc(fitted, name), sort_keys=False)
         ),
+    ]
+
+
+def _series(path_text: str, setting: str, column: str) -> pd.DataFrame:
+    path = Path(path_text)
+    if not path.is_file():
+        raise ConfigError(setting, f"'{path}' is not a file", f"give a CSV with columns period_start, {column}")
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(setting, f"cannot read '{path}': {exc}", "give a CSV file") from None
+    missing = [c for c in ("period_start", column) if c not in frame.columns]
+    if missing:
+        raise ConfigError(setting, f"missing column(s) {missing}", f"give columns period_start, {column}")
+    starts = pd.to_numeric(frame["period_start"], errors="coerce").to_numpy(float)
+    if np.isnan(starts).any() or (np.diff(starts) <= 0).any():
+        raise ConfigError(f"{setting}.period_start", "periods are not numbers in increasing order", "sort by period")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().any():
+        raise ConfigError(f"{setting}.{column}", "has values that are not numbers", f"give {column} as numbers")
+    return frame.assign(**{column: values})
+
+
+def media(args: argparse.Namespace) -> list[Path]:
+    """`--spend S --outcomes O`: the Hill + adstock response fit (`journeysim.study.fit.media`); writes media.csv
+    (estimates) and media_fit.csv (per period: spend, outcome, fitted); raises `ConfigError` on bad input."""
+    spend = _series(args.spend, "--spend", "spend")
+    outcome = _series(args.outcomes or "", "--outcomes", "outcome")
+    result = fit_media(spend["spend"].to_numpy(float), outcome["outcome"].to_numpy(float))
+    if not np.array_equal(spend["period_start"].to_numpy(float), outcome["period_start"].to_numpy(float)):
+        raise ConfigError("--spend", "spend and outcome periods differ", "give both series for the same periods")
+    out = Path(args.out or f"calibrations/{datetime.now():%Y-%m-%d_%H-%M-%S-%f}")
+    series = spend.assign(outcome=outcome["outcome"], fitted=result.fitted)
+    return [
+        atomic_write(out / "media.csv", partial(_csv, result.estimates)),
+        atomic_write(out / "media_fit.csv", partial(_csv, series)),
     ]
