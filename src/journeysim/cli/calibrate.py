@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -97,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
 def _counts(args: argparse.Namespace) -> None:
     """The --counts branch: fit, then write everything (nothing is written when the input is bad)."""
     from journeysim.cli.calibrate_counts import fit, problems_of, summary, write
-    from journeysim.cli.report import exit_bad_input
+    from journeysim.cli.state import EXIT_BAD_INPUT
     from journeysim.config.validate import Problem, problems_text
 
     template = _template(args.journey, args.config_dir, None)
@@ -109,7 +110,8 @@ def _counts(args: argparse.Namespace) -> None:
         cal = fit(args, template, base)
     except ConfigError as exc:
         problems = [Problem(e.setting, e.problem, e.fix) for e in problems_of(exc)]
-        exit_bad_input(["journeysim calibrate: nothing was written.", problems_text(problems)])
+        sys.stderr.write(f"journeysim calibrate: nothing was written.\n{problems_text(problems)}\n")
+        raise SystemExit(EXIT_BAD_INPUT) from None
     name = args.name or f"{template.name}_fitted"
     out = Path(args.out or f"calibrations/{datetime.now():%Y-%m-%d_%H-%M-%S-%f}")
     write(out, cal, name, str(args.counts))
