@@ -67,10 +67,12 @@ def ensemble(fit: CountsFit, draws: int, seed: np.random.SeedSequence, position:
     cov = fit.cov[np.ix_(free, free)]
     sample[:, free] = rng.multivariate_normal(fit.theta[free], cov, size=draws, method="eigh")
     values = np.exp(np.minimum(sample, 50.0))
-    # a rate the data put at zero (at the floor) has no log-normal spread: its draws are |N(0, se)| (delta se)
-    floor = free & (fit.theta <= LOG_FLOOR + 1e-9)
-    se = np.minimum(np.exp(fit.theta) * np.sqrt(np.clip(np.diag(fit.cov), 0.0, 1e200)), 1.0)
-    values[:, floor] = np.abs(rng.normal(0.0, se[floor], size=(draws, int(floor.sum()))))
+    # a rate at zero, or too loose for a log-normal (se_log > 2), is drawn as |N(estimate, delta-method se)|
+    se_log = np.sqrt(np.clip(np.diag(fit.cov), 0.0, 1e200))
+    loose = free & ((fit.theta <= LOG_FLOOR + 1e-9) | (se_log > 2.0))
+    est = np.exp(fit.theta)
+    se = np.minimum(est * se_log, 1.0)
+    values[:, loose] = np.abs(est[loose] + rng.normal(0.0, 1.0, size=(draws, int(loose.sum()))) * se[loose])
     columns = {"draw": np.arange(draws)}
     for k, name in enumerate(fit.params.names()):
         if name == ARRIVALS:

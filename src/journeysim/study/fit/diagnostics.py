@@ -24,6 +24,8 @@ from journeysim.study.fit.model import expected
 
 #: |z| or |t| above this is flagged (about 1 in 370 under the model per test).
 FLAG = 3.0
+#: The memory check needs at least this many people in a stage on average (residuals scaled by sqrt(mu)).
+MIN_PEOPLE = 30.0
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,8 @@ def memory(fit: CountsFit, counts: SegmentCounts, journey: Journey) -> list[Verd
         y, mu = fit.observed[1:, i], fit.mu[1:, i]
         share = counts.entries[:-1, i] / np.maximum(counts.occupancy_start[1:, i], 1.0)
         use = ~np.isnan(y) & ~np.isnan(share) & (mu > 0)
-        if use.sum() < 5 or np.std(share[use]) == 0:
-            continue
+        if use.sum() < 5 or np.std(share[use]) == 0 or np.mean(mu[use]) < MIN_PEOPLE:
+            continue  # too few periods, no variation, or too few people for the normal approximation
         r = (y[use] - mu[use]) / np.sqrt(mu[use])
         x = share[use] - share[use].mean()
         slope = float(x @ r / (x @ x))

@@ -63,6 +63,8 @@ class CountsFit:
         se_log = np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
         rows = []
         at_zero = self.theta <= LOG_FLOOR + 1e-9
+        # at zero, or so loose that a log-normal interval is meaningless: the delta-method interval, cut at 0
+        delta = at_zero | (se_log > 2.0)
         for k, name in enumerate(names):
             src, _, dst = name.partition("->")
             rows.append(
@@ -74,8 +76,8 @@ class CountsFit:
                     "estimate": est[k],
                     "se": est[k] * se_log[k],
                     "se_log": se_log[k],
-                    "ci_low": 0.0 if at_zero[k] else est[k] * np.exp(-Z95 * se_log[k]),
-                    "ci_high": Z95 * est[k] * se_log[k] if at_zero[k] else est[k] * np.exp(min(Z95 * se_log[k], 700.0)),
+                    "ci_low": 0.0 if delta[k] else est[k] * np.exp(-Z95 * se_log[k]),
+                    "ci_high": est[k] * (1 + Z95 * se_log[k]) if delta[k] else est[k] * np.exp(Z95 * se_log[k]),
                     "fixed": not bool(self.free[k]),
                     "at_zero": bool(at_zero[k]),  # the data put this rate at zero: CI from the delta method
                 }
