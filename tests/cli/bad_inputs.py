@@ -223,4 +223,16 @@ def _ensembles() -> list[Row]:
     ]
 
 
-ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start() + _customers() + _ensembles()
+def _calibrate() -> list[Row]:
+    """`journeysim calibrate` from aggregate data (counts, quotes, spend): files that are not there, bad settings.
+    Bad file contents are in tests/cli/test_cli_calibrate_counts.py."""
+    funnel = ("--journey", "marketing_funnel")
+    return [
+        Row("calibrate --counts missing", ("calibrate", "--counts", "no.csv", *funnel), "--counts"),
+        Row("calibrate --counts --draws 1", ("calibrate", "--counts", "no.csv", *funnel, "--draws", "1"), "--draws"),
+        Row("calibrate --quoted missing", ("calibrate", "--quoted", "no.csv", *funnel), "--quoted"),
+        Row("calibrate --spend missing", ("calibrate", "--spend", "no.csv", "--outcomes", "no.csv"), "--spend"),
+    ]
+
+
+ROWS: list[Row] = _rates() + _settings() + _misc() + _files() + _start() + _customers() + _ensembles() + _calibrate()

@@ -2,6 +2,10 @@
 
     journeysim calibrate RUN_DIR                        # a run made with sim.event_log=true (ground-truth check)
     journeysim calibrate --events E --customers C --end DAYS [--journey NAME] [--config-dir DIR]
+    journeysim calibrate --counts COUNTS.csv --journey NAME [--rates KNOWN.csv] [--draws N] --out DIR
+
+With --counts (stage counts per segment and period, see `journeysim.study.fit.counts` and docs/calibration.md)
+the rates and arrival rate are fitted to aggregate counts; see `journeysim.cli.calibrate_counts` for the files.
 
 Tables are Parquet or CSV in the shape `events.parquet` / `customers.parquet` have (see `journeysim.study.calibrate`).
 The fitted rates are the hazards observed in the data: a population simulated with them should not apply the
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +30,7 @@ import pandas as pd
 import yaml
 
 from journeysim.cli.report import exit_verb_problem
-from journeysim.config.compose import compose
+from journeysim.config.compose import compose, load_scenario
 from journeysim.config.problems import InvalidConfig
 from journeysim.config.validate import resolved_container
 from journeysim.errors import ConfigError
@@ -33,6 +38,7 @@ from journeysim.io.atomic import atomic_write, atomic_write_text
 from journeysim.io.outputs import CONFIG_FILE, CUSTOMERS_FILE, EVENTS_FILE
 from journeysim.io.rundir import read_metrics
 from journeysim.model.journey import Journey
+from journeysim.model.scenario import Scenario
 from journeysim.study.calibrate import fit_rates
 
 RATES_FILE = "rates.csv"
@@ -78,12 +84,85 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="name of the fitted journey option (default: <journey>_fitted)")
     p.add_argument("--min-transitions", type=int, default=1, help="drop edges seen fewer times (default 1)")
     p.add_argument("--out", help="output directory (default: calibrations/<date>_<time>)")
+    p.add_argument("--counts", help="stage counts per period: period_start, period_end, stage, entries, occupancy_*")
+    p.add_argument("--quoted", help="conversion rates and cycle lengths: quantity, from_stage, to_stage, value, se")
+    p.add_argument("--spend", help="spend per period (period_start, spend) for the media-response fit")
+    p.add_argument("--outcomes", help="with --spend: outcome counts per period (period_start, outcome)")
+    p.add_argument("--rates", help="with --counts/--quoted: known rates to hold fixed (from_stage, to_stage, rate)")
+    p.add_argument("--draws", type=int, default=200, help="with --counts: parameter draws in parameters.csv")
+    p.add_argument("--replications", type=int, default=20, help="with --counts: simulations for the bands")
+    p.add_argument("--seed", type=int, default=0, help="with --counts: seed of the draws and simulations")
     return p
+
+
+def _counts(args: argparse.Namespace) -> None:
+    """The --counts branch: fit, then write everything (nothing is written when the input is bad)."""
+    from journeysim.cli.calibrate_counts import fit, problems_of, summary, write
+    from journeysim.cli.state import EXIT_BAD_INPUT
+    from journeysim.config.validate import Problem, problems_text
+
+    template = _template(args.journey, args.config_dir, None)
+    try:
+        base = resolved_scenario(args.journey, args.config_dir)
+        for setting, value in (("--draws", args.draws), ("--replications", args.replications)):
+            if value < 2:
+                raise ConfigError(setting, f"{value} is too few", f"give {setting} 2 or more")
+        cal = fit(args, template, base)
+    except ConfigError as exc:
+        problems = [Problem(e.setting, e.problem, e.fix) for e in problems_of(exc)]
+        sys.stderr.write(f"journeysim calibrate: nothing was written.\n{problems_text(problems)}\n")
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    name = args.name or f"{template.name}_fitted"
+    out = Path(args.out or f"calibrations/{datetime.now():%Y-%m-%d_%H-%M-%S-%f}")
+    write(out, cal, name, str(args.counts))
+    print(summary(cal, out, name))
+
+
+def _quoted(args: argparse.Namespace) -> None:
+    """The --quoted branch (see `journeysim.study.fit.quoted`)."""
+    from journeysim.cli.calibrate_counts import quoted
+
+    template = _template(args.journey, args.config_dir, None)
+    try:
+        written = quoted(args, template)
+    except ConfigError as exc:
+        _bad(exc.setting, exc.problem, exc.fix)
+    print(pd.read_csv(written[0]).to_string(index=False))
+    print(f"journey option: {written[-1]}")
+
+
+def _media(args: argparse.Namespace) -> None:
+    """The --spend branch (see `journeysim.study.fit.media`)."""
+    from journeysim.cli.calibrate_counts import media
+
+    try:
+        written = media(args)
+    except ConfigError as exc:
+        _bad(exc.setting, exc.problem, exc.fix)
+    print(pd.read_csv(written[0]).to_string(index=False))
+    print(f"media response: {written[0]}; per period: {written[1]}")
+
+
+def resolved_scenario(journey: str | None, config_dir: str | None) -> Scenario:
+    """The base scenario whose settings (engine) the fit's simulations use."""
+    try:
+        return load_scenario([f"journey={journey or 'customer_journey'}", "strategy=none"], config_dir=config_dir)
+    except InvalidConfig as exc:
+        _bad("--journey", str(exc.problems[0]), "name a journey option (shipped or in --config-dir)")
 
 
 def main(argv: Sequence[str]) -> None:
     """The `calibrate` verb."""
     args = parser().parse_args(list(argv))
+    if args.counts is not None:
+        _counts(args)
+        return
+    if args.quoted is not None:
+        _quoted(args)
+        return
+    if args.spend is not None:
+        _media(args)
+        return
     run_config: dict[str, Any] | None = None
     end = args.end
     if args.run_dir is not None:
