@@ -11,6 +11,7 @@ group choice, `+`/`~`, a list or mapping value, a Hydra setting, a value the cop
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,10 @@ class JobConfigs:
         self._made: dict[tuple[str, ...], DictConfig] = {}
         self.checked: dict[tuple[str, ...], tuple[Any, dict[str, Any]]] = {}  # job -> (scenario, resolved config)
         self.composed = 0  # how many jobs Hydra composed (the rest were derived)
+        # The sweep's time stamp (`${now:...}`) resolved once, here, so every job's copy of the cache holds it
+        # (nothing to share when there is no sweep dir to resolve).
+        with contextlib.suppress(Exception):
+            str(config.hydra.sweep.dir)
 
     def _compose(self, job: Sequence[str], parsed: list[Override]) -> DictConfig:
         cfg: DictConfig = self.loader.load_sweep_config(self.config, list(job))
@@ -87,4 +92,5 @@ class JobConfigs:
             parsed = self.parser.parse_overrides(list(job))
             derived = self._derive(parsed)
             self._made[key] = derived if derived is not None else copy.deepcopy(self._compose(job, parsed))
+        OmegaConf.copy_cache(from_config=self.config, to_config=self._made[key])  # the sweep's `now`, as Hydra does
         return self._made[key]
