@@ -145,6 +145,19 @@ class CustomerEffects:
         mult = self.const[g, affected, slot] * term.prod(axis=1)
         return np.asarray(mult / factor, dtype=float)
 
+    def accepts(
+        self, values: NDArray[np.float64], segment: NDArray[np.integer], factor: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Each customer's acceptance per (affected stage, slot) (n, A, K): `acceptance` for every exit at once, kept
+        per customer so the fast engine reads one number per candidate instead of recomputing it every round."""
+        n = values.shape[0]
+        out = np.empty((n, self.n_affected, self.k_slots))
+        for a in range(self.n_affected):
+            at = np.full(n, a, dtype=np.intp)
+            for k in range(self.k_slots):
+                out[:, a, k] = self.acceptance(values, segment, at, np.full(n, k, dtype=np.intp), factor[:, a])
+        return out
+
     def _slots(self, g: int, stage: str) -> tuple[int, NDArray[np.int16]]:
         """The affected-stage index of `stage` and the destination per slot of segment g's row (invalid: -1)."""
         j = self.plan.scenario.journey

@@ -186,8 +186,7 @@ class Kernel:
         within = (lo[h] - low) / (high - low)
         roster = self.roster
         who, ah = pack.idx[h], a[h]
-        factor = roster.effect_factor[who, ah]
-        out[h] &= within < roster.effects.acceptance(roster.effect_values[who], roster.segment[who], ah, slot, factor)
+        out[h] &= within < roster.effect_accept[who, ah, slot]  # per customer, computed when its effects were drawn
         return out
 
     def _referrals(

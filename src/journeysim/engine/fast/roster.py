@@ -33,6 +33,7 @@ _GROWN = (
     "visited_wide",
     "effect_values",
     "effect_factor",
+    "effect_accept",
 )
 
 
@@ -77,6 +78,7 @@ class Roster:
         self.effects = CustomerEffects(plan)
         self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
         self.effect_factor = np.empty((cap if self.effects.active else 0, self.effects.n_affected))
+        self.effect_accept = np.empty((cap if self.effects.active else 0, self.effects.n_affected, self.effects.k_slots))
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
@@ -85,6 +87,9 @@ class Roster:
                 n0 = plan.n_initial
                 self.effect_values[:n0] = plan.initial_effects
                 self.effect_factor[:n0] = self.effects.factors(plan.initial_effects, self.segment[:n0])
+                self.effect_accept[:n0] = self.effects.accepts(
+                    plan.initial_effects, self.segment[:n0], self.effect_factor[:n0]
+                )
         self._place_initial()
 
     @property
@@ -128,6 +133,7 @@ class Roster:
         values = self.effects.draw(self.ckey[block], self.segment[block])
         self.effect_values[block] = values
         self.effect_factor[block] = self.effects.factors(values, self.segment[block])
+        self.effect_accept[block] = self.effects.accepts(values, self.segment[block], self.effect_factor[block])
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
