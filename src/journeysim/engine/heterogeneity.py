@@ -148,14 +148,22 @@ class CustomerEffects:
     def accepts(
         self, values: NDArray[np.float64], segment: NDArray[np.integer], factor: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """Each customer's acceptance per (affected stage, slot) (n, A, K): `acceptance` for every exit at once, kept
-        per customer so the fast engine reads one number per candidate instead of recomputing it every round."""
+        """Each customer's acceptance per (affected stage, slot) (n, A, K): the numbers `acceptance` gives, for every
+        exit at once, kept per customer so the fast engine reads one number per candidate instead of a product."""
         n = values.shape[0]
         out = np.empty((n, self.n_affected, self.k_slots))
-        for a in range(self.n_affected):
-            at = np.full(n, a, dtype=np.intp)
-            for k in range(self.k_slots):
-                out[:, a, k] = self.acceptance(values, segment, at, np.full(n, k, dtype=np.intp), factor[:, a])
+        for g in range(len(self.hets)):
+            mask = segment == g
+            if not mask.any():
+                continue
+            who = slice(None) if mask.all() else np.flatnonzero(mask)
+            v, f = values[who], factor[who]
+            for a in range(self.n_affected):
+                for k in range(self.k_slots):
+                    mult = np.ones(v.shape[0])
+                    for e in np.flatnonzero(self.code[g, a, k]):  # the product in effect order, as `acceptance`
+                        mult *= v[:, e] if self.code[g, a, k, e] == 1 else 1.0 - v[:, e]
+                    out[who, a, k] = self.const[g, a, k] * mult / f[:, a]
         return out
 
     def _slots(self, g: int, stage: str) -> tuple[int, NDArray[np.int16]]:
