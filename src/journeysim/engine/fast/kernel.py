@@ -186,7 +186,7 @@ class Kernel:
         within = (lo[h] - low) / (high - low)
         roster = self.roster
         who, ah = pack.idx[h], a[h]
-        out[h] &= within < roster.effect_accept[who, ah, slot]  # per customer, computed when its effects were drawn
+        out[h] &= within < roster.effect_accept[who, roster.effects.accept_col[ah, slot]]  # per customer, computed when its effects were drawn
         return out
 
     def _referrals(

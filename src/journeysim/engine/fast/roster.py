@@ -78,7 +78,7 @@ class Roster:
         self.effects = CustomerEffects(plan)
         self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
         self.effect_factor = np.empty((cap if self.effects.active else 0, self.effects.n_affected))
-        self.effect_accept = np.empty((cap if self.effects.active else 0, self.effects.n_affected, self.effects.k_slots))
+        self.effect_accept = np.empty((cap if self.effects.active else 0, len(self.effects.accept_pairs)))
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
