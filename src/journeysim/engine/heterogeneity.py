@@ -49,6 +49,11 @@ class CustomerEffects:
         self.names = list(dict.fromkeys(e.name for het in self.hets for e in het.effects))
         self.salt = finalise(np.array([plan.journey_key ^ EFFECT_SALT_MIX], dtype=np.uint64))[0]
         self._compile()
+        # the exits a candidate can take (invalid slots have zero width): one acceptance column each, per customer
+        used = self.valid.any(axis=0)
+        self.accept_col = np.zeros((self.n_affected, self.k_slots), dtype=np.intp)
+        self.accept_col[used] = np.arange(int(used.sum()))
+        self.accept_pairs = np.argwhere(used)
 
     def _compile(self) -> None:
         """Per (segment, affected stage, slot, effect) how the effect enters the exit's multiplier: 1 as v, 2 as
@@ -144,6 +149,26 @@ class CustomerEffects:
         term = np.where(code == 1, values, np.where(code == 2, 1.0 - values, 1.0))
         mult = self.const[g, affected, slot] * term.prod(axis=1)
         return np.asarray(mult / factor, dtype=float)
+
+    def accepts(
+        self, values: NDArray[np.float64], segment: NDArray[np.integer], factor: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Each customer's acceptance per exit (affected stage, slot) of `accept_pairs` (n, P): what `acceptance`
+        gives, for every exit at once, kept per customer so the fast engine reads one number per candidate."""
+        n = values.shape[0]
+        out = np.empty((n, len(self.accept_pairs)))
+        for g in range(len(self.hets)):
+            mask = segment == g
+            if not mask.any():
+                continue
+            who = slice(None) if mask.all() else np.flatnonzero(mask)
+            v, f = values[who], factor[who]
+            for col, (a, k) in enumerate(self.accept_pairs):
+                mult = np.ones(v.shape[0])
+                for e in np.flatnonzero(self.code[g, a, k]):  # the product in effect order, as `acceptance`
+                    mult *= v[:, e] if self.code[g, a, k, e] == 1 else 1.0 - v[:, e]
+                out[who, col] = self.const[g, a, k] * mult / f[:, a]
+        return out
 
     def _slots(self, g: int, stage: str) -> tuple[int, NDArray[np.int16]]:
         """The affected-stage index of `stage` and the destination per slot of segment g's row (invalid: -1)."""

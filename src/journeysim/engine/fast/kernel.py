@@ -186,8 +186,7 @@ class Kernel:
         within = (lo[h] - low) / (high - low)
         roster = self.roster
         who, ah = pack.idx[h], a[h]
-        factor = roster.effect_factor[who, ah]
-        out[h] &= within < roster.effects.acceptance(roster.effect_values[who], roster.segment[who], ah, slot, factor)
+        out[h] &= within < roster.effect_accept[who, roster.effects.accept_col[ah, slot]]  # kept per customer
         return out
 
     def _referrals(
@@ -289,6 +288,7 @@ class Kernel:
             a = self.effect_of_row[new_row]
             (h,) = np.nonzero(a >= 0)
             if h.size:
+                self.roster.ready_effects(idx[h])
                 nt[h] /= self.roster.effect_factor[idx[h], a[h]]
         np.subtract(t, nt, out=nt)
         if tables.has_dwell:

@@ -33,6 +33,8 @@ _GROWN = (
     "visited_wide",
     "effect_values",
     "effect_factor",
+    "effect_accept",
+    "effect_ready",
 )
 
 
@@ -77,6 +79,9 @@ class Roster:
         self.effects = CustomerEffects(plan)
         self.effect_values = np.empty((cap if self.effects.active else 0, len(self.effects.names)))
         self.effect_factor = np.empty((cap if self.effects.active else 0, self.effects.n_affected))
+        self.effect_accept = np.empty((cap if self.effects.active else 0, len(self.effects.accept_pairs)))
+        #: whether a customer's factor and acceptance columns are filled: at its first affected stage, not before
+        self.effect_ready = np.zeros(cap if self.effects.active else 0, dtype=bool)
         if self.effects.active:
             for start in range(0, n, sizes.CHUNK):
                 block = slice(start, min(start + sizes.CHUNK, n))
@@ -84,7 +89,6 @@ class Roster:
             if plan.initial_effects is not None:  # customers carried over from an earlier run keep their effects
                 n0 = plan.n_initial
                 self.effect_values[:n0] = plan.initial_effects
-                self.effect_factor[:n0] = self.effects.factors(plan.initial_effects, self.segment[:n0])
         self._place_initial()
 
     @property
@@ -120,6 +124,7 @@ class Roster:
                 a = self.effects.of_row[row]
                 (h,) = np.nonzero(a >= 0)
                 if h.size:
+                    self.ready_effects(h + block.start)
                     hold[h] /= self.effect_factor[h + block.start, a[h]]
             self.state[block, 0] = hold.view(np.uint64)
 
@@ -127,7 +132,19 @@ class Roster:
         """Customers `block`'s random effects, drawn once from their own streams."""
         values = self.effects.draw(self.ckey[block], self.segment[block])
         self.effect_values[block] = values
-        self.effect_factor[block] = self.effects.factors(values, self.segment[block])
+        self.effect_ready[block] = False
+
+    def ready_effects(self, idx: NDArray[np.intp]) -> None:
+        """Fill the candidate-rate factors and acceptances of customers `idx` (distinct) not yet filled: done when
+        a customer first reaches an affected stage, since most never do; per customer, so the numbers are the same."""
+        todo = idx[~self.effect_ready[idx]]
+        if todo.size == 0:
+            return
+        values, seg = self.effect_values[todo], self.segment[todo]
+        factor = self.effects.factors(values, seg)
+        self.effect_factor[todo] = factor
+        self.effect_accept[todo] = self.effects.accepts(values, seg, factor)
+        self.effect_ready[todo] = True
 
     def _grow(self, extra: int) -> None:
         """Make room for `extra` more customers (by half as many again, so admitting stays cheap)."""
