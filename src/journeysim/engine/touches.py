@@ -158,12 +158,21 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first].astype(np.int64), mv.dst])
-    order = np.argsort(cust, kind="stable")  # starts first, then the events, which come in time order
+    order = _stable_order(cust)  # starts first, then the events, which come in time order
     cust, time, stage = cust[order], time[order], stage[order]
     end = np.full(cust.size, float(rec.horizon_days))
     same = cust[1:] == cust[:-1]
     end[:-1] = np.where(same, time[1:], end[:-1])
     return cust, stage, time, end
+
+
+def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
+    """The stable argsort of non-negative integer `key`, as an unstable sort of the unique keys key * n + i:
+    the same order, about twice as fast as numpy's stable (merge) sort on millions of rows."""
+    n = key.size
+    if n == 0 or int(key.max()) >= np.iinfo(np.int64).max // max(n, 1):
+        return np.argsort(key, kind="stable")
+    return np.argsort(key.astype(np.int64) * n + np.arange(n, dtype=np.int64))
 
 
 def _exposures(
@@ -215,7 +224,7 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
     by_time = np.argsort(time)
-    order = by_time[np.argsort(cust[by_time], kind="stable")]  # by customer, then time
+    order = by_time[_stable_order(cust[by_time])]  # by customer, then time
     names = dynamics.channel_names
     frame = pd.DataFrame(
         {
