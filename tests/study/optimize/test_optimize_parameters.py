@@ -6,12 +6,12 @@ import dataclasses
 import math
 
 import numpy as np
+from tests.study.optimize.conftest import build
 
 from journeysim.model.uncertainty import ParameterUncertainty
 from journeysim.study.optimize.optimise import optimise
 from journeysim.study.optimize.parameters import parameter_summary
 from journeysim.study.optimize.spec import OptimizeSpec
-from tests.study.optimize.conftest import build
 
 KEY = "journey.rates.prospect.buyer"
 CHANNELS = ("c0", "c1", "c2")

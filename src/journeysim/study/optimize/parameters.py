@@ -23,7 +23,16 @@ from journeysim.study.uncertainty import ReplicationScenarios, draw_values
 from journeysim.study.uncertainty_stats import evppi, p_better_noise, split
 
 #: summary keys in money or customers (scaled like the objective)
-SCALED_ALL = ("param_objective_mean", "param_objective_low", "param_objective_high", "param_difference", "param_difference_low", "param_difference_high", "param_sd_parameters", "param_sd_simulation")
+SCALED_ALL = (
+    "param_objective_mean",
+    "param_objective_low",
+    "param_objective_high",
+    "param_difference",
+    "param_difference_low",
+    "param_difference_high",
+    "param_sd_parameters",
+    "param_sd_simulation",
+)
 
 
 def _outcomes(scenario: Scenario, base: Scenario) -> dict[str, NDArray[np.float64]]:
