@@ -9,7 +9,8 @@
 Overrides pick the base scenario as for a run (the current plan is its strategy). Money is the config's money
 (budgets as written, before `population.scale`). Writes into OUT: plan.yaml and strategy/<name>.yaml (a strategy
 option: `journeysim --config-dir OUT strategy=<name>`), allocation.csv, response_curves.csv, evaluations.csv,
-summary.json and optimize.html. Bad input or an unreachable request: status 2, nothing written.
+summary.json, summary.csv (the same, one row) and optimize.html.
+Bad input or an unreachable request: status 2, nothing written.
 """
 
 from __future__ import annotations
@@ -207,6 +208,8 @@ def write_outputs(
     result: OptimizeResult, out: Path, name: str, scale: float, overrides: Sequence[str], config_dir: str | None
 ) -> None:
     """Every output, each written atomically; the page last (it is what a planner opens)."""
+    import pandas as pd
+
     from journeysim.report.optimize_page import optimize_report
 
     result = result.per_unit(scale)
@@ -222,6 +225,7 @@ def write_outputs(
     atomic_write(out / "allocation.csv", lambda t: result.allocation.to_csv(t, index=False))
     atomic_write(out / "response_curves.csv", lambda t: result.curves_table.to_csv(t, index=False))
     atomic_write(out / "evaluations.csv", lambda t: result.evaluations.to_csv(t, index=False))
+    atomic_write(out / "summary.csv", lambda t: pd.DataFrame([_json_safe(result.summary)]).to_csv(t, index=False))
     atomic_write_json(out / "summary.json", _json_safe({**result.summary, "budget_scale": scale, "plan": doc}))
     atomic_write_text(out / "strategy" / f"{name}.yaml", text)
     atomic_write_text(out / "plan.yaml", text)
@@ -230,6 +234,10 @@ def write_outputs(
     print(f"{s['objective']} at the chosen plan: {s['objective_mean']:,.6g} "
           f"(95% CI {s['objective_ci_low']:,.6g} .. {s['objective_ci_high']:,.6g}); "
           f"P(beats the current plan) = {s['p_beats']:.3f}; {s['simulations']} plans simulated")  # fmt: skip
+    if "param_p_beats" in s:
+        low, high = s["param_objective_low"], s["param_objective_high"]
+        print(f"with parameter uncertainty: 95% CI {low:,.6g} .. {high:,.6g}; P(beats) = {s['param_p_beats']:.3f};")
+        print(f"  decisive parameter: {s['decisive_parameter'] or 'none'}")
     for c, b in doc["budgets"].items():
         print(f"  {c:<20} {b:>14,.2f}")
     print(f"plan: {out / 'plan.yaml'}  report: {page}")

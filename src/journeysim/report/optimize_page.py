@@ -110,6 +110,15 @@ def _cards(result: OptimizeResult) -> str:
         ),
         ("P(chosen beats current)", "n/a" if math.isnan(p) else f"{p:.1%}", f"{s['simulations']} plans simulated"),
     ]
+    if "param_p_beats" in s:
+        cards.append(
+            (
+                "with parameter uncertainty",
+                f"P(beats) {float(s['param_p_beats']):.1%}",  # type: ignore[arg-type]
+                f"{s['objective']} 95% CI {_num(s['param_objective_low'])} .. {_num(s['param_objective_high'])}; "
+                f"decisive: {s['decisive_parameter'] or 'none'}",
+            )
+        )
     body = "".join(
         f'<div class="card"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div><div class="ci">{esc(c)}</div>'
         "</div>"
@@ -143,6 +152,15 @@ def _answer_section(result: OptimizeResult, run_command: str, scale: float) -> S
         f"t reference over {esc(s['replications_each'])} replications.",
         f"Run the plan yourself: <code>{esc(run_command)}</code>",
     ]
+    if "param_p_beats" in s:
+        reading.append(
+            f"Under parameter uncertainty ({_num(s['param_draws'])} parameter draws) the chosen, current and no-spend "
+            "plans were re-simulated with each replication's draw: the gain's spread is "
+            f"{_num(s['param_sd_parameters'])} from the unknown rates and {_num(s['param_sd_simulation'])} from "
+            f"simulation noise; P(chosen beats current) is {_num(s['param_p_beats'])} over the draws and "
+            f"{_num(s['param_p_beats_noise_only'])} from simulation noise alone. The parameter that matters most for "
+            f"this decision (largest EVPPI): {esc(s['decisive_parameter'] or 'none')}."
+        )
     if scale != 1.0:
         reading.append(
             f"The simulation used a sample of the market (population.scale {scale:g}, budgets scaled alike); "

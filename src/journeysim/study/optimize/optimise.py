@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.model.scenario import Scenario
-from journeysim.study.optimize import answer, search
+from journeysim.study.optimize import answer, parameters, search
 from journeysim.study.optimize.curves import Curves, bootstrap_curves
 from journeysim.study.optimize.evaluate import Evaluator
 from journeysim.study.optimize.solve import Limits, maximise
@@ -29,6 +29,7 @@ from journeysim.study.optimize.spec import OptimizeSpec, box, check, current_bud
 _SCALED = {
     "total", "current_total", "target", "lower_bound", "difference", "difference_low", "difference_high",
     *(f"{w}_{k}" for w in ("objective", "current") for k in ("mean", "std", "ci_low", "ci_high")),
+    *parameters.SCALED_ALL, "decisive_parameter_evppi",
 }  # fmt: skip
 #: bootstrap refits behind the curves' and marginal returns' intervals
 DRAWS = 60
@@ -219,6 +220,7 @@ def _answer(
         summary["target"] = spec.target.value
         summary["confidence"] = spec.target.confidence
         summary["lower_bound"] = search.lower_bound(mine, spec.target.confidence)
+    summary.update(parameters.parameter_summary(scenario, ev.channels, chosen, current, objective))
     return OptimizeResult(
         spec=spec,
         scenario=scenario,
