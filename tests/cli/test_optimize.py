@@ -22,7 +22,14 @@ def test_optimize_writes_a_plan_that_runs(journeysim_inproc: Callable[..., Any],
     res = journeysim_inproc("optimize", *TINY, *args)
     assert res.code == 0, res.err
     names = {p.name for p in out.iterdir()}
-    assert {"plan.yaml", "allocation.csv", "response_curves.csv", "evaluations.csv", "summary.json", "summary.csv"} <= names
+    assert {
+        "plan.yaml",
+        "allocation.csv",
+        "response_curves.csv",
+        "evaluations.csv",
+        "summary.json",
+        "summary.csv",
+    } <= names
     assert {"optimize.html", "strategy", "charts"} <= names
     plan = yaml.safe_load((out / "plan.yaml").read_text())
     assert plan == yaml.safe_load((out / "strategy" / "optimized.yaml").read_text())
