@@ -190,28 +190,11 @@ def _maximise(
     return theta, mu, ll, scores, info, use, iterations
 
 
-def _leverage_scores(
-    y: NDArray[np.float64], mu: NDArray[np.float64], jac: NDArray[np.float64], inv: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """Per-period scores from leverage-corrected residuals (Mancl & DeRouen 2001): r* = (I - H_p)^-1 (y - mu),
-    H_p = D_p A^-1 D_p' V_p^-1. A period that pulls the fit towards itself (high leverage in a weakly determined
-    direction) shows too small a residual; this undoes that shrinkage, which the P / (P - K) factor spreads evenly."""
-    out = np.zeros((y.shape[0], inv.shape[0]))
-    for p in range(y.shape[0]):
-        use = ~np.isnan(y[p])
-        d, m = jac[p][use], np.maximum(mu[p][use], 1e-12)
-        h = d @ inv @ d.T / m[None, :]
-        r = np.linalg.solve(np.eye(use.sum()) - h, y[p][use] - m)
-        out[p] = d.T @ (r / m)
-    return out
-
-
 def fit_counts(
     counts: SegmentCounts,
     journey: Journey,
     fixed: Mapping[str, Mapping[str, float]] | None = None,
     max_iter: int = 40,
-    correction: str = "df",
 ) -> CountsFit:
     """Fit one segment's rates and arrival rate to its counts (see the module docstring)."""
     params = Parameters.of(journey)
@@ -239,13 +222,7 @@ def fit_counts(
     theta, mu, ll, scores, info, use, iterations = state
     inv = np.linalg.inv(info)
     periods = counts.n_periods
-    if correction == "leverage":
-        _, jac = expected(params, theta, start, counts.lengths)
-        assert jac is not None
-        scores = _leverage_scores(np.where(use, y, np.nan), mu, jac[:, :, free], inv)
-        meat = scores.T @ scores
-    else:
-        meat = scores.T @ scores * periods / max(periods - k, 1)
+    meat = scores.T @ scores * periods / max(periods - k, 1)
     cov = np.zeros((params.n, params.n))
     cov[np.ix_(free, free)] = inv @ meat @ inv
     return CountsFit(counts.segment, params, theta, cov, free, ll, iterations, mu, np.where(use, y, np.nan))
