@@ -165,3 +165,30 @@ def test_attribution_arena_runs_tiny(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert set(ranking["journey"]) == {"customer_journey", "sales_funnel_b2b"}
     assert set(ranking["method"]) >= {"first_touch", "last_touch", "linear", "time_decay", "position_based", "markov"}
     assert ranking["share_error"].between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_from_crm_counts_decides_through_parameter_uncertainty_tiny(tmp_path: Path) -> None:
+    """`python experiments/from_crm_counts/decide.py` with 3 draws: three sweeps through the console script with
+    `sim.parameter_uncertainty=fit/parameters.csv` (or fixed / true rates) and `journeysim compare`; the decision
+    table carries compare's own p_better, variance split and most valuable parameter."""
+    script = ROOT / "experiments" / "from_crm_counts" / "decide.py"
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--draws", "3", "--out", str(out), "--work", str(tmp_path / "runs")],
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    decision = pd.read_csv(out / "decision.csv")
+    assert decision["replications"].tolist() == [6, 3, 3]
+    uncertain = decision.iloc[0]
+    assert uncertain["draws"] == 3 and uncertain["per_draw"] == 2
+    assert 0 <= uncertain["p_better"] <= 1 and 0 <= uncertain["share_parameters"] <= 1
+    assert uncertain["most_valuable_parameter"].startswith(("journey.rates.", "population.segments."))
+    assert decision["most_valuable_parameter"].iloc[1:].isna().all()  # fixed rates: no draws, no split
+    voi = pd.read_csv(out / "value_of_information.csv")
+    assert len(voi) == 16 and voi["evppi"].is_monotonic_decreasing

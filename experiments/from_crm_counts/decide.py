@@ -1,116 +1,138 @@
-"""A decision from the fitted model, with its uncertainty: which stage to improve over the next 26 weeks?
+"""A decision from the fitted model, with its uncertainty, through journeysim's own path: which stage to improve?
 
 Option A lifts intent -> conversion by 20% (offers and reminders to people with intent); option B lifts
-loyalty -> conversion by 20% (a loyalty programme). Outcome: purchases over the 182 days after the data ends,
-starting from the last observed week (the fitted population option). Three answers:
+loyalty -> conversion by 20% (a loyalty programme): `population.segments.consumers.transition_multipliers`.
+Outcome: purchases over the 182 days after the data ends, from the last observed week (the fitted population).
+Three sweeps of the two options through the `journeysim` console script, each followed by `journeysim compare`
+(B is the reference; both options share seeds, so differences are paired):
 
-1. simulation noise only: the fitted point estimates, 40 paired replications (common random numbers);
-2. with parameter uncertainty: one paired replication per parameter draw of `fit/parameters.csv` (40 draws),
-   run here through the study APIs (`grid.apply` + `run.simulate`) because `sim.parameter_uncertainty` is not on
-   main yet; the variance of the difference is split into parameter and noise parts, and each parameter's
-   share of the difference's variance (squared correlation with its log draw) says which rate is worth measuring;
-3. the ground truth (the rates that generated the counts), for checking.
+1. `uncertain`: `sim.parameter_uncertainty=fit/parameters.csv`, DRAWS draws x 2 replications: compare's p_better
+   (with parameter uncertainty), p_better_noise (noise only), the variance split and the EVPPI per parameter;
+2. `fixed`: the fitted point estimates, DRAWS replications: what the fit says when its rates are taken as exact;
+3. `truth`: the rates that generated the counts (`data/truth.csv`), as overrides, DRAWS replications: the check.
 
-Writes `results/decision.csv` and `results/value_of_information.csv`.
+Writes `results/decision.csv` (compare's purchases row of each) and `results/value_of_information.csv`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import argparse
+import shutil
+import subprocess
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-import journeysim as js
-from journeysim.interventions.strategy import RateMultiplier
-from journeysim.model.scenario import Scenario
-from journeysim.study.grid import apply
-from journeysim.study.run import simulate
+HERE = Path(__file__).resolve().parent
+OPTION = "population.segments.consumers.transition_multipliers"
+A, B = "{intent:{conversion:1.2}}", "{loyalty:{conversion:1.2}}"
+COLUMNS = [
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_better",
+    "p_better_noise",
+    "p_value",
+    "p_best_A_noise_t",
+    "uncertainty_low",
+    "uncertainty_high",
+    "var_parameters",
+    "var_simulation",
+    "share_parameters",
+    "draws",
+    "per_draw",
+    "most_valuable_parameter",
+    "evppi",
+]
 
-HERE = Path(__file__).parent
-HORIZON = 182
-OPTIONS = {
-    "A: intent->conversion x1.2": ("intent", "conversion"),
-    "B: loyalty->conversion x1.2": ("loyalty", "conversion"),
-}
-N = 40
+
+def journeysim(args: list[str], cwd: Path) -> None:
+    exe = shutil.which("journeysim") or "journeysim"
+    proc = subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise SystemExit(f"journeysim {' '.join(args[:3])} ... failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
-def with_option(scenario: Scenario, edge: tuple[str, str]) -> Scenario:
-    lift = RateMultiplier(edge[0], edge[1], 1.2, 0, HORIZON)
-    return dataclasses.replace(scenario, strategy=dataclasses.replace(scenario.strategy, rate_multipliers=(lift,)))
-
-
-def purchases(scenario: Scenario, seed: np.random.SeedSequence) -> float:
-    return float(simulate(scenario, seed).purchases_per_day().sum())
-
-
-def paired(scenarios: list[Scenario], seeds: list[np.random.SeedSequence]) -> np.ndarray:
-    """Per run: purchases under A minus under B, on the same seed (common random numbers)."""
-    a, b = OPTIONS.values()
-    return np.array(
+def sweep_and_compare(name: str, work: Path, replications: int, extra: list[str]) -> pd.DataFrame:
+    """Run A and B as one sweep, compare A against B; return compare's differences.csv rows."""
+    fit = HERE / "fit"
+    journeysim(
         [
-            purchases(with_option(s, a), q) - purchases(with_option(s, b), q)
-            for s, q in zip(scenarios, seeds, strict=True)
-        ]
-    )
-
-
-def summary(label: str, diff: np.ndarray) -> dict[str, object]:
-    se = diff.std(ddof=1) / np.sqrt(diff.size)
-    lo, hi = np.quantile(diff, [0.025, 0.975])
-    return {
-        "answer": label,
-        "runs": diff.size,
-        "mean_A_minus_B": diff.mean(),
-        "se_of_mean": se,
-        "spread_2.5%": lo,
-        "spread_97.5%": hi,
-        "P(A beats B)": float((diff > 0).mean()),
-    }
-
-
-def main() -> None:
-    fitted = js.load_scenario(
-        [
+            "-m",
+            "--config-dir",
+            str(fit),
             "journey=marketing_funnel_fitted",
             "population=marketing_funnel_fitted",
             "strategy=none",
-            f"sim.horizon_days={HORIZON}",
+            "sim.horizon_days=182",
+            f"sim.replications={replications}",
+            "sim.seed=7",
+            *extra,
+            f"+{OPTION}={A},{B}",
+            f"hydra.sweep.dir={work / name}",
         ],
-        config_dir=HERE / "fit",
+        work,
     )
-    draws = pd.read_csv(HERE / "fit" / "parameters.csv").iloc[:N]
-    seeds = np.random.SeedSequence(7).spawn(N)
-    noise = paired([fitted] * N, seeds)
-    drawn = [apply(fitted, {k: float(v) for k, v in row.items() if k != "draw"}) for _, row in draws.iterrows()]
-    both = paired(drawn, seeds)
-    truth_rates = pd.read_csv(HERE / "data" / "truth.csv")
-    truth = apply(fitted, dict(zip(truth_rates["key"], truth_rates["value"], strict=True)))
-    true_diff = paired([truth] * N, seeds)
-    rows = [
-        summary("simulation noise only (point estimates)", noise),
-        summary("parameter uncertainty + noise (one draw per run)", both),
-        summary("ground truth rates (check)", true_diff),
+    cmp = work / f"{name}_compare"
+    journeysim(
+        [
+            "compare",
+            str(work / name),
+            "--reference",
+            f"{OPTION}={B}",
+            "--rank-by",
+            "purchases",
+            "--metrics",
+            "purchases",
+            "--out",
+            str(cmp),
+        ],
+        work,
+    )
+    diffs = pd.read_csv(cmp / "differences.csv")
+    ranking = pd.read_csv(cmp / "ranking.csv").set_index("scenario")
+    diffs["p_best_A_noise_t"] = float(ranking.loc[f"{OPTION}={A}", "p_best_t"])
+    return diffs
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=40, help="parameter draws (and fixed-rate replications)")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--work", type=Path, default=HERE / "runs", help="where the sweeps go (not committed)")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    ensemble = HERE / "fit" / "parameters.csv"
+    truth = pd.read_csv(HERE / "data" / "truth.csv")
+    truth_overrides = [
+        f"{k.replace('segments.0.', 'segments.consumers.')}={v}"
+        for k, v in zip(truth["key"], truth["value"], strict=True)
     ]
-    table = pd.DataFrame(rows)
-    parameter_share = max(0.0, 1 - noise.var(ddof=1) / both.var(ddof=1))
-    table["parameter_share_of_variance"] = [np.nan, parameter_share, np.nan]
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    table.to_csv(out / "decision.csv", index=False)
-    logs = np.log(draws.drop(columns="draw"))
-    voi = pd.DataFrame(
-        {
-            "parameter": logs.columns,
-            "share_of_difference_variance": [float(np.corrcoef(logs[c], both)[0, 1] ** 2) for c in logs],
-        }
-    )
-    voi = voi.sort_values("share_of_difference_variance", ascending=False)
-    voi.to_csv(out / "value_of_information.csv", index=False)
-    print(table.to_string(index=False))
-    print(voi.head(5).to_string(index=False))
+    answers = {
+        "parameter uncertainty (fit/parameters.csv, 2 replications per draw)": (
+            2 * args.draws,
+            [f"sim.parameter_uncertainty={ensemble}"],
+        ),
+        "fitted point estimates (rates taken as exact)": (args.draws, []),
+        "ground truth rates (check)": (args.draws, truth_overrides),
+    }
+    rows = []
+    voi = pd.DataFrame()
+    for i, (label, (reps, extra)) in enumerate(answers.items()):
+        diffs = sweep_and_compare(f"answer{i}", args.work, reps, extra)
+        row = diffs[diffs["metric"] == "purchases"].iloc[0]
+        rows.append({"answer": label, "replications": reps, **{c: row.get(c) for c in COLUMNS if c in row}})
+        if i == 0:
+            table = pd.read_csv(args.work / f"answer{i}_compare" / "value_of_information.csv")
+            voi = table[table["metric"] == "purchases"].drop(columns=["scenario", "reference", "metric"])
+            voi = voi.sort_values("evppi", ascending=False)
+    args.out.mkdir(parents=True, exist_ok=True)
+    decision = pd.DataFrame(rows)
+    decision.to_csv(args.out / "decision.csv", index=False)
+    voi.to_csv(args.out / "value_of_information.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(decision.drop(columns=["ci_low", "ci_high"]).to_string(index=False))
+        print(voi.head(5).to_string(index=False))
 
 
 if __name__ == "__main__":
