@@ -77,7 +77,7 @@ def test_members_differing_in_budgets_flights_pacing_and_channels_keep_their_own
     spend = [r.media.spend for r in stacked]
     assert len({s.tobytes() for s in spend}) == len(spend)  # every member spends differently
     assert spend[4].shape[1] == spend[0].shape[1] - 1  # (no media at all advances in another mode: not stacked)
-    assert spend[1][: 3].sum() == 0 and spend[1][horizon // 3 : horizon // 2].sum() == 0  # off-flight days
+    assert spend[1][:3].sum() == 0 and spend[1][horizon // 3 : horizon // 2].sum() == 0  # off-flight days
 
 
 def test_members_too_large_for_one_chunk_run_alone(monkeypatch) -> None:

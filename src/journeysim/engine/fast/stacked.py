@@ -153,12 +153,12 @@ class _StackedDays(DayHazards):
         self.members = members
         self.n_seg = len(members[0].scenario.population.segments)
         s = members[0].n_stages
-        self.media = StackedMedia(members, self.n_seg * (s + 1), self.n_seg, s)
+        self.stacked_media = StackedMedia(members, self.n_seg * (s + 1), self.n_seg, s)
 
     def _set_tables(self, d: int, ever_bought: int, detractors: int) -> None:
         plan, tables, g = self.plan, self.tables, self.n_seg
         s = tables.n_stages
-        mult, arrivals, referral = self.media.day(d, self.occupancy)
+        mult, arrivals, referral = self.stacked_media.day(d, self.occupancy)
         rates = plan.base_rates.copy()
         rates[:, :s] *= mult
         rates[:, s] *= np.repeat(referral, g * (s + 1))
@@ -202,7 +202,7 @@ class StackedEngine(FastEngine):
         revenue, margin = ledger.revenue.reshape(d, -1), ledger.margin.reshape(d, -1)
         referrals = ledger.referrals.reshape(d, -1)
         out = []
-        member_media = self.days.media.records()  # type: ignore[attr-defined]
+        member_media = self.days.stacked_media.records()  # type: ignore[attr-defined]
         for m, plan in enumerate(self.members):
             (idx,) = np.nonzero(member_of == m)
             cols = slice(m * g, (m + 1) * g)

@@ -20,6 +20,9 @@ from journeysim.engine.plan import Plan
 from journeysim.engine.records import MediaRecord
 from journeysim.interventions import media, schedule
 
+#: one effect of a channel slot across the stack: stacked flat cells, the pair owning each, each cell's lift
+Cells = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]
+
 
 class StackedMedia:
     """Compiled (member, channel) pairs of a stack; `day(d, occupancy)` gives the stacked multipliers."""
@@ -55,7 +58,7 @@ class StackedMedia:
         self.rec = {k: np.zeros((horizon, n_pairs)) for k in ("spend", "impressions", "audience", "reach", "response")}
         self.rec["bought"] = np.zeros((horizon, n_pairs))
 
-    def _slots(self) -> list[tuple[NDArray[np.intp], list[tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]]]]:
+    def _slots(self) -> list[tuple[NDArray[np.intp], list[Cells]]]:
         """Per channel slot in order: its pairs, and per effect in order the stacked flat cells, their pair, lift."""
         out = []
         size = self.rows * self.n_st

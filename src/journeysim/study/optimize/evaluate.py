@@ -18,9 +18,9 @@ from journeysim.engine.records import Records
 from journeysim.interventions import Strategy
 from journeysim.interventions.strategy import ChannelPlan, Flight
 from journeysim.model.scenario import Scenario
+from journeysim.study.batch import simulate_many
 from journeysim.study.grid import apply
 from journeysim.study.incrementality import outcome_row
-from journeysim.study.batch import simulate_many
 from journeysim.study.run import replication_seeds
 
 #: per-replication outcomes each candidate is measured by (`clv`: summed discounted prospect margin)
