@@ -34,11 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf._utils import get_omega_conf_dumper
 
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
@@ -64,13 +66,34 @@ class Prepared:
     study: StudyResult
 
 
+def _plain(value: Any) -> bool:
+    """Only the types `OmegaConf.to_container` gives (so a direct YAML dump equals OmegaConf's)."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
 def _yaml_of(resolved: dict[str, Any]) -> Callable[[], str]:
-    """config.yaml's text for a resolved config, made once and only when asked for."""
+    """config.yaml's text for a resolved config, made once and only when asked for: `OmegaConf.to_yaml`'s own
+    dump call on the plain container (a third of the time of building an OmegaConf object first; same bytes)."""
     made: list[str] = []
 
     def text() -> str:
         if not made:
-            made.append(OmegaConf.to_yaml(OmegaConf.create(resolved)))
+            if _plain(resolved):
+                made.append(
+                    yaml.dump(
+                        resolved,
+                        default_flow_style=False,
+                        allow_unicode=True,
+                        sort_keys=False,
+                        Dumper=get_omega_conf_dumper(),
+                    )
+                )
+            else:
+                made.append(OmegaConf.to_yaml(OmegaConf.create(resolved)))
         return made[0]
 
     return text
