@@ -48,6 +48,38 @@ def test_each_member_of_a_stack_walks_its_own_paths(small: bool, monkeypatch) ->
     assert spend[0] < spend[1] < spend[2] and np.isfinite(spend).all()
 
 
+def _plans(scenario, **changes):
+    st = scenario.strategy
+    plans = tuple(dataclasses.replace(p, **{k: f(p) for k, f in changes.items()}) for p in st.plans)
+    return dataclasses.replace(scenario, strategy=dataclasses.replace(st, plans=plans))
+
+
+def test_members_differing_in_budgets_flights_pacing_and_channels_keep_their_own_media() -> None:
+    from journeysim.interventions.strategy import Flight, RateMultiplier
+
+    base = js.load_scenario(["strategy=balanced", "population=mixed", "population.scale=0.1", "sim=quick"])
+    horizon = base.settings.horizon_days
+    st = base.strategy
+    j = base.journey
+    window = RateMultiplier(j.stages[0], j.stages[1], 1.7, 5, horizon // 2)
+    members = [
+        _budget(base, 2.0),
+        _plans(base, flights=lambda p: (Flight(3, horizon // 3), Flight(horizon // 2, horizon - 4))),
+        _plans(base, pacing=lambda p: "front_loaded"),
+        _plans(base, pacing=lambda p: "back_loaded", budget=lambda p: p.budget * 0.3),
+        dataclasses.replace(base, strategy=dataclasses.replace(st, plans=st.plans[1:])),  # one channel fewer
+        dataclasses.replace(base, strategy=dataclasses.replace(st, rate_multipliers=(window,))),
+    ]
+    seed = replication_seeds(base)[0]
+    stacked = simulate_stacked([Plan.compile(sc, seed) for sc in members])
+    for sc, rec in zip(members, stacked, strict=True):
+        _same(rec, simulate_fast(Plan.compile(sc, seed)))
+    spend = [r.media.spend for r in stacked]
+    assert len({s.tobytes() for s in spend}) == len(spend)  # every member spends differently
+    assert spend[4].shape[1] == spend[0].shape[1] - 1  # (no media at all advances in another mode: not stacked)
+    assert spend[1][:3].sum() == 0 and spend[1][horizon // 3 : horizon // 2].sum() == 0  # off-flight days
+
+
 def test_members_too_large_for_one_chunk_run_alone(monkeypatch) -> None:
     base = js.load_scenario(["strategy=balanced", "population=mixed", "population.scale=0.05", "sim=quick"])
     members = [_budget(base, f) for f in (0.5, 2.0)]

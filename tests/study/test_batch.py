@@ -61,3 +61,23 @@ def test_bad_variants_fail_before_anything_runs_each_named(base, monkeypatch) ->
         run_many(base, [{"strategy.plans.9.budget": 1.0}, {}, {"sim.sed": 3}])
     assert [p.setting.split(".")[0] for p in info.value.problems] == ["variants[0]", "variants[2]"]
     assert len(str(info.value).splitlines()) == 2
+
+
+def test_optimiser_candidates_in_a_batch_equal_each_simulated_alone(base) -> None:
+    import numpy as np
+
+    from journeysim.study.optimize import evaluate
+    from journeysim.study.run import replication_seeds, simulate
+
+    channels = [p.channel for p in base.strategy.plans]
+    cands = [evaluate.with_budgets(base, channels, np.full(len(channels), b), f"c{b}") for b in (0.0, 5e3, 5e4)]
+    cands.append(evaluate.counterfactual(base, channels))
+    got = evaluate.simulate_plans(base, cands)
+    alone = [
+        {"candidate": k, "replication": r, **evaluate._row(simulate(sc, seed))}
+        for k, sc in enumerate(cands)
+        for r, seed in enumerate(replication_seeds(base))
+    ]
+    want = pd.DataFrame(alone, columns=["candidate", "replication", *evaluate.OUTCOMES])
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["spend"].iloc[0] == 0 and got["spend"].iloc[2] < got["spend"].iloc[4]  # budgets really differ

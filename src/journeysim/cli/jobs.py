@@ -84,6 +84,11 @@ class JobConfigs:
             return cfg
         return None
 
+    @property
+    def made(self) -> frozenset[tuple[str, ...]]:
+        """The jobs whose configs are made (composed or derived)."""
+        return frozenset(self._made)
+
     def get(self, job: Sequence[str]) -> DictConfig:
         """The job's config, as `loader.load_sweep_config(config, job)` gives it; made once per job (validation
         and the launcher share it: each only sets the job's number)."""

@@ -25,8 +25,9 @@ from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.fast import sizes
 from journeysim.engine.fast.days import DayHazards
 from journeysim.engine.fast.engine import FastEngine
+from journeysim.engine.fast.stacked_media import StackedMedia
 from journeysim.engine.plan import Plan, RateTable
-from journeysim.engine.records import MediaRecord, Records, customer_table, journey_records
+from journeysim.engine.records import Records, customer_table, journey_records
 from journeysim.model.population import Population
 from journeysim.model.scenario import Scenario
 
@@ -150,27 +151,20 @@ class _StackedDays(DayHazards):
     def __init__(self, plan: Plan, members: Sequence[Plan], engine: FastEngine) -> None:
         super().__init__(plan, engine.tables, engine.roster)
         self.members = members
-        self.member_media = [
-            MediaRecord.empty(p.dynamics.channel_names, plan.scenario.settings.horizon_days) for p in members
-        ]
         self.n_seg = len(members[0].scenario.population.segments)
+        s = members[0].n_stages
+        self.stacked_media = StackedMedia(members, self.n_seg * (s + 1), self.n_seg, s)
 
     def _set_tables(self, d: int, ever_bought: int, detractors: int) -> None:
         plan, tables, g = self.plan, self.tables, self.n_seg
         s = tables.n_stages
-        mults, referral, arrivals = [], [], []
-        for m, member in enumerate(self.members):
-            mult, arr, ref, rec = member.dynamics.day(d, self.occupancy[m * g : (m + 1) * g], 0, 0)
-            self.member_media[m].set_day(d, rec)
-            mults.append(mult)
-            referral.append(ref)
-            arrivals.append(arr)
+        mult, arrivals, referral = self.stacked_media.day(d, self.occupancy)
         rates = plan.base_rates.copy()
-        rates[:, :s] *= np.concatenate(mults)
-        rates[:, s] *= np.repeat(np.array(referral), g * (s + 1))
+        rates[:, :s] *= mult
+        rates[:, s] *= np.repeat(referral, g * (s + 1))
         total, cum = plan.table.tables_for(rates)
         n_ext = tables.n_ext
-        self.acceptance.day(total, np.concatenate(arrivals), self.accept[d * n_ext : (d + 1) * n_ext])
+        self.acceptance.day(total, arrivals, self.accept[d * n_ext : (d + 1) * n_ext])
         self.day_cum[:, d * n_ext : (d + 1) * n_ext] = cum[tables.plan_row, :-1].T
 
 
@@ -181,7 +175,7 @@ class StackedEngine(FastEngine):
         super().__init__(stack_plans(members))
         self.members = members
         for p in members:
-            p.dynamics.reset()
+            p.dynamics.reset()  # before the stacked media read each channel's starting adstock
         self.days = _StackedDays(self.plan, members, self)
         self.kernel.days = self.days
 
@@ -208,6 +202,7 @@ class StackedEngine(FastEngine):
         revenue, margin = ledger.revenue.reshape(d, -1), ledger.margin.reshape(d, -1)
         referrals = ledger.referrals.reshape(d, -1)
         out = []
+        member_media = self.days.stacked_media.records()  # type: ignore[attr-defined]
         for m, plan in enumerate(self.members):
             (idx,) = np.nonzero(member_of == m)
             cols = slice(m * g, (m + 1) * g)
@@ -222,7 +217,7 @@ class StackedEngine(FastEngine):
                 final_stage=final[idx],
             )
             own_referrals = np.ascontiguousarray(referrals[:, cols])
-            media = self.days.member_media[m]  # type: ignore[attr-defined]
+            media = member_media[m]
             media.add_referral_costs(own_referrals.sum(axis=1), plan.dynamics)
             out.append(
                 journey_records(

@@ -2,7 +2,7 @@
 
 `simulate_plans` is the ONE place the optimiser runs the engine. It goes through `study.grid.apply`'s scenario
 building (so every candidate is validated as a sweep variant is) and `study.incrementality.outcomes` on the base
-scenario's replication seeds; a batch runner (`run_many`) can replace its body without touching anything else.
+scenario's replication seeds; its body runs the candidates as a batch (`study.batch.simulate_many`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from journeysim.engine.records import Records
 from journeysim.interventions import Strategy
 from journeysim.interventions.strategy import ChannelPlan, Flight
 from journeysim.model.scenario import Scenario
+from journeysim.study.batch import simulate_many
 from journeysim.study.grid import apply
 from journeysim.study.incrementality import outcome_row
-from journeysim.study.run import replication_seeds, simulate
+from journeysim.study.run import replication_seeds
 
 #: per-replication outcomes each candidate is measured by (`clv`: summed discounted prospect margin)
 OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "clv", "spend")
@@ -57,13 +58,13 @@ def _fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def simulate_plans(base: Scenario, scenarios: Sequence[Scenario]) -> pd.DataFrame:
-    """Per candidate (its position) and replication: `OUTCOMES`, every candidate on `base`'s replication seeds."""
-    seeds = replication_seeds(base)
-    rows = [
-        {"candidate": k, "replication": r, **_row(simulate(sc, _fresh(seed)))}
-        for k, sc in enumerate(scenarios)
-        for r, seed in enumerate(seeds)
-    ]
+    """Per candidate (its position) and replication: `OUTCOMES`, every candidate on `base`'s replication seeds, the
+    candidates of a replication in stacked passes of the fast engine (`study.batch.simulate_many`)."""
+    rows = []
+    for r, seed in enumerate(replication_seeds(base)):
+        for k, rec in enumerate(simulate_many(scenarios, _fresh(seed), replication=r)):
+            rows.append({"candidate": k, "replication": r, **_row(rec)})
+    rows.sort(key=lambda row: (row["candidate"], row["replication"]))
     return pd.DataFrame(rows, columns=["candidate", "replication", *OUTCOMES])
 
 
