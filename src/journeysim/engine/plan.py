@@ -301,8 +301,10 @@ class Plan:
         """`hold` (from `holding` at `u`) for customers `age` days into a non-exponential dwell already: the rest of
         a holding time conditioned on having lasted that long (memoryless stages need no change)."""
         for s, d in enumerate(self.dwell):
-            m = (stage == s) & (age > 0) if d is not None else None
-            if d is not None and m is not None and m.any():
+            if d is None:
+                continue
+            m = (stage == s) & (age > 0)
+            if m.any():
                 mean = self.table.mean_hold[row[m]]
                 hold[m] = d.residual(age[m] / mean, u[m]) * mean
         return hold
