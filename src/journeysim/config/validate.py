@@ -32,7 +32,12 @@ from journeysim.study.uncertainty import scenario_with_ensemble
 #: Keys Hydra itself puts at the top of a composed config; never user settings.
 HYDRA_KEYS = ("hydra",)
 #: Optional settings left out of the resolved config while unset (null), so config.yaml is as before they existed.
-OPTIONAL_UNSET = (("sim", "start_date"), ("population", "snapshot"), ("population", "from_run"))
+OPTIONAL_UNSET = (
+    ("sim", "start_date"),
+    ("sim", "parameter_uncertainty"),
+    ("population", "snapshot"),
+    ("population", "from_run"),
+)
 
 
 # ---------------------------------------------------------------------------------------------- unknown keys
@@ -149,7 +154,13 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         if OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
         out[str(key)] = value
-    for section, key in OPTIONAL_UNSET:  # unset: not in config.yaml (which stays as it was before the setting)
+    _drop_unset(out)
+    return out
+
+
+def _drop_unset(out: dict[str, Any]) -> None:
+    """Leave settings that are unset or off out of config.yaml, which so stays as it was before each setting."""
+    for section, key in OPTIONAL_UNSET:
         node = out.get(section)
         if isinstance(node, dict) and key in node and node[key] is None:
             del node[key]
@@ -166,10 +177,6 @@ def resolved_container(cfg: DictConfig) -> dict[str, Any]:
         sat = journey["satisfaction"]
         if not sat or (isinstance(sat, dict) and sat.get("enabled", True) is False):
             del journey["satisfaction"]
-    sim = out.get("sim")
-    if isinstance(sim, dict) and sim.get("parameter_uncertainty", {}) is None:  # unset: not in config.yaml
-        del sim["parameter_uncertainty"]
-    return out
 
 
 def type_problems(data: Mapping[str, Any]) -> list[Problem]:
