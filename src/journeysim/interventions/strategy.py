@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from journeysim.errors import ConfigError, check_keys, did_you_mean, name_list, number
 from journeysim.interventions import pacing as pacing_options
@@ -72,9 +73,10 @@ class Strategy:
     def from_dict(cls, data: Mapping[str, Any], horizon_days: int) -> Strategy:
         """Build from `{budget, allocation | budgets, flights, pacing, profile, messaging, rate_multipliers}`."""
         check_keys("strategy", data, KNOWN)
-        budgets = _budgets(data)
-        pacing, profile, options = _pacing(data)
         flights_cfg = dict(data.get("flights") or {})
+        per_flight = _flight_budgets(flights_cfg)
+        budgets = _budgets(data, per_flight)
+        pacing, profile, options = _pacing(data)
         messaging = dict(data.get("messaging") or {})
         for key, mapping in (("flights", flights_cfg), ("messaging", messaging)):
             for c in mapping:
@@ -90,7 +92,10 @@ class Strategy:
         for c, b in budgets.items():
             flights = planned[c]
             msg = None if messaging.get(c) is None else name_list(messaging[c])
-            plan = ChannelPlan(c, float(b), flights, pacing, weekly.get(c, profile), msg)
+            weights = weekly.get(c, profile)
+            if c in per_flight:  # each flight's own money, spread within it by the pacing
+                weights = _per_flight_profile(c, pacing, weights, flights, per_flight[c])
+            plan = ChannelPlan(c, float(b), flights, pacing, weights, msg)
             clipped = clip_plan(plan, horizon_days)
             if clipped is not plan:
                 notes.append(
@@ -146,10 +151,73 @@ KNOWN = (
 )
 
 
-def _budgets(data: Mapping[str, Any]) -> dict[str, float]:
-    """Money per channel: explicit `budgets`, or `allocation` shares of the total `budget`."""
+def budgeted_profile(
+    weights: NDArray[np.float64], flights: tuple[Flight, ...], budgets: tuple[float, ...]
+) -> tuple[float, ...]:
+    """Daily weights over the flights' days (concatenated in order) that put `budgets[i]` on flight i: each
+    flight's part of `weights` rescaled to its budget's share of the total (a flight whose weights are all zero
+    gets nothing; the caller checks that it was given nothing)."""
+    total = float(sum(budgets))
+    out, at = [], 0
+    for f, b in zip(flights, budgets, strict=True):
+        part = np.asarray(weights[at : at + f.end - f.start], dtype=float)
+        at += f.end - f.start
+        mass = float(part.sum())
+        out.append(part * (b / mass / total) if mass > 0 and total > 0 else np.zeros(part.size))
+    return tuple(float(w) for w in np.concatenate(out)) if out else ()
+
+
+def _per_flight_profile(
+    c: str, pacing: str, weights: tuple[float, ...] | None, flights: tuple[Flight, ...], budgets: tuple[float, ...]
+) -> tuple[float, ...] | None:
+    """The daily profile of a channel whose flights carry their own budgets (None when it spends nothing)."""
+    days = sum(f.end - f.start for f in flights)
+    base = pacing_profile(pacing, days, weights)
+    at = 0
+    for i, (f, b) in enumerate(zip(flights, budgets, strict=True)):
+        if b > 0 and float(base[at : at + f.end - f.start].sum()) <= 0:
+            raise ConfigError(
+                f"strategy.flights.{c}[{i}].budget",
+                f"the pacing puts no money on days {f.start}..{f.end} of this flight, so its budget cannot be spent",
+                "give the flight budget 0, move the flight, or choose another pacing",
+            )
+        at += f.end - f.start
+    return budgeted_profile(base, flights, budgets) if sum(budgets) > 0 else weights
+
+
+def _flight_budgets(flights_cfg: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
+    """`strategy.flights.<c>[i].budget`: each flight's own money, for channels whose flights all carry one."""
+    out = {}
+    for c, cfg in flights_cfg.items():
+        items = [dict(f) for f in (cfg or [])]
+        given = [("budget" in f) for f in items]
+        if not any(given):
+            continue
+        if not all(given):
+            i = given.index(False)
+            raise ConfigError(
+                f"strategy.flights.{c}[{i}].budget",
+                "some flights of this channel carry a budget and this one does not",
+                "give every flight of the channel a budget (money), or none and the channel a budget",
+            )
+        out[str(c)] = tuple(
+            number(f"strategy.flights.{c}[{i}].budget", f["budget"], fix="give the flight's money, a number >= 0")
+            for i, f in enumerate(items)
+        )
+    return out
+
+
+def _budgets(data: Mapping[str, Any], per_flight: Mapping[str, tuple[float, ...]]) -> dict[str, float]:
+    """Money per channel: explicit `budgets`, or `allocation` shares of the total `budget`; a channel whose flights
+    carry budgets gets their sum."""
     allocation = dict(data.get("allocation") or {})
     budgets = dict(data.get("budgets") or {})
+    if per_flight and allocation:
+        raise ConfigError(
+            f"strategy.flights.{next(iter(per_flight))}",
+            "flights carry their own budgets, but the strategy splits its money by allocation shares",
+            "give the other channels' money as strategy.budgets instead of strategy.allocation",
+        )
     if allocation and budgets:
         raise ConfigError(
             "strategy.budgets",
@@ -171,6 +239,14 @@ def _budgets(data: Mapping[str, Any]) -> dict[str, float]:
         budgets = {c: total * s for c, s in shares.items()}
     else:
         budgets = {c: number(f"strategy.budgets.{c}", b, fix="give a budget (money) >= 0") for c, b in budgets.items()}
+        for c, parts in per_flight.items():
+            if c in budgets and abs(budgets[c] - sum(parts)) > 1e-6 * max(1.0, sum(parts)):
+                raise ConfigError(
+                    f"strategy.budgets.{c}",
+                    f"is {budgets[c]:g}, but the channel's flights carry {sum(parts):g}",
+                    f"drop strategy.budgets.{c} (the flights carry the money) or make them agree",
+                )
+            budgets[c] = float(sum(parts))
         if data.get("budget") not in (None, 0, 0.0) and abs(sum(budgets.values()) - float(data["budget"])) > 1e-6:
             raise ConfigError(
                 "strategy.budget",
@@ -233,7 +309,7 @@ def _flights(c: str, cfg: Any, horizon_days: int) -> tuple[Flight, ...]:
     flights = []
     for i, f in enumerate(cfg or [{"start": 0, "end": horizon_days}]):
         f = dict(f)
-        check_keys(f"strategy.flights.{c}[{i}]", f, ("start", "end"))
+        check_keys(f"strategy.flights.{c}[{i}]", f, ("start", "end", "budget"))
         start, end = f.get("start", 0), f.get("end", horizon_days)
         s = f"strategy.flights.{c}[{i}]"
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):

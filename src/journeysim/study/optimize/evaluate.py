@@ -8,7 +8,7 @@ scenario's replication seeds; its body runs the candidates as a batch (`study.ba
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,13 +70,22 @@ def simulate_plans(base: Scenario, scenarios: Sequence[Scenario]) -> pd.DataFram
 
 class Evaluator:
     """Simulates allocations of the optimised channels and keeps every result, as increments over the
-    counterfactual on the same seeds; counts the simulations (candidates) it ran."""
+    counterfactual on the same seeds; counts the simulations (candidates) it ran. With `cells` (names and a
+    builder: budgets per channel and period) an allocation is one budget per cell."""
 
-    def __init__(self, base: Scenario, channels: Sequence[str]) -> None:
+    def __init__(
+        self,
+        base: Scenario,
+        channels: Sequence[str],
+        cells: tuple[Sequence[str], Callable[[NDArray[np.float64], str], Scenario]] | None = None,
+    ) -> None:
         self.base, self.channels = base, tuple(channels)
+        self.build = lambda x, name: with_budgets(base, channels, x, name)
+        if cells is not None:
+            self.channels, self.build = tuple(cells[0]), cells[1]
         self.budgets: list[NDArray[np.float64]] = []
         self.increments: list[pd.DataFrame] = []  # per candidate: replication x OUTCOMES, minus the counterfactual
-        self.counter = simulate_plans(base, [counterfactual(base, self.channels)]).set_index("replication")
+        self.counter = simulate_plans(base, [counterfactual(base, channels)]).set_index("replication")
         self.counter = self.counter.drop(columns="candidate")
         self.simulations = 1
 
@@ -85,8 +94,7 @@ class Evaluator:
         if not allocations:
             return []
         scenarios = [
-            with_budgets(self.base, self.channels, np.asarray(x, float), f"candidate_{len(self.budgets) + i}")
-            for i, x in enumerate(allocations)
+            self.build(np.asarray(x, float), f"candidate_{len(self.budgets) + i}") for i, x in enumerate(allocations)
         ]
         table = simulate_plans(self.base, scenarios)
         out = []

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.model.scenario import Scenario
-from journeysim.study.optimize import answer, parameters, search
+from journeysim.study.optimize import answer, parameters, periods, search
 from journeysim.study.optimize.curves import Curves, bootstrap_curves
 from journeysim.study.optimize.evaluate import Evaluator
-from journeysim.study.optimize.solve import Limits, maximise
+from journeysim.study.optimize.periods import Cells
+from journeysim.study.optimize.solve import Group, Limits, maximise
 from journeysim.study.optimize.spec import OptimizeSpec, box, check, current_budgets
 
 #: summary entries in money or customers (divided by the scale in `OptimizeResult.per_unit`)
@@ -61,6 +63,7 @@ class OptimizeResult:
     evaluations: pd.DataFrame
     curves: Curves
     notes: list[str] = field(default_factory=list)
+    cells: Cells | None = None  # with periods: the (channel, period) cells `chosen` and `current` hold
 
     @property
     def total(self) -> float:
@@ -105,6 +108,15 @@ def _max_total(spec: OptimizeSpec, current: NDArray[np.float64]) -> float:
     return 5.0 * float(current.sum()) if current.sum() > 0 else math.nan
 
 
+def _box(
+    spec: OptimizeSpec, cells: Cells | None, current: NDArray[np.float64], total: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[Group, ...]]:
+    """Each channel's (or cell's) range at `total`, and with periods each channel's range over its cells."""
+    if cells is None:
+        return (*box(spec, current, total), ())
+    return periods.box(spec, cells, total)
+
+
 def _limits(spec: OptimizeSpec) -> Limits:
     return Limits(spec.max_cac, spec.max_cpa, spec.min_roas)
 
@@ -115,11 +127,14 @@ def optimise(
     """Run the optimisation `spec` asks for on `scenario` (see the module docstring); raises `OptimizeInputError`
     before simulating when the request cannot hold, and `Infeasible` (with the best reachable value) when no
     simulated plan meets it."""
-    check(spec, scenario)
+    cells = periods.checked_cells(spec, scenario) if spec.periods is not None else None
+    if cells is None:
+        check(spec, scenario)
     channels = spec.channels
-    current = current_budgets(scenario, channels)
-    ev = Evaluator(scenario, channels)
-    budget = spec.budget
+    current = current_budgets(scenario, channels) if cells is None else cells.current
+    build = None if cells is None else partial(periods.with_cells, scenario, cells)
+    ev = Evaluator(scenario, channels, None if cells is None else (cells.names, build))
+    budget = spec.budget if cells is None else spec.budget_for(len(cells.pairs))
     kinds: list[str] = []
     reachable = ""
 
@@ -132,16 +147,19 @@ def optimise(
     if spec.target is None:
         assert spec.total is not None
         total = spec.total
-        lo, hi = box(spec, current, total)
-        reference = search.reference_plan(current, lo, hi, total)
-        run(search.design(reference, spec.levels, total / len(channels)), "design")
+        lo, hi, groups = _box(spec, cells, current, total)
+        if cells is None:
+            reference = search.reference_plan(current, lo, hi, total)
+        else:
+            reference = periods.reference(cells, lo, hi, groups, total)
+        run(search.design(reference, spec.levels, total / len(ev.channels)), "design")
         n0 = len(ev.budgets)
-        curves, on_total = search.refine_total(ev, spec.objective, lo, hi, total, _limits(spec), budget)
+        curves, on_total = search.refine_total(ev, spec.objective, lo, hi, total, _limits(spec), budget, groups)
         kinds.extend(["refine"] * (len(ev.budgets) - n0))
         k, ok = search.best_on_total(ev, on_total, spec.objective, _limits(spec))
         objective, problem = spec.objective, "" if ok else "limits"
         if not ok:  # simulate the plans that push each ratio furthest, to state the best reachable value
-            extra = _ratio_plans(curves, lo, hi, total, _limits(spec))
+            extra = _ratio_plans(curves, lo, hi, total, _limits(spec), groups)
             run(extra, "limit")
             on_total += list(range(len(ev.budgets) - len(extra), len(ev.budgets)))
             reachable = best_ratios(ev, on_total, _limits(spec))
@@ -160,7 +178,7 @@ def optimise(
         k, ok = _least(ev, tried or list(range(len(ev.budgets))), t.metric, t.value, t.confidence, _limits(spec))
         objective, problem = t.metric, "" if ok else "target"
         lo, hi = box(spec, current, float(ev.budgets[k].sum()))
-    result = _answer(scenario, spec, ev, k, current, (lo, hi), curves, objective, kinds, run)
+    result = _answer(scenario, spec, ev, k, current, (lo, hi), curves, objective, kinds, run, cells)
     result.summary["best_reachable"] = reachable
     if problem:
         raise _infeasible(problem, spec, result.per_unit(spec.scale))
@@ -189,6 +207,7 @@ def _answer(
     objective: str,
     kinds: list[str],
     run: Callable[[list[NDArray[np.float64]], str], None],
+    cells: Cells | None = None,
 ) -> OptimizeResult:
     """Uncertainty and tables for simulated plan `k` (the current plan is simulated when it was not)."""
     chosen = ev.budgets[k]
@@ -220,7 +239,13 @@ def _answer(
         summary["target"] = spec.target.value
         summary["confidence"] = spec.target.confidence
         summary["lower_bound"] = search.lower_bound(mine, spec.target.confidence)
-    summary.update(parameters.parameter_summary(scenario, ev.channels, chosen, current, objective))
+    channels = spec.channels if cells is not None else ev.channels
+    summary.update(parameters.parameter_summary(scenario, channels, chosen, current, objective, ev.build))
+    allocation = answer.allocation_table(ev.channels, current, chosen, rng, curves, draws, objective)
+    table = answer.curves_table(ev.channels, chosen, top, curves, draws, shown, (x, means))
+    if cells is not None:
+        summary["periods"] = ", ".join(f"{p.name} (days {p.start}-{p.end})" for p in cells.periods)
+        allocation, table = periods.label(allocation, cells), periods.label(table, cells)
     return OptimizeResult(
         spec=spec,
         scenario=scenario,
@@ -228,10 +253,11 @@ def _answer(
         current=current,
         chosen=chosen,
         summary=summary,
-        allocation=answer.allocation_table(ev.channels, current, chosen, rng, curves, draws, objective),
-        curves_table=answer.curves_table(ev.channels, chosen, top, curves, draws, shown, (x, means)),
+        allocation=allocation,
+        curves_table=table,
         evaluations=answer.evaluations_table(ev.channels, ev.budgets, ev.increments, objective, kinds),
         curves=curves,
+        cells=cells,
     )
 
 
@@ -258,13 +284,18 @@ def _infeasible(problem: str, spec: OptimizeSpec, result: OptimizeResult) -> Inf
 
 
 def _ratio_plans(
-    curves: Curves, lo: NDArray[np.float64], hi: NDArray[np.float64], total: float, limits: Limits
+    curves: Curves,
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    total: float,
+    limits: Limits,
+    groups: Sequence[Group] = (),
 ) -> list[NDArray[np.float64]]:
     """At a fixed total (spend fixed), the plans the curves say push each limited ratio furthest: the most new
     buyers (CAC), purchases (CPA) or revenue (ROAS)."""
     wanted = [o for o, v in (("new_buyers", limits.max_cac), ("purchases", limits.max_cpa),
                              ("revenue", limits.min_roas)) if v is not None]  # fmt: skip
-    return [maximise(curves, o, lo, hi, total)[0] for o in wanted]
+    return [maximise(curves, o, lo, hi, total, groups=groups)[0] for o in wanted]
 
 
 def best_ratios(ev: Evaluator, candidates: list[int], limits: Limits) -> str:

@@ -7,7 +7,7 @@ expected value of partial perfect information (EVPPI) for the chosen-vs-current 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -59,19 +59,25 @@ def _interval(mean: float, se: float, df: int) -> tuple[float, float]:
 
 
 def parameter_summary(
-    base: Scenario, channels: Sequence[str], chosen: NDArray[np.float64], current: NDArray[np.float64], objective: str
+    base: Scenario,
+    channels: Sequence[str],
+    chosen: NDArray[np.float64],
+    current: NDArray[np.float64],
+    objective: str,
+    build: Callable[[NDArray[np.float64], str], Scenario] | None = None,
 ) -> dict[str, float | str]:
     """Summary entries `param_*` (empty without parameter uncertainty): the objective's 95% CI at the chosen plan
     and of chosen - current over draws (parameter spread included), P(chosen beats current) over the parameter
     draws (noise shrunk out) and from simulation noise alone, the two standard deviations, and the decisive
-    parameter (largest EVPPI)."""
+    parameter (largest EVPPI). `build` makes a plan's scenario from its budgets (default: per channel)."""
     if base.settings.parameter_uncertainty is None:
         return {}
     order = ReplicationScenarios(base).order
     assert order is not None
     none = _outcomes(counterfactual(base, channels), base)
-    mine = _objective(_outcomes(with_budgets(base, channels, chosen, "chosen"), base), none, objective)
-    theirs = _objective(_outcomes(with_budgets(base, channels, current, "current"), base), none, objective)
+    make = build or (lambda x, name: with_budgets(base, channels, x, name))
+    mine = _objective(_outcomes(make(chosen, "chosen"), base), none, objective)
+    theirs = _objective(_outcomes(make(current, "current"), base), none, objective)
     obj, d = split(mine, order), split(mine - theirs, order)
     lo, hi = _interval(obj.mean, obj.se_mean, obj.draws - 1)
     dlo, dhi = _interval(d.mean, d.se_mean, d.draws - 1)

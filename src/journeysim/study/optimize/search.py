@@ -14,7 +14,7 @@ from scipy import stats
 
 from journeysim.study.optimize.curves import Curves, fit_curves
 from journeysim.study.optimize.evaluate import OUTCOMES, Evaluator
-from journeysim.study.optimize.solve import Limits, exact_total, least_total, maximise, project
+from journeysim.study.optimize.solve import Group, Limits, exact_total, least_total, maximise, project
 
 #: the search stops when the solution moves less than this share of the total
 CONVERGED = 0.01
@@ -88,15 +88,16 @@ def refine_total(
     total: float,
     limits: Limits,
     budget: int,
+    groups: Sequence[Group] = (),
 ) -> tuple[Curves, list[int]]:
     """Fixed total: solve on the curves, simulate the solution, refit; returns the last curves and the indices
-    (into `ev`) of the simulated plans that honour the total."""
+    (into `ev`) of the simulated plans that honour the total (`groups`: channel ranges over periods)."""
     on_total = [k for k, x in enumerate(ev.budgets) if abs(x.sum() - total) <= 1e-9 * total]
     outcomes = needed(objective, limits)
     curves = fit(ev, outcomes)
     while ev.simulations < budget:
         seen = [ev.budgets[k] for k in on_total]
-        x, _ = maximise(curves, objective, lo, hi, total, limits, given=seen[-2:])
+        x, _ = maximise(curves, objective, lo, hi, total, limits, given=seen[-2:], groups=groups)
         if _close(x, seen, total):
             break
         ev([x])

@@ -31,6 +31,29 @@ class Limits:
         return any(v is not None for v in (self.max_cac, self.max_cpa, self.min_roas))
 
 
+@dataclass(frozen=True)
+class Group:
+    """A range on the sum of some budgets: a channel's money over its periods in [low, high]."""
+
+    index: NDArray[np.int64]
+    low: float
+    high: float
+
+
+def _group_constraints(groups: Sequence[Group], size: int, total: float) -> list[dict[str, object]]:
+    """Each group's range as linear SLSQP constraints on the budgets divided by `total` (a side the total already
+    implies is left out: a redundant active constraint makes SLSQP stall)."""
+    cons: list[dict[str, object]] = []
+    for g in groups:
+        ones = np.zeros(size)
+        ones[g.index] = 1.0
+        if g.low > 0:
+            cons.append({"type": "ineq", "fun": lambda u, o=ones, v=g.low / total: o @ u - v, "jac": lambda u, o=ones: o})
+        if g.high < total * (1 - 1e-12) and g.index.size < size:
+            cons.append({"type": "ineq", "fun": lambda u, o=ones, v=g.high / total: v - o @ u, "jac": lambda u, o=-ones: o})
+    return cons
+
+
 def objective_value(curves: Curves, objective: str, x: NDArray[np.float64]) -> float:
     """The modelled objective at budgets `x` (profit: margin - spend)."""
     if objective == "profit":
@@ -130,9 +153,11 @@ def maximise(
     limits: Limits = Limits(),
     given: Sequence[NDArray[np.float64]] = (),
     restarts: int = 6,
+    groups: Sequence[Group] = (),
 ) -> tuple[NDArray[np.float64], bool]:
-    """The budgets (summing to `total` exactly, within [lo, hi]) with the best modelled objective under the
-    limits; the flag says whether the limits hold there (False: the best point found, which breaks them)."""
+    """The budgets (summing to `total` exactly, within [lo, hi] and the `groups`' ranges) with the best modelled
+    objective under the limits; the flag says whether the limits hold there (False: the best point found, which
+    breaks them)."""
     top = np.minimum(hi, total)
     scale = total
     f0 = max(abs(objective_value(curves, objective, np.full(lo.size, total / lo.size))), 1e-9)
@@ -145,6 +170,7 @@ def maximise(
                 "jac": lambda u, g=g: g.grad(u * scale) * scale / f0,
             }
         )
+    cons += _group_constraints(groups, lo.size, scale)
 
     def fun(u: NDArray[np.float64]) -> float:
         return -objective_value(curves, objective, u * scale) / f0
@@ -152,18 +178,19 @@ def maximise(
     def jac(u: NDArray[np.float64]) -> NDArray[np.float64]:
         return -objective_slope(curves, objective, u * scale) * scale / f0
 
-    best, best_key = None, (-1, -math.inf)
+    best, best_key = None, (-1, -1, -math.inf)
     bounds = list(zip(lo / scale, top / scale, strict=True))
     for x0 in _starts(lo, hi, total, given, restarts, seed=lo.size):
         res = minimize(fun, x0 / scale, jac=jac, bounds=bounds, constraints=cons, method="SLSQP",
                        options={"maxiter": 300, "ftol": 1e-12})  # fmt: skip
         x = exact_total(res.x * scale, lo, top, total)
         ok = all(g(x) >= -1e-6 * f0 for g in limit_slacks(curves, limits))
-        key = (int(ok), objective_value(curves, objective, x))
+        fits = all(g.low - 1e-6 * total <= x[g.index].sum() <= g.high + 1e-6 * total for g in groups)
+        key = (int(fits), int(ok), objective_value(curves, objective, x))
         if key > best_key:
             best, best_key = x, key
     assert best is not None
-    return best, bool(best_key[0])
+    return best, bool(best_key[1])
 
 
 def least_total(

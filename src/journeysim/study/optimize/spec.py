@@ -76,17 +76,26 @@ class OptimizeSpec:
     simulations: int | None = None
     levels: tuple[float, ...] = (0.0, 0.4, 2.0)
     scale: float = 1.0  # scenario money per unit of the user's money (population.scale on budgets), for messages
+    periods: str | None = None  # split each channel's money over periods too (`study.optimize.periods`)
+
+    def least_for(self, curves: int) -> int:
+        """The design (the reference, each curve's budget at every level, the counterfactual) plus two rounds."""
+        moves = sum(1 for v in self.levels if v != 1.0)
+        return 1 + moves * curves + 1 + 2
 
     @property
     def least_simulations(self) -> int:
-        """The design (the reference, each channel at every level, the counterfactual) plus two rounds."""
-        moves = sum(1 for v in self.levels if v != 1.0)
-        return 1 + moves * len(self.channels) + 1 + 2
+        """The least evaluation budget with one curve per channel."""
+        return self.least_for(len(self.channels))
 
     @property
     def budget(self) -> int:
         """The evaluation budget: `simulations`, by default the design plus four rounds."""
         return self.least_simulations + 2 if self.simulations is None else self.simulations
+
+    def budget_for(self, curves: int) -> int:
+        """The evaluation budget with `curves` response curves (cells with periods)."""
+        return self.least_for(curves) + 2 if self.simulations is None else self.simulations
 
 
 def current_budgets(scenario: Scenario, channels: Sequence[str]) -> NDArray[np.float64]:
@@ -106,7 +115,11 @@ def _channel_problems(spec: OptimizeSpec, scenario: Scenario) -> list[ConfigErro
     if not spec.channels:
         out.append(ConfigError("channels", "no channel to allocate", "name two or more channels, e.g. social,search"))
     known = list(scenario.channels)
-    for c in [*spec.channels, *(b for b in spec.bounds if b not in spec.channels)]:
+    cell_bounds = [b for b in spec.bounds if "@" in b]
+    if cell_bounds and spec.periods is None:
+        out.append(ConfigError(f"bounds.{cell_bounds[0]}", "a bound per period needs periods", "add --periods"))
+    named = [b.partition("@")[0] for b in spec.bounds]
+    for c in [*spec.channels, *dict.fromkeys(b for b in named if b not in spec.channels)]:
         if c not in known:
             out.append(
                 ConfigError(
@@ -142,7 +155,7 @@ def _scalar_problems(spec: OptimizeSpec) -> list[ConfigError]:
                 "give shares of the total in [0, 1], e.g. --min-share 0.05 --max-share 0.5",
             )
         )
-    if spec.budget < spec.least_simulations:
+    if spec.periods is None and spec.budget < spec.least_simulations:
         out.append(
             ConfigError(
                 "simulations",
@@ -219,10 +232,16 @@ def _bound_problems(spec: OptimizeSpec, current: NDArray[np.float64]) -> list[Co
     return out
 
 
+def problems(spec: OptimizeSpec, scenario: Scenario) -> list[ConfigError]:
+    """Every problem of `spec` on `scenario` (nothing is simulated)."""
+    found = _channel_problems(spec, scenario) + _scalar_problems(spec)
+    if not found:
+        found = _bound_problems(spec, current_budgets(scenario, spec.channels))
+    return found
+
+
 def check(spec: OptimizeSpec, scenario: Scenario) -> None:
     """Raise `OptimizeInputError` with every problem of `spec` on `scenario` (nothing is simulated)."""
-    problems = _channel_problems(spec, scenario) + _scalar_problems(spec)
-    if not problems:
-        problems = _bound_problems(spec, current_budgets(scenario, spec.channels))
-    if problems:
-        raise OptimizeInputError(problems)
+    found = problems(spec, scenario)
+    if found:
+        raise OptimizeInputError(found)
