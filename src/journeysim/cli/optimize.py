@@ -2,8 +2,10 @@
 
     journeysim optimize strategy=balanced --total 150000 --channels social,search,email,retargeting
     journeysim optimize strategy=balanced --target new_buyers=5000 --confidence 0.9 --max-total 400000
+    journeysim optimize strategy=balanced sim.start_date=2027-01-01 --total 150000 --periods months
     options: --objective profit|new_buyers|revenue|purchases|clv  --bound social=0:40000 --bound search=x0.5:x2
              --min-share 0.05 --max-share 0.6  --max-cac 60 --max-cpa 40 --min-roas 2  --simulations 30
+             --periods months|N|0:90,90:365  --bound search@2027-03=0:5000
              --name optimized --out DIR --config-dir DIR
 
 Overrides pick the base scenario as for a run (the current plan is its strategy). Money is the config's money
@@ -33,6 +35,7 @@ from journeysim.config.validate import resolved_container
 from journeysim.errors import ConfigError
 from journeysim.io.atomic import atomic_write, atomic_write_json, atomic_write_text
 from journeysim.study.optimize import Bound, Infeasible, OptimizeInputError, OptimizeSpec, Target, optimise
+from journeysim.study.optimize.periods import plan_flights
 from journeysim.study.optimize.spec import OBJECTIVES
 
 if TYPE_CHECKING:
@@ -64,6 +67,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", help="METRIC=VALUE: find the least total reaching it, e.g. new_buyers=5000")
     p.add_argument("--confidence", type=float, default=0.9, help="one-sided confidence for --target (0.9)")
     p.add_argument("--max-total", type=float, help="largest total --target may use")
+    p.add_argument(
+        "--periods", help="split each channel's money over periods too: months, N (equal blocks) or 0:90,90:365"
+    )
     p.add_argument("--simulations", type=int, help="evaluation budget in simulated plans (default: 3 x channels + 6)")
     p.add_argument("--name", default="optimized", help="name of the written strategy option")
     p.add_argument("--out", help="output directory (default: optimizations/<date>_<time>)")
@@ -119,6 +125,7 @@ def spec_from(args: argparse.Namespace, current_channels: Sequence[str], scale: 
         target=target,
         max_total=money["max_total"],
         scale=scale,
+        periods=args.periods,
         **kwargs,
     )
 
@@ -173,21 +180,26 @@ def plan_document(result: OptimizeResult, name: str) -> dict[str, Any]:
     chosen = result.budgets()
     scale = float(result.summary.get("budget_scale", 1.0))
     total = round(sum(chosen.values()), 2)
-    budgets = _cents(chosen, total)
-    budgets.update({p.channel: round(p.budget / scale, 2) for p in base.plans if p.channel not in budgets})
+    cells = result.cells
+    per_flight = {} if cells is None else plan_flights(cells, result.chosen, total)
+    budgets = {} if cells is not None else _cents(chosen, total)
+    optimised = set(budgets) | set(result.spec.channels if cells is not None else ())
+    budgets.update({p.channel: round(p.budget / scale, 2) for p in base.plans if p.channel not in optimised})
     budgets = {c: b for c, b in budgets.items() if b > 0}
     plans = {p.channel: p for p in base.plans}
     horizon = result.scenario.settings.horizon_days
-    flights = {
+    flights: dict[str, Any] = {
         c: [{"start": f.start, "end": f.end} for f in plans[c].flights]
         for c in budgets
         if c in plans and [(f.start, f.end) for f in plans[c].flights] != [(0, horizon)]
     }
-    messaging = {c: list(plans[c].stages or ()) for c in budgets if c in plans and plans[c].stages}
+    flights.update(per_flight)  # with periods: each channel's money per flight (its flights cut at the periods)
+    funded = [*budgets, *per_flight]
+    messaging = {c: list(plans[c].stages or ()) for c in funded if c in plans and plans[c].stages}
     doc: dict[str, Any] = {
         "name": name,
         "description": f"{result.summary['objective']}-optimised split of {total:,.2f} by journeysim optimize",
-        "budget": round(sum(budgets.values()), 2),
+        "budget": round(sum(budgets.values()) + sum(f["budget"] for fl in per_flight.values() for f in fl), 2),
         "budgets": budgets,
         "pacing": base.plans[0].pacing if base.plans else "even",
     }
@@ -240,6 +252,9 @@ def write_outputs(
         print(f"  decisive parameter: {s['decisive_parameter'] or 'none'}")
     for c, b in doc["budgets"].items():
         print(f"  {c:<20} {b:>14,.2f}")
+    if result.cells is not None:
+        for _, row in result.allocation.iterrows():
+            print(f"  {row['channel']:<12} {row['period']:<9} {row['budget']:>14,.2f}")
     print(f"plan: {out / 'plan.yaml'}  report: {page}")
     print(f"run it: {run}")
     if config_dir and Path(config_dir).resolve() != out.resolve():

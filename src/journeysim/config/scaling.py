@@ -64,7 +64,8 @@ def scaled_population(population: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def scaled_strategy(strategy: Mapping[str, Any] | None, factor: float) -> Mapping[str, Any] | None:
-    """A strategy node with its total `budget` and channel `budgets` times `factor` (allocation shares unchanged)."""
+    """A strategy node with its total `budget`, channel `budgets` and flights' own budgets times `factor`
+    (allocation shares unchanged)."""
     if not strategy or factor == 1.0:
         return strategy
     out = dict(strategy)
@@ -72,7 +73,24 @@ def scaled_strategy(strategy: Mapping[str, Any] | None, factor: float) -> Mappin
         out["budget"] = float(out["budget"]) * factor
     if isinstance(out.get("budgets"), Mapping):
         out["budgets"] = {c: float(b) * factor if _is_number(b) else b for c, b in out["budgets"].items()}
+    if isinstance(out.get("flights"), Mapping) and _flight_budgets(out["flights"]):
+        out["flights"] = {
+            c: [_scaled_flight(f, factor) for f in fl] if isinstance(fl, (list, tuple)) else fl
+            for c, fl in out["flights"].items()
+        }
     return out
+
+
+def _flight_budgets(flights: Mapping[str, Any]) -> bool:
+    """Whether any flight carries its own budget (`strategy.flights.<c>[i].budget`)."""
+    return any(isinstance(f, Mapping) and "budget" in f for fl in flights.values() if isinstance(fl, list) for f in fl)
+
+
+def _scaled_flight(flight: Any, factor: float) -> Any:
+    """A flight with its own budget times `factor` (other flights as written)."""
+    if not isinstance(flight, Mapping) or not _is_number(flight.get("budget")):
+        return flight
+    return {**flight, "budget": float(flight["budget"]) * factor}
 
 
 def scaled_word_of_mouth(word_of_mouth: Mapping[str, Any] | None, scale: float) -> Mapping[str, Any] | None:

@@ -19,7 +19,7 @@ from journeysim.report.writer import write_page
 from journeysim.study.optimize import OBJECTIVES, OptimizeResult
 
 FILENAME = "optimize.html"
-CHARTS = ("allocation", "response_curves", "marginal_returns")
+CHARTS = ("allocation", "response_curves", "marginal_returns", "period_split")
 MROAS_COLUMNS = ["channel", "marginal_roas", "marginal_roas_low", "marginal_roas_high"]
 
 
@@ -73,6 +73,57 @@ def curves_figure(curves: pd.DataFrame, alloc: pd.DataFrame, outcome: str) -> Fi
     fig.supxlabel("channel budget (money)", color=MUTED, fontsize=10)
     fig.supylabel(f"incremental {outcome} from the channel", color=MUTED, fontsize=10)
     return fig
+
+
+def period_figure(alloc: pd.DataFrame) -> Figure:
+    """The chosen money per period, stacked by channel, with the current plan's money per period (dots)."""
+    periods = list(dict.fromkeys(alloc["period"]))
+    chosen = alloc.pivot_table(index="period", columns="channel", values="budget", aggfunc="sum", sort=False)
+    chosen = chosen.reindex(periods).fillna(0.0)
+    current = alloc.groupby("period", sort=False)["current_budget"].sum().reindex(periods)
+    fig = new_figure(max(6.0, 0.7 * len(periods) + 3.0), 3.6)
+    ax = fig.subplots()
+    style_axes(ax, grid_axis="y")
+    x = np.arange(len(periods))
+    bottom = np.zeros(len(periods))
+    for i, c in enumerate(chosen.columns):
+        ax.bar(x, chosen[c], 0.7, bottom=bottom, color=SERIES_COLOURS[i % len(SERIES_COLOURS)], label=str(c))
+        bottom += chosen[c].to_numpy(float)
+    ax.plot(x, current.to_numpy(float), "o", color=INK, markersize=5, label="current plan (all channels)")
+    ax.set_xticks(x, periods, rotation=45 if len(periods) > 6 else 0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
+    ax.set_ylabel("budget (money)", color=MUTED)
+    ax.legend(frameon=False, fontsize=9, ncols=min(4, len(chosen.columns) + 1))
+    ax.set_title("Budget per period", loc="left", y=TITLE_Y)
+    return fig
+
+
+def _period_section(alloc: pd.DataFrame) -> Section:
+    """The split by period: a stacked chart and a channel x period table of the chosen money (and the totals)."""
+    periods = list(dict.fromkeys(alloc["period"]))
+    table = alloc.pivot_table(index="channel", columns="period", values="budget", aggfunc="sum", sort=False)
+    table = table.reindex(columns=periods)
+    table["total"] = table.sum(axis=1)
+    table.loc["all channels"] = table.sum(axis=0)
+    frame = table.reset_index()
+    frame.columns = [str(c) for c in frame.columns]
+    days = "; ".join(
+        f"{p}: days {a}-{b}" for p, a, b in alloc[["period", "start_day", "end_day"]].drop_duplicates().to_numpy()
+    )
+    text = (
+        "<p>The money of each channel in each period (a cell). Each cell has its own response curve; carry-over "
+        "(adstock) links a period to the next, which the curves do not model: every plan shown here was simulated, "
+        f"and the chosen one is the best simulated plan. Periods: {esc(days)}.</p>"
+    )
+    chart = Chart("period_split", png_bytes(period_figure(alloc)), "budget per period")
+    return Section("Split by period", text, (chart,), after=_table(frame, list(frame.columns), list(frame.columns)))
+
+
+def _by_cell(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each (channel, period) cell as its own 'channel' (for the per-channel charts and tables)."""
+    out = frame.copy()
+    out["channel"] = out["channel"].astype(str) + " @ " + out["period"].astype(str)
+    return out
 
 
 def marginal_figure(alloc: pd.DataFrame, column: str, label: str) -> Figure:
@@ -177,11 +228,14 @@ def _answer_section(result: OptimizeResult, run_command: str, scale: float) -> S
 
 def optimize_page(result: OptimizeResult, run_command: str = "", scale: float = 1.0) -> Page:
     """The page for `result` (already in the units to show, see `OptimizeResult.per_unit`)."""
-    alloc = result.allocation
+    alloc, curves = result.allocation, result.curves_table
+    by_period = "period" in alloc.columns
+    if by_period:
+        alloc, curves = _by_cell(alloc), _by_cell(curves)
     objective = str(result.summary["objective"])
     cols = ["channel", "current_budget", "budget", "share", "at_bound", "marginal_objective", "marginal_roas"]
     table = _table(alloc, cols, ["channel", "current", "chosen", "share", "bound", f"marginal {objective}", "mROAS"])
-    shown = objective if objective in set(result.curves_table["outcome"]) else "revenue"
+    shown = objective if objective in set(curves["outcome"]) else "revenue"
     sections = [
         _answer_section(result, run_command, scale),
         Section(
@@ -194,7 +248,7 @@ def optimize_page(result: OptimizeResult, run_command: str = "", scale: float = 
             "<p>Each channel's fitted contribution to the objective as its budget changes (the others held), with "
             "a 95% band from resampled replications. Dots: simulated plans, less the other channels' fitted "
             "parts. Dashed: current budget; solid: chosen.</p>",
-            (Chart("response_curves", png_bytes(curves_figure(result.curves_table, alloc, shown)), "curves"),),
+            (Chart("response_curves", png_bytes(curves_figure(curves, alloc, shown)), "curves"),),
         ),
         Section(
             "Marginal returns",
@@ -221,9 +275,11 @@ def optimize_page(result: OptimizeResult, run_command: str = "", scale: float = 
             + "</details>",
         ),
     ]
+    if by_period:
+        sections.insert(2, _period_section(result.allocation))
     facts = [
         ("objective", objective),
-        ("channels", str(len(alloc))),
+        ("channels", str(len(alloc))) if not by_period else ("cells (channel x period)", str(len(alloc))),
         ("plans simulated", str(result.summary["simulations"])),
     ]
     return Page("Budget optimisation", facts, sections)

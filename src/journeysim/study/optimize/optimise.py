@@ -132,8 +132,9 @@ def optimise(
         check(spec, scenario)
     channels = spec.channels
     current = current_budgets(scenario, channels) if cells is None else cells.current
-    build = None if cells is None else partial(periods.with_cells, scenario, cells)
-    ev = Evaluator(scenario, channels, None if cells is None else (cells.names, build))
+    ev = Evaluator(
+        scenario, channels, None if cells is None else (cells.names, partial(periods.with_cells, scenario, cells))
+    )
     budget = spec.budget if cells is None else spec.budget_for(len(cells.pairs))
     kinds: list[str] = []
     reachable = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from journeysim.study.optimize.solve import Group, exact_total, project
 from journeysim.study.optimize.spec import Bound, OptimizeInputError, OptimizeSpec, problems
 
 FIX = "give --periods months, a number of equal blocks (e.g. 4), or days that tile the horizon (e.g. 0:90,90:365)"
+
+FIX_BOUND = "give absolute money for this period, e.g. 0:5000"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def _explicit(text: str, horizon: int) -> list[Period]:
                 f"end the last period at day {horizon} (or lengthen sim.horizon_days)",
             )
         out.append(Period(f"p{i + 1}", start, end))
-    if out[0].start != 0 or out[-1].end != horizon or any(p.end != q.start for p, q in zip(out, out[1:])):
+    if out[0].start != 0 or out[-1].end != horizon or any(p.end != q.start for p, q in itertools.pairwise(out)):
         raise ConfigError("periods", f"the periods do not tile days 0..{horizon} without gaps or overlaps", FIX)
     return out
 
@@ -125,7 +128,7 @@ class Cells:
             sums.append(float(w[at : at + f.end - f.start].sum()))
             mass[k] += sums[-1]
             at += f.end - f.start
-        return [float(x[k]) * s / mass[k] if s > 0 else 0.0 for (_, k), s in zip(self.pieces[c], sums, strict=True)]
+        return [float(x[k] * s / mass[k]) if s > 0 else 0.0 for (_, k), s in zip(self.pieces[c], sums, strict=True)]
 
 
 def _channel_days(scenario: Scenario, c: str) -> tuple[tuple[Flight, ...], NDArray[np.float64], float]:
@@ -242,8 +245,12 @@ def _known_bounds(spec: OptimizeSpec, cells: Cells) -> list[ConfigError]:
     out = []
     names = set(cells.names)
     periods = [p.name for p in cells.periods]
-    for key in spec.bounds:
+    for key, b in spec.bounds.items():
         c, at, p = key.partition("@")
+        if key in names and (not 0 <= b.low <= b.high or math.isnan(b.high)):
+            out.append(ConfigError(f"bounds.{key}", f"{b.low:g}..{b.high:g} is not 0 <= low <= high", "e.g. 0:5000"))
+        if key in names and b.relative and cells.current[cells.names.index(key)] <= 0:
+            out.append(ConfigError(f"bounds.{key}", "relative, but the current plan spends nothing there", FIX_BOUND))
         if not at or key in names or c not in spec.channels:
             continue
         problem = (

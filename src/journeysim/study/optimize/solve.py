@@ -48,9 +48,13 @@ def _group_constraints(groups: Sequence[Group], size: int, total: float) -> list
         ones = np.zeros(size)
         ones[g.index] = 1.0
         if g.low > 0:
-            cons.append({"type": "ineq", "fun": lambda u, o=ones, v=g.low / total: o @ u - v, "jac": lambda u, o=ones: o})
+            cons.append(
+                {"type": "ineq", "fun": lambda u, o=ones, v=g.low / total: o @ u - v, "jac": lambda u, o=ones: o}
+            )
         if g.high < total * (1 - 1e-12) and g.index.size < size:
-            cons.append({"type": "ineq", "fun": lambda u, o=ones, v=g.high / total: v - o @ u, "jac": lambda u, o=-ones: o})
+            cons.append(
+                {"type": "ineq", "fun": lambda u, o=ones, v=g.high / total: v - o @ u, "jac": lambda u, o=-ones: o}
+            )
     return cons
 
 
