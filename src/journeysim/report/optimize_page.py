@@ -89,11 +89,11 @@ def period_figure(alloc: pd.DataFrame) -> Figure:
     for i, c in enumerate(chosen.columns):
         ax.bar(x, chosen[c], 0.7, bottom=bottom, color=SERIES_COLOURS[i % len(SERIES_COLOURS)], label=str(c))
         bottom += chosen[c].to_numpy(float)
-    ax.plot(x, current.to_numpy(float), "o", color=INK, markersize=5, label="current plan (all channels)")
+    ax.plot(x, current.to_numpy(float), "o", color=INK, markersize=5, label="current plan")
     ax.set_xticks(x, periods, rotation=45 if len(periods) > 6 else 0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
     ax.set_ylabel("budget (money)", color=MUTED)
-    ax.legend(frameon=False, fontsize=9, ncols=min(4, len(chosen.columns) + 1))
+    ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Budget per period", loc="left", y=TITLE_Y)
     return fig
 

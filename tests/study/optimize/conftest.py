@@ -91,3 +91,53 @@ def half_saturation_budgets() -> np.ndarray:
 @pytest.fixture
 def lifts() -> np.ndarray:
     return np.array(LIFT)
+
+
+# A one-channel model over two 30-day periods whose second period converts half as often: prospect -> buyer at
+# rate 5 x 1/3 (a rate multiplier on days 30-60) against prospect -> lost at 5, so P(buy) falls from 1/2 to 1/4.
+# The channel lifts arrivals (100/day) by 3 e / (e + 0.06) with e the exposures per person per day, so the expected
+# incremental new buyers in period p are a_p x_p / (x_p + b) with b = 0.06 x 30 x CPM x M / 1000 = 1,800 and
+# a_2 = a_1 / 2 (the exits are fast, mean 0.1 day, so a period's arrivals decide within it). Equal marginal returns
+# a_p b / (x_p + b)^2 with x_1 + x_2 = T give x_p = (T + 2b) sqrt(a_p) / (sqrt(a_1) + sqrt(a_2)) - b.
+SEASON_DAYS, SEASON_ARRIVALS, SEASON_FACTOR = 30, 100.0, 1.0 / 3.0
+
+
+def build_seasonal(replications: int = 8, seed: int = 3, budget: float = 6_000.0) -> Scenario:
+    journey = {
+        "name": "one_step",
+        "stages": ["prospect", "buyer", "lost"],
+        "entry": "prospect",
+        "conversion": ["buyer"],
+        "terminal": ["lost"],
+        "positions": {"prospect": "top", "buyer": "post_purchase", "lost": "exit"},
+        "rates": {"prospect": {"buyer": 5.0, "lost": 5.0}},
+    }
+    channel = {**_channel(1), "segments": ["s0"], "effects": [{"kind": "arrivals", "lift": 3.0}]}
+    late = {"from": "prospect", "to": "buyer", "factor": SEASON_FACTOR, "start": SEASON_DAYS, "end": 2 * SEASON_DAYS}
+    return Scenario.from_dict(
+        {
+            "journey": journey,
+            "population": {"segments": {"s0": {"arrivals_per_day": SEASON_ARRIVALS}}},
+            "channels": {"c0": channel},
+            "sim": {"horizon_days": 2 * SEASON_DAYS, "replications": replications, "seed": seed},
+            "strategy": {"budgets": {"c0": budget}, "rate_multipliers": [late]},
+        }
+    )
+
+
+def seasonal_optimum(total: float) -> np.ndarray:
+    """The closed-form split of `total` over the two periods (a_2 = a_1 / 2, b = 1,800 in both)."""
+    b = HALF[1] * SEASON_DAYS * CPM * MARKET / 1000.0
+    w = np.sqrt(np.array([1.0, 0.5]))
+    return (total + 2 * b) * w / w.sum() - b
+
+
+@pytest.fixture
+def seasonal() -> Callable[..., Scenario]:
+    """`seasonal(replications=8, seed=3, budget=6000)`: one channel, two periods, the second half as responsive."""
+    return build_seasonal
+
+
+@pytest.fixture
+def seasonal_closed_form() -> Callable[[float], np.ndarray]:
+    return seasonal_optimum
