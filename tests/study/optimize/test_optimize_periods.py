@@ -126,8 +126,34 @@ def test_fixed_total_with_periods_and_a_channel_range(independent: Callable[...,
         assert float(np.sum(plan[list(result.channels)].to_numpy(float))) == total
 
 
+def test_least_total_over_periods(
+    seasonal: Callable[..., Scenario], seasonal_closed_form: Callable[[float], np.ndarray]
+) -> None:
+    """3,000 incremental new buyers at 90% confidence over the two periods: the least total is T* with
+    a_1 x_1/(x_1+b) + a_2 x_2/(x_2+b) = 3,000 at the optimal split of T* (2,695: 1,887 / 807). Measured: 2,769
+    (+2.7%, the margin that lifts the one-sided lower bound over the target), split 1,963 / 806 against the closed
+    form's 1,931 / 838 for that total."""
+    a, b = np.array([4_500.0, 2_250.0]), 1_800.0
+
+    def best(total: float) -> float:
+        x = seasonal_closed_form(total)
+        return float((a * x / (x + b)).sum())
+
+    lo, hi = 100.0, 20_000.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if best(mid) < 3_000.0 else (lo, mid)
+    least = hi
+    spec = OptimizeSpec(("c0",), target=Target("new_buyers", 3_000.0, 0.9), periods="2", max_total=20_000.0)
+    result = optimise(seasonal(), spec)
+    assert float(result.summary["lower_bound"]) >= 3_000.0
+    assert least <= result.total <= 1.08 * least, (result.total, least)
+    np.testing.assert_allclose(result.chosen, seasonal_closed_form(result.total), atol=0.03 * result.total)
+
+
 def test_bad_period_requests_are_collected(independent: Callable[..., Scenario]) -> None:
-    """An unknown period in a bound, too many periods, a target with periods: nothing is simulated."""
+    """An unknown period in a bound, too many periods, a bound per period without periods, too few simulations for
+    the cells: nothing is simulated."""
     base = independent(replications=1)
     spec = OptimizeSpec(("c0", "c1"), total=1_000.0, periods="2", bounds={"c0@p9": Bound(0.0, 10.0)})
     with pytest.raises(OptimizeInputError) as info:
@@ -137,9 +163,6 @@ def test_bad_period_requests_are_collected(independent: Callable[..., Scenario])
     with pytest.raises(OptimizeInputError) as info:
         optimise(base, OptimizeSpec(("c0",), total=1_000.0, periods="61"))
     assert "do not fit the 60-day horizon" in str(info.value)
-    with pytest.raises(OptimizeInputError) as info:
-        optimise(base, OptimizeSpec(("c0",), target=Target("new_buyers", 10.0), periods="2"))
-    assert [p.setting for p in info.value.problems] == ["periods"]
     with pytest.raises(OptimizeInputError) as info:
         optimise(base, OptimizeSpec(("c0",), total=1_000.0, bounds={"c0@p1": Bound(0.0, 10.0)}))
     assert "needs periods" in str(info.value)

@@ -99,10 +99,12 @@ class OptimizeResult:
         return {c: float(b) for c, b in zip(self.channels, self.chosen, strict=True)}
 
 
-def _max_total(spec: OptimizeSpec, current: NDArray[np.float64]) -> float:
+def _max_total(spec: OptimizeSpec, current: NDArray[np.float64], cells: Cells | None = None) -> float:
     if spec.max_total is not None:
         return spec.max_total
-    hi = box(spec, current, math.inf)[1]
+    lo, hi, groups = _box(spec, cells, current, math.inf)
+    if groups:
+        hi = np.array([periods.channel_range(lo, hi, g)[1] for g in groups])
     if np.isfinite(hi).all():
         return float(hi.sum())
     return 5.0 * float(current.sum()) if current.sum() > 0 else math.nan
@@ -115,6 +117,17 @@ def _box(
     if cells is None:
         return (*box(spec, current, total), ())
     return periods.box(spec, cells, total)
+
+
+def _reference(
+    cells: Cells | None,
+    current: NDArray[np.float64],
+    ranges: tuple[NDArray[np.float64], NDArray[np.float64], tuple[Group, ...]],
+    total: float,
+) -> NDArray[np.float64]:
+    """The plan the design moves around: the current money scaled to `total`, within the ranges."""
+    lo, hi, _ = ranges
+    return search.reference_plan(current, lo, hi, total) if cells is None else periods.reference(cells, *ranges, total)
 
 
 def _limits(spec: OptimizeSpec) -> Limits:
@@ -149,10 +162,7 @@ def optimise(
         assert spec.total is not None
         total = spec.total
         lo, hi, groups = _box(spec, cells, current, total)
-        if cells is None:
-            reference = search.reference_plan(current, lo, hi, total)
-        else:
-            reference = periods.reference(cells, lo, hi, groups, total)
+        reference = _reference(cells, current, (lo, hi, groups), total)
         run(search.design(reference, spec.levels, total / len(ev.channels)), "design")
         n0 = len(ev.budgets)
         curves, on_total = search.refine_total(ev, spec.objective, lo, hi, total, _limits(spec), budget, groups)
@@ -165,20 +175,21 @@ def optimise(
             on_total += list(range(len(ev.budgets) - len(extra), len(ev.budgets)))
             reachable = best_ratios(ev, on_total, _limits(spec))
     else:
-        max_total = _max_total(spec, current)
+        max_total = _max_total(spec, current, cells)
         t = spec.target
         ref_total = float(current.sum()) if current.sum() > 0 else max_total / 3
-        lo, hi = box(spec, current, ref_total)
-        reference = search.reference_plan(current, lo, hi, ref_total)
-        run(search.design(reference, spec.levels, ref_total / len(channels)), "design")
+        reference = _reference(cells, current, _box(spec, cells, current, ref_total), ref_total)
+        run(search.design(reference, spec.levels, ref_total / len(ev.channels)), "design")
         n0 = len(ev.budgets)
+        box_at = partial(_box, spec, cells, current)
         curves, tried = search.refine_goal(
-            ev, t.metric, t.value, t.confidence, lambda b: box(spec, current, b), max_total, _limits(spec), budget
-        )
+            ev, t.metric, t.value, t.confidence, lambda b: box_at(b)[:2], max_total, _limits(spec), budget,
+            None if cells is None else lambda b: box_at(b)[2],
+        )  # fmt: skip
         kinds.extend(["refine"] * (len(ev.budgets) - n0))
         k, ok = _least(ev, tried or list(range(len(ev.budgets))), t.metric, t.value, t.confidence, _limits(spec))
         objective, problem = t.metric, "" if ok else "target"
-        lo, hi = box(spec, current, float(ev.budgets[k].sum()))
+        lo, hi, _ = box_at(float(ev.budgets[k].sum()))
     result = _answer(scenario, spec, ev, k, current, (lo, hi), curves, objective, kinds, run, cells)
     result.summary["best_reachable"] = reachable
     if problem:

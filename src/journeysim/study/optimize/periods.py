@@ -267,8 +267,6 @@ def checked_cells(spec: OptimizeSpec, scenario: Scenario) -> Cells:
     `OptimizeInputError` with all of them)."""
     assert spec.periods is not None
     found = problems(spec, scenario)
-    if spec.target is not None:
-        found.append(ConfigError("periods", "the least-total question splits per channel", "drop --periods"))
     try:
         periods = resolve(spec.periods, scenario.settings)
     except ConfigError as exc:

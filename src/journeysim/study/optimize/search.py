@@ -123,6 +123,7 @@ def refine_goal(
     max_total: float,
     limits: Limits,
     budget: int,
+    groups_at: Callable[[float], Sequence[Group]] | None = None,
 ) -> tuple[Curves, list[int]]:
     """The least total: aim the curves at the goal plus a safety margin (the shortfall of the last simulated
     lower bound), simulate, refit; returns the last curves and the indices of the plans simulated for the goal."""
@@ -132,7 +133,7 @@ def refine_goal(
     margin = max(float(objective_samples(ev.increments[0], metric).mean()) - lcb, 0.0)
     tried: list[int] = []
     while ev.simulations < budget:
-        x, reachable = least_total(curves, metric, goal + margin, box_at, max_total, limits)
+        x, reachable = least_total(curves, metric, goal + margin, box_at, max_total, limits, groups_at)
         if tried and _close(x, [ev.budgets[k] for k in tried], max_total):
             break
         ev([x])

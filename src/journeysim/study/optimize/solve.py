@@ -204,12 +204,14 @@ def least_total(
     box_at: Callable[[float], tuple[NDArray[np.float64], NDArray[np.float64]]],
     max_total: float,
     limits: Limits = Limits(),
+    groups_at: Callable[[float], Sequence[Group]] | None = None,
 ) -> tuple[NDArray[np.float64], bool]:
     """The cheapest budgets whose modelled `metric` reaches `goal`: bisection on the total, each total allocated
-    by `maximise` within `box_at(total)` (the channels' ranges at that total). The flag: the goal is reachable
+    by `maximise` within `box_at(total)` (the channels' ranges at that total; `groups_at(total)`: the channels'
+    ranges over their periods). The flag: the goal is reachable
     within `max_total` (False: the budgets at `max_total`, the best there is)."""
     lo, hi = box_at(max_total)
-    x_max, ok = maximise(curves, metric, lo, hi, max_total, limits)
+    x_max, ok = maximise(curves, metric, lo, hi, max_total, limits, groups=groups_at(max_total) if groups_at else ())
     if not ok or objective_value(curves, metric, x_max) < goal:
         return x_max, False
     a, b, best = 0.0, max_total, x_max
@@ -219,7 +221,13 @@ def least_total(
         if lo.sum() > mid or np.minimum(hi, mid).sum() < mid:
             a = mid
             continue
-        x, ok = maximise(curves, metric, lo, hi, mid, limits, given=[best * mid / best.sum()], restarts=2)
+        groups = groups_at(mid) if groups_at else ()
+        if any(g.low > float(hi[g.index].sum()) for g in groups):
+            a = mid
+            continue
+        x, ok = maximise(
+            curves, metric, lo, hi, mid, limits, given=[best * mid / best.sum()], restarts=2, groups=groups
+        )
         if ok and objective_value(curves, metric, x) >= goal:
             b, best = mid, x
         else:
