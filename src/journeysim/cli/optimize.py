@@ -233,6 +233,8 @@ def write_outputs(
         f"# Written by `journeysim optimize`{extra} {' '.join(overrides)}\n# Run it: {run}\n"
         f"# (money as the config writes it; the simulation used population.scale x {scale:g})\n"
     )
+    if result.cells is not None:
+        header += f"# money per period as flights with their own budget; periods: {result.summary['periods']}\n"
     text = header + yaml.safe_dump(doc, sort_keys=False)
     atomic_write(out / "allocation.csv", lambda t: result.allocation.to_csv(t, index=False))
     atomic_write(out / "response_curves.csv", lambda t: result.curves_table.to_csv(t, index=False))
