@@ -160,7 +160,9 @@ class SubmititBatchLauncher(ClusterBatchLauncher):
     def __init__(
         self, n_jobs: int = -1, stack: int = STACK, reports: bool = False, comparison: bool = False, **params: Any
     ) -> None:
-        self.params = {k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v for k, v in params.items()}
+        self.params = {
+            k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v for k, v in params.items()
+        }
         if n_jobs <= 0:
             n_jobs = int(self.params.get("array_parallelism") or multiprocessing.cpu_count())
         super().__init__(n_jobs=n_jobs, stack=stack, reports=reports, comparison=comparison)
