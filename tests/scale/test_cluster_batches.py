@@ -45,7 +45,7 @@ CLUSTER = {
     ),
 }
 
-#: Ray on 127.0.0.1 only, no usage statistics, token authentication with a throwaway token (tests/scale/test_launchers.py).
+#: Ray on 127.0.0.1 only, no usage statistics, a throwaway auth token (as in tests/scale/test_launchers.py).
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token"}
 
 #: Counts the Ray tasks the driver submits and prints the count at exit (a sweep with a failed job exits 1).

@@ -160,7 +160,7 @@ class SubmititBatchLauncher(ClusterBatchLauncher):
     def __init__(
         self, n_jobs: int = -1, stack: int = STACK, reports: bool = False, comparison: bool = False, **params: Any
     ) -> None:
-        self.params = {
+        self.params: dict[str, Any] = {
             k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v for k, v in params.items()
         }
         if n_jobs <= 0:
@@ -173,7 +173,7 @@ class SubmititBatchLauncher(ClusterBatchLauncher):
         from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
 
         params = dict(self.params)
-        init = {"folder": params.pop("submitit_folder")}
+        init: dict[str, Any] = {"folder": params.pop("submitit_folder")}
         if "max_num_timeout" in params:
             init[f"{self._EXECUTOR}_max_num_timeout"] = params.pop("max_num_timeout")
         executor = submitit.AutoExecutor(cluster=self._EXECUTOR, **init)
