@@ -74,10 +74,14 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _skip_unless_installed(launcher: str) -> None:
+def _needs(launcher: str) -> pytest.MarkDecorator:
+    """Skip (before any sweep runs) where the launcher's extra is missing."""
     _, module, extra = CLUSTER[launcher]
-    if not _installed(module):
-        pytest.skip(f"the {extra} extra is not installed (pip install -e '.[{extra}]'); CI installs it")
+    reason = f"the {extra} extra is not installed (pip install -e '.[{extra}]'); CI installs it"
+    return pytest.mark.skipif(not _installed(module), reason=reason)
+
+
+LAUNCHERS = [pytest.param(name, marks=_needs(name), id=name) for name in CLUSTER]
 
 
 @pytest.fixture(scope="module")
@@ -142,18 +146,16 @@ def _table(sweep: Path) -> list[dict[str, str]]:
     return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
 
-@pytest.mark.parametrize("launcher", list(CLUSTER))
+@pytest.mark.parametrize("launcher", LAUNCHERS)
 def test_a_failed_job_stays_its_own_in_the_batch(launcher, runs) -> None:
-    _skip_unless_installed(launcher)
     outcome, _, _, before = runs[launcher]
     assert outcome.code == 1, outcome.err[-3000:]  # the sweep went on and reported the failed job
     assert before["statuses"] == ["ok", "failed", "ok", "ok"]
     assert before["failed"] == ["1"]
 
 
-@pytest.mark.parametrize("launcher", list(CLUSTER))
+@pytest.mark.parametrize("launcher", LAUNCHERS)
 def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launcher, runs, reference) -> None:
-    _skip_unless_installed(launcher)
     _, sweep, resumed, before = runs[launcher]
     assert resumed.code == 0, resumed.err[-3000:]
     assert f"3 of {JOBS} jobs completed before and are kept; 1 to run" in resumed.err
@@ -171,8 +173,8 @@ def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launch
     assert (sweep / "sweep.parquet").is_file()
 
 
+@_needs("ray_batch")
 def test_each_ray_task_receives_a_batch(runs) -> None:
-    _skip_unless_installed("ray_batch")
     outcome, _, _, _ = runs["ray_batch"]
     text = outcome.out + outcome.err
     assert "Started a local Ray instance" in text
@@ -180,8 +182,8 @@ def test_each_ray_task_receives_a_batch(runs) -> None:
     assert "RAY_TASKS 2 ['journeysim.cli.cluster_batches.run_batch_on_worker']" in outcome.out  # 2 tasks, not 4
 
 
+@_needs("slurm_local_batch")
 def test_each_submitit_job_receives_a_batch(runs) -> None:
-    _skip_unless_installed("slurm_local_batch")
     outcome, sweep, _, _ = runs["slurm_local_batch"]
     assert f"LocalBatchLauncher: {JOBS} jobs in 2 batches of 2,2" in outcome.err + outcome.out
     submitted = list((sweep / ".submitit").glob("*/*_submitted.pkl"))
