@@ -15,7 +15,8 @@ task's. What it changes:
 - reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the view of a
   batch is the sweep's comparison (`journeysim compare <sweep dir>`: paired differences, ranking, budget-response
   curves), written into `<sweep dir>/comparison/` at the end with `comparison: true`.
-Ray and SLURM presets are untouched (their launchers compose and run one job per task).
+The per-job Ray and SLURM presets are untouched (their launchers compose and run one job per task);
+`cli.cluster_batches` sends these batches to Ray tasks and SLURM array elements (`ray_batch`, `slurm_batch`).
 
 Opt-in (`hydra/launcher=batch`), not the default for `-m`: the data files of every job are byte-identical to the
 basic launcher's, but a sweep's outputs are not (no per-job report.html unless asked, `.hydra/hydra.yaml` names
