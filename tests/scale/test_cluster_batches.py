@@ -9,6 +9,7 @@ path), all started at once. In the Ray and submitit sweeps job 1 fails on purpos
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import io
@@ -16,8 +17,12 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -213,7 +218,7 @@ def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, 
     script = captured.read_text().splitlines()
     for line in (
         "#SBATCH --partition=cpu",
-        "#SBATCH --array=0-1%64",  # four jobs in two array elements (batches), not four
+        "#SBATCH --array=0-1%2",  # four jobs in two array elements (batches), not four
         "#SBATCH --cpus-per-task=1",
         "#SBATCH --mem=4GB",
         "#SBATCH --time=60",
@@ -222,3 +227,54 @@ def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, 
     ):
         assert line in script, f"{line!r} not in the sbatch script:\n" + "\n".join(script)
     assert not list(sweep.glob("*/metrics.json"))  # nothing ran
+
+
+@pytest.fixture
+def ray_head():
+    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
+    As in tests/scale/test_launchers.py: its own process group, stopped by signalling that group only."""
+    temp = tempfile.mkdtemp(prefix="jsrayh", dir="/tmp")
+    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    env.pop("RAY_ADDRESS", None)
+    port = 30000 + secrets.randbelow(20000)
+    log = Path(temp) / "head.log"
+    argv = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
+    argv += [
+        f"--port={port}",
+        "--num-cpus=2",
+        "--include-dashboard=false",
+        "--disable-usage-stats",
+        f"--temp-dir={temp}",
+    ]
+    with log.open("w") as out:
+        head = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            head.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@_needs("ray_batch")
+def test_the_cluster_batch_preset_joins_a_running_cluster(journeysim, runs, reference, ray_head, tmp_path) -> None:
+    address, env = ray_head
+    sweep = tmp_path / "sweep"  # absolute, as a cluster needs
+    args = ["-m", "hydra/launcher=ray_cluster_batch", *SWEEP, f"hydra.sweep.dir={sweep}"]
+    res = journeysim.run(args, cwd=tmp_path, env={**env, "RAY_ADDRESS": address})
+    assert res.code == 0, res.err[-3000:]
+    assert f"Connecting to existing Ray cluster at address: {address}" in res.err + res.out
+    assert f"RayBatchLauncher: {JOBS} jobs in 2 batches of 2,2" in res.err + res.out  # the cluster's 2 CPUs
+    for job in range(JOBS):
+        assert (sweep / str(job) / "metrics.json").read_bytes() == (reference / str(job) / "metrics.json").read_bytes()
