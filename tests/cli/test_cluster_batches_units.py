@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -54,3 +55,29 @@ def test_worker_counts() -> None:
     assert fixed.n_jobs == 3 and fixed.remote == {"num_cpus": 1}
     assert SubmititLocalBatchLauncher(n_jobs=-1, array_parallelism=5, submitit_folder="x").n_jobs == 5
     assert SubmititLocalBatchLauncher(n_jobs=4, submitit_folder="x").n_jobs == 4
+
+
+def test_the_drivers_checked_jobs_travel_with_their_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's `_run_batch` finds each job as the driver checked it (no second validation there)."""
+    from hydra import initialize_config_dir
+    from hydra.core.singleton import Singleton
+
+    from journeysim.cli import cluster_batches
+    from journeysim.cli.jobs import JobConfigs
+    from journeysim.cli.state import STATE
+
+    job = OmegaConf.create({"hydra": {"overrides": {"task": ["strategy.budget=5"]}}})
+    other = OmegaConf.create({"hydra": {"overrides": {"task": ["strategy.budget=6"]}}})
+    driver = JobConfigs(None, OmegaConf.create({}))
+    driver.checked[("strategy.budget=5",)] = ("scenario", {"resolved": 1})
+    monkeypatch.setattr(STATE, "job_configs", driver)
+    shipped = cluster_batches._checked([(0, job), (1, other)])
+    assert shipped == {("strategy.budget=5",): ("scenario", {"resolved": 1})}  # job 1 was not checked: not sent
+
+    seen = {}
+    monkeypatch.setattr(cluster_batches, "run_batch_with", lambda work, jobs: seen.update(STATE.job_configs.checked))
+    monkeypatch.setattr(STATE, "job_configs", None)  # a fresh worker process
+    conf = str((Path(__file__).parents[2] / "conf").resolve())
+    with initialize_config_dir(conf, version_base=None):
+        cluster_batches.run_batch_on_worker({"config": OmegaConf.create({})}, Singleton.get_state(), [], shipped)
+    assert seen == shipped

@@ -23,11 +23,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison, batches_of, run_batch_with
+from journeysim.cli.jobs import JobConfigs
+from journeysim.cli.state import STATE
 from journeysim.study.batch import STACK
 
 log = logging.getLogger(__name__)
@@ -35,14 +38,31 @@ log = logging.getLogger(__name__)
 Batch = list[tuple[int, DictConfig]]
 
 
+Checked = dict[tuple[str, ...], tuple[Any, dict[str, Any]]]
+
+
+def _checked(batch: Batch) -> Checked:
+    """The batch's jobs as the driver's validation checked them (scenario, resolved config), so the worker does
+    not validate them again (~16 ms a job); jobs the driver did not check are validated on the worker."""
+    made = STATE.job_configs
+    if not isinstance(made, JobConfigs):
+        return {}
+    keys = (tuple(str(o) for o in cfg.hydra.overrides.task) for _, cfg in batch)
+    return {key: made.checked[key] for key in keys if key in made.checked}
+
+
 def run_batch_on_worker(
-    work: dict[str, Any], singleton_state: dict[Any, Any], jobs: Batch, job_id: str | None = None
+    work: dict[str, Any], singleton_state: dict[Any, Any], jobs: Batch, checked: Checked, job_id: str | None = None
 ) -> list[JobReturn]:
     """One batch in a worker process (a Ray task, a submitit array element): Hydra's global state as the driver
-    had it (config store, plugins, the config loader), then the batch launcher's `_run_batch`. `job_id`: the
-    scheduler's id for the batch, recorded as each job's `hydra.job.id`."""
+    had it (config store, plugins, the config loader) and the driver's checked jobs, then the batch launcher's
+    `_run_batch`. `job_id`: the scheduler's id for the batch, recorded as each job's `hydra.job.id`."""
     setup_globals()
     Singleton.set_state(singleton_state)
+    STATE.job_configs = None
+    if checked:
+        STATE.job_configs = JobConfigs(GlobalHydra.instance().config_loader(), work["config"])
+        STATE.job_configs.checked.update(checked)
     if job_id is not None:
         for _, cfg in jobs:
             with open_dict(cfg):
@@ -50,11 +70,13 @@ def run_batch_on_worker(
     return run_batch_with(work, jobs)
 
 
-def _submitit_batch(work: dict[str, Any], singleton_state: dict[Any, Any], jobs: Batch) -> list[JobReturn]:
+def _submitit_batch(
+    work: dict[str, Any], singleton_state: dict[Any, Any], jobs: Batch, checked: Checked
+) -> list[JobReturn]:
     """`run_batch_on_worker` inside a submitit job: each job records the array element's id (`12345_3`)."""
     import submitit
 
-    return run_batch_on_worker(work, singleton_state, jobs, str(submitit.JobEnvironment().job_id))
+    return run_batch_on_worker(work, singleton_state, jobs, checked, str(submitit.JobEnvironment().job_id))
 
 
 @contextlib.contextmanager
@@ -131,7 +153,7 @@ class RayBatchLauncher(ClusterBatchLauncher):
 
         task = ray.remote(**self.remote)(run_batch_on_worker) if self.remote else ray.remote(run_batch_on_worker)
         work, state = self.work(), Singleton.get_state()
-        refs = [task.remote(work, state, batch) for batch in batches]
+        refs = [task.remote(work, state, batch, _checked(batch)) for batch in batches]
         return _gather(refs, ray.get)
 
 
@@ -184,7 +206,7 @@ class SubmititBatchLauncher(ClusterBatchLauncher):
     def _submit(self, batches: list[Batch]) -> list[JobReturn]:
         executor = self._executor()
         unit = functools.partial(_submitit_batch, self.work(), Singleton.get_state())
-        submitted = executor.map_array(unit, batches)
+        submitted = executor.map_array(unit, batches, [_checked(batch) for batch in batches])
         log.info("submitit '%s': %d array elements submitted", self._EXECUTOR, len(submitted))
         return _gather(submitted, lambda job: job.results()[0])
 
