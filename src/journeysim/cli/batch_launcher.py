@@ -15,7 +15,8 @@ task's. What it changes:
 - reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the view of a
   batch is the sweep's comparison (`journeysim compare <sweep dir>`: paired differences, ranking, budget-response
   curves), written into `<sweep dir>/comparison/` at the end with `comparison: true`.
-Ray and SLURM presets are untouched (their launchers compose and run one job per task).
+The per-job Ray and SLURM presets are untouched (their launchers compose and run one job per task);
+`cli.cluster_batches` sends these batches to Ray tasks and SLURM array elements (`ray_batch`, `slurm_batch`).
 
 Opt-in (`hydra/launcher=batch`), not the default for `-m`: the data files of every job are byte-identical to the
 basic launcher's, but a sweep's outputs are not (no per-job report.html unless asked, `.hydra/hydra.yaml` names
@@ -164,6 +165,20 @@ def _worker(batch: int) -> list[JobReturn]:
     return _run_batch(_WORK["batches"][batch])
 
 
+def run_batch_with(work: dict[str, Any], jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
+    """`_run_batch` in a process that did not fork from the launcher (a Ray task, a submitit job): `work` is the
+    launcher's `work()`, shipped with the batch (`cli.cluster_batches`)."""
+    _WORK.update(work)
+    return _run_batch(jobs)
+
+
+def batches_of(jobs: Sequence[tuple[int, DictConfig]], workers: int) -> list[list[tuple[int, DictConfig]]]:
+    """The jobs in one contiguous batch per worker (at most `workers` batches, sizes differing by the last)."""
+    workers = max(1, min(workers, len(jobs)))
+    size = -(-len(jobs) // workers)
+    return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+
+
 def _reuse_checked_configs(context: HydraContext) -> None:
     """Make the sweeper's legality check (`Sweeper.validate_batch_is_legal`: Hydra composes every job again, ~0.3 s
     a job in the driver) take the configs journeysim's validation callback already made and checked
@@ -197,6 +212,16 @@ class JourneysimBatchLauncher(Launcher):
         self.config, self.context, self.task = config, hydra_context, task_function
         _reuse_checked_configs(hydra_context)
 
+    def work(self) -> dict[str, Any]:
+        """What `_run_batch` needs besides the jobs (Hydra's context, the task, the sweep config, the settings)."""
+        return {
+            "context": self.context,
+            "task": self.task,
+            "config": self.config,
+            "stack": self.stack,
+            "reports": self.reports,
+        }
+
     def _configs(self, job_overrides: Sequence[Sequence[str]], first: int) -> list[tuple[int, DictConfig]]:
         assert self.config is not None and self.context is not None
         made = STATE.job_configs
@@ -218,10 +243,8 @@ class JourneysimBatchLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         jobs = self._configs(job_overrides, initial_job_idx)
-        workers = max(1, min(self.n_jobs, len(jobs)))
-        size = -(-len(jobs) // workers)
-        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        _WORK.update(context=self.context, task=self.task, config=self.config, stack=self.stack, reports=self.reports)
+        batches = batches_of(jobs, self.n_jobs)
+        _WORK.update(self.work())
         _WORK["batches"] = batches
         log.info("Launching %d jobs in %d batches", len(jobs), len(batches))
         if len(batches) == 1:
