@@ -76,74 +76,70 @@ def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
     return [rec.media.channels.index(name) for name in dynamics.channel_names]
 
 
-def _lifted(
-    rec: Records, dynamics: Dynamics, mv: _Moves
-) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]:
-    """(event index, segment, flat (row, destination) cell, -1 for arrivals) of the recorded transitions some
-    channel lifts (a positive lift on the cell, or on the segment's arrivals)."""
-    n_st = rec.n_stages
-    seg = rec.customers.segment[mv.customer].astype(np.int64)
-    arrival = mv.src == n_st
-    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
-    cell[arrival] = -1
-    union = np.zeros(len(rec.segments) * (n_st + 1) * n_st + 1, bool)  # the last entry answers cell -1
-    arrival_lift = np.zeros(len(rec.segments))
-    for cs in dynamics.channels:
-        for mask, lift in cs.effects:
-            if lift > 0:
-                union[:-1] |= mask.ravel()
-        arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
-    (idx,) = np.nonzero(np.where(arrival, arrival_lift[seg] > 0, union[cell]))
-    return idx, seg[idx], cell[idx]
+class _FactorTable:
+    """Each channel's multiplier F_c on the hazard of every lifted cell on every day, tabulated once: (K cells x D
+    days, C) with K the cells some channel lifts (flat (row, destination) cells, then one arrival cell per segment).
+    Per cell and day the same float operations as one transition at a time, so the values are the same."""
 
+    def __init__(self, rec: Records, dynamics: Dynamics) -> None:
+        n_st, n_seg, days = rec.n_stages, len(rec.segments), rec.horizon_days
+        self.n_cells = n_seg * (n_st + 1) * n_st
+        union = np.zeros(self.n_cells, bool)
+        arrival_lift = np.zeros(n_seg)
+        for cs in dynamics.channels:
+            for mask, lift in cs.effects:
+                if lift > 0:
+                    union |= mask.ravel()
+            arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
+        (flat,) = np.nonzero(union)
+        (arr_seg,) = np.nonzero(arrival_lift > 0)
+        #: compact index of each cell (flat cells, then arrivals per segment), -1 where no channel lifts it
+        self.compact = np.full(self.n_cells + n_seg, -1, dtype=np.int64)
+        self.compact[flat] = np.arange(flat.size)
+        self.compact[self.n_cells + arr_seg] = flat.size + np.arange(arr_seg.size)
+        cols = _channel_columns(rec, dynamics)
+        k = flat.size + arr_seg.size
+        logs = np.empty((k, days, len(dynamics.channels)))
+        self.total = np.zeros((k, days))  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
+        for c, cs in enumerate(dynamics.channels):
+            response = rec.media.response[:, cols[c]]
+            f = np.ones((k, days))
+            for mask, lift in cs.effects:
+                f[: flat.size][mask.ravel()[flat]] *= 1.0 + lift * response
+            f[flat.size :] *= 1.0 + cs.arrival_lift[arr_seg, None] * response[None, :]
+            logs[:, :, c] = np.log(np.maximum(f, 1.0))
+            self.total += logs[:, :, c]
+        self.logs = logs.reshape(k * days, -1)
+        self.total = self.total.ravel()
+        self.days = days
 
-def _factors(
-    rec: Records, dynamics: Dynamics, day: NDArray[np.int64], seg: NDArray[np.int64], cell: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """(transitions, C) each channel's multiplier on the hazard of transitions in flat cells `cell` (-1: arrivals,
-    on the segment's arrival rate) on days `day`."""
-    cols = _channel_columns(rec, dynamics)
-    return np.stack(
-        [_channel_factor(rec, cs, cols[c], day, seg, cell) for c, cs in enumerate(dynamics.channels)], axis=1
-    )
-
-
-def _channel_factor(
-    rec: Records,
-    cs: ChannelState,
-    col: int,
-    day: NDArray[np.int64],
-    seg: NDArray[np.int64],
-    cell: NDArray[np.int64],
-) -> NDArray[np.float64]:
-    """One channel's multiplier (media record column `col`) on transitions in `cell` on days `day`."""
-    response = rec.media.response[:, col]
-    f = np.ones(cell.size)
-    for mask, lift in cs.effects:
-        (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
-        f[hit] *= 1.0 + lift * response[day[hit]]
-    (arr,) = np.nonzero(cell < 0)
-    f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
-    return f
+    def keys(self, rec: Records, mv: _Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        """(event index, table row: cell x D + day) of the recorded transitions some channel lifts."""
+        n_st = rec.n_stages
+        seg = rec.customers.segment[mv.customer].astype(np.int64)
+        arrival = mv.src == n_st
+        cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
+        cell[arrival] = self.n_cells + seg[arrival]
+        k = self.compact[cell]
+        (idx,) = np.nonzero(k >= 0)
+        day = np.minimum(mv.time[idx].astype(np.int64), self.days - 1)
+        return idx, k[idx] * self.days + day
 
 
 def _caused(
     rec: Records, dynamics: Dynamics, mv: _Moves, rng: np.random.Generator
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
-    idx, seg, cell = _lifted(rec, dynamics, mv)
+    table = _FactorTable(rec, dynamics)
+    idx, key = table.keys(rec, mv)
     u = rng.random(idx.size)
     if not dynamics.channels or idx.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    day = np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1)
-    cols = _channel_columns(rec, dynamics)
-    total = np.zeros(idx.size)  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
-    for c, cs in enumerate(dynamics.channels):
-        total += np.log(np.maximum(_channel_factor(rec, cs, cols[c], day, seg, cell), 1.0))
+    total = table.total[key]
     organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
     (hit,) = np.nonzero(u >= organic)
     v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
-    logs = np.log(np.maximum(_factors(rec, dynamics, day[hit], seg[hit], cell[hit]), 1.0))
+    logs = table.logs[key[hit]]
     share = np.cumsum(logs, axis=1) / total[hit, None]
     channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
     return idx[hit], channel.astype(np.intp)

@@ -9,8 +9,13 @@ sampled customer is one converting segment, touched or not, so the segments repl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
@@ -55,46 +60,58 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     touches["path_segment"] = seg_no.astype(np.int64)
     touches["converted"] = converted
     touches["conversion_time"] = conv_at
+    codes = touches["channel"].cat.codes.to_numpy()
+    names = [str(c) for c in touches["channel"].cat.categories]
+    table = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
     seg_of = rec.customers.segment.astype(np.int64)
-    # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
-    conv = pd.DataFrame({"customer": p_cust, "path_segment": p_no, "converted": True, "conversion_time": p_time})
-    touched = _touched_segments(touches, seg_no, converted, conv_at)
-    table = pd.concat([touched, conv[~_pairs_in(conv, touched)]], ignore_index=True)
-    table["path"] = table["path"].fillna("")
-    table["touches"] = table["touches"].fillna(0).astype(np.int64)
-    table["converted"] = table["converted"].astype(bool)
-    table["conversion_value"] = np.where(table["converted"], values[seg_of[table["customer"].to_numpy()]], 0.0)
-    table = table.sort_values(["customer", "path_segment"], kind="stable").reset_index(drop=True)
-    return touches, table[list(SEGMENT_COLUMNS)]
+    value = values[seg_of[table["customer"]]]
+    table["conversion_value"] = np.where(table["converted"], value, 0.0)
+    table["path"] = pd.array(table["path"], dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return touches, pd.DataFrame(table)[list(SEGMENT_COLUMNS)]
 
 
-def _touched_segments(
-    touches: pd.DataFrame, seg_no: NDArray[np.int64], converted: NDArray[np.bool_], conv_at: NDArray[np.float64]
-) -> pd.DataFrame:
-    """One row per touched segment; touches come by customer then time, so each segment is a contiguous run."""
-    cust = touches["customer"].to_numpy(dtype=np.int64)
+@dataclass(frozen=True)
+class _Steps:
+    """The touches' channels: category codes (one per touch, in the log's order) and the channel names."""
+
+    codes: NDArray[np.integer]
+    names: list[str]
+
+
+def _segment_table(
+    cust: NDArray[np.int64],
+    seg_no: NDArray[np.int64],
+    converted: NDArray[np.bool_],
+    conv_at: NDArray[np.float64],
+    steps: _Steps,
+    p_cust: NDArray[np.int64],
+    p_time: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The segment columns, by customer then segment: one row per touched segment (touches come by customer then
+    time, so each segment is a contiguous run, its path one string join) and one per untouched purchase."""
     new = np.ones(cust.size, bool)
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
-    names = np.asarray(touches["channel"].cat.categories, dtype=object)[touches["channel"].cat.codes.to_numpy()]
-    steps = np.where(new, "", SEPARATOR).astype(object) + names
-    return pd.DataFrame(
-        {
-            "customer": cust[starts],
-            "path_segment": seg_no[starts],
-            "path": np.add.reduceat(steps, starts) if starts.size else np.zeros(0, dtype=object),
-            "touches": np.diff(np.append(starts, cust.size)),
-            "converted": converted[starts],
-            "conversion_time": conv_at[starts],
-        }
-    )
-
-
-def _pairs_in(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.bool_]:
-    """Rows of `a` whose (customer, path_segment) is also in `b`."""
-    key_b = pd.MultiIndex.from_frame(b[["customer", "path_segment"]])
-    return np.asarray(pd.MultiIndex.from_frame(a[["customer", "path_segment"]]).isin(key_b))
+    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
+    offsets = pa.array(np.append(starts, cust.size).astype(np.int32))
+    path = pc.binary_join(pa.ListArray.from_arrays(offsets, step), SEPARATOR)
+    # converting segments: one per purchase (numbered within the customer), touched or not
+    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
+    width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
+    t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
+    p_key = p_cust * width + p_no
+    at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
+    (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
+    order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")  # keys are unique
+    path = pa.concat_arrays([path, pa.array(np.full(alone.size, ""), pa.string())]).take(pa.array(order))
+    return {
+        "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
+        "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
+        "path": path,
+        "touches": np.concatenate([np.diff(np.append(starts, cust.size)), np.zeros(alone.size, np.int64)])[order],
+        "converted": np.concatenate([converted[starts], np.ones(alone.size, bool)])[order],
+        "conversion_time": np.concatenate([conv_at[starts], p_time[alone]])[order],
+    }
 
 
 def replication_paths(
