@@ -46,7 +46,7 @@ def measure(customers: int, repeat: int) -> list[dict[str, Any]]:
         for name, share in VARIANTS:
             seq = np.random.SeedSequence(SEED)
             t0, c0 = time.perf_counter(), time.process_time()
-            rec = simulate(scenario, seq, event_log=share is not None)
+            rec = simulate(scenario, seq, event_log=False, touches=share)
             if share is not None:
                 touches, _ = replication_touches(scenario, rec, seq, share, 0)
                 counts[name] = len(touches)

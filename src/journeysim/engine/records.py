@@ -130,6 +130,8 @@ class Records:
     prospect_clv: NDArray[np.float64]  # (G,) discounted margin from purchases by prospects (acquisition cohort)
     customers: CustomerTable
     events: pd.DataFrame | None = None  # customer, time, from_stage, to_stage (only when requested)
+    #: per customer: in the event log's sample (`streams.LogSample`; None: every customer, or no sample asked)
+    logged: NDArray[np.bool_] | None = None
     referrals: NDArray[np.int64] | None = None  # (D, G) referrals made by advocates per day
     media: MediaRecord = field(default_factory=lambda: MediaRecord.empty((), 0))
 

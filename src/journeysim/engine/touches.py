@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import ChannelState, Dynamics
 from journeysim.engine.records import OUTSIDE, Records
-from journeysim.engine.streams import children
+from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
@@ -204,12 +204,24 @@ def _cumulative(t: NDArray[np.float64], lam: NDArray[np.float64], cum: NDArray[n
     return cum[d] + (t - d) * lam[d]
 
 
+def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
+    """The customers a touch log of `share` samples on `seed`: picked by their stream keys (`LogSample`) under the
+    key of the touch stream's first child, so an engine records only their moves (every move: `record_all`)."""
+    return LogSample(int(stream_key(children(touch_seed(seed), 3)[0])), share, record_all)
+
+
 def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0) -> TouchLog:
     """The replication's touch log from its records (event log required) and its compiled `dynamics`, drawn from
-    `touch_seed(seed)`; `sample` < 1 keeps a random share of customers (every touch of each one kept)."""
-    sample_seq, cause_seq, expose_seq = children(touch_seed(seed), 3)
+    `touch_seed(seed)`; `sample` < 1 keeps the customers `touch_log_sample` picks (every touch of each one), read
+    from `rec.logged`: simulate with that sample (`study.run.simulate(..., touches=sample)`)."""
+    _, cause_seq, expose_seq = children(touch_seed(seed), 3)
     n = len(rec.customers)
-    sampled = np.ones(n, bool) if sample >= 1.0 else np.random.default_rng(sample_seq).random(n) < sample
+    if sample >= 1.0:
+        sampled = np.ones(n, bool)
+    elif rec.logged is None:
+        raise ValueError("a sampled touch log needs a run simulated with its sample (touch_log_sample)")
+    else:
+        sampled = rec.logged
     mv = _moves(rec, sampled)
     hit, channel = _caused(rec, dynamics, mv, np.random.default_rng(cause_seq))
     parts = _exposures(rec, dynamics, _spells(rec, mv, sampled), np.random.default_rng(expose_seq))
