@@ -224,7 +224,8 @@ def event_table(
             "time": ordered,
             "from_stage": pd.Categorical.from_codes(src[order], dtype=cat, validate=False),  # codes < S + 1
             "to_stage": pd.Categorical.from_codes(dst[order], dtype=cat, validate=False),
-        }
+        },
+        copy=False,  # the columns are fresh arrays: no copy into consolidated blocks
     )
 
 

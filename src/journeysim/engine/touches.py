@@ -53,8 +53,8 @@ class _Moves:
 
     customer: NDArray[np.int64]
     time: NDArray[np.float64]
-    src: NDArray[np.int64]
-    dst: NDArray[np.int64]
+    src: NDArray[np.integer]  # stage codes (narrow integers)
+    dst: NDArray[np.integer]
 
 
 def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
@@ -62,13 +62,16 @@ def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
     if ev is None:
         raise ValueError("the touch log needs the replication's event log (simulate with event_log=True)")
     cust = ev["customer"].to_numpy(dtype=np.int64)
-    keep = sampled[cust]
-    return _Moves(
-        cust[keep],
-        ev["time"].to_numpy(dtype=float)[keep],
-        ev["from_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
-        ev["to_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
+    mv = _Moves(
+        cust,
+        ev["time"].to_numpy(dtype=float),
+        ev["from_stage"].cat.codes.to_numpy(),
+        ev["to_stage"].cat.codes.to_numpy(),
     )
+    if sampled.all():
+        return mv
+    keep = sampled[cust]  # an event log of every customer (the full log was asked for too)
+    return _Moves(mv.customer[keep], mv.time[keep], mv.src[keep], mv.dst[keep])
 
 
 def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
@@ -153,7 +156,7 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival event)
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
-    stage = np.concatenate([rec.customers.start_stage[first].astype(np.int64), mv.dst])
+    stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
     order = _stable_order(cust)  # starts first, then the events, which come in time order
     cust, time, stage = cust[order], time[order], stage[order]
     end = np.full(cust.size, float(rec.horizon_days))
@@ -173,12 +176,19 @@ def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
 
 def _exposures(
     rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
-) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]]:
-    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc)."""
+) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.integer], int]]:
+    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc).
+    Only stays in some channel's audience are read; their days and fractions are found once for all channels."""
     cust, stage, start, end = spells
     n_st, horizon = rec.n_stages, rec.horizon_days
-    seg = rec.customers.segment[cust].astype(np.int64)
-    row = seg * (n_st + 1) + stage
+    row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
+    union = np.zeros(len(rec.segments) * (n_st + 1), bool)
+    for cs in dynamics.channels:
+        union |= cs.audience_rows
+    (use,) = np.nonzero(union[row] & (end > start))  # a subset in order: each channel's stays keep their order
+    cust, stage, start, end, row = cust[use], stage[use], start[use], end[use], row[use]
+    d_start, d_end = _day_of(start, horizon), _day_of(end, horizon)
+    f_start, f_end = start - d_start, end - d_end
     cols = _channel_columns(rec, dynamics)
     out = []
     for c, cs in enumerate(dynamics.channels):
@@ -186,8 +196,11 @@ def _exposures(
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
         cum = np.concatenate([[0.0], np.cumsum(lam)])
-        (inside,) = np.nonzero(cs.audience_rows[row] & (end > start))
-        lo, hi = _cumulative(start[inside], lam, cum), _cumulative(end[inside], lam, cum)
+        (inside,) = np.nonzero(cs.audience_rows[row])
+        d, f = d_start[inside], f_start[inside]
+        lo = cum[d] + f * lam[d]  # the intensity integrated from 0 to the stay's start, and to its end
+        d, f = d_end[inside], f_end[inside]
+        hi = cum[d] + f * lam[d]
         at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
         seen = at < hi
         which, at = inside[seen], at[seen]
@@ -198,10 +211,9 @@ def _exposures(
     return out
 
 
-def _cumulative(t: NDArray[np.float64], lam: NDArray[np.float64], cum: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The exposure intensity integrated from 0 to `t` (piecewise constant per day)."""
-    d = np.minimum(t.astype(np.int64), lam.size - 1)
-    return cum[d] + (t - d) * lam[d]
+def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:
+    """The day each time falls in (the last day for the horizon itself)."""
+    return np.minimum(t.astype(np.int64), horizon - 1)
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
@@ -234,14 +246,16 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     by_time = np.argsort(time)
     order = by_time[_stable_order(cust[by_time])]  # by customer, then time
     names = dynamics.channel_names
+    at = time[order]
     frame = pd.DataFrame(
         {
-            "customer": cust[order].astype(np.int64),
-            "time": time[order],
-            "day": np.minimum(time[order].astype(np.int64), rec.horizon_days - 1),
+            "customer": cust[order].astype(np.int64, copy=False),
+            "time": at,
+            "day": np.minimum(at.astype(np.int64), rec.horizon_days - 1),
             "channel": pd.Categorical.from_codes(chan[order], dtype=pd.CategoricalDtype(list(names))),
             "stage": pd.Categorical.from_codes(stage[order], dtype=pd.CategoricalDtype([*rec.stages, OUTSIDE])),
             "caused": caused[order],
-        }
+        },
+        copy=False,  # fresh columns: no copy into consolidated blocks
     )
     return TouchLog(frame, sampled)
