@@ -178,17 +178,13 @@ def _exposures(
     rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
 ) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.integer], int]]:
     """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc).
-    Only stays in some channel's audience are read; their days and fractions are found once for all channels."""
+    Each channel's stays go in blocks of `BLOCK` (small temporaries, in cache and reused; the draws come in the
+    same order as in one pass)."""
     cust, stage, start, end = spells
     n_st, horizon = rec.n_stages, rec.horizon_days
     row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
-    union = np.zeros(len(rec.segments) * (n_st + 1), bool)
-    for cs in dynamics.channels:
-        union |= cs.audience_rows
-    (use,) = np.nonzero(union[row] & (end > start))  # a subset in order: each channel's stays keep their order
-    cust, stage, start, end, row = cust[use], stage[use], start[use], end[use], row[use]
-    d_start, d_end = _day_of(start, horizon), _day_of(end, horizon)
-    f_start, f_end = start - d_start, end - d_end
+    row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
+    stay = _Stays(cust, stage, start, end, horizon)
     cols = _channel_columns(rec, dynamics)
     out = []
     for c, cs in enumerate(dynamics.channels):
@@ -196,19 +192,46 @@ def _exposures(
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
         cum = np.concatenate([[0.0], np.cumsum(lam)])
-        (inside,) = np.nonzero(cs.audience_rows[row])
-        d, f = d_start[inside], f_start[inside]
-        lo = cum[d] + f * lam[d]  # the intensity integrated from 0 to the stay's start, and to its end
-        d, f = d_end[inside], f_end[inside]
-        hi = cum[d] + f * lam[d]
+        (inside,) = np.nonzero(np.append(cs.audience_rows, False)[row])
+        got = [stay.first_exposure(inside[i : i + BLOCK], lam, cum, rng) for i in range(0, inside.size, BLOCK)]
+        which = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.intp)
+        t = np.concatenate([g[1] for g in got]) if got else np.zeros(0)
+        out.append((stay.cust[which], t, stay.stage[which], c))
+    return out
+
+
+#: stays per block in `_exposures`: a block's temporaries stay small (a few MB), in cache and off huge pages
+BLOCK = 1 << 17
+
+
+class _Stays:
+    """Stays: customer, stage, start and end, and the first exposure in some of them."""
+
+    def __init__(
+        self,
+        cust: NDArray[np.int64],
+        stage: NDArray[np.integer],
+        start: NDArray[np.float64],
+        end: NDArray[np.float64],
+        horizon: int,
+    ) -> None:
+        self.cust, self.stage, self.start, self.end, self.horizon = cust, stage, start, end, horizon
+
+    def first_exposure(
+        self, inside: NDArray[np.intp], lam: NDArray[np.float64], cum: NDArray[np.float64], rng: np.random.Generator
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
+        start, end = self.start[inside], self.end[inside]
+        d = _day_of(start, self.horizon)
+        lo = cum[d] + (start - d) * lam[d]  # the intensity integrated from 0 to the stay's start, and to its end
+        d = _day_of(end, self.horizon)
+        hi = cum[d] + (end - d) * lam[d]
         at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
         seen = at < hi
         which, at = inside[seen], at[seen]
-        day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, horizon - 1)
+        day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, self.horizon - 1)
         t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
-        t = np.clip(t, start[which], np.nextafter(end[which], -np.inf))
-        out.append((cust[which], t, stage[which], c))
-    return out
+        return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
 
 
 def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:

@@ -184,7 +184,8 @@ class FastEngine:
             media=media,
         )
         if isinstance(self.event_log, LogSample):
-            records.logged = self.event_log.picks(roster.ckey[:n])[keep]
+            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else self.event_log.picks(roster.ckey[:n])
+            records.logged = picked[keep]
         return records
 
 

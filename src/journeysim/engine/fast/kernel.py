@@ -93,6 +93,7 @@ class Kernel:
         #: a sampled event log: only the picked customers' moves are recorded (`logged`: per roster position)
         self.sample = event_log if isinstance(event_log, LogSample) and not event_log.record_all else None
         self.logged = np.zeros(0, bool)
+        self.n_picked = 0  # roster positions picked so far (the first n_picked entries of `logged`)
         self.events: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int16], NDArray[np.int16]]] = []
         effects = roster.effects
         #: per extended row: the affected-stage index of per-customer effects, -1 where none (None: no effects)
@@ -283,9 +284,12 @@ class Kernel:
 
     def _picked(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
         """Whether roster positions `idx` are in the event log's sample (picks made as the roster grows)."""
-        n, have = self.roster.n, self.logged.size
+        n, have = self.roster.n, self.n_picked
         if n > have and self.sample is not None:
-            self.logged = np.concatenate([self.logged, self.sample.picks(self.roster.ckey[have:n])])
+            if n > self.logged.size:  # room grows geometrically: admits come a few at a time
+                self.logged = np.concatenate([self.logged[:have], np.empty(max(n, 2 * have) - have, bool)])
+            self.logged[have:n] = self.sample.picks(self.roster.ckey[have:n])
+            self.n_picked = n
         return self.logged[idx]
 
     def _next_times(
