@@ -70,7 +70,9 @@ def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
     )
     if sampled.all():
         return mv
-    keep = sampled[cust]  # an event log of every customer (the full log was asked for too)
+    keep = sampled[cust]  # all kept when the engine recorded only the sample's moves
+    if keep.all():
+        return mv
     return _Moves(mv.customer[keep], mv.time[keep], mv.src[keep], mv.dst[keep])
 
 
@@ -222,16 +224,26 @@ class _Stays:
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
         start, end = self.start[inside], self.end[inside]
-        d = _day_of(start, self.horizon)
-        lo = cum[d] + (start - d) * lam[d]  # the intensity integrated from 0 to the stay's start, and to its end
+        first = _day_of(start, self.horizon)
+        lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
         d = _day_of(end, self.horizon)
-        hi = cum[d] + (end - d) * lam[d]
+        hi = cum[d] + (end - d) * lam[d]  # ... and to its end
         at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
         seen = at < hi
         which, at = inside[seen], at[seen]
-        day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, self.horizon - 1)
+        day = _day_at(cum, at, first[seen])
         t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
         return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
+
+
+def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first` with
+    cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
+    last = cum.size - 2
+    day = first.copy()
+    (later,) = np.nonzero((day < last) & (cum[np.minimum(day + 1, last)] <= at))
+    day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
+    return day
 
 
 def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:

@@ -52,8 +52,8 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     before = np.searchsorted(_key(p_cust, p_time, h), _key(t_cust, touches["time"].to_numpy(), h), side="left")
     first = np.searchsorted(p_cust, t_cust, side="left")
     seg_no = before - first
-    n_purchases = np.bincount(p_cust, minlength=len(rec.customers))
-    converted = seg_no < n_purchases[t_cust]
+    n_purchases = np.searchsorted(p_cust, t_cust, side="right") - first  # the touch's customer's purchases
+    converted = seg_no < n_purchases
     conv_at = np.full(t_cust.size, np.nan)
     if p_time.size:
         conv_at = np.where(converted, p_time[np.minimum(before, p_time.size - 1)], np.nan)
@@ -63,8 +63,7 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     codes = touches["channel"].cat.codes.to_numpy()
     names = [str(c) for c in touches["channel"].cat.categories]
     table = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
-    seg_of = rec.customers.segment.astype(np.int64)
-    value = values[seg_of[table["customer"]]]
+    value = values[rec.customers.segment[table["customer"]].astype(np.int64)]
     table["conversion_value"] = np.where(table["converted"], value, 0.0)
     table["path"] = pd.array(table["path"], dtype=pd.StringDtype("pyarrow", na_value=np.nan))
     return touches, pd.DataFrame(table)[list(SEGMENT_COLUMNS)]
