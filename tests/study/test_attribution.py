@@ -144,3 +144,19 @@ def test_paths_replay_to_the_recorded_purchases() -> None:
     mine = result.touches[(result.touches["replication"] == first["replication"])]
     mine = mine[(mine["customer"] == first["customer"]) & (mine["path_segment"] == first["path_segment"])]
     assert first["path"] == " > ".join(mine["channel"].astype(str)) and mine["time"].is_monotonic_increasing
+
+
+def test_purchases_before_each_touch_equal_a_binary_search() -> None:
+    from journeysim.study.attribution.paths import _purchases_before, _key
+
+    rng = np.random.default_rng(4)
+    p_cust = np.sort(rng.integers(0, 300, 900))
+    p_time = np.concatenate([np.sort(rng.uniform(0, 90, (p_cust == c).sum())) for c in np.unique(p_cust)])
+    t_cust = np.sort(rng.integers(0, 320, 5000))
+    t_time = rng.uniform(0, 90, t_cust.size)
+    t_time[::7] = p_time[rng.integers(0, p_time.size, t_time[::7].size)]  # some touches at a purchase's time
+    p_key, t_key = _key(p_cust, p_time, 90), _key(t_cust, t_time, 90)
+    first, total, before = _purchases_before(p_cust, p_key, t_cust, t_key)
+    np.testing.assert_array_equal(first + before, np.searchsorted(p_key, t_key, side="left"))
+    np.testing.assert_array_equal(first, np.searchsorted(p_cust, t_cust, side="left"))
+    np.testing.assert_array_equal(total, np.searchsorted(p_cust, t_cust, side="right") - first)

@@ -167,6 +167,21 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     return cust, stage, time, end
 
 
+def _by_customer_then_time(
+    cust: NDArray[np.int64], time: NDArray[np.float64], horizon: int
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64]]:
+    """(order by customer then time, customers and times in that order): one sort of the key customer x (horizon
+    + 1) + time, kept when it orders every (customer, time) strictly (then the order is the only one); else (a
+    tie, or times closer than the key resolves) a stable sort by customer of the order by time."""
+    order = np.argsort(cust * (horizon + 1.0) + time)
+    c, t = cust[order], time[order]
+    if bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (t[1:] > t[:-1])))):
+        return order, c, t
+    by_time = np.argsort(time)
+    order = by_time[_stable_order(cust[by_time])]
+    return order, cust[order], time[order]
+
+
 def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
     """The stable argsort of non-negative integer `key`, as an unstable sort of the unique keys key * n + i:
     the same order, about twice as fast as numpy's stable (merge) sort on millions of rows."""
@@ -278,13 +293,11 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
-    by_time = np.argsort(time)
-    order = by_time[_stable_order(cust[by_time])]  # by customer, then time
+    order, cust, at = _by_customer_then_time(cust, time, rec.horizon_days)
     names = dynamics.channel_names
-    at = time[order]
     frame = pd.DataFrame(
         {
-            "customer": cust[order].astype(np.int64, copy=False),
+            "customer": cust.astype(np.int64, copy=False),
             "time": at,
             "day": np.minimum(at.astype(np.int64), rec.horizon_days - 1),
             "channel": pd.Categorical.from_codes(chan[order], dtype=pd.CategoricalDtype(list(names))),

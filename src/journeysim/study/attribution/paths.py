@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog
+from journeysim.engine.touches import TouchLog, _stable_order
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -27,18 +27,39 @@ SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "
 
 
 def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(customer, time) of every purchase of a sampled customer, by customer then time."""
+    """(customer, time) of every purchase of a sampled customer, by customer then time (the event log comes by
+    time, then customer: a stable sort by customer)."""
     ev = rec.events
     assert ev is not None
     cust = ev["customer"].to_numpy(dtype=np.int64)
-    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion)) & sampled[cust]
+    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion))
+    if not sampled.all():
+        conv &= sampled[cust]
     c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order = np.lexsort((t, c))
+    order = _stable_order(c)
     return c[order], t[order]
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
     return customer.astype(float) * (horizon + 1.0) + time
+
+
+def _purchases_before(
+    p_cust: NDArray[np.int64], p_key: NDArray[np.float64], t_cust: NDArray[np.int64], t_key: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per touch: (index of its customer's first purchase, its customer's purchases, those with a key below the
+    touch's): `np.searchsorted(p_key, t_key)` = first + before, counted over the customer's few purchases only."""
+    n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
+    counts = np.bincount(p_cust, minlength=n)
+    first = (np.cumsum(counts) - counts)[t_cust]
+    total = counts[t_cust]
+    before = np.zeros(t_cust.size, np.int64)
+    (active,) = np.nonzero(total > 0)
+    while active.size:  # round j: touches whose customer's (j+1)-th purchase is before them
+        active = active[p_key[first[active] + before[active]] < t_key[active]]
+        before[active] += 1
+        active = active[before[active] < total[active]]
+    return first, total, before
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -49,14 +70,13 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
     # purchases of the same customer strictly before the touch: the touch's segment number
-    before = np.searchsorted(_key(p_cust, p_time, h), _key(t_cust, touches["time"].to_numpy(), h), side="left")
-    first = np.searchsorted(p_cust, t_cust, side="left")
-    seg_no = before - first
-    n_purchases = np.searchsorted(p_cust, t_cust, side="right") - first  # the touch's customer's purchases
+    first, n_purchases, seg_no = _purchases_before(
+        p_cust, _key(p_cust, p_time, h), t_cust, _key(t_cust, touches["time"].to_numpy(), h)
+    )
     converted = seg_no < n_purchases
     conv_at = np.full(t_cust.size, np.nan)
     if p_time.size:
-        conv_at = np.where(converted, p_time[np.minimum(before, p_time.size - 1)], np.nan)
+        conv_at = np.where(converted, p_time[np.minimum(first + seg_no, p_time.size - 1)], np.nan)
     touches["path_segment"] = seg_no.astype(np.int64)
     touches["converted"] = converted
     touches["conversion_time"] = conv_at
@@ -95,14 +115,15 @@ def _segment_table(
     offsets = pa.array(np.append(starts, cust.size).astype(np.int32))
     path = pc.binary_join(pa.ListArray.from_arrays(offsets, step), SEPARATOR)
     # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
+    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")  # p_cust is sorted
     width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
     t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
     p_key = p_cust * width + p_no
     at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
     (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
     order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")  # keys are unique
-    path = pa.concat_arrays([path, pa.array(np.full(alone.size, ""), pa.string())]).take(pa.array(order))
+    empty = pa.array([""], pa.string()).take(pa.array(np.zeros(alone.size, np.int32)))
+    path = pa.concat_arrays([path, empty]).take(pa.array(order))
     return {
         "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
         "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
