@@ -134,6 +134,11 @@ def test_sampling_keeps_a_share_of_customers_and_the_log_is_reproducible() -> No
     n = len(rec.customers)
     assert abs(log.sampled.mean() - 0.3) <= 4 * np.sqrt(0.3 * 0.7 / n)
     assert log.sampled[log.touches["customer"].to_numpy()].all()
+    # the sample is drawn from nothing the journey uses: sampled customers buy like everyone (within 4 SE)
+    bought = rec.customers.purchases.astype(float)
+    mine = bought[log.sampled]
+    se = bought.std() * np.sqrt(1 / mine.size - 1 / n)  # a sample without replacement of the population
+    assert bought.mean() > 0 and abs(mine.mean() - bought.mean()) <= 4 * se
     _, _, _, again = _sampled(0.3)
     assert log.touches.equals(again.touches)
 

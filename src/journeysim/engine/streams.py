@@ -151,7 +151,7 @@ def uniform_pair_scalar(bits: int) -> tuple[float, float]:
 @dataclass(frozen=True)
 class LogSample:
     """A share of customers picked by their stream key (the touch log's sample): customer c is picked when
-    finalise(finalise(ckey_c ^ key)) < share x 2^64, so the same customers are picked whatever the roster order,
+    finalise(ckey_c ^ key) < share x 2^64, so the same customers are picked whatever the roster order,
     the engine, or the scenario run on the same seed (its counterfactuals included).
     `record_all`: an engine still records every customer's moves (the full event log was asked for too)."""
 
@@ -164,5 +164,5 @@ class LogSample:
         if self.share >= 1.0:
             return np.ones(ckey.shape, bool)
         x = ckey ^ _U(self.key & MASK64)
-        finalise(finalise(x))
+        finalise(x)  # ckey is itself a finaliser output: one more round mixes the key in
         return x < _U(min(int(self.share * 2.0**64), MASK64))
