@@ -147,7 +147,7 @@ def test_paths_replay_to_the_recorded_purchases() -> None:
 
 
 def test_purchases_before_each_touch_equal_a_binary_search() -> None:
-    from journeysim.study.attribution.paths import _purchases_before, _key
+    from journeysim.study.attribution.paths import _key, _purchases_before
 
     rng = np.random.default_rng(4)
     p_cust = np.sort(rng.integers(0, 300, 900))

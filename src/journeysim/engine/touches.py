@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.dynamics import ChannelState, Dynamics
+from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.records import OUTSIDE, Records
 from journeysim.engine.streams import LogSample, children, stream_key
 
@@ -105,7 +105,7 @@ class _FactorTable:
         cols = _channel_columns(rec, dynamics)
         k = flat.size + arr_seg.size
         logs = np.empty((k, days, len(dynamics.channels)))
-        self.total = np.zeros((k, days))  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
+        total = np.zeros((k, days))  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
         for c, cs in enumerate(dynamics.channels):
             response = rec.media.response[:, cols[c]]
             f = np.ones((k, days))
@@ -113,9 +113,9 @@ class _FactorTable:
                 f[: flat.size][mask.ravel()[flat]] *= 1.0 + lift * response
             f[flat.size :] *= 1.0 + cs.arrival_lift[arr_seg, None] * response[None, :]
             logs[:, :, c] = np.log(np.maximum(f, 1.0))
-            self.total += logs[:, :, c]
-        self.logs = logs.reshape(k * days, -1)
-        self.total = self.total.ravel()
+            total += logs[:, :, c]
+        self.logs = logs.reshape(k * days, -1)  # row: cell x D + day
+        self.total = total.ravel()
         self.days = days
 
     def keys(self, rec: Records, mv: _Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
