@@ -275,8 +275,8 @@ class Kernel:
                 self.detractors += int(det.sum())
         if self.event_log:
             ev: Any = slice(None) if moved is None else moved
-            if self.sample is not None:
-                ev = self._picked(idx) if moved is None else moved & self._picked(idx)
+            if self.sample is not None:  # a few of the movers: their positions, then one gather per column
+                ev = np.flatnonzero(self._picked(idx) if moved is None else moved & self._picked(idx))
             sr = tables.stage_of_row
             self.events.append((idx[ev].astype(np.int64), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
         pack.vis |= tables.bit_row[new_row]
