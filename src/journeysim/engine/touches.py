@@ -83,7 +83,7 @@ def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
 
 class _FactorTable:
     """Each channel's multiplier F_c on the hazard of every lifted cell on every day, tabulated once: (K cells x D
-    days, C) with K the cells some channel lifts (flat (row, destination) cells, then one arrival cell per segment).
+    days, C) with K the cells some channel lifts (flat (row, destination) cells, then one per segment's arrivals).
     Per cell and day the same float operations as one transition at a time, so the values are the same."""
 
     def __init__(self, rec: Records, dynamics: Dynamics) -> None:
@@ -98,10 +98,14 @@ class _FactorTable:
             arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
         (flat,) = np.nonzero(union)
         (arr_seg,) = np.nonzero(arrival_lift > 0)
-        #: compact index of each cell (flat cells, then arrivals per segment), -1 where no channel lifts it
-        self.compact = np.full(self.n_cells + n_seg, -1, dtype=np.int64)
+        #: compact index of each cell, -1 where no channel lifts it: a segment's arrival row (source S) holds its
+        #: arrivals, lifted by the arrival lift alone (effect masks there are not read, as for one transition)
+        self.compact = np.full(self.n_cells, -1, dtype=np.int64)
         self.compact[flat] = np.arange(flat.size)
-        self.compact[self.n_cells + arr_seg] = flat.size + np.arange(arr_seg.size)
+        arrival_cells = (np.arange(n_seg)[:, None] * (n_st + 1) + n_st) * n_st + np.arange(n_st)[None, :]
+        self.compact[arrival_cells.ravel()] = -1
+        self.compact[arrival_cells[arr_seg].ravel()] = flat.size + np.repeat(np.arange(arr_seg.size), n_st)
+        self.n_seg = n_seg
         cols = _channel_columns(rec, dynamics)
         k = flat.size + arr_seg.size
         logs = np.empty((k, days, len(dynamics.channels)))
@@ -121,10 +125,10 @@ class _FactorTable:
     def keys(self, rec: Records, mv: _Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
         """(event index, table row: cell x D + day) of the recorded transitions some channel lifts."""
         n_st = rec.n_stages
-        seg = rec.customers.segment[mv.customer].astype(np.int64)
-        arrival = mv.src == n_st
-        cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
-        cell[arrival] = self.n_cells + seg[arrival]
+        cell = mv.src.astype(np.int64) * n_st  # flat (row, destination) cell: ((seg (S + 1) + src) S + dst
+        cell += mv.dst
+        if self.n_seg > 1:
+            cell += rec.customers.segment[mv.customer].astype(np.int64) * ((n_st + 1) * n_st)
         k = self.compact[cell]
         (idx,) = np.nonzero(k >= 0)
         day = np.minimum(mv.time[idx].astype(np.int64), self.days - 1)
@@ -160,10 +164,12 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
     order = _stable_order(cust)  # starts first, then the events, which come in time order
-    cust, time, stage = cust[order], time[order], stage[order]
-    end = np.full(cust.size, float(rec.horizon_days))
-    same = cust[1:] == cust[:-1]
-    end[:-1] = np.where(same, time[1:], end[:-1])
+    counts = np.bincount(cust, minlength=sampled.size)
+    time, stage = time[order], stage[order]
+    cust = np.repeat(np.arange(sampled.size, dtype=np.int64), counts)  # = cust[order]
+    end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
+    end[:-1] = time[1:]
+    end[np.cumsum(counts)[counts > 0] - 1] = float(rec.horizon_days)
     return cust, stage, time, end
 
 
