@@ -164,12 +164,11 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
     order = _stable_order(cust)  # starts first, then the events, which come in time order
-    counts = np.bincount(cust, minlength=sampled.size)
-    time, stage = time[order], stage[order]
-    cust = np.repeat(np.arange(sampled.size, dtype=np.int64), counts)  # = cust[order]
+    cust, time, stage = cust[order], time[order], stage[order]
     end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
     end[:-1] = time[1:]
-    end[np.cumsum(counts)[counts > 0] - 1] = float(rec.horizon_days)
+    end[-1:] = float(rec.horizon_days)
+    end[:-1][cust[1:] != cust[:-1]] = float(rec.horizon_days)
     return cust, stage, time, end
 
 
@@ -245,7 +244,7 @@ class _Stays:
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
         start, end = self.start[inside], self.end[inside]
-        first = _day_of(start, self.horizon)
+        first = start.astype(np.int64)  # a stay with end > start starts before the horizon: its day, as `_day_of`
         lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
         d = _day_of(end, self.horizon)
         hi = cum[d] + (end - d) * lam[d]  # ... and to its end
@@ -253,7 +252,7 @@ class _Stays:
         seen = at < hi
         which, at = inside[seen], at[seen]
         day = _day_at(cum, at, first[seen])
-        t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
+        t = day + (at - cum[day]) / np.where(lam > 0, lam, 1.0)[day]
         return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
 
 
@@ -261,7 +260,7 @@ def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np
     """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first` with
     cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
     last = cum.size - 2
-    day = first.copy()
+    day = first  # a fresh array of the caller's
     (later,) = np.nonzero((day < last) & (cum[np.minimum(day + 1, last)] <= at))
     day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
     return day
