@@ -1,7 +1,8 @@
 """Cost of the touch log (`outputs.touches`): one replication of the full benchmark model (6 channels, word of
 mouth, one year) at 1M customers, without the log, with the full log and with a 10% sample (`touch_sample=0.1`:
-the engine records only the sampled customers' moves), interleaved in one process (best of `--repeat`). Times are the process's CPU time (user + system,
-`time.process_time`): on a shared machine wall-clock time mostly measures the other jobs (shown too). Each timed
+the engine records only the sampled customers' moves), interleaved in one process (best of `--repeat`). Times
+are the process's CPU time (user + system, `time.process_time`): on a shared machine wall-clock time mostly
+measures the other jobs (shown too). Each timed
 run is what a replication does: the simulation (with the event log the touch log reads) and, when on, the touch
 log and its customer paths. Targets: full <= 2x, sampled <= 1.2x of the run without the log.
 

@@ -278,7 +278,7 @@ class Kernel:
             if self.sample is not None:  # a few of the movers: their positions, then one gather per column
                 ev = np.flatnonzero(self._picked(idx) if moved is None else moved & self._picked(idx))
             sr = tables.stage_of_row
-            self.events.append((idx[ev].astype(np.int64), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
+            self.events.append((idx[ev].astype(np.int64, copy=False), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
         pack.vis |= tables.bit_row[new_row]
         return new_row
 
