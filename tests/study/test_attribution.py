@@ -160,3 +160,21 @@ def test_purchases_before_each_touch_equal_a_binary_search() -> None:
     np.testing.assert_array_equal(first + before, np.searchsorted(p_key, t_key, side="left"))
     np.testing.assert_array_equal(first, np.searchsorted(p_cust, t_cust, side="left"))
     np.testing.assert_array_equal(total, np.searchsorted(p_cust, t_cust, side="right") - first)
+
+
+def test_a_sampled_run_s_paths_replay_to_its_sampled_customers_purchases() -> None:
+    # every purchase of a sampled customer is one converting segment; nobody else has one
+    from journeysim.study.attribution.log import replication_touches
+    from journeysim.study.run import replication_seeds, simulate
+
+    scenario = load_scenario(["population.scale=0.02", "sim=quick", "strategy=balanced"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, event_log=False, touches=0.3)
+    touches, segments = replication_touches(scenario, rec, seq, 0.3, 0)
+    assert rec.logged[touches["customer"].to_numpy()].all()
+    assert rec.logged is not None and 0 < rec.logged.mean() < 1
+    bought = rec.customers.purchases
+    assert int(segments["converted"].sum()) == int(bought[rec.logged].sum()) > 0
+    assert rec.logged[segments["customer"].to_numpy()].all()
+    per = segments[segments["converted"]].groupby("customer").size()
+    np.testing.assert_array_equal(per.to_numpy(), bought[per.index.to_numpy()])
