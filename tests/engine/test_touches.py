@@ -180,14 +180,14 @@ def test_a_sampled_touch_log_needs_a_sampled_run() -> None:
 
 def test_the_touch_order_is_the_stable_one_with_ties_and_close_times() -> None:
     # one key sort when every (customer, time) is distinct, else the stable sort by customer of the time order
-    from journeysim.engine.touches import _by_customer_then_time, _stable_order
+    from journeysim.engine.touches import _by_customer_then_time, stable_order
 
     rng = np.random.default_rng(3)
     cust = rng.integers(0, 50, 2000)
     time = rng.uniform(0, 30, 2000)
     for t in (time, np.round(time), time + np.where(rng.random(2000) < 0.5, 1e-12, 0.0)):  # ties, unresolved gaps
         by_time = np.argsort(t)
-        expected = by_time[_stable_order(cust[by_time])]
+        expected = by_time[stable_order(cust[by_time])]
         order, c, at = _by_customer_then_time(cust, t, 30)
         np.testing.assert_array_equal(c, cust[expected])
         np.testing.assert_array_equal(at, t[expected])

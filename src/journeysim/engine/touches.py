@@ -163,7 +163,7 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
-    order = _stable_order(cust)  # starts first, then the events, which come in time order
+    order = stable_order(cust)  # starts first, then the events, which come in time order
     cust, time, stage = cust[order], time[order], stage[order]
     end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
     end[:-1] = time[1:]
@@ -183,11 +183,11 @@ def _by_customer_then_time(
     if bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (t[1:] > t[:-1])))):
         return order, c, t
     by_time = np.argsort(time)
-    order = by_time[_stable_order(cust[by_time])]
+    order = by_time[stable_order(cust[by_time])]
     return order, cust[order], time[order]
 
 
-def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
+def stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
     """The stable argsort of non-negative integer `key`, as an unstable sort of the unique keys key * n + i:
     the same order, about twice as fast as numpy's stable (merge) sort on millions of rows."""
     n = key.size

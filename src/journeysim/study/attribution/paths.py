@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog, _stable_order
+from journeysim.engine.touches import TouchLog, stable_order
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -36,7 +36,7 @@ def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int
     if not sampled.all():
         conv &= sampled[cust]
     c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order = _stable_order(c)
+    order = stable_order(c)
     return c[order], t[order]
 
 
