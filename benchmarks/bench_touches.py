@@ -1,7 +1,8 @@
 """Cost of the touch log (`outputs.touches`): one replication of the full benchmark model (6 channels, word of
-mouth, one year) at 1M customers, without the log, with the full log and with a 10% sample (`touch_sample=0.1`),
-interleaved in one process (best of `--repeat`). Times are the process's CPU time (user + system,
-`time.process_time`): on a shared machine wall-clock time mostly measures the other jobs (shown too). Each timed
+mouth, one year) at 1M customers, without the log, with the full log and with a 10% sample (`touch_sample=0.1`:
+the engine records only the sampled customers' moves), interleaved in one process (best of `--repeat`). Times
+are the process's CPU time (user + system, `time.process_time`): on a shared machine wall-clock time mostly
+measures the other jobs (shown too). Each timed
 run is what a replication does: the simulation (with the event log the touch log reads) and, when on, the touch
 log and its customer paths. Targets: full <= 2x, sampled <= 1.2x of the run without the log.
 
@@ -46,7 +47,7 @@ def measure(customers: int, repeat: int) -> list[dict[str, Any]]:
         for name, share in VARIANTS:
             seq = np.random.SeedSequence(SEED)
             t0, c0 = time.perf_counter(), time.process_time()
-            rec = simulate(scenario, seq, event_log=share is not None)
+            rec = simulate(scenario, seq, event_log=False, touches=share)
             if share is not None:
                 touches, _ = replication_touches(scenario, rec, seq, share, 0)
                 counts[name] = len(touches)

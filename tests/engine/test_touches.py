@@ -27,11 +27,12 @@ def _hashes(out: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_touch_log_leaves_every_output_byte_identical(tmp_path: Path) -> None:
+@pytest.mark.parametrize("share", [1.0, 0.3])
+def test_the_touch_log_leaves_every_output_byte_identical(tmp_path: Path, share: float) -> None:
     scenario = load_scenario(OVERRIDES)
     baseline = Baseline(NO_SPEND, Strategy(), channels=True)
     off = run_study(scenario, baseline, bottlenecks=False)
-    on = run_study(scenario, baseline, bottlenecks=False, touches=1.0)
+    on = run_study(scenario, baseline, bottlenecks=False, touches=share)
     write_study(tmp_path / "off", off, "name: x\n")
     write_study(tmp_path / "on", on, "name: x\n")
     h_off, h_on = _hashes(tmp_path / "off"), _hashes(tmp_path / "on")
@@ -89,15 +90,31 @@ def test_exposures_follow_the_daily_reach() -> None:
         )
 
 
+def _multipliers(rec, dyn, mv) -> np.ndarray:
+    """(transitions, C) each channel's multiplier on each recorded transition's hazard, one transition at a time
+    from the channel's effect masks (independent of the log's tabulated factors); 1 where nothing lifts it."""
+    s = rec.n_stages
+    out = np.ones((mv.customer.size, len(dyn.channels)))
+    for i, (c, t, src, dst) in enumerate(zip(mv.customer, mv.time, mv.src, mv.dst, strict=True)):
+        seg, day = int(rec.customers.segment[c]), min(int(t), rec.horizon_days - 1)
+        for k, cs in enumerate(dyn.channels):
+            response = rec.media.response[day, rec.media.channels.index(cs.channel.name)]
+            if src == s:  # an arrival: the segment's arrival lift
+                out[i, k] = 1.0 + cs.arrival_lift[seg] * response
+                continue
+            for mask, lift in cs.effects:
+                if mask[seg * (s + 1) + src, dst]:
+                    out[i, k] *= 1.0 + lift * response
+    return out
+
+
 def test_caused_touches_take_the_thinning_share() -> None:
     # a transition with channel multipliers F_c is caused with probability 1 - 1 / prod(F_c > 1)
     scenario, rec, log = _one()
-    from journeysim.engine.touches import _factors, _lifted, _moves
+    from journeysim.engine.touches import _moves
 
     mv = _moves(rec, np.ones(len(rec.customers), bool))
-    dyn = Dynamics.compile(scenario)
-    idx, seg, cell = _lifted(rec, dyn, mv)
-    f = _factors(rec, dyn, np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1), seg, cell)
+    f = _multipliers(rec, Dynamics.compile(scenario), mv)
     p = 1.0 - 1.0 / np.prod(np.maximum(f, 1.0), axis=1)
     expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
     got = int(log.touches["caused"].sum())
@@ -105,10 +122,74 @@ def test_caused_touches_take_the_thinning_share() -> None:
     assert abs(got - expected) <= 4 * sd
 
 
+def _sampled(share: float, engine: str = "fast", record_all: bool = False):
+    scenario = load_scenario([*OVERRIDES, f"sim.engine={engine}"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, event_log=record_all, touches=share)
+    return scenario, seq, rec, touch_log(rec, Dynamics.compile(scenario), seq, share)
+
+
 def test_sampling_keeps_a_share_of_customers_and_the_log_is_reproducible() -> None:
-    _, rec, log = _one(sample=0.3)
+    _, _, rec, log = _sampled(0.3)
     n = len(rec.customers)
     assert abs(log.sampled.mean() - 0.3) <= 4 * np.sqrt(0.3 * 0.7 / n)
     assert log.sampled[log.touches["customer"].to_numpy()].all()
-    _, _, again = _one(sample=0.3)
+    # the sample is drawn from nothing the journey uses: sampled customers buy like everyone (within 4 SE)
+    bought = rec.customers.purchases.astype(float)
+    mine = bought[log.sampled]
+    se = bought.std() * np.sqrt(1 / mine.size - 1 / n)  # a sample without replacement of the population
+    assert bought.mean() > 0 and abs(mine.mean() - bought.mean()) <= 4 * se
+    _, _, _, again = _sampled(0.3)
     assert log.touches.equals(again.touches)
+
+
+def test_a_sampled_run_records_exactly_the_sampled_customers_moves() -> None:
+    # the engine records only the picked customers' moves: the full event log restricted to them, same order
+    scenario, seq, rec, log = _sampled(0.3)
+    full = simulate(scenario, seq, event_log=True)
+    mine = full.events[full.events["customer"].isin(np.flatnonzero(log.sampled))].reset_index(drop=True)
+    assert len(mine) > 100
+    assert mine.equals(rec.events)
+    # the picks are the stream-key rule, whatever the engine records: a full event log with the same sample agrees
+    _, _, both, both_log = _sampled(0.3, record_all=True)
+    np.testing.assert_array_equal(both.logged, rec.logged)
+    assert both_log.touches.equals(log.touches)
+    assert len(both.events) == len(full.events)
+
+
+def test_the_reference_engine_samples_the_same_customers() -> None:
+    from journeysim.engine.plan import Plan
+    from journeysim.engine.reference import simulate_reference
+    from journeysim.engine.touches import touch_log_sample
+
+    scenario = load_scenario(["population.scale=0.002", "sim=quick", "strategy=balanced"])
+    seq = replication_seeds(scenario)[0]
+    sample = touch_log_sample(seq, 0.5)
+    fast = simulate(scenario, seq, event_log=False, touches=0.5)
+    ref = simulate_reference(Plan.compile(scenario, seq), event_log=sample)
+    np.testing.assert_array_equal(fast.logged, ref.logged)
+    assert 0 < fast.logged.sum() < fast.logged.size
+    np.testing.assert_array_equal(fast.events["customer"].to_numpy(), ref.events["customer"].to_numpy())
+
+
+def test_a_sampled_touch_log_needs_a_sampled_run() -> None:
+    scenario, rec, _ = _one()
+    with pytest.raises(ValueError, match="sampled touch log"):
+        touch_log(rec, Dynamics.compile(scenario), replication_seeds(scenario)[0], 0.3)
+
+
+def test_the_touch_order_is_the_stable_one_with_ties_and_close_times() -> None:
+    # one key sort when every (customer, time) is distinct, else the stable sort by customer of the time order
+    from journeysim.engine.touches import _by_customer_then_time, stable_order
+
+    rng = np.random.default_rng(3)
+    cust = rng.integers(0, 50, 2000)
+    time = rng.uniform(0, 30, 2000)
+    for t in (time, np.round(time), time + np.where(rng.random(2000) < 0.5, 1e-12, 0.0)):  # ties, unresolved gaps
+        by_time = np.argsort(t)
+        expected = by_time[stable_order(cust[by_time])]
+        order, c, at = _by_customer_then_time(cust, t, 30)
+        np.testing.assert_array_equal(c, cust[expected])
+        np.testing.assert_array_equal(at, t[expected])
+        if len(np.unique(np.stack([cust, t]), axis=1)[0]) == cust.size:  # all distinct: the only order
+            np.testing.assert_array_equal(order, expected)

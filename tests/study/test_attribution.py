@@ -144,3 +144,37 @@ def test_paths_replay_to_the_recorded_purchases() -> None:
     mine = result.touches[(result.touches["replication"] == first["replication"])]
     mine = mine[(mine["customer"] == first["customer"]) & (mine["path_segment"] == first["path_segment"])]
     assert first["path"] == " > ".join(mine["channel"].astype(str)) and mine["time"].is_monotonic_increasing
+
+
+def test_purchases_before_each_touch_equal_a_binary_search() -> None:
+    from journeysim.study.attribution.paths import _key, _purchases_before
+
+    rng = np.random.default_rng(4)
+    p_cust = np.sort(rng.integers(0, 300, 900))
+    p_time = np.concatenate([np.sort(rng.uniform(0, 90, (p_cust == c).sum())) for c in np.unique(p_cust)])
+    t_cust = np.sort(rng.integers(0, 320, 5000))
+    t_time = rng.uniform(0, 90, t_cust.size)
+    t_time[::7] = p_time[rng.integers(0, p_time.size, t_time[::7].size)]  # some touches at a purchase's time
+    p_key, t_key = _key(p_cust, p_time, 90), _key(t_cust, t_time, 90)
+    first, total, before = _purchases_before(p_cust, p_key, t_cust, t_key)
+    np.testing.assert_array_equal(first + before, np.searchsorted(p_key, t_key, side="left"))
+    np.testing.assert_array_equal(first, np.searchsorted(p_cust, t_cust, side="left"))
+    np.testing.assert_array_equal(total, np.searchsorted(p_cust, t_cust, side="right") - first)
+
+
+def test_a_sampled_run_s_paths_replay_to_its_sampled_customers_purchases() -> None:
+    # every purchase of a sampled customer is one converting segment; nobody else has one
+    from journeysim.study.attribution.log import replication_touches
+    from journeysim.study.run import replication_seeds, simulate
+
+    scenario = load_scenario(["population.scale=0.02", "sim=quick", "strategy=balanced"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, event_log=False, touches=0.3)
+    touches, segments = replication_touches(scenario, rec, seq, 0.3, 0)
+    assert rec.logged[touches["customer"].to_numpy()].all()
+    assert rec.logged is not None and 0 < rec.logged.mean() < 1
+    bought = rec.customers.purchases
+    assert int(segments["converted"].sum()) == int(bought[rec.logged].sum()) > 0
+    assert rec.logged[segments["customer"].to_numpy()].all()
+    per = segments[segments["converted"]].groupby("customer").size()
+    np.testing.assert_array_equal(per.to_numpy(), bought[per.index.to_numpy()])

@@ -4,7 +4,9 @@
 
 RUN_DIR is a run made with outputs.touches=true and baseline_channels=true (per-channel counterfactuals). Writes
 attribution.csv (the league table) and attribution.html into --out (default RUN_DIR). --paths scores a path table
-of your own (path, total_conversions, total_null[, replication]) against the run's truth. Bad input: exit 2.
+of your own (path, total_conversions, total_null[, replication]) against the run's truth; a run with
+outputs.touch_sample=s logged that share of its customers, so credits (own paths or --paths) are scaled by 1 / s.
+Bad input: exit 2.
 """
 
 from __future__ import annotations
@@ -113,11 +115,12 @@ def main(argv: Sequence[str]) -> None:
     table, bad_paths = _path_file(Path(ns.paths), channels) if ns.paths else (None, [])
     _fail(problems + more + bad_paths)
     truth = pd.read_csv(run / CHANNEL_REMOVAL_FILE)
+    sample = _sample(run)
     if table is not None:
-        credit = table_credits(table, channels, methods)
+        credit = table_credits(table, channels, methods, sample)
     else:
         segments = pd.read_parquet(run / PATH_SEGMENTS_FILE)
-        credit = credits(touches, segments, channels, methods, _sample(run))
+        credit = credits(touches, segments, channels, methods, sample)
     result = league(credit[credit["channel"].isin(scored)], truth)
     out = Path(ns.out) if ns.out else run
     out.mkdir(parents=True, exist_ok=True)
@@ -126,6 +129,8 @@ def main(argv: Sequence[str]) -> None:
     overall = result[result["channel"] == ALL]
     true = float(overall["true_incremental"].iloc[0]) if len(overall) else float("nan")
     print(f"attribution of {run} ({', '.join(scored)}; true incremental purchases {true:.1f}), ranked by share error:")
+    if sample < 1.0:
+        print(f"  (the run logged a share {sample:g} of its customers: credits scaled by 1 / {sample:g})")
     for _, r in overall.iterrows():
         print(
             f"  {int(r['rank'])}. {r['method']:<16} share error {r['share_error']:6.3f}  total |bias| {r['bias']:10.1f}"

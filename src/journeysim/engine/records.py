@@ -130,6 +130,8 @@ class Records:
     prospect_clv: NDArray[np.float64]  # (G,) discounted margin from purchases by prospects (acquisition cohort)
     customers: CustomerTable
     events: pd.DataFrame | None = None  # customer, time, from_stage, to_stage (only when requested)
+    #: per customer: in the event log's sample (`streams.LogSample`; None: every customer, or no sample asked)
+    logged: NDArray[np.bool_] | None = None
     referrals: NDArray[np.int64] | None = None  # (D, G) referrals made by advocates per day
     media: MediaRecord = field(default_factory=lambda: MediaRecord.empty((), 0))
 
@@ -206,9 +208,14 @@ def event_table(
     customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
     order = np.argsort(time)  # distinct times have one order, whatever the sort: 7x faster than the lexsort
     ordered = time[order].astype(float, copy=False)
-    if (ordered[1:] == ordered[:-1]).any():  # equal times (rare): by roster position among them
-        order = np.lexsort((customer, time))
-        ordered = time[order].astype(float, copy=False)
+    tie = ordered[1:] == ordered[:-1]
+    if tie.any():  # equal times (rare): only those runs re-sorted, by roster position (then log order) among them
+        in_run = np.zeros(ordered.size, bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        (at,) = np.nonzero(in_run)
+        sub = order[at]
+        order[at] = sub[np.lexsort((sub, customer[sub], time[sub]))]
     number = np.cumsum(keep) - 1
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(
@@ -217,7 +224,8 @@ def event_table(
             "time": ordered,
             "from_stage": pd.Categorical.from_codes(src[order], dtype=cat, validate=False),  # codes < S + 1
             "to_stage": pd.Categorical.from_codes(dst[order], dtype=cat, validate=False),
-        }
+        },
+        copy=False,  # the columns are fresh arrays: no copy into consolidated blocks
     )
 
 

@@ -20,7 +20,16 @@ from journeysim.engine.contagion import adopter_identity, day_adopters, is_drive
 from journeysim.engine.heterogeneity import CustomerEffects
 from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
-from journeysim.engine.streams import GOLDEN, M1, M2, MASK64, STEP, draw_bits_scalar, uniform_pair_scalar
+from journeysim.engine.streams import (
+    GOLDEN,
+    M1,
+    M2,
+    MASK64,
+    STEP,
+    LogSample,
+    draw_bits_scalar,
+    uniform_pair_scalar,
+)
 from journeysim.engine.thinning import Acceptance
 
 
@@ -47,7 +56,7 @@ def child_key_scalar(parent: int, counter: int, salt: int) -> int:
 class ReferenceEngine:
     """One replication of a compiled plan, each customer a SimPy process; results as `Records`."""
 
-    def __init__(self, plan: Plan, event_log: bool = False) -> None:
+    def __init__(self, plan: Plan, event_log: bool | LogSample = False) -> None:
         self.plan = plan
         self.contagion_rng = np.random.default_rng(plan.contagion_seed)
         plan.dynamics.reset()
@@ -295,8 +304,12 @@ class ReferenceEngine:
         final = np.array(self.final_stage, dtype=np.int16)
         keep = final < s
         events = None
+        sample = self.event_log if isinstance(self.event_log, LogSample) else None
+        picked = None if sample is None else sample.picks(np.array(self.ckey, dtype=np.uint64))
         if self.event_log:
             ev = self.events
+            if picked is not None and sample is not None and not sample.record_all:
+                ev = [e for e in ev if picked[e[0]]]
             events = event_table(
                 np.array([e[0] for e in ev], dtype=np.intp),
                 np.array([e[1] for e in ev], dtype=float),
@@ -307,7 +320,7 @@ class ReferenceEngine:
             )
         referrals = np.array(self.referrals, dtype=np.int64).reshape(d, g)
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
-        return journey_records(
+        records = journey_records(
             plan.scenario,
             initial=plan.initial_counts(),
             flows=np.array(self.flows, dtype=np.int64).reshape(d, g, s + 1, s),
@@ -329,8 +342,10 @@ class ReferenceEngine:
             referrals=referrals,
             media=self.media,
         )
+        records.logged = None if picked is None else picked[keep]
+        return records
 
 
-def simulate_reference(plan: Plan, event_log: bool = False) -> Records:
+def simulate_reference(plan: Plan, event_log: bool | LogSample = False) -> Records:
     """Run one replication of a compiled plan with one SimPy process per customer (small populations only)."""
     return ReferenceEngine(plan, event_log=event_log).run()

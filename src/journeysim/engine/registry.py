@@ -8,13 +8,14 @@ from journeysim.engine.fast import simulate_fast
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
 from journeysim.engine.reference import simulate_reference
+from journeysim.engine.streams import LogSample
 from journeysim.registry import Registry
 
 
 class Engine(Protocol):
-    """Runs one replication of a compiled plan (with the event log when asked)."""
+    """Runs one replication of a compiled plan (with the event log when asked, or a sample's: `LogSample`)."""
 
-    def __call__(self, plan: Plan, event_log: bool = False) -> Records: ...
+    def __call__(self, plan: Plan, event_log: bool | LogSample = False) -> Records: ...
 
 
 ENGINES: Registry[Engine] = Registry("engine")

@@ -9,6 +9,8 @@ SplitMix64's finaliser (a bijection on 64-bit words with full avalanche); the ro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -144,3 +146,23 @@ def draw_bits_scalar(ckey: int, counter: int) -> int:
 def uniform_pair_scalar(bits: int) -> tuple[float, float]:
     """`uniform_pair` for one 64-bit word."""
     return ((bits >> 32) + 0.5) * _INV32, ((bits & 0xFFFFFFFF) + 0.5) * _INV32
+
+
+@dataclass(frozen=True)
+class LogSample:
+    """A share of customers picked by their stream key (the touch log's sample): customer c is picked when
+    finalise(ckey_c ^ key) < share x 2^64, so the same customers are picked whatever the roster order,
+    the engine, or the scenario run on the same seed (its counterfactuals included).
+    `record_all`: an engine still records every customer's moves (the full event log was asked for too)."""
+
+    key: int
+    share: float
+    record_all: bool = False
+
+    def picks(self, ckey: NDArray[np.uint64]) -> NDArray[np.bool_]:
+        """Whether each customer with these stream keys is in the sample."""
+        if self.share >= 1.0:
+            return np.ones(ckey.shape, bool)
+        x = ckey ^ _U(self.key & MASK64)
+        finalise(x)  # ckey is itself a finaliser output: one more round mixes the key in
+        return x < _U(min(int(self.share * 2.0**64), MASK64))

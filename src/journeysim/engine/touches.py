@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.dynamics import ChannelState, Dynamics
+from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.records import OUTSIDE, Records
-from journeysim.engine.streams import children
+from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
@@ -53,8 +53,8 @@ class _Moves:
 
     customer: NDArray[np.int64]
     time: NDArray[np.float64]
-    src: NDArray[np.int64]
-    dst: NDArray[np.int64]
+    src: NDArray[np.integer]  # stage codes (narrow integers)
+    dst: NDArray[np.integer]
 
 
 def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
@@ -62,13 +62,18 @@ def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
     if ev is None:
         raise ValueError("the touch log needs the replication's event log (simulate with event_log=True)")
     cust = ev["customer"].to_numpy(dtype=np.int64)
-    keep = sampled[cust]
-    return _Moves(
-        cust[keep],
-        ev["time"].to_numpy(dtype=float)[keep],
-        ev["from_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
-        ev["to_stage"].cat.codes.to_numpy().astype(np.int64)[keep],
+    mv = _Moves(
+        cust,
+        ev["time"].to_numpy(dtype=float),
+        ev["from_stage"].cat.codes.to_numpy(),
+        ev["to_stage"].cat.codes.to_numpy(),
     )
+    if sampled.all():
+        return mv
+    keep = sampled[cust]  # all kept when the engine recorded only the sample's moves
+    if keep.all():
+        return mv
+    return _Moves(mv.customer[keep], mv.time[keep], mv.src[keep], mv.dst[keep])
 
 
 def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
@@ -76,74 +81,74 @@ def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
     return [rec.media.channels.index(name) for name in dynamics.channel_names]
 
 
-def _lifted(
-    rec: Records, dynamics: Dynamics, mv: _Moves
-) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]:
-    """(event index, segment, flat (row, destination) cell, -1 for arrivals) of the recorded transitions some
-    channel lifts (a positive lift on the cell, or on the segment's arrivals)."""
-    n_st = rec.n_stages
-    seg = rec.customers.segment[mv.customer].astype(np.int64)
-    arrival = mv.src == n_st
-    cell = (seg * (n_st + 1) + np.where(arrival, 0, mv.src)) * n_st + mv.dst
-    cell[arrival] = -1
-    union = np.zeros(len(rec.segments) * (n_st + 1) * n_st + 1, bool)  # the last entry answers cell -1
-    arrival_lift = np.zeros(len(rec.segments))
-    for cs in dynamics.channels:
-        for mask, lift in cs.effects:
-            if lift > 0:
-                union[:-1] |= mask.ravel()
-        arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
-    (idx,) = np.nonzero(np.where(arrival, arrival_lift[seg] > 0, union[cell]))
-    return idx, seg[idx], cell[idx]
+class _FactorTable:
+    """Each channel's multiplier F_c on the hazard of every lifted cell on every day, tabulated once: (K cells x D
+    days, C) with K the cells some channel lifts (flat (row, destination) cells, then one per segment's arrivals).
+    Per cell and day the same float operations as one transition at a time, so the values are the same."""
 
+    def __init__(self, rec: Records, dynamics: Dynamics) -> None:
+        n_st, n_seg, days = rec.n_stages, len(rec.segments), rec.horizon_days
+        self.n_cells = n_seg * (n_st + 1) * n_st
+        union = np.zeros(self.n_cells, bool)
+        arrival_lift = np.zeros(n_seg)
+        for cs in dynamics.channels:
+            for mask, lift in cs.effects:
+                if lift > 0:
+                    union |= mask.ravel()
+            arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
+        (flat,) = np.nonzero(union)
+        (arr_seg,) = np.nonzero(arrival_lift > 0)
+        #: compact index of each cell, -1 where no channel lifts it: a segment's arrival row (source S) holds its
+        #: arrivals, lifted by the arrival lift alone (effect masks there are not read, as for one transition)
+        self.compact = np.full(self.n_cells, -1, dtype=np.int64)
+        self.compact[flat] = np.arange(flat.size)
+        arrival_cells = (np.arange(n_seg)[:, None] * (n_st + 1) + n_st) * n_st + np.arange(n_st)[None, :]
+        self.compact[arrival_cells.ravel()] = -1
+        self.compact[arrival_cells[arr_seg].ravel()] = flat.size + np.repeat(np.arange(arr_seg.size), n_st)
+        self.n_seg = n_seg
+        cols = _channel_columns(rec, dynamics)
+        k = flat.size + arr_seg.size
+        logs = np.empty((k, days, len(dynamics.channels)))
+        total = np.zeros((k, days))  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
+        for c, cs in enumerate(dynamics.channels):
+            response = rec.media.response[:, cols[c]]
+            f = np.ones((k, days))
+            for mask, lift in cs.effects:
+                f[: flat.size][mask.ravel()[flat]] *= 1.0 + lift * response
+            f[flat.size :] *= 1.0 + cs.arrival_lift[arr_seg, None] * response[None, :]
+            logs[:, :, c] = np.log(np.maximum(f, 1.0))
+            total += logs[:, :, c]
+        self.logs = logs.reshape(k * days, -1)  # row: cell x D + day
+        self.total = total.ravel()
+        self.days = days
 
-def _factors(
-    rec: Records, dynamics: Dynamics, day: NDArray[np.int64], seg: NDArray[np.int64], cell: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """(transitions, C) each channel's multiplier on the hazard of transitions in flat cells `cell` (-1: arrivals,
-    on the segment's arrival rate) on days `day`."""
-    cols = _channel_columns(rec, dynamics)
-    return np.stack(
-        [_channel_factor(rec, cs, cols[c], day, seg, cell) for c, cs in enumerate(dynamics.channels)], axis=1
-    )
-
-
-def _channel_factor(
-    rec: Records,
-    cs: ChannelState,
-    col: int,
-    day: NDArray[np.int64],
-    seg: NDArray[np.int64],
-    cell: NDArray[np.int64],
-) -> NDArray[np.float64]:
-    """One channel's multiplier (media record column `col`) on transitions in `cell` on days `day`."""
-    response = rec.media.response[:, col]
-    f = np.ones(cell.size)
-    for mask, lift in cs.effects:
-        (hit,) = np.nonzero(np.append(mask.ravel(), False)[cell])  # cell -1 reads the appended False
-        f[hit] *= 1.0 + lift * response[day[hit]]
-    (arr,) = np.nonzero(cell < 0)
-    f[arr] *= 1.0 + cs.arrival_lift[seg[arr]] * response[day[arr]]
-    return f
+    def keys(self, rec: Records, mv: _Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        """(event index, table row: cell x D + day) of the recorded transitions some channel lifts."""
+        n_st = rec.n_stages
+        cell = mv.src.astype(np.int64) * n_st  # flat (row, destination) cell: ((seg (S + 1) + src) S + dst
+        cell += mv.dst
+        if self.n_seg > 1:
+            cell += rec.customers.segment[mv.customer].astype(np.int64) * ((n_st + 1) * n_st)
+        k = self.compact[cell]
+        (idx,) = np.nonzero(k >= 0)
+        day = np.minimum(mv.time[idx].astype(np.int64), self.days - 1)
+        return idx, k[idx] * self.days + day
 
 
 def _caused(
     rec: Records, dynamics: Dynamics, mv: _Moves, rng: np.random.Generator
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
-    idx, seg, cell = _lifted(rec, dynamics, mv)
+    table = _FactorTable(rec, dynamics)
+    idx, key = table.keys(rec, mv)
     u = rng.random(idx.size)
     if not dynamics.channels or idx.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    day = np.minimum(mv.time[idx].astype(np.int64), rec.horizon_days - 1)
-    cols = _channel_columns(rec, dynamics)
-    total = np.zeros(idx.size)  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
-    for c, cs in enumerate(dynamics.channels):
-        total += np.log(np.maximum(_channel_factor(rec, cs, cols[c], day, seg, cell), 1.0))
+    total = table.total[key]
     organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
     (hit,) = np.nonzero(u >= organic)
     v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
-    logs = np.log(np.maximum(_factors(rec, dynamics, day[hit], seg[hit], cell[hit]), 1.0))
+    logs = table.logs[key[hit]]
     share = np.cumsum(logs, axis=1) / total[hit, None]
     channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
     return idx[hit], channel.astype(np.intp)
@@ -157,16 +162,32 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival event)
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
-    stage = np.concatenate([rec.customers.start_stage[first].astype(np.int64), mv.dst])
-    order = _stable_order(cust)  # starts first, then the events, which come in time order
+    stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
+    order = stable_order(cust)  # starts first, then the events, which come in time order
     cust, time, stage = cust[order], time[order], stage[order]
-    end = np.full(cust.size, float(rec.horizon_days))
-    same = cust[1:] == cust[:-1]
-    end[:-1] = np.where(same, time[1:], end[:-1])
+    end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
+    end[:-1] = time[1:]
+    end[-1:] = float(rec.horizon_days)
+    end[:-1][cust[1:] != cust[:-1]] = float(rec.horizon_days)
     return cust, stage, time, end
 
 
-def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
+def _by_customer_then_time(
+    cust: NDArray[np.int64], time: NDArray[np.float64], horizon: int
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64]]:
+    """(order by customer then time, customers and times in that order): one sort of the key customer x (horizon
+    + 1) + time, kept when it orders every (customer, time) strictly (then the order is the only one); else (a
+    tie, or times closer than the key resolves) a stable sort by customer of the order by time."""
+    order = np.argsort(cust * (horizon + 1.0) + time)
+    c, t = cust[order], time[order]
+    if bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (t[1:] > t[:-1])))):
+        return order, c, t
+    by_time = np.argsort(time)
+    order = by_time[stable_order(cust[by_time])]
+    return order, cust[order], time[order]
+
+
+def stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
     """The stable argsort of non-negative integer `key`, as an unstable sort of the unique keys key * n + i:
     the same order, about twice as fast as numpy's stable (merge) sort on millions of rows."""
     n = key.size
@@ -177,12 +198,15 @@ def _stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
 
 def _exposures(
     rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
-) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]]:
-    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc)."""
+) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.integer], int]]:
+    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc).
+    Each channel's stays go in blocks of `BLOCK` (small temporaries, in cache and reused; the draws come in the
+    same order as in one pass)."""
     cust, stage, start, end = spells
     n_st, horizon = rec.n_stages, rec.horizon_days
-    seg = rec.customers.segment[cust].astype(np.int64)
-    row = seg * (n_st + 1) + stage
+    row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
+    row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
+    stay = _Stays(cust, stage, start, end, horizon)
     cols = _channel_columns(rec, dynamics)
     out = []
     for c, cs in enumerate(dynamics.channels):
@@ -190,30 +214,81 @@ def _exposures(
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
         cum = np.concatenate([[0.0], np.cumsum(lam)])
-        (inside,) = np.nonzero(cs.audience_rows[row] & (end > start))
-        lo, hi = _cumulative(start[inside], lam, cum), _cumulative(end[inside], lam, cum)
-        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
-        seen = at < hi
-        which, at = inside[seen], at[seen]
-        day = np.clip(np.searchsorted(cum, at, side="right") - 1, 0, horizon - 1)
-        t = day + (at - cum[day]) / np.where(lam[day] > 0, lam[day], 1.0)
-        t = np.clip(t, start[which], np.nextafter(end[which], -np.inf))
-        out.append((cust[which], t, stage[which], c))
+        (inside,) = np.nonzero(np.append(cs.audience_rows, False)[row])
+        got = [stay.first_exposure(inside[i : i + BLOCK], lam, cum, rng) for i in range(0, inside.size, BLOCK)]
+        which = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.intp)
+        t = np.concatenate([g[1] for g in got]) if got else np.zeros(0)
+        out.append((stay.cust[which], t, stay.stage[which], c))
     return out
 
 
-def _cumulative(t: NDArray[np.float64], lam: NDArray[np.float64], cum: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The exposure intensity integrated from 0 to `t` (piecewise constant per day)."""
-    d = np.minimum(t.astype(np.int64), lam.size - 1)
-    return cum[d] + (t - d) * lam[d]
+#: stays per block in `_exposures`: a block's temporaries stay small (a few MB), in cache and off huge pages
+BLOCK = 1 << 17
+
+
+class _Stays:
+    """Stays: customer, stage, start and end, and the first exposure in some of them."""
+
+    def __init__(
+        self,
+        cust: NDArray[np.int64],
+        stage: NDArray[np.integer],
+        start: NDArray[np.float64],
+        end: NDArray[np.float64],
+        horizon: int,
+    ) -> None:
+        self.cust, self.stage, self.start, self.end, self.horizon = cust, stage, start, end, horizon
+
+    def first_exposure(
+        self, inside: NDArray[np.intp], lam: NDArray[np.float64], cum: NDArray[np.float64], rng: np.random.Generator
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
+        start, end = self.start[inside], self.end[inside]
+        first = start.astype(np.int64)  # a stay with end > start starts before the horizon: its day, as `_day_of`
+        lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
+        d = _day_of(end, self.horizon)
+        hi = cum[d] + (end - d) * lam[d]  # ... and to its end
+        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
+        seen = at < hi
+        which, at = inside[seen], at[seen]
+        day = _day_at(cum, at, first[seen])
+        t = day + (at - cum[day]) / np.where(lam > 0, lam, 1.0)[day]
+        return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
+
+
+def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first` with
+    cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
+    last = cum.size - 2
+    day = first  # a fresh array of the caller's
+    (later,) = np.nonzero((day < last) & (cum[np.minimum(day + 1, last)] <= at))
+    day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
+    return day
+
+
+def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:
+    """The day each time falls in (the last day for the horizon itself)."""
+    return np.minimum(t.astype(np.int64), horizon - 1)
+
+
+def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
+    """The customers a touch log of `share` samples on `seed`: picked by their stream keys (`LogSample`) under the
+    key of the touch stream's first child, so an engine records only their moves (every move: `record_all`)."""
+    return LogSample(int(stream_key(children(touch_seed(seed), 3)[0])), share, record_all)
 
 
 def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0) -> TouchLog:
     """The replication's touch log from its records (event log required) and its compiled `dynamics`, drawn from
-    `touch_seed(seed)`; `sample` < 1 keeps a random share of customers (every touch of each one kept)."""
-    sample_seq, cause_seq, expose_seq = children(touch_seed(seed), 3)
+    `touch_seed(seed)`; `sample` < 1 keeps the customers `touch_log_sample` picks (every touch of each one), read
+    from `rec.logged`: simulate with that sample (`study.run.simulate(..., touches=sample)`)."""
+    _, cause_seq, expose_seq = children(touch_seed(seed), 3)
     n = len(rec.customers)
-    sampled = np.ones(n, bool) if sample >= 1.0 else np.random.default_rng(sample_seq).random(n) < sample
+    if sample >= 1.0:
+        sampled = np.ones(n, bool)
+    elif rec.logged is None:
+        raise ValueError("a sampled touch log needs a run simulated with its sample (touch_log_sample)")
+    else:
+        sampled = rec.logged
     mv = _moves(rec, sampled)
     hit, channel = _caused(rec, dynamics, mv, np.random.default_rng(cause_seq))
     parts = _exposures(rec, dynamics, _spells(rec, mv, sampled), np.random.default_rng(expose_seq))
@@ -223,17 +298,17 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
-    by_time = np.argsort(time)
-    order = by_time[_stable_order(cust[by_time])]  # by customer, then time
+    order, cust, at = _by_customer_then_time(cust, time, rec.horizon_days)
     names = dynamics.channel_names
     frame = pd.DataFrame(
         {
-            "customer": cust[order].astype(np.int64),
-            "time": time[order],
-            "day": np.minimum(time[order].astype(np.int64), rec.horizon_days - 1),
+            "customer": cust.astype(np.int64, copy=False),
+            "time": at,
+            "day": np.minimum(at.astype(np.int64), rec.horizon_days - 1),
             "channel": pd.Categorical.from_codes(chan[order], dtype=pd.CategoricalDtype(list(names))),
             "stage": pd.Categorical.from_codes(stage[order], dtype=pd.CategoricalDtype([*rec.stages, OUTSIDE])),
             "caused": caused[order],
-        }
+        },
+        copy=False,  # fresh columns: no copy into consolidated blocks
     )
     return TouchLog(frame, sampled)

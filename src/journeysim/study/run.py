@@ -13,6 +13,8 @@ from journeysim.analytic.lifetime import lifetime_view
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records
 from journeysim.engine.registry import ENGINES
+from journeysim.engine.streams import LogSample
+from journeysim.engine.touches import touch_log_sample
 from journeysim.metrics import MetricSummary, funnel_table, scalar_metrics, summarise, timeseries_frame
 from journeysim.metrics.timeseries import with_dates
 from journeysim.model.scenario import Scenario
@@ -20,11 +22,17 @@ from journeysim.study.attribution.log import replication_touches
 from journeysim.study.uncertainty import ReplicationScenarios
 
 
-def simulate(scenario: Scenario, seed: np.random.SeedSequence, event_log: bool | None = None) -> Records:
-    """One replication with the engine the settings name (`event_log`: keep the event log whatever they say)."""
+def simulate(
+    scenario: Scenario, seed: np.random.SeedSequence, event_log: bool | None = None, touches: float | None = None
+) -> Records:
+    """One replication with the engine the settings name (`event_log`: keep the event log whatever they say;
+    `touches`: also the moves of that share of customers the touch log samples, `touch_log_sample`)."""
     engine = ENGINES.get(scenario.settings.engine, "sim.engine")
     keep = scenario.settings.event_log if event_log is None else event_log
-    return engine(Plan.compile(scenario, seed), event_log=keep)
+    log: bool | LogSample = keep
+    if touches is not None:
+        log = True if touches >= 1.0 else touch_log_sample(seed, touches, record_all=keep)
+    return engine(Plan.compile(scenario, seed), event_log=log)
 
 
 def daily_media(rec: Records) -> dict[str, NDArray[np.float64]]:
@@ -144,7 +152,7 @@ def run(
     for i, seq in enumerate(seeds):
         sc = scenarios(i)
         if simulated is None or touches is not None:  # a touch log needs the event log a stacked pass does not keep
-            rec = simulate(sc, seq, event_log=scenario.settings.event_log or touches is not None)
+            rec = simulate(sc, seq, event_log=scenario.settings.event_log, touches=touches)
         else:
             rec = simulated[i]
         if touches is not None:

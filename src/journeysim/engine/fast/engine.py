@@ -28,13 +28,13 @@ from journeysim.engine.fast.rounds import ByRound, Columns, in_roster_order, joi
 from journeysim.engine.fast.tables import RowTables
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records, customer_table, event_table, journey_records
-from journeysim.engine.streams import child_keys, counters
+from journeysim.engine.streams import LogSample, child_keys, counters
 
 
 class FastEngine:
     """Vectorised next-event engine over one compiled plan (one replication)."""
 
-    def __init__(self, plan: Plan, event_log: bool = False) -> None:
+    def __init__(self, plan: Plan, event_log: bool | LogSample = False) -> None:
         self.plan = plan
         sc = plan.scenario
         self.horizon = sc.settings.horizon_days
@@ -45,6 +45,7 @@ class FastEngine:
         self.calendar = Calendar(self.roster, self.horizon)
         self.ledger = Ledger(plan, self.tables, self.roster)
         self.days = DayHazards(plan, self.tables, self.roster)
+        self.event_log = event_log
         self.kernel = Kernel(plan, self.tables, self.roster, self.calendar, self.days, event_log)
         plan.dynamics.reset()
 
@@ -170,7 +171,7 @@ class FastEngine:
             events = event_table(cols[0], cols[1], cols[2], cols[3], keep, plan.scenario.journey.stages)
         media = self.days.media
         media.add_referral_costs(ledger.referrals.reshape(d, g).sum(axis=1), plan.dynamics)
-        return journey_records(
+        records = journey_records(
             plan.scenario,
             initial=plan.initial_counts(),
             flows=self.kernel.flows.reshape(d, g, s + 1, s),
@@ -182,8 +183,12 @@ class FastEngine:
             referrals=ledger.referrals.reshape(d, g),
             media=media,
         )
+        if isinstance(self.event_log, LogSample):
+            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else self.event_log.picks(roster.ckey[:n])
+            records.logged = picked[keep]
+        return records
 
 
-def simulate_fast(plan: Plan, event_log: bool = False) -> Records:
+def simulate_fast(plan: Plan, event_log: bool | LogSample = False) -> Records:
     """Run one replication of a compiled plan with the vectorised engine."""
     return FastEngine(plan, event_log=event_log).run()

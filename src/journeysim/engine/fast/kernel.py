@@ -22,7 +22,7 @@ from journeysim.engine.fast.roster import STEP_U64, Roster
 from journeysim.engine.fast.rounds import ByRound, Columns, by_round, in_roster_order, joined
 from journeysim.engine.fast.tables import RowTables
 from journeysim.engine.plan import Plan
-from journeysim.engine.streams import draw_at, uniform_pair_into
+from journeysim.engine.streams import LogSample, draw_at, uniform_pair_into
 
 Refer = Callable[[Columns, bool], Columns]  # advocates' (idx, time, position, day) -> their prospects' state
 
@@ -76,14 +76,24 @@ class Kernel:
     """Jumps pieces of customers; records daily flows, detractors and (optionally) the event log."""
 
     def __init__(
-        self, plan: Plan, tables: RowTables, roster: Roster, calendar: Calendar, days: DayHazards, event_log: bool
+        self,
+        plan: Plan,
+        tables: RowTables,
+        roster: Roster,
+        calendar: Calendar,
+        days: DayHazards,
+        event_log: bool | LogSample,
     ) -> None:
         self.plan, self.tables, self.roster, self.calendar, self.days = plan, tables, roster, calendar, days
         self.thinning = plan.thinning
         self.horizon = plan.scenario.settings.horizon_days
         self.flows = np.zeros(self.horizon * tables.per_day, dtype=np.int64)
         self.detractors = 0
-        self.event_log = event_log
+        self.event_log = bool(event_log)
+        #: a sampled event log: only the picked customers' moves are recorded (`logged`: per roster position)
+        self.sample = event_log if isinstance(event_log, LogSample) and not event_log.record_all else None
+        self.logged = np.zeros(0, bool)
+        self.n_picked = 0  # roster positions picked so far (the first n_picked entries of `logged`)
         self.events: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int16], NDArray[np.int16]]] = []
         effects = roster.effects
         #: per extended row: the affected-stage index of per-customer effects, -1 where none (None: no effects)
@@ -265,10 +275,22 @@ class Kernel:
                 self.detractors += int(det.sum())
         if self.event_log:
             ev: Any = slice(None) if moved is None else moved
+            if self.sample is not None:  # a few of the movers: their positions, then one gather per column
+                ev = np.flatnonzero(self._picked(idx) if moved is None else moved & self._picked(idx))
             sr = tables.stage_of_row
-            self.events.append((idx[ev].astype(np.int64), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
+            self.events.append((idx[ev].astype(np.int64, copy=False), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
         pack.vis |= tables.bit_row[new_row]
         return new_row
+
+    def _picked(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Whether roster positions `idx` are in the event log's sample (picks made as the roster grows)."""
+        n, have = self.roster.n, self.n_picked
+        if n > have and self.sample is not None:
+            if n > self.logged.size:  # room grows geometrically: admits come a few at a time
+                self.logged = np.concatenate([self.logged[:have], np.empty(max(n, 2 * have) - have, bool)])
+            self.logged[have:n] = self.sample.picks(self.roster.ckey[have:n])
+            self.n_picked = n
+        return self.logged[idx]
 
     def _next_times(
         self,

@@ -9,12 +9,17 @@ sampled customer is one converting segment, touched or not, so the segments repl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog
+from journeysim.engine.touches import TouchLog, stable_order
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -22,18 +27,39 @@ SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "
 
 
 def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(customer, time) of every purchase of a sampled customer, by customer then time."""
+    """(customer, time) of every purchase of a sampled customer, by customer then time (the event log comes by
+    time, then customer: a stable sort by customer)."""
     ev = rec.events
     assert ev is not None
     cust = ev["customer"].to_numpy(dtype=np.int64)
-    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion)) & sampled[cust]
+    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion))
+    if not sampled.all():
+        conv &= sampled[cust]
     c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order = np.lexsort((t, c))
+    order = stable_order(c)
     return c[order], t[order]
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
     return customer.astype(float) * (horizon + 1.0) + time
+
+
+def _purchases_before(
+    p_cust: NDArray[np.int64], p_key: NDArray[np.float64], t_cust: NDArray[np.int64], t_key: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per touch: (index of its customer's first purchase, its customer's purchases, those with a key below the
+    touch's): `np.searchsorted(p_key, t_key)` = first + before, counted over the customer's few purchases only."""
+    n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
+    counts = np.bincount(p_cust, minlength=n)
+    first = (np.cumsum(counts) - counts)[t_cust]
+    total = counts[t_cust]
+    before = np.zeros(t_cust.size, np.int64)
+    (active,) = np.nonzero(total > 0)
+    while active.size:  # round j: touches whose customer's (j+1)-th purchase is before them
+        active = active[p_key[first[active] + before[active]] < t_key[active]]
+        before[active] += 1
+        active = active[before[active] < total[active]]
+    return first, total, before
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -44,57 +70,68 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
     # purchases of the same customer strictly before the touch: the touch's segment number
-    before = np.searchsorted(_key(p_cust, p_time, h), _key(t_cust, touches["time"].to_numpy(), h), side="left")
-    first = np.searchsorted(p_cust, t_cust, side="left")
-    seg_no = before - first
-    n_purchases = np.bincount(p_cust, minlength=len(rec.customers))
-    converted = seg_no < n_purchases[t_cust]
+    first, n_purchases, seg_no = _purchases_before(
+        p_cust, _key(p_cust, p_time, h), t_cust, _key(t_cust, touches["time"].to_numpy(), h)
+    )
+    converted = seg_no < n_purchases
     conv_at = np.full(t_cust.size, np.nan)
     if p_time.size:
-        conv_at = np.where(converted, p_time[np.minimum(before, p_time.size - 1)], np.nan)
+        conv_at = np.where(converted, p_time[np.minimum(first + seg_no, p_time.size - 1)], np.nan)
     touches["path_segment"] = seg_no.astype(np.int64)
     touches["converted"] = converted
     touches["conversion_time"] = conv_at
-    seg_of = rec.customers.segment.astype(np.int64)
-    # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
-    conv = pd.DataFrame({"customer": p_cust, "path_segment": p_no, "converted": True, "conversion_time": p_time})
-    touched = _touched_segments(touches, seg_no, converted, conv_at)
-    table = pd.concat([touched, conv[~_pairs_in(conv, touched)]], ignore_index=True)
-    table["path"] = table["path"].fillna("")
-    table["touches"] = table["touches"].fillna(0).astype(np.int64)
-    table["converted"] = table["converted"].astype(bool)
-    table["conversion_value"] = np.where(table["converted"], values[seg_of[table["customer"].to_numpy()]], 0.0)
-    table = table.sort_values(["customer", "path_segment"], kind="stable").reset_index(drop=True)
-    return touches, table[list(SEGMENT_COLUMNS)]
+    codes = touches["channel"].cat.codes.to_numpy()
+    names = [str(c) for c in touches["channel"].cat.categories]
+    table = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
+    value = values[rec.customers.segment[table["customer"]].astype(np.int64)]
+    table["conversion_value"] = np.where(table["converted"], value, 0.0)
+    table["path"] = pd.array(table["path"], dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return touches, pd.DataFrame(table)[list(SEGMENT_COLUMNS)]
 
 
-def _touched_segments(
-    touches: pd.DataFrame, seg_no: NDArray[np.int64], converted: NDArray[np.bool_], conv_at: NDArray[np.float64]
-) -> pd.DataFrame:
-    """One row per touched segment; touches come by customer then time, so each segment is a contiguous run."""
-    cust = touches["customer"].to_numpy(dtype=np.int64)
+@dataclass(frozen=True)
+class _Steps:
+    """The touches' channels: category codes (one per touch, in the log's order) and the channel names."""
+
+    codes: NDArray[np.integer]
+    names: list[str]
+
+
+def _segment_table(
+    cust: NDArray[np.int64],
+    seg_no: NDArray[np.int64],
+    converted: NDArray[np.bool_],
+    conv_at: NDArray[np.float64],
+    steps: _Steps,
+    p_cust: NDArray[np.int64],
+    p_time: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The segment columns, by customer then segment: one row per touched segment (touches come by customer then
+    time, so each segment is a contiguous run, its path one string join) and one per untouched purchase."""
     new = np.ones(cust.size, bool)
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
-    names = np.asarray(touches["channel"].cat.categories, dtype=object)[touches["channel"].cat.codes.to_numpy()]
-    steps = np.where(new, "", SEPARATOR).astype(object) + names
-    return pd.DataFrame(
-        {
-            "customer": cust[starts],
-            "path_segment": seg_no[starts],
-            "path": np.add.reduceat(steps, starts) if starts.size else np.zeros(0, dtype=object),
-            "touches": np.diff(np.append(starts, cust.size)),
-            "converted": converted[starts],
-            "conversion_time": conv_at[starts],
-        }
-    )
-
-
-def _pairs_in(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.bool_]:
-    """Rows of `a` whose (customer, path_segment) is also in `b`."""
-    key_b = pd.MultiIndex.from_frame(b[["customer", "path_segment"]])
-    return np.asarray(pd.MultiIndex.from_frame(a[["customer", "path_segment"]]).isin(key_b))
+    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
+    offsets = pa.array(np.append(starts, cust.size).astype(np.int32))
+    path = pc.binary_join(pa.ListArray.from_arrays(offsets, step), SEPARATOR)
+    # converting segments: one per purchase (numbered within the customer), touched or not
+    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")  # p_cust is sorted
+    width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
+    t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
+    p_key = p_cust * width + p_no
+    at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
+    (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
+    order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")  # keys are unique
+    empty = pa.array([""], pa.string()).take(pa.array(np.zeros(alone.size, np.int32)))
+    path = pa.concat_arrays([path, empty]).take(pa.array(order))
+    return {
+        "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
+        "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
+        "path": path,
+        "touches": np.concatenate([np.diff(np.append(starts, cust.size)), np.zeros(alone.size, np.int64)])[order],
+        "converted": np.concatenate([converted[starts], np.ones(alone.size, bool)])[order],
+        "conversion_time": np.concatenate([conv_at[starts], p_time[alone]])[order],
+    }
 
 
 def replication_paths(

@@ -56,16 +56,19 @@ def credits(
     return pd.DataFrame(rows, columns=["method", "replication", "channel", "credited"])
 
 
-def table_credits(paths: pd.DataFrame, channels: Sequence[str], methods: Sequence[str]) -> pd.DataFrame:
+def table_credits(
+    paths: pd.DataFrame, channels: Sequence[str], methods: Sequence[str], sample: float = 1.0
+) -> pd.DataFrame:
     """`credits` from a path table alone (path, total_conversions, total_null; `replication` optional, else 0):
-    no touch times, so time decay counts one step as one day."""
+    no touch times, so time decay counts one step as one day. A table of a sampled run (`sample` < 1: the share of
+    customers logged) holds that share of the paths: credits are scaled up by 1 / `sample`, like `credits`."""
     table = paths if "replication" in paths.columns else paths.assign(replication=0)
     rows = []
     for rep, t in table.groupby("replication", sort=True):
         for m in methods:
             values = table_markov(t, channels) if m == "markov" else table_rule(t, m, channels)
             for c, name in enumerate(channels):
-                rows.append({"method": m, "replication": rep, "channel": name, "credited": float(values[c])})
+                rows.append({"method": m, "replication": rep, "channel": name, "credited": float(values[c]) / sample})
     return pd.DataFrame(rows, columns=["method", "replication", "channel", "credited"])
 
 
