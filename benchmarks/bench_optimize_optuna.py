@@ -26,6 +26,7 @@ replications) and over repeats (mean, se over repeats).
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -87,16 +88,28 @@ def one_repeat(
 
 
 def judge(overrides: list[str], channels: tuple[str, ...], rows: list[dict[str, Any]], seed: int, reps: int) -> None:
-    """Every answer on `reps` fresh replications, together; adds profit, its se, and the paired optimiser minus
-    this (mean, se) within each repeat, in place."""
+    """Every answer on `reps` fresh replications (each distinct plan once, all together); adds profit, its se, and
+    the paired optimiser minus this (mean, se) within each repeat, in place."""
     fresh = load_scenario([*overrides, f"sim.seed={seed}", f"sim.replications={reps}"])
-    incs = Evaluator(fresh, channels)([r["x"] for r in rows])
-    profit = [objective_samples(inc, "profit") for inc in incs]
+    plans = {tuple(r["x"]): np.asarray(r["x"], float) for r in rows}
+    incs = Evaluator(fresh, channels)(list(plans.values()))
+    by_plan = {k: objective_samples(inc, "profit") for k, inc in zip(plans, incs, strict=True)}
+    profit = [by_plan[tuple(r["x"])] for r in rows]
     ref = {r["sim_seed"]: p for r, p in zip(rows, profit, strict=True) if r["method"] == "optimiser"}
     for r, p in zip(rows, profit, strict=True):
         d = ref[r["sim_seed"]] - p
         r.update(profit=p.mean(), profit_se=p.std(ddof=1) / math.sqrt(p.size), diff=d.mean(),
                  diff_se=d.std(ddof=1) / math.sqrt(d.size), diff_samples=d)  # fmt: skip
+
+
+def rejudge_rows(csv: str, channels: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The answers of an earlier run (its CSV), to judge again on more replications without searching again."""
+    keep = ["method", "sims", "seconds", "sim_seed", "sampler_seed", "scale", "total_target"]
+    table = pd.read_csv(csv)
+    rows = table[keep].to_dict("records")
+    for r, x in zip(rows, table[list(channels)].to_numpy(float) * table[["scale"]].to_numpy(), strict=True):
+        r["x"] = x
+    return rows
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
@@ -123,10 +136,11 @@ def run(args: Any, overrides: list[str], channels: tuple[str, ...], box: np.ndar
         return
     children = np.random.SeedSequence(ROOT_SEED).spawn(args.repeats + 1)
     factors = [int(f) for f in args.factors.split(",")]
-    rows: list[dict[str, Any]] = []
-    for child in children[:-1]:
+    rows: list[dict[str, Any]] = rejudge_rows(args.rejudge, channels) if args.rejudge else []
+    for child in [] if args.rejudge else children[:-1]:
         a, b = (int(v) for v in child.generate_state(2))
         rows += one_repeat(overrides, channels, box, (a, b), factors)
+        print(f"repeat {len(rows) // (2 + 2 * len(factors))} of {args.repeats} searched", file=sys.stderr, flush=True)
     judge(overrides, channels, rows, int(children[-1].generate_state(1)[0]), args.check_replications)
     table = pd.DataFrame(rows)
     for i, c in enumerate(channels):
