@@ -19,8 +19,9 @@ All answers of all repeats are then simulated on `--check-replications` replicat
 together (paired); reported: each answer's profit, optimiser minus it per repeat (paired se on the fresh
 replications) and over repeats (mean, se over repeats).
 
-    python benchmarks/bench_optimize.py --against optuna               # 3 repeats, ~15 min on 2 cores
-    python benchmarks/bench_optimize.py --against optuna --quick       # 1 repeat, small population (~2 min)
+    python benchmarks/bench_optimize.py --against optuna --check-replications 256   # 5 repeats, ~30 min, 2 cores
+    python benchmarks/bench_optimize.py --against optuna --quick       # 1 repeat, small population (~1-2 min)
+    python benchmarks/bench_optimize.py --against optuna --rejudge OLD.csv --check-replications 256  # judge again
 """
 
 from __future__ import annotations
