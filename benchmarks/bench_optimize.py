@@ -82,6 +82,8 @@ def main() -> None:
     p.add_argument("--against", choices=("box", "optuna"), default="box", help="the uniform box search or Optuna TPE")
     p.add_argument("--repeats", type=int, default=5, help="optuna: independent scenario and sampler seeds")
     p.add_argument("--factors", default="1,2,4,8", help="optuna: trials as multiples of the optimiser's simulations")
+    p.add_argument("--spaces", default="simplex,box", help="optuna: the search spaces (simplex, box)")
+    p.add_argument("--multivariate", action="store_true", help="optuna: TPE with multivariate=True")
     p.add_argument("--rejudge", default=None, help="optuna: judge an earlier run's answers (its CSV) again")
     args = p.parse_args()
     if args.quick:

@@ -58,7 +58,7 @@ def have_optuna() -> bool:
 
 
 def one_repeat(
-    overrides: list[str], channels: tuple[str, ...], box: np.ndarray, seeds: tuple[int, int], factors: list[int]
+    overrides: list[str], channels: tuple[str, ...], box: np.ndarray, seeds: tuple[int, int], args: Any
 ) -> list[dict[str, Any]]:
     """The optimiser and both TPE searches on one scenario seed; one row per answer (plan, sims, seconds)."""
     sim_seed, sampler_seed = seeds
@@ -72,16 +72,17 @@ def one_repeat(
     result = optimise(base, OptimizeSpec(channels, total=total, bounds=bounds))
     n = int(result.summary["simulations"])
     rows = [{"method": "optimiser", "x": result.chosen, "sims": n, "seconds": time.perf_counter() - t0}]
-    for space in ("simplex", "box"):
+    factors, label = [int(f) for f in args.factors.split(",")], "tpe-mv" if args.multivariate else "tpe"
+    for space in args.spaces.split(","):
         t1 = time.perf_counter()
         found = optuna_search(
             base, channels, np.zeros(len(channels)), hi, total=total, trials=max(factors) * n, seed=sampler_seed,
-            space=space,
+            space=space, multivariate=args.multivariate,
         )  # fmt: skip
         per_trial = (time.perf_counter() - t1) / len(found.values)
         for f in factors:
             x, _ = found.best_of(f * n)
-            rows.append({"method": f"tpe {space} x{f}", "x": x, "sims": f * n, "seconds": per_trial * f * n})
+            rows.append({"method": f"{label} {space} x{f}", "x": x, "sims": f * n, "seconds": per_trial * f * n})
     rows.append({"method": "current plan", "x": current, "sims": 0, "seconds": 0.0})
     for r in rows:
         r.update(sim_seed=sim_seed, sampler_seed=sampler_seed, scale=scale, total_target=total)
@@ -136,12 +137,11 @@ def run(args: Any, overrides: list[str], channels: tuple[str, ...], box: np.ndar
         print('skipped: optuna is not installed (pip install "journeysim[optuna]"; it pins optuna 2.10)')
         return
     children = np.random.SeedSequence(ROOT_SEED).spawn(args.repeats + 1)
-    factors = [int(f) for f in args.factors.split(",")]
     rows: list[dict[str, Any]] = rejudge_rows(args.rejudge, channels) if args.rejudge else []
     for child in [] if args.rejudge else children[:-1]:
         a, b = (int(v) for v in child.generate_state(2))
-        rows += one_repeat(overrides, channels, box, (a, b), factors)
-        print(f"repeat {len(rows) // (2 + 2 * len(factors))} of {args.repeats} searched", file=sys.stderr, flush=True)
+        rows += one_repeat(overrides, channels, box, (a, b), args)
+        print(f"repeat {len({r['sim_seed'] for r in rows})} of {args.repeats} searched", file=sys.stderr, flush=True)
     judge(overrides, channels, rows, int(children[-1].generate_state(1)[0]), args.check_replications)
     table = pd.DataFrame(rows)
     for i, c in enumerate(channels):
