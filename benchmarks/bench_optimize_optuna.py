@@ -11,6 +11,7 @@ derived with `SeedSequence.spawn`, and its own sampler seed):
   sequential, so its first F x n trials are what a study of F x n trials would run).
 - `tpe box xF`: `optuna_search(space="box")`: the preset's search, each channel in its range on its own, the total
   free: its answer need not spend the total.
+`--multivariate` runs TPE with optuna's `multivariate=True` (methods `tpe-mv ...`); `--spaces` picks the spaces.
 Every trial is one simulated plan on the optimiser's scenario, seed and replications (common random numbers), two
 trials asked and simulated at a time (the preset's n_jobs = 2). Optuna gets all n as trials: its ranking needs no
 counterfactual (its one counterfactual run is not counted), so the comparison leans its way.
