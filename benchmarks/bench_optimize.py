@@ -16,6 +16,7 @@ scaled, one year, `strategy=balanced` as the current plan.
 
     python benchmarks/bench_optimize.py            # ~3-5 min on 2 cores
     python benchmarks/bench_optimize.py --quick    # a smaller population and fewer replications (~1 min)
+    python benchmarks/bench_optimize.py --against optuna   # against Optuna's TPE (bench_optimize_optuna.py)
 """
 
 from __future__ import annotations
@@ -77,11 +78,24 @@ def main() -> None:
     p.add_argument("--scale", type=float, default=0.05)
     p.add_argument("--replications", type=int, default=4)
     p.add_argument("--check-replications", type=int, default=16)
-    p.add_argument("--csv", default=str(DEFAULT_CSV))
+    p.add_argument("--csv", default=None, help="default: results/optimize.csv (optimize_optuna.csv for optuna)")
+    p.add_argument("--against", choices=("box", "optuna"), default="box", help="the uniform box search or Optuna TPE")
+    p.add_argument("--repeats", type=int, default=5, help="optuna: independent scenario and sampler seeds")
+    p.add_argument("--factors", default="1,2,4,8", help="optuna: trials as multiples of the optimiser's simulations")
+    p.add_argument("--spaces", default="simplex,box", help="optuna: the search spaces (simplex, box)")
+    p.add_argument("--multivariate", action="store_true", help="optuna: TPE with multivariate=True")
+    p.add_argument("--rejudge", default=None, help="optuna: judge an earlier run's answers (its CSV) again")
     args = p.parse_args()
     if args.quick:
-        args.scale, args.replications, args.check_replications = 0.02, 3, 8
+        args.scale, args.replications, args.check_replications, args.repeats = 0.02, 3, 8, 1
     overrides = ["strategy=balanced", f"population.scale={args.scale}", f"sim.replications={args.replications}"]
+    if args.against == "optuna":
+        import bench_optimize_optuna
+
+        args.csv = args.csv or str(bench_optimize_optuna.CSV)
+        bench_optimize_optuna.run(args, overrides, CHANNELS, BOX)
+        return
+    args.csv = args.csv or str(DEFAULT_CSV)
     base = load_scenario(overrides)
     scale = budget_scale(resolved_container(compose(overrides)))
     current = np.array([next(pl.budget for pl in base.strategy.plans if pl.channel == c) for c in CHANNELS])
