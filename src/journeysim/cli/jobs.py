@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import pickle
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -43,6 +44,7 @@ class JobConfigs:
         self._made: dict[tuple[str, ...], DictConfig] = {}
         self.checked: dict[tuple[str, ...], tuple[Any, dict[str, Any]]] = {}  # job -> (scenario, resolved config)
         self.composed = 0  # how many jobs Hydra composed (the rest were derived)
+        self._pickled: dict[int, bytes | None] = {}  # template id -> its pickle (`_copy`)
         # The sweep's time stamp (`${now:...}`) resolved once, here, so every job's copy of the cache holds it
         # (nothing to share when there is no sweep dir to resolve).
         with contextlib.suppress(Exception):
@@ -53,6 +55,18 @@ class JobConfigs:
         self.composed += 1
         self._templates.append((parsed, cfg))
         return cfg
+
+    def _copy(self, template: DictConfig) -> DictConfig:
+        """A deep copy of a template: unpickled from its bytes, pickled once (~2.5x cheaper than `copy.deepcopy`,
+        the same config: OmegaConf pickles every node with its metadata); `deepcopy` where it does not pickle."""
+        key = id(template)
+        if key not in self._pickled:
+            try:
+                self._pickled[key] = pickle.dumps(template, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                self._pickled[key] = None
+        blob = self._pickled[key]
+        return copy.deepcopy(template) if blob is None else cast(DictConfig, pickle.loads(blob))
 
     def _derive(self, parsed: list[Override]) -> DictConfig | None:
         """The job's config from a template whose overrides differ only in plain values; None when none fits."""
@@ -66,7 +80,7 @@ class JobConfigs:
                 continue
             if not all(_plain(p) or not p.key_or_group for p in changed):
                 continue
-            cfg = copy.deepcopy(template)
+            cfg = self._copy(template)
             try:
                 ConfigLoaderImpl._apply_overrides_to_config(changed, cfg)
             except Exception:
@@ -88,6 +102,10 @@ class JobConfigs:
     def made(self) -> frozenset[tuple[str, ...]]:
         """The jobs whose configs are made (composed or derived)."""
         return frozenset(self._made)
+
+    def forget(self, job: Sequence[str]) -> None:
+        """Drop a job's made config (a lean batch job used it up); asking for it again makes it again."""
+        self._made.pop(tuple(job), None)
 
     def get(self, job: Sequence[str]) -> DictConfig:
         """The job's config, as `loader.load_sweep_config(config, job)` gives it; made once per job (validation
