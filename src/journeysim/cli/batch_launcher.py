@@ -148,13 +148,20 @@ def _records(
     """Per job: its config.yaml text (lazy) and its `.hydra` records, rendered from one template per batch
     (`cli.yaml_slots`); empty when the jobs must go through Hydra's `run_job` (see `batch_job.lean_possible`)."""
     context = _WORK.get("context")
-    if context is None or not cfgs or not lean_possible(context, cfgs[0]):
+    if context is None or not _WORK.get("lean", True) or not cfgs or not lean_possible(context, cfgs[0]):
         return []
     full = [cast(dict[str, Any], OmegaConf.to_container(c, resolve=False, enum_to_str=True)) for c in cfgs]
     tasks = SlotTexts([{k: v for k, v in f.items() if k != "hydra"} for f in full])
     hydras = SlotTexts([{"hydra": f["hydra"]} for f in full])
     plain = all(_plain(r) for r in resolved)
     configs = SlotTexts(list(resolved)) if plain else None
+    log.debug(
+        "records of %d jobs from templates: task %s, hydra %s, config %s",
+        len(full),
+        tasks.pieces is not None,
+        hydras.pieces is not None,
+        configs is not None and configs.pieces is not None,
+    )
     out = []
     for i, f in enumerate(full):
         overrides = omegaconf_dump(f["hydra"]["overrides"]["task"])
@@ -222,10 +229,14 @@ def _reuse_checked_configs(context: HydraContext) -> None:
 
 class JourneysimBatchLauncher(Launcher):
     """Runs a sweep's jobs in `n_jobs` worker processes, each with one batch of jobs simulated in stacked passes of
-    up to `stack` jobs; `reports`: render every job's report.html (default: only where asked)."""
+    up to `stack` jobs; `reports`: render every job's report.html (default: only where asked); `lean`: each job
+    through `cli.batch_job.run_lean` (false: Hydra's `run_job`; the same files, slower)."""
 
-    def __init__(self, n_jobs: int = 2, stack: int = STACK, reports: bool = False, comparison: bool = False) -> None:
+    def __init__(
+        self, n_jobs: int = 2, stack: int = STACK, reports: bool = False, comparison: bool = False, lean: bool = True
+    ) -> None:
         self.n_jobs = n_jobs if n_jobs > 0 else multiprocessing.cpu_count()
+        self.lean = lean
         self.stack = stack
         self.reports = reports
         self.comparison = comparison
@@ -261,7 +272,14 @@ class JourneysimBatchLauncher(Launcher):
         workers = max(1, min(self.n_jobs, len(jobs)))
         size = -(-len(jobs) // workers)
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        _WORK.update(context=self.context, task=self.task, config=self.config, stack=self.stack, reports=self.reports)
+        _WORK.update(
+            context=self.context,
+            task=self.task,
+            config=self.config,
+            stack=self.stack,
+            reports=self.reports,
+            lean=self.lean,
+        )
         _WORK["batches"] = batches
         log.info("Launching %d jobs in %d batches", len(jobs), len(batches))
         if len(batches) == 1:

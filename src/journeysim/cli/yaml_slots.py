@@ -82,7 +82,7 @@ class SlotTexts:
         if len(self.docs) > 1:
             marks = {p: i for i, p in enumerate(self.order)}
             self.pieces = _MARKS.split(dump(_marked(self.docs[0], marks)))
-            if len(self.pieces) != 2 * len(self.order) + 1:  # a marker lost or repeated: no template
+            if sorted(int(n) for n in self.pieces[1::2]) != list(range(len(self.order))):  # a marker lost or repeated
                 self.pieces = None
             other = next((i for i in range(1, len(self.docs)) if self.same_shape[i]), 0)
             for i in {0, other}:  # checked against dumping whole: the base and one other document
@@ -104,12 +104,12 @@ class SlotTexts:
         if self.pieces is None or not self.same_shape[i]:
             return None
         out = [self.pieces[0]]
-        for n, path in enumerate(self.order):
-            leaf = _at(self.docs[i], path)
+        for k in range(1, len(self.pieces), 2):  # the pieces: text, a marker's number, text, ...
+            leaf = _at(self.docs[i], self.order[int(self.pieces[k])])
             text = self._leaf_text(leaf) if not isinstance(leaf, (dict, list)) else None
             if text is None:
                 return None
-            out += [text, self.pieces[2 * n + 2]]
+            out += [text, self.pieces[k + 1]]
         return "".join(out)
 
     def text(self, i: int) -> str:
