@@ -17,7 +17,7 @@ T = TypeVar("T")
 #: per-customer arrays several metrics need (masks, spans), by what and the arrays they are computed from: each
 #: entry keeps weak references to its sources and counts only while those very arrays are alive
 _MEMO: dict[tuple[str, tuple[int, ...]], tuple[tuple[weakref.ref[Any], ...], Any]] = {}
-_MEMO_KEPT = 64
+_MEMO_KEPT = 16
 
 
 def memo(what: str, sources: tuple[NDArray[Any], ...], compute: Callable[[], T]) -> T:
@@ -32,6 +32,8 @@ def memo(what: str, sources: tuple[NDArray[Any], ...], compute: Callable[[], T])
     for part in value if isinstance(value, tuple) else (value,):
         if isinstance(part, np.ndarray):
             part.flags.writeable = False  # shared from now on: an in-place change would raise, not spread
+    for dead in [k for k, (refs, _) in _MEMO.items() if any(r() is None for r in refs)]:
+        del _MEMO[dead]  # its records are gone: nothing can ask again, so its arrays are not kept alive
     if len(_MEMO) >= _MEMO_KEPT:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = (tuple(weakref.ref(a) for a in sources), value)
