@@ -16,7 +16,9 @@ Variants (each sweep in a fresh `journeysim -m` process, from an empty directory
   processes), writing sweep.parquet/sweep.csv; `budget-launcher` is the same CLI sweep as `budget-jobs` with
   `hydra/launcher=batch` (every job's directory and the sweep table written, byte-identical data files). All in
   one run: compare their ratios, not absolute times.
-  `sim share` is the share of core time (wall x workers) spent inside the engine's passes (the `simulate` timings).
+  `sim share` is the share of core time (wall x workers) spent inside the engine's passes (the `simulate` timings);
+  `CPU s` is the CPU time of the whole invocation (driver and workers, as reaped): on a shared machine the wall
+  clock (and the wall-clock `simulate` timings) stretch with the other sessions' load, CPU time much less.
 Per-job times come from each job's status.json (`timings`). `s/job` is wall time x workers / jobs: what one job
 costs a worker, Hydra and joblib included.
 
@@ -32,6 +34,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -85,6 +88,7 @@ COLUMNS = {
     "hydra_s_per_job": "Hydra s/job",
     "projected_200_s": "200 jobs s",
     "sim_share": "sim share",
+    "cpu_s": "CPU s",
 }
 
 #: The `budget-batch` variant: `js.run_many` in a fresh interpreter; prints wall and simulate seconds as JSON.
@@ -107,6 +111,7 @@ def budget_grid(variant: str, jobs: int, scale: float, customers: float, workers
     """The budget grid through one Hydra job per budget (`budget-jobs`) or through `js.run_many` (`budget-batch`)."""
     row: dict[str, Any] = {"variant": variant, "workers": workers, "jobs": jobs, "customers_per_job": round(customers)}
     if variant == "budget-batch":
+        cpu0 = _children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", BATCH_APP, f"{scale:.6g}", str(jobs), str(workers), str(work / variant)],
@@ -115,6 +120,7 @@ def budget_grid(variant: str, jobs: int, scale: float, customers: float, workers
             text=True,
         )
         wall = time.perf_counter() - t0
+        LAST_CPU[0] = _children_cpu() - cpu0
         if proc.returncode != 0:
             raise RuntimeError(f"budget-batch failed:\n{proc.stderr[-3000:]}")
         t = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -143,18 +149,32 @@ def budget_grid(variant: str, jobs: int, scale: float, customers: float, workers
         s_per_job=wall * workers / jobs,
         projected_200_s=200 * wall / jobs,
         sim_share=row["simulate_s"] * jobs / (wall * workers),
+        cpu_s=LAST_CPU[0],
     )
     return row
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children so far: a sweep's, with its workers."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: CPU seconds of the last `_run` (or budget-batch) invocation, workers included: steadier than wall time on a
+#: shared machine, where other sessions' load stretches the wall clock but not the work
+LAST_CPU: list[float] = [0.0]
 
 
 def _run(code: str | None, args: Sequence[str], where: Path) -> float:
     """Wall time of one `journeysim` (or `code`) invocation in `where`; raises with its stderr if it fails."""
     argv = [sys.executable, "-m", "journeysim.cli.app"] if code is None else [sys.executable, "-c", code]
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(
         [*argv, *args], cwd=where, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     wall = time.perf_counter() - t0
+    LAST_CPU[0] = _children_cpu() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr.decode()[-3000:]}")
     return wall

@@ -115,3 +115,27 @@ def test_a_job_that_breaks_validation_exits_2_naming_it_and_writes_nothing(journ
     assert bad.code == 2
     assert "strategy" in bad.err and "Traceback" not in bad.err
     assert not (tmp_path / "bad").exists()
+
+
+def _records(sweep: Path, job: int) -> dict[str, list[str]]:
+    """A job's `.hydra` records, less the lines that name where it ran or the `lean` switch itself."""
+    out = {}
+    for name in ("config.yaml", "hydra.yaml", "overrides.yaml"):
+        lines = (sweep / str(job) / ".hydra" / name).read_text().splitlines()
+        out[name] = [ln for ln in lines if "lean" not in ln and str(sweep.parent) not in ln]
+    return out
+
+
+@pytest.mark.slow
+def test_lean_jobs_write_the_records_hydras_run_job_writes(journeysim_cli, tmp_path: Path) -> None:
+    for name, lean in (("lean", "true"), ("hydra", "false")):
+        (tmp_path / name).mkdir()
+        done = _sweep(journeysim_cli, tmp_path / name, "s", "hydra/launcher=batch", f"hydra.launcher.lean={lean}")
+        assert done.code == 0, done.err[-2000:]
+    for job in range(len(BUDGETS)):
+        lean, hydra = _records(tmp_path / "lean" / "s", job), _records(tmp_path / "hydra" / "s", job)
+        assert lean == hydra, f"job {job}"
+        assert len(lean["hydra.yaml"]) > 100  # the whole Hydra config, not a stand-in
+        for name in DATA:
+            a, b = tmp_path / "lean" / "s" / str(job) / name, tmp_path / "hydra" / "s" / str(job) / name
+            assert a.exists() == b.exists() and (not a.exists() or a.read_bytes() == b.read_bytes()), name

@@ -182,3 +182,24 @@ def test_no_customers_at_all(make_records):
     assert f["reached_or_beyond"].sum() == 0
     assert f["stage_conversion_rate"].isna().all()
     assert timeseries_frame(empty)["purchases"].sum() == 0
+
+
+def test_memoised_masks_are_the_computed_ones_read_only_and_not_kept_after_their_records() -> None:
+    import functools
+    import gc
+
+    import numpy as np
+
+    from journeysim.metrics import common
+
+    start = np.array([0, 1, 2, 0, 3], dtype=np.int16)
+    first = common.memo("t", (start,), functools.partial(common.in_stages, start, (0, 2)))
+    again = common.memo("t", (start,), lambda: np.zeros(5, dtype=bool))  # not computed again: the same array
+    assert again is first and first.tolist() == [True, False, True, True, False]
+    assert not first.flags.writeable
+    other = start.copy()  # equal values, another array: computed for it
+    assert common.memo("t", (other,), lambda: np.zeros(5, dtype=bool)).tolist() == [False] * 5
+    del start, first, again
+    gc.collect()
+    common.memo("u", (other,), lambda: 1)  # an insert drops the entries whose arrays are gone
+    assert all(all(r() is not None for r in refs) for refs, _ in common._MEMO.values())

@@ -129,8 +129,35 @@ def margin_curve(scenario: Scenario, records: Records, days: int = CURVE_DAYS) -
     return total / int(acquired.sum())
 
 
+#: `_cumulative` of single rate matrices (a segment without random effects), by its inputs: the variants of a batch
+#: (budgets, flights) share the segment's baseline rates, so the 3,650-step curve is walked once, not per variant
+_CURVES: dict[tuple[bytes, int, tuple[int, ...], float, int], FloatArray] = {}
+_CURVES_KEPT = 64
+
+
 def _cumulative(rates: FloatArray, start: int, conv: list[int], margin: float, days: int) -> FloatArray:
-    """(n, days + 1) cumulative margin from a purchase into `start`, by the Van Loan block [[Q, r], [0, 0]]."""
+    """(n, days + 1) cumulative margin from a purchase into `start`, by the Van Loan block [[Q, r], [0, 0]]
+    (read-only; one rate matrix's curve is remembered, the same numbers as walking it again)."""
+    if rates.shape[0] != 1:
+        return _walk(rates, start, conv, margin, days)
+    key = (
+        np.ascontiguousarray(rates, dtype=float).tobytes() + str(rates.shape).encode(),
+        start,
+        tuple(conv),
+        margin,
+        days,
+    )
+    if key not in _CURVES:
+        if len(_CURVES) >= _CURVES_KEPT:
+            _CURVES.pop(next(iter(_CURVES)))
+        curve = _walk(rates, start, conv, margin, days)
+        curve.flags.writeable = False
+        _CURVES[key] = curve
+    return _CURVES[key]
+
+
+def _walk(rates: FloatArray, start: int, conv: list[int], margin: float, days: int) -> FloatArray:
+    """`_cumulative` computed: the block's one-day step applied `days` times."""
     n, s = rates.shape[0], rates.shape[-1]
     block = np.zeros((n, s + 1, s + 1))
     block[:, :s, :s] = generator(rates)

@@ -33,7 +33,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from hydra.core.global_hydra import GlobalHydra
@@ -43,8 +43,10 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf._utils import get_omega_conf_dumper
 
+from journeysim.cli.batch_job import JobRecords, lean_possible, run_lean, set_output_dir
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
+from journeysim.cli.yaml_slots import SlotTexts, omegaconf_dump
 from journeysim.config.study import job_baseline
 from journeysim.config.validate import validated
 from journeysim.io.resume import Found, found
@@ -65,6 +67,7 @@ class Prepared:
     baseline: Baseline | None
     config_yaml: Callable[[], str]
     study: StudyResult
+    records: JobRecords | None = None  # the `.hydra` records' texts (None: Hydra's `run_job` writes them)
 
 
 def _plain(value: Any) -> bool:
@@ -108,13 +111,13 @@ def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
     """Validate the jobs, skip the completed ones, simulate the rest in stacked passes into `STATE.prepared`."""
     loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
     checked = STATE.job_configs.checked if isinstance(STATE.job_configs, JobConfigs) else {}
-    nums, scenarios, baselines, bottlenecks, kept = [], [], [], [], []
+    nums, scenarios, baselines, bottlenecks, kept, cfgs = [], [], [], [], [], []
     for num, cfg in jobs:
         try:
             overrides = [str(o) for o in cfg.hydra.overrides.task]
             scenario, resolved = checked.get(tuple(overrides)) or validated(cfg, overrides=overrides)
             baseline = job_baseline(scenario, resolved, cfg.hydra, loader)
-            out_dir = Path(str(cfg.hydra.sweep.dir)) / str(cfg.hydra.sweep.subdir)
+            out_dir = set_output_dir(cfg)
             yaml = _yaml_of(resolved)
             if found(out_dir, overrides, yaml) is not Found.NOTHING:
                 continue  # completed before (kept by the task) or someone else's (refused by the task)
@@ -123,6 +126,7 @@ def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
             continue
         nums.append(num)
         kept.append((scenario, resolved, baseline, yaml))
+        cfgs.append(cfg)
         scenarios.append(scenario)
         baselines.append(baseline)
         bottlenecks.append(bool((resolved.get("outputs") or {}).get("bottlenecks", True)))
@@ -133,8 +137,38 @@ def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
     except Exception as exc:  # each job then runs alone and fails (or not) on its own
         log.warning("batch of %d jobs could not be simulated together (%s); running them one by one", len(nums), exc)
         return
-    for num, (scenario, resolved, baseline, yaml), study in zip(nums, kept, studies, strict=True):
-        STATE.prepared[num] = Prepared(scenario, resolved, baseline, yaml, study)
+    records = _records(cfgs, [r for _, r, _, _ in kept])
+    for i, (num, (scenario, resolved, baseline, yaml), study) in enumerate(zip(nums, kept, studies, strict=True)):
+        text, job_records = records[i] if records else (yaml, None)
+        STATE.prepared[num] = Prepared(scenario, resolved, baseline, text, study, job_records)
+
+
+def _records(
+    cfgs: Sequence[DictConfig], resolved: Sequence[dict[str, Any]]
+) -> list[tuple[Callable[[], str], JobRecords]]:
+    """Per job: its config.yaml text (lazy) and its `.hydra` records, rendered from one template per batch
+    (`cli.yaml_slots`); empty when the jobs must go through Hydra's `run_job` (see `batch_job.lean_possible`)."""
+    context = _WORK.get("context")
+    if context is None or not _WORK.get("lean", True) or not cfgs or not lean_possible(context, cfgs[0]):
+        return []
+    full = [cast(dict[str, Any], OmegaConf.to_container(c, resolve=False, enum_to_str=True)) for c in cfgs]
+    tasks = SlotTexts([{k: v for k, v in f.items() if k != "hydra"} for f in full])
+    hydras = SlotTexts([{"hydra": f["hydra"]} for f in full])
+    plain = all(_plain(r) for r in resolved)
+    configs = SlotTexts(list(resolved)) if plain else None
+    log.debug(
+        "records of %d jobs from templates: task %s, hydra %s, config %s",
+        len(full),
+        tasks.pieces is not None,
+        hydras.pieces is not None,
+        configs is not None and configs.pieces is not None,
+    )
+    out = []
+    for i, f in enumerate(full):
+        overrides = omegaconf_dump(f["hydra"]["overrides"]["task"])
+        yaml = (lambda i=i: configs.text(i)) if configs is not None else _yaml_of(resolved[i])  # type: ignore[misc]
+        out.append((yaml, JobRecords(tasks.text(i), hydras.text(i), overrides)))
+    return out
 
 
 def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
@@ -146,23 +180,36 @@ def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
     _prepare(jobs, int(_WORK["stack"]))
     runs = []
     for num, cfg in jobs:
-        log.info(f"\t#{num} : {' '.join(filter_overrides(list(cfg.hydra.overrides.task)))}")
-        runs.append(
-            run_job(
-                hydra_context=context,
-                task_function=task,
-                config=cfg,
-                job_dir_key="hydra.sweep.dir",
-                job_subdir_key="hydra.sweep.subdir",
+        overrides = [str(o) for o in cfg.hydra.overrides.task]
+        log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
+        prepared = STATE.prepared.get(num)
+        if prepared is not None and prepared.records is not None:
+            runs.append(run_lean(context, task, cfg, prepared.records))
+            if isinstance(STATE.job_configs, JobConfigs):
+                STATE.job_configs.forget(overrides)  # its config is used up: made again if asked for
+        else:
+            runs.append(
+                run_job(
+                    hydra_context=context,
+                    task_function=task,
+                    config=cfg,
+                    job_dir_key="hydra.sweep.dir",
+                    job_subdir_key="hydra.sweep.subdir",
+                )
             )
-        )
         configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     STATE.prepared.clear()
     return runs
 
 
 def _worker(batch: int) -> list[JobReturn]:
-    return _run_batch(_WORK["batches"][batch])
+    """A worker process's batch; its results travel back without the job configs (the sweepers read the return
+    values and overrides; the configs are on disk in every job's `.hydra`), which would cost the driver ~10 ms a
+    job to unpickle."""
+    runs = _run_batch(_WORK["batches"][batch])
+    for run in runs:
+        run.cfg = run.hydra_cfg = None
+    return runs
 
 
 def run_batch_with(work: dict[str, Any], jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
@@ -197,10 +244,14 @@ def _reuse_checked_configs(context: HydraContext) -> None:
 
 class JourneysimBatchLauncher(Launcher):
     """Runs a sweep's jobs in `n_jobs` worker processes, each with one batch of jobs simulated in stacked passes of
-    up to `stack` jobs; `reports`: render every job's report.html (default: only where asked)."""
+    up to `stack` jobs; `reports`: render every job's report.html (default: only where asked); `lean`: each job
+    through `cli.batch_job.run_lean` (false: Hydra's `run_job`; the same files, slower)."""
 
-    def __init__(self, n_jobs: int = 2, stack: int = STACK, reports: bool = False, comparison: bool = False) -> None:
+    def __init__(
+        self, n_jobs: int = 2, stack: int = STACK, reports: bool = False, comparison: bool = False, lean: bool = True
+    ) -> None:
         self.n_jobs = n_jobs if n_jobs > 0 else multiprocessing.cpu_count()
+        self.lean = lean
         self.stack = stack
         self.reports = reports
         self.comparison = comparison
@@ -220,6 +271,7 @@ class JourneysimBatchLauncher(Launcher):
             "config": self.config,
             "stack": self.stack,
             "reports": self.reports,
+            "lean": self.lean,
         }
 
     def _configs(self, job_overrides: Sequence[Sequence[str]], first: int) -> list[tuple[int, DictConfig]]:

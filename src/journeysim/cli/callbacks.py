@@ -38,6 +38,7 @@ from journeysim.config.validate import (
     interpolation_problem,
     resolved_container,
     validated,
+    validated_data,
 )
 from journeysim.io.resume import Found, found
 from journeysim.model.scenario import Scenario
@@ -73,19 +74,28 @@ def _empty_option(config: DictConfig, problem: Problem) -> Problem:
 
 
 def _checked(
-    config: DictConfig, overrides: Sequence[str], options: Mapping[str, Sequence[str]], loader: Any
+    config: DictConfig,
+    overrides: Sequence[str],
+    options: Mapping[str, Sequence[str]],
+    loader: Any,
+    resolved: dict[str, Any] | None = None,
 ) -> tuple[Scenario, dict[str, Any], Estimate]:
     """Validate one job's config, its size and its baseline; every failure (interpolation errors too) is
-    `InvalidConfig`; also the job's estimated needs.
+    `InvalidConfig`; also the job's estimated needs. `resolved`: the job's resolved config when known without
+    resolving it (`JobConfigs.resolved`: a job that differs from a checked one in plain values only), whose
+    config-level checks (unknown keys, `???`) are then the checked one's.
 
     Hydra only warns when a callback raises, and then starts the job: nothing may escape here but `SystemExit`.
     """
     try:
-        shapes = shape_problems(_resolved_or_empty(config))
+        shapes = shape_problems(_resolved_or_empty(config) if resolved is None else resolved)
         if shapes:
             raise InvalidConfig(shapes)
         try:
-            scenario, data = validated(config, overrides=overrides, group_options=options)
+            if resolved is None:
+                scenario, data = validated(config, overrides=overrides, group_options=options)
+            else:
+                scenario, data = validated_data(resolved, options), resolved
         except InvalidConfig as exc:
             raise InvalidConfig([_empty_option(config, p) for p in exc.problems]) from None
         problems = limit_problems(data, scenario)
@@ -187,7 +197,7 @@ class ValidateBeforeRun(Callback):
         for num, job in enumerate(jobs):
             try:
                 job_cfg = configs.get(job)
-                scenario, data, needs = _checked(job_cfg, job, options, loader)
+                scenario, data, needs = _checked(job_cfg, job, options, loader, configs.resolved(job))
                 configs.checked[tuple(job)] = (scenario, data)
                 seconds += needs.seconds
                 checked.append((job, scenario))

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import pickle
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -32,6 +34,10 @@ def _plain(override: Override) -> bool:
     return not isinstance(value, (dict, list)) and "/" not in override.key_or_group
 
 
+#: a `${...}` reference's inside
+_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
 class JobConfigs:
     """Job configs of one sweep (`config`: the sweep's master config), composed once per distinct shape."""
 
@@ -43,6 +49,11 @@ class JobConfigs:
         self._made: dict[tuple[str, ...], DictConfig] = {}
         self.checked: dict[tuple[str, ...], tuple[Any, dict[str, Any]]] = {}  # job -> (scenario, resolved config)
         self.composed = 0  # how many jobs Hydra composed (the rest were derived)
+        self._pickled: dict[int, bytes | None] = {}  # template id -> its pickle (`_copy`)
+        self._lines: dict[str, Override] = {}  # an override line -> its parse (each line parses on its own)
+        self._template_job: dict[int, tuple[str, ...]] = {}  # template id -> the job it was composed for
+        self._origin: dict[tuple[str, ...], tuple[DictConfig, list[Override]]] = {}  # derived job -> template, changes
+        self._refs: dict[int, list[str] | None] = {}  # template id -> what its user part's `${...}` refer to
         # The sweep's time stamp (`${now:...}`) resolved once, here, so every job's copy of the cache holds it
         # (nothing to share when there is no sweep dir to resolve).
         with contextlib.suppress(Exception):
@@ -54,7 +65,19 @@ class JobConfigs:
         self._templates.append((parsed, cfg))
         return cfg
 
-    def _derive(self, parsed: list[Override]) -> DictConfig | None:
+    def _copy(self, template: DictConfig) -> DictConfig:
+        """A deep copy of a template: unpickled from its bytes, pickled once (~2.5x cheaper than `copy.deepcopy`,
+        the same config: OmegaConf pickles every node with its metadata); `deepcopy` where it does not pickle."""
+        key = id(template)
+        if key not in self._pickled:
+            try:
+                self._pickled[key] = pickle.dumps(template, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                self._pickled[key] = None
+        blob = self._pickled[key]
+        return copy.deepcopy(template) if blob is None else cast(DictConfig, pickle.loads(blob))
+
+    def _derive(self, key: tuple[str, ...], parsed: list[Override]) -> DictConfig | None:
         """The job's config from a template whose overrides differ only in plain values; None when none fits."""
         keys = [p.key_or_group for p in parsed]
         for done, template in self._templates:
@@ -66,7 +89,7 @@ class JobConfigs:
                 continue
             if not all(_plain(p) or not p.key_or_group for p in changed):
                 continue
-            cfg = copy.deepcopy(template)
+            cfg = self._copy(template)
             try:
                 ConfigLoaderImpl._apply_overrides_to_config(changed, cfg)
             except Exception:
@@ -81,21 +104,81 @@ class JobConfigs:
                     exclude_keys=conf.exclude_keys,
                 )
             OmegaConf.copy_cache(from_config=self.config, to_config=cfg)
+            self._origin[key] = (template, changed)
             return cfg
         return None
+
+    def _parse(self, job: Sequence[str]) -> list[Override]:
+        for line in job:
+            if line not in self._lines:
+                self._lines[line] = self.parser.parse_overrides([line])[0]
+        return [self._lines[line] for line in job]
+
+    def _independent(self, template: DictConfig, keys: Sequence[str]) -> bool:
+        """No `${...}` in the user part refers to any of `keys` (or a node above or below one): setting them changes
+        those values alone once resolved. A resolver call, a relative or nested reference counts as referring."""
+        if id(template) not in self._refs:
+            user = [v for k, v in OmegaConf.to_container(template, resolve=False).items() if k != "hydra"]  # type: ignore[union-attr]
+            refs: list[str] | None = []
+            for inner in _REFERENCE.findall(repr(user)):
+                if refs is not None and (":" in inner or inner.startswith(".") or "$" in inner or "{" in inner):
+                    refs = None
+                elif refs is not None:
+                    refs.append(inner.strip())
+            self._refs[id(template)] = refs if repr(user).count("${") == len(refs or []) else None
+        refs = self._refs[id(template)]
+        if refs is None:
+            return False
+        return not any(r == k or r.startswith(f"{k}.") or k.startswith(f"{r}.") for r in refs for k in keys)
+
+    def resolved(self, job: Sequence[str]) -> dict[str, Any] | None:
+        """The resolved config (`config.validate.resolved_container`) of a job derived from a checked one whose user
+        part has no interpolation: the checked one's with the changed values set (each read from the job's own
+        config, so typed as resolving gives it). None where it must be resolved (and checked) in full: a value that
+        is missing there, None, `???`, an interpolation, or not a scalar."""
+        origin = self._origin.get(tuple(job))
+        if origin is None:
+            return None
+        template, changed = origin
+        base = self.checked.get(self._template_job.get(id(template), ()))
+        if base is None or not self._independent(template, [o.key_or_group for o in changed]):
+            return None
+        cfg, data = self._made[tuple(job)], pickle.loads(pickle.dumps(base[1]))  # a deep copy of plain data
+        for override in changed:
+            *path, leaf = override.key_or_group.split(".")
+            value = OmegaConf.select(cfg, override.key_or_group)
+            node: Any = data
+            for part in path:
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or leaf not in node or isinstance(node[leaf], (dict, list)):
+                return None
+            if value is None or not isinstance(value, (str, int, float, bool)):
+                return None
+            if isinstance(value, str) and ("${" in value or value == "???"):
+                return None
+            node[leaf] = value
+        return data
 
     @property
     def made(self) -> frozenset[tuple[str, ...]]:
         """The jobs whose configs are made (composed or derived)."""
         return frozenset(self._made)
 
+    def forget(self, job: Sequence[str]) -> None:
+        """Drop a job's made config (a lean batch job used it up); asking for it again makes it again."""
+        self._made.pop(tuple(job), None)
+
     def get(self, job: Sequence[str]) -> DictConfig:
         """The job's config, as `loader.load_sweep_config(config, job)` gives it; made once per job (validation
         and the launcher share it: each only sets the job's number)."""
         key = tuple(job)
         if key not in self._made:
-            parsed = self.parser.parse_overrides(list(job))
-            derived = self._derive(parsed)
-            self._made[key] = derived if derived is not None else copy.deepcopy(self._compose(job, parsed))
+            parsed = self._parse(job)
+            derived = self._derive(key, parsed)
+            if derived is None:
+                composed = self._compose(job, parsed)
+                self._template_job[id(composed)] = key
+                derived = copy.deepcopy(composed)
+            self._made[key] = derived
         OmegaConf.copy_cache(from_config=self.config, to_config=self._made[key])  # the sweep's `now`, as Hydra does
         return self._made[key]

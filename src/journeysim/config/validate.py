@@ -280,6 +280,12 @@ def validated(
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "config"
         raise InvalidConfig([Problem(str(key), str(exc).splitlines()[0], "fix the value or interpolation")]) from None
+    return validated_data(data, group_options), data
+
+
+def validated_data(data: dict[str, Any], group_options: Mapping[str, Sequence[str]] | None = None) -> Scenario:
+    """The checks of `validated` on a resolved config (`resolved_container`), and its scenario; raises
+    `InvalidConfig`. A sweep job that differs from a validated one only in plain values needs only these."""
     problems = type_problems(data)
     if problems:
         raise InvalidConfig(problems)
@@ -300,7 +306,7 @@ def validated(
     problems += touch_problems(data)
     if problems:
         raise InvalidConfig(problems)
-    return scenario, data
+    return scenario
 
 
 def composition_problem(exc: BaseException, overrides: Sequence[str] = ()) -> Problem:

@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.metrics.common import buyer_mask, ended_terminal_mask, prospect_mask, ratio
+from journeysim.metrics.common import buyer_mask, ended_terminal_mask, memo, prospect_mask, ratio
 
 
 def customers(records: Records) -> int:
@@ -57,7 +57,13 @@ def stage_reach(records: Records) -> pd.Series:
 
 
 def sales_cycle_days(records: Records) -> NDArray[np.float64]:
-    """Days from entry to first purchase, for new buyers who started at the entry stage (one value each)."""
+    """Days from entry to first purchase, for new buyers who started at the entry stage (one value each; read-only)."""
+    c = records.customers
+    sources = (c.start_stage, c.purchases, c.first_purchase, c.entry_time)
+    return memo(f"cycle{records.pre_purchase}{records.entry}", sources, lambda: _cycle(records))
+
+
+def _cycle(records: Records) -> NDArray[np.float64]:
     c = records.customers
     mask = prospect_mask(records) & buyer_mask(records) & (c.start_stage == records.entry)
     return np.asarray(c.first_purchase[mask] - c.entry_time[mask], dtype=np.float64)

@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 import math
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
+
+T = TypeVar("T")
+
+#: per-customer arrays several metrics need (masks, spans), by what and the arrays they are computed from: each
+#: entry keeps weak references to its sources and counts only while those very arrays are alive
+_MEMO: dict[tuple[str, tuple[int, ...]], tuple[tuple[weakref.ref[Any], ...], Any]] = {}
+_MEMO_KEPT = 16
+
+
+def memo(what: str, sources: tuple[NDArray[Any], ...], compute: Callable[[], T]) -> T:
+    """`compute()`, remembered for `what` of these very source arrays (a replication's metrics ask for the same
+    masks a dozen times); treat the result as read-only. Records are not changed after a run, so the value is the
+    one `compute()` gives again (arrays come back read-only)."""
+    key = (what, tuple(id(a) for a in sources))
+    hit = _MEMO.get(key)
+    if hit is not None and all(r() is a for r, a in zip(hit[0], sources, strict=True)):
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    for part in value if isinstance(value, tuple) else (value,):
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False  # shared from now on: an in-place change would raise, not spread
+    for dead in [k for k, (refs, _) in _MEMO.items() if any(r() is None for r in refs)]:
+        del _MEMO[dead]  # its records are gone: nothing can ask again, so its arrays are not kept alive
+    if len(_MEMO) >= _MEMO_KEPT:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (tuple(weakref.ref(a) for a in sources), value)
+    return value
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -28,14 +58,17 @@ def in_stages(stages: NDArray[np.int16], members: tuple[int, ...]) -> NDArray[np
 
 def prospect_mask(records: Records) -> NDArray[np.bool_]:
     """Customers who started in a pre-purchase stage (the acquisition cohort)."""
-    return in_stages(records.customers.start_stage, records.pre_purchase)
+    start = records.customers.start_stage
+    return memo(f"prospect{records.pre_purchase}", (start,), lambda: in_stages(start, records.pre_purchase))
 
 
 def buyer_mask(records: Records) -> NDArray[np.bool_]:
     """Customers with at least one purchase within the horizon."""
-    return records.customers.purchases >= 1
+    purchases = records.customers.purchases
+    return memo("buyer", (purchases,), lambda: purchases >= 1)
 
 
 def ended_terminal_mask(records: Records) -> NDArray[np.bool_]:
     """Customers whose stage at the end of the horizon is terminal (churned / lost)."""
-    return in_stages(records.customers.final_stage, records.terminal)
+    final = records.customers.final_stage
+    return memo(f"terminal{records.terminal}", (final,), lambda: in_stages(final, records.terminal))

@@ -13,7 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.metrics.common import ended_terminal_mask
+from journeysim.metrics.common import ended_terminal_mask, memo
 
 FUNNEL_COLUMNS = (
     "stage",
@@ -41,7 +41,12 @@ def _non_terminal_bits(records: Records) -> NDArray[np.uint64]:
 
 
 def funnel_span(records: Records) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Per customer (shallowest, deepest) non-terminal stage index ever visited; (-1, -1) if none."""
+    """Per customer (shallowest, deepest) non-terminal stage index ever visited; (-1, -1) if none (read-only)."""
+    visited = records.customers.visited
+    return memo(f"span{records.terminal}", (visited,), lambda: _span(records))
+
+
+def _span(records: Records) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     bits = _non_terminal_bits(records)
     lowest = bits & (~bits + np.uint64(1))  # the lowest set bit alone: a power of two, exact as a float
     shallow = np.frexp(lowest.astype(np.float64))[1].astype(np.int64) - 1

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
 from journeysim.metrics.acquisition import new_buyers
-from journeysim.metrics.common import buyer_mask, prospect_mask, ratio
+from journeysim.metrics.common import buyer_mask, memo, prospect_mask, ratio
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,12 @@ class LifetimeView:
 
 def acquired_mask(records: Records) -> NDArray[np.bool_]:
     """New buyers: prospects (pre-purchase start) with at least one purchase within the horizon."""
-    return prospect_mask(records) & buyer_mask(records)
+    c = records.customers
+    return memo(
+        f"acquired{records.pre_purchase}",
+        (c.start_stage, c.purchases),
+        lambda: prospect_mask(records) & buyer_mask(records),
+    )
 
 
 def future_margin(records: Records, view: LifetimeView) -> float:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import stats
 
 from journeysim.errors import ConfigError
@@ -48,6 +50,12 @@ __all__ = [
     "with_strategy",
     "without_channel",
 ]
+
+
+def _ratio_of(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
+    """`_ratio` on arrays (the same numbers)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(num / np.where(den > 0, den, np.nan), dtype=float)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -146,15 +154,17 @@ def _summary_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     summ = summarise({c: table[c].to_numpy(dtype=float) for c in columns})
     out = pd.DataFrame({c: s.to_dict() for c, s in summ.items()}).T.astype(float)
     out["replications"] = out["replications"].astype(int)
-    out["pooled"] = math.nan
-    out["note"] = ""
-    for c in out.index:
-        if c not in _RATIOS:
-            continue
-        num, den = _RATIOS[c]
-        interval = ratio_interval(table[num], table[den], num, den)
-        out.loc[c, ["pooled", "ci_low", "ci_high"]] = [interval.estimate, interval.low, interval.high]
-        out.loc[c, "note"] = interval.note
+    # the ratio rows' pooled estimate, interval and note, set column-wise (a `.loc` per row costs ~1 ms each)
+    pooled, notes = np.full(len(out), math.nan), [""] * len(out)
+    low, high = out["ci_low"].to_numpy(copy=True), out["ci_high"].to_numpy(copy=True)
+    for i, c in enumerate(out.index):
+        if c in _RATIOS:
+            num, den = _RATIOS[c]
+            interval = ratio_interval(table[num], table[den], num, den)
+            pooled[i], low[i], high[i], notes[i] = interval.estimate, interval.low, interval.high, interval.note
+    out["ci_low"], out["ci_high"] = low, high
+    out["pooled"] = pooled
+    out["note"] = notes
     out.index.name = "metric"
     return out
 
@@ -166,22 +176,25 @@ def incremental_table(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.Data
     incremental spend / incremental new buyers; incremental_roi = (incremental margin - incremental spend) /
     incremental spend. A ratio is NaN in a replication where its denominator is not positive.
     """
-    out = pd.DataFrame(index=scenario.index)
+    idx = scenario.index
+    own = {c: scenario[c].to_numpy() for c in scenario.columns}
+    base = {c: baseline[c].reindex(idx).to_numpy() for c in baseline.columns}  # paired by replication
+    cols: dict[str, NDArray[Any]] = {}  # numpy columns, then one frame: per-column pandas work costs ~0.1 ms each
     for c in OUTCOMES:
-        out[c] = scenario[c]
-        out[f"baseline_{c}"] = baseline[c]
+        cols[c] = own[c]
+        cols[f"baseline_{c}"] = base[c]
     for c in OUTCOMES:
-        out[f"incremental_{c}"] = scenario[c] - baseline[c]
-    out["incremental_profit"] = out["incremental_margin"] - out["incremental_spend"]
-    out["iroas"] = _ratio(out["incremental_revenue"], out["incremental_spend"])
-    out["incremental_cac"] = _ratio(out["incremental_spend"], out["incremental_new_buyers"])
-    out["incremental_roi"] = _ratio(out["incremental_profit"], out["incremental_spend"])
-    if all(c in scenario and c in baseline for c in LIFETIME_OUTCOMES):
-        out["incremental_future_margin"] = scenario["future_margin"] - baseline["future_margin"]
-        out["incremental_lifetime_margin"] = out["incremental_margin"] + out["incremental_future_margin"]
-        out["incremental_lifetime_profit"] = out["incremental_lifetime_margin"] - out["incremental_spend"]
-        out["incremental_lifetime_roi"] = _ratio(out["incremental_lifetime_profit"], out["incremental_spend"])
-    return out
+        cols[f"incremental_{c}"] = own[c] - base[c]
+    cols["incremental_profit"] = cols["incremental_margin"] - cols["incremental_spend"]
+    cols["iroas"] = _ratio_of(cols["incremental_revenue"], cols["incremental_spend"])
+    cols["incremental_cac"] = _ratio_of(cols["incremental_spend"], cols["incremental_new_buyers"])
+    cols["incremental_roi"] = _ratio_of(cols["incremental_profit"], cols["incremental_spend"])
+    if all(c in own and c in base for c in LIFETIME_OUTCOMES):
+        cols["incremental_future_margin"] = own["future_margin"] - base["future_margin"]
+        cols["incremental_lifetime_margin"] = cols["incremental_margin"] + cols["incremental_future_margin"]
+        cols["incremental_lifetime_profit"] = cols["incremental_lifetime_margin"] - cols["incremental_spend"]
+        cols["incremental_lifetime_roi"] = _ratio_of(cols["incremental_lifetime_profit"], cols["incremental_spend"])
+    return pd.DataFrame(cols, index=idx)
 
 
 @dataclass

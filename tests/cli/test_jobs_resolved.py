@@ -1,0 +1,47 @@
+"""`cli.jobs.JobConfigs.resolved`: a job derived from a checked one gets the resolved config resolving it gives."""
+
+from __future__ import annotations
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+from journeysim.cli.jobs import JobConfigs
+from journeysim.config import register_schemas, shipped_config_dir
+from journeysim.config.validate import resolved_container, validated
+
+register_schemas()
+
+
+def _configs(base: list[str]) -> JobConfigs:
+    master = compose("config", overrides=base, return_hydra_config=True)
+    return JobConfigs(GlobalHydra.instance().config_loader(), master)
+
+
+def test_derived_jobs_resolve_as_their_own_config_does() -> None:
+    base = ["strategy=balanced", "sim.replications=1"]
+    with initialize_config_dir(config_dir=str(shipped_config_dir()), version_base="1.3"):
+        configs = _configs(base)
+        jobs = [[*base, f"strategy.budget={b}", "sim.seed=3"] for b in (0, 1500, 2.5e5)]
+        jobs.append([*base, "strategy.budget=7", "sim.seed=4"])  # two values change
+        first = configs.get(jobs[0])
+        assert configs.resolved(jobs[0]) is None  # composed, not derived
+        configs.checked[tuple(jobs[0])] = (None, validated(first, overrides=jobs[0])[1])
+        for job in jobs[1:]:
+            full = resolved_container(configs.get(job))
+            fast = configs.resolved(job)
+            assert fast is not None
+            assert fast == full and repr(fast) == repr(full)  # the same values and types (1500 -> 1500.0)
+
+
+def test_a_value_that_an_interpolation_reads_is_resolved_in_full() -> None:
+    base = ["strategy=balanced"]
+    with initialize_config_dir(config_dir=str(shipped_config_dir()), version_base="1.3"):
+        configs = _configs(base)
+        jobs = [[*base, f"journey.name={n}"] for n in ("a", "b")]  # `name: ${journey.name}-${population.name}`
+        configs.checked[tuple(jobs[0])] = (None, validated(configs.get(jobs[0]), overrides=jobs[0])[1])
+        configs.get(jobs[1])
+        assert configs.resolved(jobs[1]) is None
+        same = [*base, "strategy.budget=5"], [*base, "strategy.budget=6"]  # the budget: no interpolation reads it
+        configs.checked[tuple(same[0])] = (None, validated(configs.get(same[0]), overrides=same[0])[1])
+        configs.get(same[1])
+        assert configs.resolved(same[1]) is not None
