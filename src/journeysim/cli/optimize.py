@@ -161,7 +161,10 @@ def main(argv: Sequence[str]) -> None:
 
 
 def _progress(kind: str, done: int, total: int) -> None:
-    sys.stderr.write(f"  {kind}: {done} of at most {total} plans simulated\n")
+    """One line per step; the search keeps to `--simulations`, the checks after it (the current plan) come on top."""
+    extra = "" if done <= total else f" ({done - total} beyond the search's {total}: the answer's checks)"
+    limit = f" of at most {total}" if done <= total else ""
+    sys.stderr.write(f"  {kind}: {done}{limit} plans simulated{extra}\n")
     sys.stderr.flush()
 
 
