@@ -111,27 +111,40 @@ def _segment_table(
     new = np.ones(cust.size, bool)
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
-    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
-    offsets = pa.array(np.append(starts, cust.size).astype(np.int32))
-    path = pc.binary_join(pa.ListArray.from_arrays(offsets, step), SEPARATOR)
     # converting segments: one per purchase (numbered within the customer), touched or not
     p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")  # p_cust is sorted
     width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
     t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
-    p_key = p_cust * width + p_no
+    p_key = p_cust * width + p_no  # ascending too
     at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
     (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
-    order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")  # keys are unique
-    empty = pa.array([""], pa.string()).take(pa.array(np.zeros(alone.size, np.int32)))
-    path = pa.concat_arrays([path, empty]).take(pa.array(order))
+    # the merged order of the (unique) keys: each untouched purchase's row after the touched segments below it
+    rows = starts.size + alone.size
+    is_alone = np.zeros(rows, bool)
+    is_alone[np.searchsorted(t_key, p_key[alone]) + np.arange(alone.size)] = True
+    touched = ~is_alone
+    touches = np.zeros(rows, np.int64)
+    touches[touched] = np.diff(np.append(starts, cust.size))
+    offsets = np.zeros(rows + 1, np.int32)  # a path's touches are a contiguous run; an untouched one is empty
+    np.cumsum(touches, out=offsets[1:])
+    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
+    path = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), step), SEPARATOR)
     return {
-        "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
-        "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
+        "customer": _merged(touched, cust[starts], p_cust[alone]),
+        "path_segment": _merged(touched, seg_no[starts], p_no[alone]).astype(np.int64),
         "path": path,
-        "touches": np.concatenate([np.diff(np.append(starts, cust.size)), np.zeros(alone.size, np.int64)])[order],
-        "converted": np.concatenate([converted[starts], np.ones(alone.size, bool)])[order],
-        "conversion_time": np.concatenate([conv_at[starts], p_time[alone]])[order],
+        "touches": touches,
+        "converted": _merged(touched, converted[starts], np.ones(alone.size, bool)),
+        "conversion_time": _merged(touched, conv_at[starts], p_time[alone]),
     }
+
+
+def _merged(touched: NDArray[np.bool_], at_touched: NDArray[Any], at_alone: NDArray[Any]) -> NDArray[Any]:
+    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the others."""
+    out = np.empty(touched.size, np.result_type(at_touched, at_alone))
+    out[touched] = at_touched
+    out[~touched] = at_alone
+    return out
 
 
 def replication_paths(
