@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog, stable_order
+from journeysim.engine.touches import TouchLog, stable_sort
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -36,8 +36,8 @@ def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int
     if not sampled.all():
         conv &= sampled[cust]
     c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order = stable_order(c)
-    return c[order], t[order]
+    order, c = stable_sort(c)
+    return c, t[order]
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
