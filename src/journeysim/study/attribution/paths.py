@@ -48,18 +48,15 @@ def _purchases_before(
     p_cust: NDArray[np.int64], p_key: NDArray[np.float64], t_cust: NDArray[np.int64], t_key: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per touch: (index of its customer's first purchase, its customer's purchases, those with a key below the
-    touch's): `np.searchsorted(p_key, t_key)` = first + before, counted over the customer's few purchases only."""
+    touch's). Both key arrays ascend (customer x (horizon + 1) + time, by customer then time) and a customer's keys
+    lie below the next customer's, so `np.searchsorted(p_key, t_key)` = first + before (ascending needles: each
+    search starts where the last ended)."""
     n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
     counts = np.bincount(p_cust, minlength=n)
     first = (np.cumsum(counts) - counts)[t_cust]
-    total = counts[t_cust]
-    before = np.zeros(t_cust.size, np.int64)
-    (active,) = np.nonzero(total > 0)
-    while active.size:  # round j: touches whose customer's (j+1)-th purchase is before them
-        active = active[p_key[first[active] + before[active]] < t_key[active]]
-        before[active] += 1
-        active = active[before[active] < total[active]]
-    return first, total, before
+    before = np.searchsorted(p_key, t_key).astype(np.int64, copy=False)
+    before -= first
+    return first, counts[t_cust], before
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
