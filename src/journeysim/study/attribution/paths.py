@@ -63,7 +63,7 @@ def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[
     """(touches with their path columns, one row per path segment) for one replication; `values`: the expected
     order value per customer segment (the conversion value of a path)."""
     p_cust, p_time = _purchases(rec, log.sampled)
-    touches = log.touches.copy()
+    touches = log.touches.copy(deep=False)  # copy on write: the log keeps its columns
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
     # purchases of the same customer strictly before the touch: the touch's segment number
@@ -109,16 +109,18 @@ def _segment_table(
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
     # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")  # p_cust is sorted
+    p_count = np.bincount(p_cust)
+    p_no = np.arange(p_cust.size) - (np.cumsum(p_count) - p_count)[p_cust]  # p_cust is sorted
     width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
     t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
     p_key = p_cust * width + p_no  # ascending too
-    at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
+    below = np.searchsorted(t_key, p_key)  # touched segments below each purchase's key
+    at = np.minimum(below, max(t_key.size - 1, 0))
     (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
     # the merged order of the (unique) keys: each untouched purchase's row after the touched segments below it
     rows = starts.size + alone.size
     is_alone = np.zeros(rows, bool)
-    is_alone[np.searchsorted(t_key, p_key[alone]) + np.arange(alone.size)] = True
+    is_alone[below[alone] + np.arange(alone.size)] = True
     touched = ~is_alone
     touches = np.zeros(rows, np.int64)
     touches[touched] = np.diff(np.append(starts, cust.size))
