@@ -307,7 +307,7 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     cust = np.concatenate([p[0] for p in parts] + [mv.customer[hit]])
     time = np.concatenate([p[1] for p in parts] + [mv.time[hit]])
     stage = np.concatenate([p[2] for p in parts] + [mv.src[hit]])
-    chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
+    chan = np.concatenate([np.full(p[0].size, p[3], np.int16) for p in parts] + [channel.astype(np.int16)])
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
     order, cust, at = _by_customer_then_time(cust, time, rec.horizon_days)
