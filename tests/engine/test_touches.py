@@ -193,3 +193,18 @@ def test_the_touch_order_is_the_stable_one_with_ties_and_close_times() -> None:
         np.testing.assert_array_equal(at, t[expected])
         if len(np.unique(np.stack([cust, t]), axis=1)[0]) == cust.size:  # all distinct: the only order
             np.testing.assert_array_equal(order, expected)
+
+
+def test_stable_sort_is_numpy_s_stable_argsort_and_its_keys() -> None:
+    # the value sort of key * n + i, split back, against numpy's merge sort; ties, dense and sparse keys
+    from journeysim.engine.touches import stable_sort
+
+    rng = np.random.default_rng(5)
+    for key in (rng.integers(0, 40, 3000), rng.integers(0, 10**9, 3000), np.zeros(7, np.int64), np.zeros(0, np.int64)):
+        order, sorted_key = stable_sort(key)
+        expected = np.argsort(key, kind="stable")
+        np.testing.assert_array_equal(order, expected)
+        np.testing.assert_array_equal(sorted_key, key[expected])
+        assert sorted_key.dtype == np.int64
+    huge = np.array([2**62, 1, 2**62, 0])  # key * n would overflow: numpy's stable sort itself
+    np.testing.assert_array_equal(stable_sort(huge)[0], [3, 1, 0, 2])

@@ -178,3 +178,56 @@ def test_a_sampled_run_s_paths_replay_to_its_sampled_customers_purchases() -> No
     assert rec.logged[segments["customer"].to_numpy()].all()
     per = segments[segments["converted"]].groupby("customer").size()
     np.testing.assert_array_equal(per.to_numpy(), bought[per.index.to_numpy()])
+
+
+def _segment_table_reference(cust, seg_no, converted, conv_at, codes, names, p_cust, p_time):  # type: ignore[no-untyped-def]
+    """The segment table as built before the paths were joined in their final order (concat, then take)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    new = np.ones(cust.size, bool)
+    new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
+    starts = np.flatnonzero(new)
+    step = pa.array(names, pa.string()).take(pa.array(codes.astype(np.int32)))
+    path = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array(np.append(starts, cust.size).astype(np.int32)), step), " > "
+    )
+    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")
+    width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
+    t_key, p_key = cust[starts] * width + seg_no[starts], p_cust * width + p_no
+    at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
+    (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
+    order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")
+    empty = pa.array([""], pa.string()).take(pa.array(np.zeros(alone.size, np.int32)))
+    return {
+        "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
+        "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
+        "path": pa.concat_arrays([path, empty]).take(pa.array(order)),
+        "touches": np.concatenate([np.diff(np.append(starts, cust.size)), np.zeros(alone.size, np.int64)])[order],
+        "converted": np.concatenate([converted[starts], np.ones(alone.size, bool)])[order],
+        "conversion_time": np.concatenate([conv_at[starts], p_time[alone]])[order],
+    }
+
+
+def test_the_segment_table_equals_the_concat_and_take_build() -> None:
+    # paths joined in their final row order (untouched purchases as empty lists) = the earlier concat-then-take
+    from journeysim.study.attribution.paths import _key, _purchases_before, _segment_table, _Steps
+
+    rng = np.random.default_rng(6)
+    for n_touch, n_buy in ((4000, 900), (0, 50), (300, 0)):
+        p_cust = np.sort(rng.integers(0, 300, n_buy))
+        p_time = np.concatenate([np.sort(rng.uniform(0, 90, (p_cust == c).sum())) for c in np.unique(p_cust)] or [[]])
+        order = np.lexsort((t_time := rng.uniform(0, 90, n_touch), t_cust := rng.integers(0, 320, n_touch)))
+        t_cust, t_time = t_cust[order], t_time[order]
+        first, total, seg_no = _purchases_before(p_cust, _key(p_cust, p_time, 90), t_cust, _key(t_cust, t_time, 90))
+        converted = seg_no < total
+        conv_at = np.where(
+            converted, p_time[np.minimum(first + seg_no, max(p_time.size - 1, 0))] if n_buy else 0, np.nan
+        )
+        codes, names = rng.integers(0, 3, n_touch).astype(np.int8), ["tv", "search", "social"]
+        got = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
+        want = _segment_table_reference(t_cust, seg_no, converted, conv_at, codes, names, p_cust, p_time)
+        assert got["path"].equals(want["path"]) and (n_buy == 0 or int(want["touches"].min()) == 0)
+        for column in ("customer", "path_segment", "touches", "converted", "conversion_time"):
+            np.testing.assert_array_equal(got[column], want[column])
+            assert got[column].dtype == want[column].dtype

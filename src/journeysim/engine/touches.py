@@ -163,8 +163,8 @@ def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArr
     cust = np.concatenate([first, mv.customer])
     time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
-    order = stable_order(cust)  # starts first, then the events, which come in time order
-    cust, time, stage = cust[order], time[order], stage[order]
+    order, cust = stable_sort(cust)  # starts first, then the events, which come in time order
+    time, stage = time[order], stage[order]
     end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
     end[:-1] = time[1:]
     end[-1:] = float(rec.horizon_days)
@@ -188,12 +188,24 @@ def _by_customer_then_time(
 
 
 def stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
-    """The stable argsort of non-negative integer `key`, as an unstable sort of the unique keys key * n + i:
-    the same order, about twice as fast as numpy's stable (merge) sort on millions of rows."""
+    """The stable argsort of non-negative integer `key` (`stable_sort`)."""
+    return stable_sort(key)[0]
+
+
+def stable_sort(key: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """(the stable argsort of non-negative integer `key`, `key` in that order): one sort of the values of the unique
+    keys key * n + i, each split back into key and i; the same order as numpy's stable (merge) sort, about four times
+    as fast on millions of rows (a value sort is vectorised, an argsort much less)."""
     n = key.size
     if n == 0 or int(key.max()) >= np.iinfo(np.int64).max // max(n, 1):
-        return np.argsort(key, kind="stable")
-    return np.argsort(key.astype(np.int64) * n + np.arange(n, dtype=np.int64))
+        order = np.argsort(key, kind="stable")
+        return order, key[order].astype(np.int64, copy=False)
+    packed = key.astype(np.int64) * n
+    packed += np.arange(n, dtype=np.int64)
+    packed.sort()
+    sorted_key = packed // n
+    packed -= sorted_key * n
+    return packed, sorted_key
 
 
 def _exposures(
@@ -295,7 +307,7 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     cust = np.concatenate([p[0] for p in parts] + [mv.customer[hit]])
     time = np.concatenate([p[1] for p in parts] + [mv.time[hit]])
     stage = np.concatenate([p[2] for p in parts] + [mv.src[hit]])
-    chan = np.concatenate([np.full(p[0].size, p[3]) for p in parts] + [channel]).astype(np.int64)
+    chan = np.concatenate([np.full(p[0].size, p[3], np.int16) for p in parts] + [channel.astype(np.int16)])
     caused = np.zeros(cust.size, bool)
     caused[cust.size - hit.size :] = True
     order, cust, at = _by_customer_then_time(cust, time, rec.horizon_days)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog, stable_order
+from journeysim.engine.touches import TouchLog, stable_sort
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -36,8 +36,8 @@ def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int
     if not sampled.all():
         conv &= sampled[cust]
     c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order = stable_order(c)
-    return c[order], t[order]
+    order, c = stable_sort(c)
+    return c, t[order]
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
@@ -48,25 +48,22 @@ def _purchases_before(
     p_cust: NDArray[np.int64], p_key: NDArray[np.float64], t_cust: NDArray[np.int64], t_key: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per touch: (index of its customer's first purchase, its customer's purchases, those with a key below the
-    touch's): `np.searchsorted(p_key, t_key)` = first + before, counted over the customer's few purchases only."""
+    touch's). Both key arrays ascend (customer x (horizon + 1) + time, by customer then time) and a customer's keys
+    lie below the next customer's, so `np.searchsorted(p_key, t_key)` = first + before (ascending needles: each
+    search starts where the last ended)."""
     n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
     counts = np.bincount(p_cust, minlength=n)
     first = (np.cumsum(counts) - counts)[t_cust]
-    total = counts[t_cust]
-    before = np.zeros(t_cust.size, np.int64)
-    (active,) = np.nonzero(total > 0)
-    while active.size:  # round j: touches whose customer's (j+1)-th purchase is before them
-        active = active[p_key[first[active] + before[active]] < t_key[active]]
-        before[active] += 1
-        active = active[before[active] < total[active]]
-    return first, total, before
+    before = np.searchsorted(p_key, t_key).astype(np.int64, copy=False)
+    before -= first
+    return first, counts[t_cust], before
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(touches with their path columns, one row per path segment) for one replication; `values`: the expected
     order value per customer segment (the conversion value of a path)."""
     p_cust, p_time = _purchases(rec, log.sampled)
-    touches = log.touches.copy()
+    touches = log.touches.copy(deep=False)  # copy on write: the log keeps its columns
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
     # purchases of the same customer strictly before the touch: the touch's segment number
@@ -111,27 +108,42 @@ def _segment_table(
     new = np.ones(cust.size, bool)
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
-    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
-    offsets = pa.array(np.append(starts, cust.size).astype(np.int32))
-    path = pc.binary_join(pa.ListArray.from_arrays(offsets, step), SEPARATOR)
     # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = np.arange(p_cust.size) - np.searchsorted(p_cust, p_cust, side="left")  # p_cust is sorted
+    p_count = np.bincount(p_cust)
+    p_no = np.arange(p_cust.size) - (np.cumsum(p_count) - p_count)[p_cust]  # p_cust is sorted
     width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
     t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
-    p_key = p_cust * width + p_no
-    at = np.minimum(np.searchsorted(t_key, p_key), max(t_key.size - 1, 0))
+    p_key = p_cust * width + p_no  # ascending too
+    below = np.searchsorted(t_key, p_key)  # touched segments below each purchase's key
+    at = np.minimum(below, max(t_key.size - 1, 0))
     (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
-    order = np.argsort(np.concatenate([t_key, p_key[alone]]), kind="stable")  # keys are unique
-    empty = pa.array([""], pa.string()).take(pa.array(np.zeros(alone.size, np.int32)))
-    path = pa.concat_arrays([path, empty]).take(pa.array(order))
+    # the merged order of the (unique) keys: each untouched purchase's row after the touched segments below it
+    rows = starts.size + alone.size
+    is_alone = np.zeros(rows, bool)
+    is_alone[below[alone] + np.arange(alone.size)] = True
+    touched = ~is_alone
+    touches = np.zeros(rows, np.int64)
+    touches[touched] = np.diff(np.append(starts, cust.size))
+    offsets = np.zeros(rows + 1, np.int32)  # a path's touches are a contiguous run; an untouched one is empty
+    np.cumsum(touches, out=offsets[1:])
+    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
+    path = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), step), SEPARATOR)
     return {
-        "customer": np.concatenate([cust[starts], p_cust[alone]])[order],
-        "path_segment": np.concatenate([seg_no[starts], p_no[alone]]).astype(np.int64)[order],
+        "customer": _merged(touched, cust[starts], p_cust[alone]),
+        "path_segment": _merged(touched, seg_no[starts], p_no[alone]).astype(np.int64),
         "path": path,
-        "touches": np.concatenate([np.diff(np.append(starts, cust.size)), np.zeros(alone.size, np.int64)])[order],
-        "converted": np.concatenate([converted[starts], np.ones(alone.size, bool)])[order],
-        "conversion_time": np.concatenate([conv_at[starts], p_time[alone]])[order],
+        "touches": touches,
+        "converted": _merged(touched, converted[starts], np.ones(alone.size, bool)),
+        "conversion_time": _merged(touched, conv_at[starts], p_time[alone]),
     }
+
+
+def _merged(touched: NDArray[np.bool_], at_touched: NDArray[Any], at_alone: NDArray[Any]) -> NDArray[Any]:
+    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the others."""
+    out = np.empty(touched.size, np.result_type(at_touched, at_alone))
+    out[touched] = at_touched
+    out[~touched] = at_alone
+    return out
 
 
 def replication_paths(
