@@ -9,7 +9,6 @@ path), all started at once. In the Ray and submitit sweeps job 1 fails on purpos
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import importlib.util
 import io
@@ -17,12 +16,8 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import stat
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -227,44 +222,6 @@ def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, 
     ):
         assert line in script, f"{line!r} not in the sbatch script:\n" + "\n".join(script)
     assert not list(sweep.glob("*/metrics.json"))  # nothing ran
-
-
-@pytest.fixture
-def ray_head():
-    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
-    As in tests/scale/test_launchers.py: its own process group, stopped by signalling that group only."""
-    temp = tempfile.mkdtemp(prefix="jsrayh", dir="/tmp")
-    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    env.pop("RAY_ADDRESS", None)
-    port = 30000 + secrets.randbelow(20000)
-    log = Path(temp) / "head.log"
-    argv = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
-    argv += [
-        f"--port={port}",
-        "--num-cpus=2",
-        "--include-dashboard=false",
-        "--disable-usage-stats",
-        f"--temp-dir={temp}",
-    ]
-    with log.open("w") as out:
-        head = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():
-            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)
-        head.wait()
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 @_needs("ray_batch")

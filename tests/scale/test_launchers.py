@@ -7,17 +7,12 @@ up to the sbatch script it would submit (a stand-in `sbatch` captures it). Nothi
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import secrets
 import shutil
-import signal
 import stat
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,42 +108,6 @@ def test_ray_runs_on_a_local_instance_bound_to_loopback(sweeps) -> None:
     assert "Started a local Ray instance" in outcome.err + outcome.out
     assert "RAY_NODES ['127.0.0.1']" in outcome.out  # one node, on the loopback address
     assert "Ray Launcher is launching 2 jobs" in outcome.err + outcome.out
-
-
-@pytest.fixture
-def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
-    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
-
-    Started in its own process group and stopped by signalling that group only, so nothing else is touched.
-    """
-    _skip_unless_installed("ray")
-    temp = _short_temp()
-    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    env.pop("RAY_ADDRESS", None)
-    port = 30000 + secrets.randbelow(20000)
-    log = Path(temp) / "head.log"
-    ray = Path(sys.executable).with_name("ray")
-    argv = [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}"]
-    argv += ["--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}"]
-    with log.open("w") as out:
-        head = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():
-            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
-    finally:  # signal the head's process group only: `ray start` and the processes it started
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGINT)  # as Ctrl-C: all of them stop within seconds
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)  # whatever of the group did not stop in time
-        head.wait()
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_the_cluster_preset_joins_a_running_cluster_by_address(
