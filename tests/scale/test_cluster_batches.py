@@ -58,19 +58,6 @@ RAY_COUNT = (
     "atexit.register(lambda: print('RAY_TASKS', len(_tasks), sorted(set(_tasks)), flush=True))\n"
 )
 
-#: The files a job writes whatever launched it (status.json holds timings; .hydra/hydra.yaml names the launcher).
-DATA = (
-    "metrics.json",
-    "funnel.csv",
-    "timeseries.parquet",
-    "samples.parquet",
-    "config.yaml",
-    ".hydra/config.yaml",
-    ".hydra/overrides.yaml",
-    "incrementality.json",
-    "bottlenecks.csv",
-)
-
 
 def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
@@ -157,14 +144,14 @@ def test_a_failed_job_stays_its_own_in_the_batch(launcher, runs) -> None:
 
 
 @pytest.mark.parametrize("launcher", LAUNCHERS)
-def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launcher, runs, reference) -> None:
+def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launcher, runs, reference, job_data) -> None:
     _, sweep, resumed, before = runs[launcher]
     assert resumed.code == 0, resumed.err[-3000:]
     assert f"3 of {JOBS} jobs completed before and are kept; 1 to run" in resumed.err
     assert (sweep / "0" / "metrics.json").stat().st_mtime_ns == before["job0"]  # not rerun, not rewritten
     for job in range(JOBS):
         mine, ref = sweep / str(job), reference / str(job)
-        for name in DATA:
+        for name in job_data:
             assert (mine / name).exists() == (ref / name).exists(), f"job {job}: {name}"
             if (ref / name).exists():
                 assert (mine / name).read_bytes() == (ref / name).read_bytes(), f"job {job}: {name}"
