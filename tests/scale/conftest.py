@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -144,3 +145,19 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
             os.killpg(head.pid, signal.SIGKILL)  # whatever of the group did not stop in time
         head.wait()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture
+def sbatch_stand_in(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A stand-in `sbatch` (and `srun`, which submitit only checks exists) first on PATH: it copies the script it
+    is given to a file and refuses the submission. (the env to run journeysim with, that file)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    captured = tmp_path / "submitted.sh"
+    for name, text in (
+        ("srun", "#!/bin/sh\nexit 1\n"),
+        ("sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n'),
+    ):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod((bin_dir / name).stat().st_mode | stat.S_IXUSR)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, captured

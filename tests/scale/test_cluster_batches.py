@@ -13,10 +13,8 @@ import csv
 import importlib.util
 import io
 import json
-import os
 import secrets
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -180,22 +178,15 @@ def test_each_submitit_job_receives_a_batch(runs) -> None:
     assert len(submitted) == 2 * 2 and len(logs) == 2 * 2  # two batches in the sweep and two in its resume, not 4 + 4
 
 
-def _executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-
-
 @_needs("slurm_local_batch")
-def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, tmp_path: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    captured = tmp_path / "submitted.sh"
-    _executable(bin_dir / "srun", "#!/bin/sh\nexit 1\n")  # submitit only checks that srun exists
-    _executable(bin_dir / "sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n')
+def test_the_slurm_batch_preset_submits_one_array_element_per_batch(
+    journeysim, sbatch_stand_in, tmp_path: Path
+) -> None:
+    env, captured = sbatch_stand_in
     sweep = tmp_path / "sweep"  # absolute, as a cluster needs
     args = ["-m", "hydra/launcher=slurm_batch", "hydra.launcher.partition=cpu", "hydra.launcher.n_jobs=2"]
     args += ["hydra.launcher.setup=['source /shared/venv/bin/activate']", *SWEEP, f"hydra.sweep.dir={sweep}"]
-    res = journeysim.run(args, cwd=tmp_path, env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    res = journeysim.run(args, cwd=tmp_path, env=env)
     assert res.code != 0  # the stand-in refused the submission
     script = captured.read_text().splitlines()
     for line in (

@@ -11,7 +11,6 @@ import importlib.util
 import os
 import secrets
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,18 +129,11 @@ def test_submitit_ran_the_jobs_in_subprocesses(sweeps) -> None:
     assert len(list((sweep / ".submitit").glob("*/*_log.out"))) == 2  # one submitit job (and log) per sweep job
 
 
-def _executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-
-
-def test_the_slurm_preset_submits_one_job_array_with_its_resources(journeysim, tiny_sweep, tmp_path) -> None:
+def test_the_slurm_preset_submits_one_job_array_with_its_resources(
+    journeysim, tiny_sweep, sbatch_stand_in, tmp_path
+) -> None:
     _skip_unless_installed("submitit")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    captured = tmp_path / "submitted.sh"
-    _executable(bin_dir / "srun", "#!/bin/sh\nexit 1\n")  # submitit only checks that srun exists
-    _executable(bin_dir / "sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n')
+    env, captured = sbatch_stand_in
     sweep = tmp_path / "sweep"  # absolute, as a cluster needs
     args = [
         "-m",
@@ -152,7 +144,7 @@ def test_the_slurm_preset_submits_one_job_array_with_its_resources(journeysim, t
         *tiny_sweep,
         f"hydra.sweep.dir={sweep}",
     ]
-    res = journeysim.run(args, cwd=tmp_path, env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    res = journeysim.run(args, cwd=tmp_path, env=env)
     assert res.code != 0  # the stand-in refused the submission
     script = captured.read_text().splitlines()
     for line in (
