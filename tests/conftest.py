@@ -45,3 +45,23 @@ def small_scenario(journey: Journey) -> Scenario:
         )
     )
     return Scenario(journey, pop, Settings(horizon_days=120, seed=7))
+
+
+#: The files a job writes whatever launched it (status.json holds timings; .hydra/hydra.yaml names the launcher).
+JOB_DATA = (
+    "metrics.json",
+    "funnel.csv",
+    "timeseries.parquet",
+    "samples.parquet",
+    "config.yaml",
+    ".hydra/config.yaml",
+    ".hydra/overrides.yaml",
+    "incrementality.json",
+    "bottlenecks.csv",
+)
+
+
+@pytest.fixture(scope="session")
+def job_data() -> tuple[str, ...]:
+    """The files a job writes whatever launched it (`JOB_DATA`), for tests that compare launchers' jobs."""
+    return JOB_DATA

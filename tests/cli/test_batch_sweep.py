@@ -56,33 +56,21 @@ def test_a_variant_that_breaks_validation_names_the_variant_and_the_setting() ->
     assert info.value.setting.startswith("variants[1].")
 
 
-#: The files a job writes whatever launched it (status.json holds timings; .hydra/hydra.yaml names the launcher).
-DATA = (
-    "metrics.json",
-    "funnel.csv",
-    "timeseries.parquet",
-    "samples.parquet",
-    "config.yaml",
-    ".hydra/config.yaml",
-    ".hydra/overrides.yaml",
-    "incrementality.json",
-    "bottlenecks.csv",
-)
-
-
 def _sweep(journeysim_cli, cwd: Path, name: str, *extra: str, env: dict[str, str] | None = None):
     args = ["-m", *BASE, f"strategy.budget={','.join(map(str, BUDGETS))}", f"hydra.sweep.dir={name}", *extra]
     return journeysim_cli(args, cwd, env=env)
 
 
 @pytest.mark.slow
-def test_the_batch_launcher_writes_every_job_as_the_basic_launcher_does(journeysim_cli, tmp_path: Path) -> None:
+def test_the_batch_launcher_writes_every_job_as_the_basic_launcher_does(
+    journeysim_cli, job_data, tmp_path: Path
+) -> None:
     assert _sweep(journeysim_cli, tmp_path, "basic").code == 0
     done = _sweep(journeysim_cli, tmp_path, "batch", "hydra/launcher=batch")
     assert done.code == 0, done.err[-2000:]
     for job in range(len(BUDGETS)):
         basic, batch = tmp_path / "basic" / str(job), tmp_path / "batch" / str(job)
-        for name in DATA:
+        for name in job_data:
             if (basic / name).exists():
                 assert (batch / name).read_bytes() == (basic / name).read_bytes(), f"job {job}: {name}"
         assert (basic / "report.html").exists() and not (batch / "report.html").exists()  # only where asked
@@ -127,7 +115,7 @@ def _records(sweep: Path, job: int) -> dict[str, list[str]]:
 
 
 @pytest.mark.slow
-def test_lean_jobs_write_the_records_hydras_run_job_writes(journeysim_cli, tmp_path: Path) -> None:
+def test_lean_jobs_write_the_records_hydras_run_job_writes(journeysim_cli, job_data, tmp_path: Path) -> None:
     for name, lean in (("lean", "true"), ("hydra", "false")):
         (tmp_path / name).mkdir()
         done = _sweep(journeysim_cli, tmp_path / name, "s", "hydra/launcher=batch", f"hydra.launcher.lean={lean}")
@@ -136,6 +124,6 @@ def test_lean_jobs_write_the_records_hydras_run_job_writes(journeysim_cli, tmp_p
         lean, hydra = _records(tmp_path / "lean" / "s", job), _records(tmp_path / "hydra" / "s", job)
         assert lean == hydra, f"job {job}"
         assert len(lean["hydra.yaml"]) > 100  # the whole Hydra config, not a stand-in
-        for name in DATA:
+        for name in job_data:
             a, b = tmp_path / "lean" / "s" / str(job) / name, tmp_path / "hydra" / "s" / str(job) / name
             assert a.exists() == b.exists() and (not a.exists() or a.read_bytes() == b.read_bytes()), name

@@ -6,11 +6,19 @@ same installed plugins as the test and Hydra's global state never leaks between 
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
+import secrets
+import shutil
+import signal
+import stat
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,3 +102,62 @@ def job_results() -> Callable[[Path], list[dict[str, object]]]:
         ]
 
     return read
+
+
+#: Keeps a test's Ray instance on 127.0.0.1 (Ray's node IP is then the loopback address and its servers bind
+#: to it), sends no usage statistics, and uses token authentication with a throwaway token (no ~/.ray/auth_token).
+RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token"}
+
+
+@pytest.fixture
+def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
+    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
+
+    Started in its own process group and stopped by signalling that group only, so nothing else is touched.
+    """
+    if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None:
+        pytest.skip("the ray extra is not installed (pip install -e '.[ray]'); CI installs it")
+    # Ray's session files under a short path (its socket paths must stay < 108 bytes)
+    temp = tempfile.mkdtemp(prefix="jsrayh", dir="/tmp" if os.path.isdir("/tmp") else None)
+    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    env.pop("RAY_ADDRESS", None)
+    port = 30000 + secrets.randbelow(20000)
+    log = Path(temp) / "head.log"
+    ray = Path(sys.executable).with_name("ray")
+    argv = [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}"]
+    argv += ["--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}"]
+    with log.open("w") as out:
+        head = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
+    finally:  # signal the head's process group only: `ray start` and the processes it started
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGINT)  # as Ctrl-C: all of them stop within seconds
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            head.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)  # whatever of the group did not stop in time
+        head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture
+def sbatch_stand_in(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A stand-in `sbatch` (and `srun`, which submitit only checks exists) first on PATH: it copies the script it
+    is given to a file and refuses the submission. (the env to run journeysim with, that file)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    captured = tmp_path / "submitted.sh"
+    for name, text in (
+        ("srun", "#!/bin/sh\nexit 1\n"),
+        ("sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n'),
+    ):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod((bin_dir / name).stat().st_mode | stat.S_IXUSR)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, captured

@@ -9,20 +9,13 @@ path), all started at once. In the Ray and submitit sweeps job 1 fails on purpos
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import importlib.util
 import io
 import json
-import os
 import secrets
 import shutil
-import signal
-import stat
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -61,19 +54,6 @@ RAY_COUNT = (
     "def _counted(self, *a, **k):\n    _tasks.append(self._function_name)\n    return _submit(self, *a, **k)\n"
     "_rf.RemoteFunction._remote = _counted\n"
     "atexit.register(lambda: print('RAY_TASKS', len(_tasks), sorted(set(_tasks)), flush=True))\n"
-)
-
-#: The files a job writes whatever launched it (status.json holds timings; .hydra/hydra.yaml names the launcher).
-DATA = (
-    "metrics.json",
-    "funnel.csv",
-    "timeseries.parquet",
-    "samples.parquet",
-    "config.yaml",
-    ".hydra/config.yaml",
-    ".hydra/overrides.yaml",
-    "incrementality.json",
-    "bottlenecks.csv",
 )
 
 
@@ -162,14 +142,14 @@ def test_a_failed_job_stays_its_own_in_the_batch(launcher, runs) -> None:
 
 
 @pytest.mark.parametrize("launcher", LAUNCHERS)
-def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launcher, runs, reference) -> None:
+def test_resume_keeps_completed_jobs_and_ends_as_the_local_batch_launcher(launcher, runs, reference, job_data) -> None:
     _, sweep, resumed, before = runs[launcher]
     assert resumed.code == 0, resumed.err[-3000:]
     assert f"3 of {JOBS} jobs completed before and are kept; 1 to run" in resumed.err
     assert (sweep / "0" / "metrics.json").stat().st_mtime_ns == before["job0"]  # not rerun, not rewritten
     for job in range(JOBS):
         mine, ref = sweep / str(job), reference / str(job)
-        for name in DATA:
+        for name in job_data:
             assert (mine / name).exists() == (ref / name).exists(), f"job {job}: {name}"
             if (ref / name).exists():
                 assert (mine / name).read_bytes() == (ref / name).read_bytes(), f"job {job}: {name}"
@@ -198,22 +178,15 @@ def test_each_submitit_job_receives_a_batch(runs) -> None:
     assert len(submitted) == 2 * 2 and len(logs) == 2 * 2  # two batches in the sweep and two in its resume, not 4 + 4
 
 
-def _executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-
-
 @_needs("slurm_local_batch")
-def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, tmp_path: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    captured = tmp_path / "submitted.sh"
-    _executable(bin_dir / "srun", "#!/bin/sh\nexit 1\n")  # submitit only checks that srun exists
-    _executable(bin_dir / "sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n')
+def test_the_slurm_batch_preset_submits_one_array_element_per_batch(
+    journeysim, sbatch_stand_in, tmp_path: Path
+) -> None:
+    env, captured = sbatch_stand_in
     sweep = tmp_path / "sweep"  # absolute, as a cluster needs
     args = ["-m", "hydra/launcher=slurm_batch", "hydra.launcher.partition=cpu", "hydra.launcher.n_jobs=2"]
     args += ["hydra.launcher.setup=['source /shared/venv/bin/activate']", *SWEEP, f"hydra.sweep.dir={sweep}"]
-    res = journeysim.run(args, cwd=tmp_path, env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    res = journeysim.run(args, cwd=tmp_path, env=env)
     assert res.code != 0  # the stand-in refused the submission
     script = captured.read_text().splitlines()
     for line in (
@@ -227,44 +200,6 @@ def test_the_slurm_batch_preset_submits_one_array_element_per_batch(journeysim, 
     ):
         assert line in script, f"{line!r} not in the sbatch script:\n" + "\n".join(script)
     assert not list(sweep.glob("*/metrics.json"))  # nothing ran
-
-
-@pytest.fixture
-def ray_head():
-    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
-    As in tests/scale/test_launchers.py: its own process group, stopped by signalling that group only."""
-    temp = tempfile.mkdtemp(prefix="jsrayh", dir="/tmp")
-    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    env.pop("RAY_ADDRESS", None)
-    port = 30000 + secrets.randbelow(20000)
-    log = Path(temp) / "head.log"
-    argv = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
-    argv += [
-        f"--port={port}",
-        "--num-cpus=2",
-        "--include-dashboard=false",
-        "--disable-usage-stats",
-        f"--temp-dir={temp}",
-    ]
-    with log.open("w") as out:
-        head = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():
-            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)
-        head.wait()
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 @_needs("ray_batch")

@@ -7,17 +7,11 @@ up to the sbatch script it would submit (a stand-in `sbatch` captures it). Nothi
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import secrets
 import shutil
-import signal
-import stat
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,42 +109,6 @@ def test_ray_runs_on_a_local_instance_bound_to_loopback(sweeps) -> None:
     assert "Ray Launcher is launching 2 jobs" in outcome.err + outcome.out
 
 
-@pytest.fixture
-def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
-    """A one-node Ray cluster on 127.0.0.1 (`ray start --head`, token authentication): (address, driver env).
-
-    Started in its own process group and stopped by signalling that group only, so nothing else is touched.
-    """
-    _skip_unless_installed("ray")
-    temp = _short_temp()
-    env = {**os.environ, **RAY_ENV, "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    env.pop("RAY_ADDRESS", None)
-    port = 30000 + secrets.randbelow(20000)
-    log = Path(temp) / "head.log"
-    ray = Path(sys.executable).with_name("ray")
-    argv = [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}"]
-    argv += ["--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}"]
-    with log.open("w") as out:
-        head = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():
-            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}", {k: env[k] for k in (*RAY_ENV, "RAY_AUTH_TOKEN")}
-    finally:  # signal the head's process group only: `ray start` and the processes it started
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGINT)  # as Ctrl-C: all of them stop within seconds
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)  # whatever of the group did not stop in time
-        head.wait()
-        shutil.rmtree(temp, ignore_errors=True)
-
-
 def test_the_cluster_preset_joins_a_running_cluster_by_address(
     journeysim, tiny_sweep, job_results, basic, ray_head, tmp_path
 ) -> None:
@@ -171,18 +129,11 @@ def test_submitit_ran_the_jobs_in_subprocesses(sweeps) -> None:
     assert len(list((sweep / ".submitit").glob("*/*_log.out"))) == 2  # one submitit job (and log) per sweep job
 
 
-def _executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-
-
-def test_the_slurm_preset_submits_one_job_array_with_its_resources(journeysim, tiny_sweep, tmp_path) -> None:
+def test_the_slurm_preset_submits_one_job_array_with_its_resources(
+    journeysim, tiny_sweep, sbatch_stand_in, tmp_path
+) -> None:
     _skip_unless_installed("submitit")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    captured = tmp_path / "submitted.sh"
-    _executable(bin_dir / "srun", "#!/bin/sh\nexit 1\n")  # submitit only checks that srun exists
-    _executable(bin_dir / "sbatch", f'#!/bin/sh\ncp "$1" "{captured}"\necho "sbatch: test stand-in" >&2\nexit 1\n')
+    env, captured = sbatch_stand_in
     sweep = tmp_path / "sweep"  # absolute, as a cluster needs
     args = [
         "-m",
@@ -193,7 +144,7 @@ def test_the_slurm_preset_submits_one_job_array_with_its_resources(journeysim, t
         *tiny_sweep,
         f"hydra.sweep.dir={sweep}",
     ]
-    res = journeysim.run(args, cwd=tmp_path, env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    res = journeysim.run(args, cwd=tmp_path, env=env)
     assert res.code != 0  # the stand-in refused the submission
     script = captured.read_text().splitlines()
     for line in (

@@ -288,14 +288,22 @@ class JourneysimBatchLauncher(Launcher):
         log.info("%d jobs: %d composed, the rest derived from them", len(out), configs.composed)
         return out
 
-    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        """Run the jobs (in batches over the workers) and return their results in job order."""
+    def _batches(
+        self, job_overrides: Sequence[Sequence[str]], first: int, workers: int
+    ) -> tuple[list[tuple[int, DictConfig]], list[list[tuple[int, DictConfig]]]]:
+        """Hydra's launch preamble (globals, logging, the sweep folder), then the jobs' configs split into
+        `workers` batches; shared by this launcher and the cluster ones."""
         setup_globals()
         assert self.config is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        jobs = self._configs(job_overrides, initial_job_idx)
-        batches = batches_of(jobs, self.n_jobs)
+        jobs = self._configs(job_overrides, first)
+        return jobs, batches_of(jobs, workers)
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        """Run the jobs (in batches over the workers) and return their results in job order."""
+        jobs, batches = self._batches(job_overrides, initial_job_idx, self.n_jobs)
+        assert self.config is not None
         _WORK.update(self.work())
         _WORK["batches"] = batches
         log.info("Launching %d jobs in %d batches", len(jobs), len(batches))

@@ -25,10 +25,10 @@ from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.singleton import Singleton
-from hydra.core.utils import JobReturn, configure_log, setup_globals
+from hydra.core.utils import JobReturn, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison, batches_of, run_batch_with
+from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison, run_batch_with
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
 from journeysim.study.batch import STACK
@@ -103,12 +103,8 @@ class ClusterBatchLauncher(JourneysimBatchLauncher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Run the jobs in batches, one per remote worker, and return their results in job order."""
-        setup_globals()
+        jobs, batches = self._batches(job_overrides, initial_job_idx, self._workers())
         assert self.config is not None
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        jobs = self._configs(job_overrides, initial_job_idx)
-        batches = batches_of(jobs, self._workers())
         log.info(
             "%s: %d jobs in %d batches of %s",
             type(self).__name__,

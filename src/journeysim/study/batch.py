@@ -111,15 +111,19 @@ def _mode(plan: Plan) -> tuple[bool, bool]:
 
 
 def simulate_many(
-    scenarios: Sequence[Scenario], seed: np.random.SeedSequence, stack: int = STACK, replication: int = 0
+    scenarios: Sequence[Scenario | ReplicationScenarios],
+    seed: np.random.SeedSequence,
+    stack: int = STACK,
+    replication: int = 0,
 ) -> list[Records]:
     """Replication `replication` of every scenario on `seed` (common random numbers; with parameter uncertainty,
     each scenario's draw for that replication): stackable ones with the same journey, seed and engine mode in
-    stacked passes of up to `stack`, the rest alone. Records in the scenarios' order."""
+    stacked passes of up to `stack`, the rest alone. Records in the scenarios' order. Callers that loop over
+    replications pass `ReplicationScenarios`, built once, so that each draw's scenario is built once."""
     out: list[Records | None] = [None] * len(scenarios)
     groups: dict[tuple[object, ...], list[tuple[int, Plan]]] = {}
     for i, base in enumerate(scenarios):
-        sc = ReplicationScenarios(base)(replication)
+        sc = (base if isinstance(base, ReplicationScenarios) else ReplicationScenarios(base))(replication)
         if not stackable(sc):
             out[i] = simulate(sc, seed)
             continue
@@ -161,11 +165,11 @@ def _baselines(
     outcomes = [pd.DataFrame()] * len(shared.scenarios)
     for members in _by_seeds(shared.scenarios):
         rows: list[list[dict[str, float]]] = [[] for _ in members]
+        per = [ReplicationScenarios(shared.scenarios[i]) for i in members]
         for r, seq in enumerate(replication_seeds(shared.scenarios[members[0]])):
-            recs = simulate_many([shared.scenarios[i] for i in members], seq, stack, r)
+            recs = simulate_many(per, seq, stack, r)
             for k, rec in enumerate(recs):
-                i = members[k]
-                rows[k].append(outcome_row(rec, ReplicationScenarios(shared.scenarios[i])(r)))
+                rows[k].append(outcome_row(rec, per[k](r)))
         for k, i in enumerate(members):
             outcomes[i] = outcome_table(rows[k])
     return which, outcomes
@@ -195,7 +199,8 @@ def _run_job(job: _Job, stack: int, handle: Handle | None) -> tuple[list[tuple[i
     simulating and in all."""
     t0 = time.perf_counter()
     seeds = replication_seeds(job.scenarios[0])
-    per_rep = [simulate_many(job.scenarios, seq, stack, r) for r, seq in enumerate(seeds)]
+    per = [ReplicationScenarios(sc) for sc in job.scenarios]
+    per_rep = [simulate_many(per, seq, stack, r) for r, seq in enumerate(seeds)]
     simulating = time.perf_counter() - t0
     out = []
     for m, (pos, sc) in enumerate(zip(job.positions, job.scenarios, strict=True)):

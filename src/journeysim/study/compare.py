@@ -21,7 +21,7 @@ from journeysim.errors import ConfigError, did_you_mean
 from journeysim.metrics import MetricSummary, summarise_one
 from journeysim.metrics.catalogue import range_of
 from journeysim.study.uncertainty import DRAW
-from journeysim.study.uncertainty_stats import is_parameter_column, p_best_parameters, paired_by_draw
+from journeysim.study.uncertainty_stats import difference_row, is_parameter_column, p_best_parameters, paired_by_draw
 
 SCENARIO = "scenario"
 REPLICATION = "replication"
@@ -137,17 +137,8 @@ def _paired(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int |
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # identical samples: 0 / 0 gives NaN, as we want
             p = float(stats.ttest_rel(x, y).pvalue)
-    return {
-        "mean": float(x.mean()) if n else math.nan,
-        "reference_mean": float(y.mean()) if n else math.nan,
-        "difference": diff,
-        "ci_low": diff - half,
-        "ci_high": diff + half,
-        "p_value": p,
-        "n": n,
-        "reference_n": n,
-        "test": "paired t",
-    }
+    means = (float(x.mean()), float(y.mean())) if n else (math.nan, math.nan)
+    return difference_row(*means, diff, half, p, (n, n), "paired t")
 
 
 def _welch(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int | str]:
@@ -165,17 +156,9 @@ def _welch(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int | 
         else:
             half = 0.0
             p = math.nan if diff == 0 else 0.0
-    return {
-        "mean": float(x.mean()) if nx else math.nan,
-        "reference_mean": float(y.mean()) if ny else math.nan,
-        "difference": diff,
-        "ci_low": diff - half,
-        "ci_high": diff + half,
-        "p_value": p,
-        "n": nx,
-        "reference_n": ny,
-        "test": "Welch t",
-    }
+    x_mean = float(x.mean()) if nx else math.nan
+    y_mean = float(y.mean()) if ny else math.nan
+    return difference_row(x_mean, y_mean, diff, half, p, (nx, ny), "Welch t")
 
 
 def paired_differences(

@@ -309,14 +309,24 @@ def paired_by_draw(x: pd.Series, y: pd.Series, draws: pd.Series, level: float) -
         if sd > 0:
             p = float(2 * stats.t.sf(abs(diff) / (sd / math.sqrt(k)), k - 1))
     n = len(both)
+    x_mean = float(both["x"].mean()) if n else math.nan
+    y_mean = float(both["y"].mean()) if n else math.nan
+    return difference_row(x_mean, y_mean, diff, half, p, (n, n), "paired t over parameter draws")
+
+
+def difference_row(
+    mean: float, reference_mean: float, diff: float, half: float, p: float, sizes: tuple[int, int], test: str
+) -> dict[str, float | int | str]:
+    """One row of `paired_differences`: the two means, the difference with its CI (diff -/+ `half`), the p-value,
+    the two sample sizes and the test's name (the same columns whichever test made it)."""
     return {
-        "mean": float(both["x"].mean()) if n else math.nan,
-        "reference_mean": float(both["y"].mean()) if n else math.nan,
+        "mean": mean,
+        "reference_mean": reference_mean,
         "difference": diff,
         "ci_low": diff - half,
         "ci_high": diff + half,
         "p_value": p,
-        "n": n,
-        "reference_n": n,
-        "test": "paired t over parameter draws",
+        "n": sizes[0],
+        "reference_n": sizes[1],
+        "test": test,
     }

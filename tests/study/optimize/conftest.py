@@ -11,13 +11,16 @@ with sum x_i = T give x_i = (T + sum b) sqrt(l_i b_i) / sum_j sqrt(l_j b_j) - b_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pytest
 
 from journeysim.model import Scenario
+from journeysim.study.optimize.evaluate import simulate_plans
+from journeysim.study.optimize.search import objective_samples
 
 HORIZON = 60
 LIFT = (0.5, 1.0, 3.0)
@@ -64,11 +67,15 @@ def half_budgets() -> np.ndarray:
     return np.array(HALF) * HORIZON * CPM * MARKET / 1000.0
 
 
-def optimum(total: float) -> np.ndarray:
-    """The closed-form optimal split of `total` (all channels interior)."""
-    b, lift = half_budgets(), np.array(LIFT)
+def equal_marginal_split(total: float, lift: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x_i = (T + sum b) sqrt(l_i b_i) / sum_j sqrt(l_j b_j) - b_i: equal marginal returns of l_i x_i / (x_i + b_i)."""
     w = np.sqrt(lift * b)
     return (total + b.sum()) * w / w.sum() - b
+
+
+def optimum(total: float) -> np.ndarray:
+    """The closed-form optimal split of `total` (all channels interior)."""
+    return equal_marginal_split(total, np.array(LIFT), half_budgets())
 
 
 @pytest.fixture
@@ -128,8 +135,7 @@ def build_seasonal(replications: int = 8, seed: int = 3, budget: float = 6_000.0
 def seasonal_optimum(total: float) -> np.ndarray:
     """The closed-form split of `total` over the two periods (a_2 = a_1 / 2, b = 1,800 in both)."""
     b = HALF[1] * SEASON_DAYS * CPM * MARKET / 1000.0
-    w = np.sqrt(np.array([1.0, 0.5]))
-    return (total + 2 * b) * w / w.sum() - b
+    return equal_marginal_split(total, np.array([1.0, 0.5]), np.full(2, b))
 
 
 @pytest.fixture
@@ -141,3 +147,19 @@ def seasonal() -> Callable[..., Scenario]:
 @pytest.fixture
 def seasonal_closed_form() -> Callable[[float], np.ndarray]:
     return seasonal_optimum
+
+
+def assert_not_beaten(fresh: Scenario, plans: Sequence[Scenario]) -> None:
+    """On fresh seeds, plan 1 (the closed-form truth) beats plan 0 (the one found) in new buyers by at most 3
+    standard errors of the paired difference."""
+    table = simulate_plans(fresh, plans)
+    found, best = (objective_samples(table[table["candidate"] == k], "new_buyers") for k in (0, 1))
+    d = best - found
+    se = d.std(ddof=1) / math.sqrt(d.size)
+    assert d.mean() <= 3 * se + 1e-9, (d.mean(), se)
+
+
+@pytest.fixture
+def not_beaten() -> Callable[[Scenario, Sequence[Scenario]], None]:
+    """`not_beaten(fresh, [found, truth])`: the found plan is within noise of the truth (`assert_not_beaten`)."""
+    return assert_not_beaten

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +19,6 @@ from journeysim.model.scenario import Settings
 from journeysim.study.optimize import Bound, OptimizeInputError, OptimizeSpec, Target, optimise
 from journeysim.study.optimize.evaluate import simulate_plans
 from journeysim.study.optimize.periods import Period, cells_of, plan_flights, resolve, with_cells
-from journeysim.study.optimize.search import objective_samples
 
 
 def _names(request: str, horizon: int, start: str | None = None) -> list[tuple[str, int, int]]:
@@ -78,7 +76,9 @@ def test_cells_follow_the_current_plan_and_rebuild_it(independent: Callable[...,
 
 
 def test_seasonal_closed_form_optimum_is_recovered(
-    seasonal: Callable[..., Scenario], seasonal_closed_form: Callable[[float], np.ndarray]
+    seasonal: Callable[..., Scenario],
+    seasonal_closed_form: Callable[[float], np.ndarray],
+    not_beaten: Callable[..., None],
 ) -> None:
     """One channel, two periods, the second converting half as often: the analytic split of 6,000 is 3,824 / 2,176
     (measured: 3,851 / 2,149 in 8 simulated plans; fitted a 4,430 / 2,206 vs 4,500 / 2,250, h 1,752 / 1,808 vs
@@ -99,11 +99,7 @@ def test_seasonal_closed_form_optimum_is_recovered(
     cells = result.cells
     assert cells is not None
     plans = [with_cells(fresh, cells, x, n) for x, n in ((result.chosen, "found"), (truth, "truth"))]
-    table = simulate_plans(fresh, plans)
-    found, best = (objective_samples(table[table["candidate"] == k], "new_buyers") for k in (0, 1))
-    d = best - found
-    se = d.std(ddof=1) / math.sqrt(d.size)
-    assert d.mean() <= 3 * se + 1e-9, (d.mean(), se)
+    not_beaten(fresh, plans)
 
 
 def test_fixed_total_with_periods_and_a_channel_range(independent: Callable[..., Scenario]) -> None:

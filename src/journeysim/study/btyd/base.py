@@ -51,8 +51,13 @@ class BtydModel(ABC):
         """P(X(t) = x)."""
 
     @abstractmethod
+    def dropout_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """P(dropped out by T) / P(still active at T) given the history (x, t_x, T) as arrays."""
+
     def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
-        """P(still active at T | x, t_x, T)."""
+        """P(still active at T | x, t_x, T) = 1 / (1 + `dropout_odds`)."""
+        x, t_x, T = as_arrays(x, t_x, T)
+        return np.asarray(1.0 / (1.0 + self.dropout_odds(params, x, t_x, T)), dtype=float)
 
     @abstractmethod
     def conditional_expected_purchases(

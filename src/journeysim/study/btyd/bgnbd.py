@@ -57,17 +57,12 @@ class BGNBD(BtydModel):
             p += float(np.exp(betaln(a + 1, b + x - 1) - betaln(a, b))) * (1.0 - sum(nbd(j) for j in range(x)))
         return p
 
-    def _alive_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-        """[x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): the odds of having dropped out."""
+    def dropout_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """[x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): the odds of having dropped out (P(alive) by Eq. 11)."""
         r, alpha, a, b = params
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             odds = a / (b + x - 1) * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
         return np.where(x > 0, odds, 0.0)
-
-    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
-        """Eq. 11: 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
-        x, t_x, T = as_arrays(x, t_x, T)
-        return np.asarray(1.0 / (1.0 + self._alive_odds(params, x, t_x, T)), dtype=float)
 
     def conditional_expected_purchases(
         self,
@@ -83,7 +78,7 @@ class BGNBD(BtydModel):
         x, t_x, T = as_arrays(x, t_x, T)
         z = t / (alpha + T + t)
         bracket = 1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-        return np.asarray((a + b + x - 1) / (a - 1) * bracket / (1.0 + self._alive_odds(params, x, t_x, T)))
+        return np.asarray((a + b + x - 1) / (a - 1) * bracket / (1.0 + self.dropout_odds(params, x, t_x, T)))
 
 
 MODELS.add(BGNBD.name, BGNBD())

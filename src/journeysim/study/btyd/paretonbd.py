@@ -77,7 +77,7 @@ class ParetoNBD(BtydModel):
         lived = nbd(t) * (beta / (beta + t)) ** s
         return lived + float(integrate.quad(died_at, 0.0, t, epsabs=1e-13, epsrel=1e-11, limit=200)[0])
 
-    def _dead_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    def dropout_odds(self, params: Sequence[float], x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0: the odds of having died given the history."""
         r, alpha, s, beta = params
         log_odds = (
@@ -88,11 +88,6 @@ class ParetoNBD(BtydModel):
         )
         with np.errstate(over="ignore"):
             return np.asarray(np.exp(log_odds), dtype=float)
-
-    def prob_alive(self, params: Sequence[float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
-        """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0)."""
-        x, t_x, T = as_arrays(x, t_x, T)
-        return np.asarray(1.0 / (1.0 + self._dead_odds(params, x, t_x, T)), dtype=float)
 
     def conditional_expected_purchases(
         self,

@@ -22,6 +22,7 @@ from journeysim.study.batch import simulate_many
 from journeysim.study.grid import apply
 from journeysim.study.incrementality import outcome_row
 from journeysim.study.run import replication_seeds
+from journeysim.study.uncertainty import ReplicationScenarios
 
 #: per-replication outcomes each candidate is measured by (`clv`: summed discounted prospect margin)
 OUTCOMES = ("purchases", "new_buyers", "revenue", "margin", "clv", "spend")
@@ -61,8 +62,9 @@ def simulate_plans(base: Scenario, scenarios: Sequence[Scenario]) -> pd.DataFram
     """Per candidate (its position) and replication: `OUTCOMES`, every candidate on `base`'s replication seeds, the
     candidates of a replication in stacked passes of the fast engine (`study.batch.simulate_many`)."""
     rows = []
+    per = [ReplicationScenarios(sc) for sc in scenarios]  # each draw's scenario built once, not per replication
     for r, seed in enumerate(replication_seeds(base)):
-        for k, rec in enumerate(simulate_many(scenarios, _fresh(seed), replication=r)):
+        for k, rec in enumerate(simulate_many(per, _fresh(seed), replication=r)):
             rows.append({"candidate": k, "replication": r, **_row(rec)})
     rows.sort(key=lambda row: (row["candidate"], row["replication"]))
     return pd.DataFrame(rows, columns=["candidate", "replication", *OUTCOMES])
