@@ -138,3 +138,20 @@ def test_swept_keys_keep_given_keys_first() -> None:
     jobs = [SweepJob(0, None, "ok", ("a=1", "b=1")), SweepJob(1, None, "ok", ("a=1", "b=2", "c=3"))]
     assert swept_keys(jobs) == ["b", "c"]  # c is absent from job 0: it differs too
     assert swept_keys(jobs, ["a"]) == ["a", "b", "c"]
+
+
+def test_load_yaml_reads_what_safe_load_reads() -> None:
+    """The libyaml reader gives the same data as `yaml.safe_load`: scalars of every kind Hydra records write, nested
+    lists and mappings, and a None for an empty document."""
+    import yaml
+
+    from journeysim.io.rundir import load_yaml
+
+    text = (
+        "hydra:\n  job:\n    num: 7\n    name: app\n  overrides:\n    task:\n    - strategy.budget=5000\n"
+        "    - 'sim.seed=3'\n  flag: true\n  rate: 1.5e-3\n  when: 2027-01-01\n  none: null\n"
+        "list: [1, 2.0, 'x', {a: b}]\n"
+    )
+    assert load_yaml(text) == yaml.safe_load(text)
+    assert load_yaml(text)["hydra"]["overrides"]["task"] == ["strategy.budget=5000", "sim.seed=3"]
+    assert load_yaml("") is None

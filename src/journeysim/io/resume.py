@@ -19,7 +19,7 @@ import yaml
 
 from journeysim.io.atomic import atomic_write
 from journeysim.io.outputs import CONFIG_FILE
-from journeysim.io.rundir import read_incrementality, read_metrics, read_status
+from journeysim.io.rundir import load_yaml, read_incrementality, read_metrics, read_status
 
 
 class Found(enum.Enum):
@@ -57,7 +57,7 @@ def completed(run_dir: str | Path) -> bool:
 
 def _config(text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError:
         return None
 

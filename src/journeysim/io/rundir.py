@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from journeysim.io.outputs import (
     INCREMENTALITY_FILE,
@@ -30,6 +31,12 @@ def read_json(path: str | Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load` through libyaml where PyYAML has it (the same data, ~10x faster on the `.hydra` records a
+    sweep of hundreds of jobs reads back)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def read_status(run_dir: str | Path) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ import yaml
 from journeysim.io.atomic import atomic_write
 from journeysim.io.rundir import (
     HYDRA_DIR,
+    load_yaml,
     read_incrementality,
     read_metrics,
     read_status,
@@ -92,7 +93,7 @@ def _hydra_record(job_dir: Path) -> tuple[int | None, tuple[str, ...]]:
     num: int | None = None
     overrides: tuple[str, ...] = ()
     try:
-        data = yaml.safe_load((job_dir / HYDRA_DIR / "hydra.yaml").read_text(encoding="utf-8")) or {}
+        data = load_yaml((job_dir / HYDRA_DIR / "hydra.yaml").read_text(encoding="utf-8")) or {}
         hydra = data.get("hydra", {}) if isinstance(data, dict) else {}
         job_num = (hydra.get("job") or {}).get("num")
         num = int(job_num) if isinstance(job_num, int) else None
