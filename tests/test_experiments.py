@@ -45,17 +45,17 @@ def _env() -> dict[str, str]:
 
 def sweep(name: str, cwd: Path, *overrides: str) -> Path:
     """Run `journeysim -m +experiment=<name> ...` as a user does; return the sweep directory it wrote."""
+    run_ok(["journeysim", "-m", f"+experiment={name}", *TINY, "hydra.sweep.dir=sweep", *overrides], cwd)
+    return cwd / "sweep"
+
+
+def run_ok(command: list[str], cwd: Path | None = None) -> None:
+    """Run `command` as a user would (no stdin, the test's environment) and fail with its output's tail unless it
+    exits 0."""
     proc = subprocess.run(
-        ["journeysim", "-m", f"+experiment={name}", *TINY, "hydra.sweep.dir=sweep", *overrides],
-        cwd=cwd,
-        env=_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        command, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return cwd / "sweep"
 
 
 def analyse(name: str, sweep_dir: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -174,15 +174,7 @@ def test_from_crm_counts_decides_through_parameter_uncertainty_tiny(tmp_path: Pa
     table carries compare's own p_better, variance split and most valuable parameter."""
     script = ROOT / "experiments" / "from_crm_counts" / "decide.py"
     out = tmp_path / "results"
-    proc = subprocess.run(
-        [sys.executable, str(script), "--draws", "3", "--out", str(out), "--work", str(tmp_path / "runs")],
-        env=_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run_ok([sys.executable, str(script), "--draws", "3", "--out", str(out), "--work", str(tmp_path / "runs")])
     decision = pd.read_csv(out / "decision.csv")
     assert decision["replications"].tolist() == [6, 3, 3]
     uncertain = decision.iloc[0]
