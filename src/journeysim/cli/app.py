@@ -10,6 +10,7 @@ for a source checkout, in the repository's top-level `conf/`. Bad input exits wi
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import sys
@@ -112,6 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # e.g. `journeysim --help | head`: stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(1) from None
+    finally:
+        # What is left is garbage for the interpreter's exit, whose collections would walk every object a sweep
+        # made (~700k after 200 jobs: 1.7 s); frozen, they are skipped (logging still flushes in its atexit hook).
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Why a launcher (not a sweeper): the sweeper decides *which* jobs run (the basic 
 and a launcher decides *how*; batching is a how, so every sweeper (grid, Optuna, journeysim's budget search) gets
 it, and the per-job directories, `.hydra` records, callbacks, resume and failure handling stay Hydra's and the
 task's. What it changes:
-- configs: jobs that differ only in plain values are derived from one composed job (`cli.jobs.JobConfigs`; the
-  validation callback made them already, so no job is composed twice);
+- configs: jobs that differ only in plain values are derived from one composed job (`cli.jobs.JobConfigs`: the
+  validation callback checks each through one scratch copy, and each worker derives its own jobs' configs, so the
+  driver neither composes nor copies a config per job);
 - simulation: the jobs are split into one contiguous batch per worker process; a worker validates its jobs,
   leaves out those completed before (resume), simulates the rest with `study.batch` (stacked engine passes, one
   shared no-spend baseline per worker) and then runs each job through Hydra's `run_job` with the task, which
@@ -27,13 +28,14 @@ sequential launcher that works everywhere (no worker processes, any sweeper).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import yaml
 from hydra.core.global_hydra import GlobalHydra
@@ -56,6 +58,8 @@ from journeysim.study.batch import STACK, study_scenarios
 from journeysim.study.pipeline import StudyResult
 
 log = logging.getLogger(__name__)
+
+Job = TypeVar("Job")
 
 
 @dataclass
@@ -202,11 +206,27 @@ def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
     return runs
 
 
+def job_configs(jobs: Sequence[tuple[int, Sequence[str]]]) -> list[tuple[int, DictConfig]]:
+    """Each job's own config (`JobConfigs.get`: derived from a composed one where only plain values differ), with
+    its number set as Hydra's launchers set it."""
+    made = STATE.job_configs
+    configs = made if isinstance(made, JobConfigs) else JobConfigs(_WORK["context"].config_loader, _WORK["config"])
+    out = []
+    for num, overrides in jobs:
+        cfg = configs.get(list(overrides))
+        with open_dict(cfg):
+            cfg.hydra.job.id = num
+            cfg.hydra.job.num = num
+        out.append((num, cfg))
+    return out
+
+
 def _worker(batch: int) -> list[JobReturn]:
-    """A worker process's batch; its results travel back without the job configs (the sweepers read the return
-    values and overrides; the configs are on disk in every job's `.hydra`), which would cost the driver ~10 ms a
-    job to unpickle."""
-    runs = _run_batch(_WORK["batches"][batch])
+    """A worker process's batch: it makes its jobs' configs (in parallel with the other workers, not one after
+    another in the driver), then runs them; the results travel back without the job configs (the sweepers read
+    the return values and overrides; the configs are on disk in every job's `.hydra`), which would cost the
+    driver ~10 ms a job to unpickle."""
+    runs = _run_batch(job_configs(_WORK["batches"][batch]))
     for run in runs:
         run.cfg = run.hydra_cfg = None
     return runs
@@ -219,7 +239,7 @@ def run_batch_with(work: dict[str, Any], jobs: Sequence[tuple[int, DictConfig]])
     return _run_batch(jobs)
 
 
-def batches_of(jobs: Sequence[tuple[int, DictConfig]], workers: int) -> list[list[tuple[int, DictConfig]]]:
+def batches_of(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
     """The jobs in one contiguous batch per worker (at most `workers` batches, sizes differing by the last)."""
     workers = max(1, min(workers, len(jobs)))
     size = -(-len(jobs) // workers)
@@ -228,15 +248,16 @@ def batches_of(jobs: Sequence[tuple[int, DictConfig]], workers: int) -> list[lis
 
 def _reuse_checked_configs(context: HydraContext) -> None:
     """Make the sweeper's legality check (`Sweeper.validate_batch_is_legal`: Hydra composes every job again, ~0.3 s
-    a job in the driver) take the configs journeysim's validation callback already made and checked
-    (`STATE.job_configs`); jobs it has not made are composed as before. Only this sweep's loader is changed."""
+    a job in the driver, and discards the result) take the view of the configs journeysim's validation callback
+    already made and checked (`JobConfigs.view`: no copy); jobs it has not checked are composed as before. Only
+    this sweep's loader is changed."""
     loader = context.config_loader
     compose = loader.load_sweep_config
 
     def load_sweep_config(master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
         made = STATE.job_configs
-        if isinstance(made, JobConfigs) and made.config is master_config and tuple(sweep_overrides) in made.made:
-            return made.get(sweep_overrides)
+        if isinstance(made, JobConfigs) and made.config is master_config and tuple(sweep_overrides) in made.checked:
+            return made.view(sweep_overrides)
         return compose(master_config, sweep_overrides)
 
     loader.load_sweep_config = load_sweep_config  # type: ignore[method-assign]
@@ -274,42 +295,37 @@ class JourneysimBatchLauncher(Launcher):
             "lean": self.lean,
         }
 
-    def _configs(self, job_overrides: Sequence[Sequence[str]], first: int) -> list[tuple[int, DictConfig]]:
-        assert self.config is not None and self.context is not None
-        made = STATE.job_configs
-        configs = made if isinstance(made, JobConfigs) else JobConfigs(self.context.config_loader, self.config)
-        out = []
-        for i, overrides in enumerate(job_overrides):
-            cfg = configs.get(list(overrides))
-            with open_dict(cfg):
-                cfg.hydra.job.id = first + i
-                cfg.hydra.job.num = first + i
-            out.append((first + i, cfg))
-        log.info("%d jobs: %d composed, the rest derived from them", len(out), configs.composed)
-        return out
-
-    def _batches(
-        self, job_overrides: Sequence[Sequence[str]], first: int, workers: int
-    ) -> tuple[list[tuple[int, DictConfig]], list[list[tuple[int, DictConfig]]]]:
-        """Hydra's launch preamble (globals, logging, the sweep folder), then the jobs' configs split into
-        `workers` batches; shared by this launcher and the cluster ones."""
+    def _jobs(self, job_overrides: Sequence[Sequence[str]], first: int) -> list[tuple[int, list[str]]]:
+        """Hydra's launch preamble (globals, logging, the sweep folder), then the numbered jobs."""
         setup_globals()
         assert self.config is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        jobs = self._configs(job_overrides, first)
+        return [(first + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
+
+    def _batches(
+        self, job_overrides: Sequence[Sequence[str]], first: int, workers: int
+    ) -> tuple[list[tuple[int, DictConfig]], list[list[tuple[int, DictConfig]]]]:
+        """The launch preamble, then the jobs' configs made here and split into `workers` batches: for the cluster
+        launchers, whose remote workers receive the configs."""
+        _WORK.update(self.work())
+        jobs = job_configs(self._jobs(job_overrides, first))
+        made = STATE.job_configs
+        log.info("%d jobs: %d composed, the rest derived", len(jobs), made.composed if made is not None else len(jobs))
         return jobs, batches_of(jobs, workers)
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        """Run the jobs (in batches over the workers) and return their results in job order."""
-        jobs, batches = self._batches(job_overrides, initial_job_idx, self.n_jobs)
+        """Run the jobs (in batches over the workers, each making its jobs' configs) and return their results in
+        job order."""
+        batches = batches_of(self._jobs(job_overrides, initial_job_idx), self.n_jobs)
         assert self.config is not None
         _WORK.update(self.work())
         _WORK["batches"] = batches
-        log.info("Launching %d jobs in %d batches", len(jobs), len(batches))
+        log.info("Launching %d jobs in %d batches", len(job_overrides), len(batches))
         if len(batches) == 1:
-            runs = _run_batch(batches[0])
+            runs = _run_batch(job_configs(batches[0]))
         else:
+            gc.freeze()  # the driver's objects: the workers' collections skip them, and their pages stay shared
             with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
                 runs = [run for part in pool.map(_worker, range(len(batches))) for run in part]
         if self.comparison and len(runs) > 1:

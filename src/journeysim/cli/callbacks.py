@@ -196,7 +196,7 @@ class ValidateBeforeRun(Callback):
         kept, seconds = 0, 0.0
         for num, job in enumerate(jobs):
             try:
-                job_cfg = configs.get(job)
+                job_cfg = configs.view(job)  # read here only: the launcher makes each job's own config
                 scenario, data, needs = _checked(job_cfg, job, options, loader, configs.resolved(job))
                 configs.checked[tuple(job)] = (scenario, data)
                 seconds += needs.seconds
