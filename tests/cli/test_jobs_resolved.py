@@ -66,6 +66,9 @@ def test_a_view_is_the_jobs_own_config_without_a_copy_per_job() -> None:
         assert views[1]["hydra"]["overrides"]["task"] == jobs[1]  # type: ignore[index]
         assert viewed.composed == 1 and viewed.view(jobs[2]) is viewed.view(jobs[4])  # one scratch, reset per job
         assert viewed.resolved(jobs[4]) is None  # nothing checked yet: resolving is the caller's
+        OmegaConf.set_readonly(viewed.view(jobs[1]).hydra, True)  # as Hydra's `run_job` leaves a config it ran
+        assert OmegaConf.select(viewed.view(jobs[5]), "sim.seed") == 5
+        assert list(viewed.view(jobs[5]).hydra.overrides.task) == jobs[5]
 
 
 def test_a_value_the_config_refuses_is_composed_and_reported_as_hydra_does() -> None:

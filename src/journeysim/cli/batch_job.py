@@ -70,10 +70,16 @@ def install_hydra_config(config: DictConfig) -> DictConfig:
     return holder
 
 
-def run_lean(context: HydraContext, task: TaskFunction, config: DictConfig, records: JobRecords) -> JobReturn:
-    """Run one job as Hydra's `run_job` does (see the module doc); its config is used up (left without `hydra`)."""
+def run_lean(
+    context: HydraContext, task: TaskFunction, config: DictConfig, records: JobRecords, keep: bool = False
+) -> JobReturn:
+    """Run one job as Hydra's `run_job` does (see the module doc); its config is used up (left without `hydra`),
+    or with `keep` (a view other jobs reuse, `cli.jobs.JobConfigs.view`) left as it was."""
     old = HydraConfig.instance().cfg
     out_dir = set_output_dir(config)
+    node = config._get_node("hydra")
+    readonly = node._get_node_flag("readonly") if isinstance(node, DictConfig) else None
+    position = list(config.__dict__["_content"]).index("hydra")
     try:
         hydra_cfg: Any = install_hydra_config(config)
         ret = JobReturn(overrides=[str(o) for o in config.hydra.overrides.task], hydra_cfg=hydra_cfg)
@@ -106,3 +112,18 @@ def run_lean(context: HydraContext, task: TaskFunction, config: DictConfig, reco
         return ret
     finally:
         HydraConfig.instance().cfg = old
+        if keep and isinstance(node, DictConfig):
+            _put_back(config, node, readonly, position)
+
+
+def _put_back(config: DictConfig, node: DictConfig, readonly: bool | None, position: int) -> None:
+    """The `hydra` node back in `config` at its `position` among the keys, not copied (OmegaConf would copy a
+    node set from its own config), with its read-only flag as it was."""
+    content = config.__dict__["_content"]
+    if "hydra" not in content:
+        items = list(content.items())
+        items.insert(position, ("hydra", node))
+        content.clear()
+        content.update(items)
+        node._set_parent(config)
+    node._set_flag("readonly", readonly)

@@ -32,211 +32,29 @@ import gc
 import io
 import logging
 import multiprocessing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import yaml
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf, open_dict
-from omegaconf._utils import get_omega_conf_dumper
+from omegaconf import DictConfig
 
-from journeysim.cli.batch_job import JobRecords, lean_possible, run_lean, set_output_dir
+from journeysim.cli.batch_work import _WORK, BatchJob, own_configs, run_batch
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
-from journeysim.cli.yaml_slots import SlotTexts, omegaconf_dump
-from journeysim.config.study import job_baseline
-from journeysim.config.validate import validated
-from journeysim.io.resume import Found, found
-from journeysim.model.scenario import Scenario
-from journeysim.study.baseline import Baseline
-from journeysim.study.batch import STACK, study_scenarios
-from journeysim.study.pipeline import StudyResult
+from journeysim.study.batch import STACK
 
 log = logging.getLogger(__name__)
 
 Job = TypeVar("Job")
 
 
-@dataclass
-class Prepared:
-    """A job the launcher validated and simulated: what the task needs to write its files."""
-
-    scenario: Scenario
-    resolved: dict[str, Any]
-    baseline: Baseline | None
-    config_yaml: Callable[[], str]
-    study: StudyResult
-    records: JobRecords | None = None  # the `.hydra` records' texts (None: Hydra's `run_job` writes them)
-
-
-def _plain(value: Any) -> bool:
-    """Only the types `OmegaConf.to_container` gives (so a direct YAML dump equals OmegaConf's)."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return value is None or type(value) in (str, int, float, bool)
-
-
-def _yaml_of(resolved: dict[str, Any]) -> Callable[[], str]:
-    """config.yaml's text for a resolved config, made once and only when asked for: `OmegaConf.to_yaml`'s own
-    dump call on the plain container (a third of the time of building an OmegaConf object first; same bytes)."""
-    made: list[str] = []
-
-    def text() -> str:
-        if not made:
-            if _plain(resolved):
-                made.append(
-                    yaml.dump(
-                        resolved,
-                        default_flow_style=False,
-                        allow_unicode=True,
-                        sort_keys=False,
-                        Dumper=get_omega_conf_dumper(),
-                    )
-                )
-            else:
-                made.append(OmegaConf.to_yaml(OmegaConf.create(resolved)))
-        return made[0]
-
-    return text
-
-
-#: The launcher's work, set before worker processes fork (they inherit it: Hydra's context needs no pickling).
-_WORK: dict[str, Any] = {}
-
-
-def _prepare(jobs: Sequence[tuple[int, DictConfig]], stack: int) -> None:
-    """Validate the jobs, skip the completed ones, simulate the rest in stacked passes into `STATE.prepared`."""
-    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
-    checked = STATE.job_configs.checked if isinstance(STATE.job_configs, JobConfigs) else {}
-    nums, scenarios, baselines, bottlenecks, kept, cfgs = [], [], [], [], [], []
-    for num, cfg in jobs:
-        try:
-            overrides = [str(o) for o in cfg.hydra.overrides.task]
-            scenario, resolved = checked.get(tuple(overrides)) or validated(cfg, overrides=overrides)
-            baseline = job_baseline(scenario, resolved, cfg.hydra, loader)
-            out_dir = set_output_dir(cfg)
-            yaml = _yaml_of(resolved)
-            if found(out_dir, overrides, yaml) is not Found.NOTHING:
-                continue  # completed before (kept by the task) or someone else's (refused by the task)
-        except Exception as exc:  # the task reports it in the job's own status
-            log.debug("job %s: not prepared (%s)", num, exc)
-            continue
-        nums.append(num)
-        kept.append((scenario, resolved, baseline, yaml))
-        cfgs.append(cfg)
-        scenarios.append(scenario)
-        baselines.append(baseline)
-        bottlenecks.append(bool((resolved.get("outputs") or {}).get("bottlenecks", True)))
-    if not scenarios:
-        return
-    try:
-        studies, _ = study_scenarios(scenarios, baselines, bottlenecks, stack)
-    except Exception as exc:  # each job then runs alone and fails (or not) on its own
-        log.warning("batch of %d jobs could not be simulated together (%s); running them one by one", len(nums), exc)
-        return
-    records = _records(cfgs, [r for _, r, _, _ in kept])
-    for i, (num, (scenario, resolved, baseline, yaml), study) in enumerate(zip(nums, kept, studies, strict=True)):
-        text, job_records = records[i] if records else (yaml, None)
-        STATE.prepared[num] = Prepared(scenario, resolved, baseline, text, study, job_records)
-
-
-def _records(
-    cfgs: Sequence[DictConfig], resolved: Sequence[dict[str, Any]]
-) -> list[tuple[Callable[[], str], JobRecords]]:
-    """Per job: its config.yaml text (lazy) and its `.hydra` records, rendered from one template per batch
-    (`cli.yaml_slots`); empty when the jobs must go through Hydra's `run_job` (see `batch_job.lean_possible`)."""
-    context = _WORK.get("context")
-    if context is None or not _WORK.get("lean", True) or not cfgs or not lean_possible(context, cfgs[0]):
-        return []
-    full = [cast(dict[str, Any], OmegaConf.to_container(c, resolve=False, enum_to_str=True)) for c in cfgs]
-    tasks = SlotTexts([{k: v for k, v in f.items() if k != "hydra"} for f in full])
-    hydras = SlotTexts([{"hydra": f["hydra"]} for f in full])
-    plain = all(_plain(r) for r in resolved)
-    configs = SlotTexts(list(resolved)) if plain else None
-    log.debug(
-        "records of %d jobs from templates: task %s, hydra %s, config %s",
-        len(full),
-        tasks.pieces is not None,
-        hydras.pieces is not None,
-        configs is not None and configs.pieces is not None,
-    )
-    out = []
-    for i, f in enumerate(full):
-        overrides = omegaconf_dump(f["hydra"]["overrides"]["task"])
-        yaml = (lambda i=i: configs.text(i)) if configs is not None else _yaml_of(resolved[i])  # type: ignore[misc]
-        out.append((yaml, JobRecords(tasks.text(i), hydras.text(i), overrides)))
-    return out
-
-
-def _run_batch(jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
-    """Prepare a batch, then run each job through Hydra (run directory, .hydra records, callbacks, the task)."""
-    context: HydraContext = _WORK["context"]
-    task: TaskFunction = _WORK["task"]
-    config: DictConfig = _WORK["config"]
-    STATE.batch_reports = bool(_WORK["reports"])
-    _prepare(jobs, int(_WORK["stack"]))
-    runs = []
-    for num, cfg in jobs:
-        overrides = [str(o) for o in cfg.hydra.overrides.task]
-        log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
-        prepared = STATE.prepared.get(num)
-        if prepared is not None and prepared.records is not None:
-            runs.append(run_lean(context, task, cfg, prepared.records))
-            if isinstance(STATE.job_configs, JobConfigs):
-                STATE.job_configs.forget(overrides)  # its config is used up: made again if asked for
-        else:
-            runs.append(
-                run_job(
-                    hydra_context=context,
-                    task_function=task,
-                    config=cfg,
-                    job_dir_key="hydra.sweep.dir",
-                    job_subdir_key="hydra.sweep.subdir",
-                )
-            )
-        configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-    STATE.prepared.clear()
-    return runs
-
-
-def job_configs(jobs: Sequence[tuple[int, Sequence[str]]]) -> list[tuple[int, DictConfig]]:
-    """Each job's own config (`JobConfigs.get`: derived from a composed one where only plain values differ), with
-    its number set as Hydra's launchers set it."""
-    made = STATE.job_configs
-    configs = made if isinstance(made, JobConfigs) else JobConfigs(_WORK["context"].config_loader, _WORK["config"])
-    out = []
-    for num, overrides in jobs:
-        cfg = configs.get(list(overrides))
-        with open_dict(cfg):
-            cfg.hydra.job.id = num
-            cfg.hydra.job.num = num
-        out.append((num, cfg))
-    return out
-
-
 def _worker(batch: int) -> list[JobReturn]:
-    """A worker process's batch: it makes its jobs' configs (in parallel with the other workers, not one after
-    another in the driver), then runs them; the results travel back without the job configs (the sweepers read
-    the return values and overrides; the configs are on disk in every job's `.hydra`), which would cost the
-    driver ~10 ms a job to unpickle."""
-    runs = _run_batch(job_configs(_WORK["batches"][batch]))
-    for run in runs:
-        run.cfg = run.hydra_cfg = None
-    return runs
-
-
-def run_batch_with(work: dict[str, Any], jobs: Sequence[tuple[int, DictConfig]]) -> list[JobReturn]:
-    """`_run_batch` in a process that did not fork from the launcher (a Ray task, a submitit job): `work` is the
-    launcher's `work()`, shipped with the batch (`cli.cluster_batches`)."""
-    _WORK.update(work)
-    return _run_batch(jobs)
+    """A worker process's batch (numbered overrides): each job's config is a view the worker sets (no copy per
+    job, none made one after another in the driver)."""
+    return run_batch([BatchJob(num, overrides) for num, overrides in _WORK["batches"][batch]])
 
 
 def batches_of(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
@@ -285,7 +103,8 @@ class JourneysimBatchLauncher(Launcher):
         _reuse_checked_configs(hydra_context)
 
     def work(self) -> dict[str, Any]:
-        """What `_run_batch` needs besides the jobs (Hydra's context, the task, the sweep config, the settings)."""
+        """What `batch_work.run_batch` needs besides the jobs (Hydra's context, the task, the sweep config, the
+        settings)."""
         return {
             "context": self.context,
             "task": self.task,
@@ -309,7 +128,7 @@ class JourneysimBatchLauncher(Launcher):
         """The launch preamble, then the jobs' configs made here and split into `workers` batches: for the cluster
         launchers, whose remote workers receive the configs."""
         _WORK.update(self.work())
-        jobs = job_configs(self._jobs(job_overrides, first))
+        jobs = own_configs(self._jobs(job_overrides, first))
         made = STATE.job_configs
         log.info("%d jobs: %d composed, the rest derived", len(jobs), made.composed if made is not None else len(jobs))
         return jobs, batches_of(jobs, workers)
@@ -323,7 +142,7 @@ class JourneysimBatchLauncher(Launcher):
         _WORK["batches"] = batches
         log.info("Launching %d jobs in %d batches", len(job_overrides), len(batches))
         if len(batches) == 1:
-            runs = _run_batch(job_configs(batches[0]))
+            runs = _worker(0)
         else:
             gc.freeze()  # the driver's objects: the workers' collections skip them, and their pages stay shared
             with multiprocessing.get_context("fork").Pool(len(batches)) as pool:

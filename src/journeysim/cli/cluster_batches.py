@@ -4,7 +4,7 @@ The unit of work is the batch launcher's (`cli.batch_launcher`): the driver deri
 composed config (`JobConfigs`: validation made them already) and splits the jobs into `n_jobs` contiguous batches;
 each batch goes to one worker as one Ray task (`ray.remote`) or one element of a submitit job array
 (`executor.map_array`), with the job configs, Hydra's context (callbacks) and the task pickled by cloudpickle, so
-the worker composes nothing. On the worker, `_run_batch` validates the batch's jobs, leaves out completed ones
+the worker composes nothing. On the worker, `run_batch` validates the batch's jobs, leaves out completed ones
 (resume), simulates the rest in stacked passes and runs each job through Hydra's `run_job`: every job's files,
 status.json included, are written where it runs (a failure stays that job's), and the driver's `on_multirun_end`
 collects the sweep table from the job directories, as with every other launcher.
@@ -28,7 +28,8 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison, run_batch_with
+from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison
+from journeysim.cli.batch_work import run_batch_with
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
 from journeysim.study.batch import STACK
@@ -56,7 +57,7 @@ def run_batch_on_worker(
 ) -> list[JobReturn]:
     """One batch in a worker process (a Ray task, a submitit array element): Hydra's global state as the driver
     had it (config store, plugins, the config loader) and the driver's checked jobs, then the batch launcher's
-    `_run_batch`. `job_id`: the scheduler's id for the batch, recorded as each job's `hydra.job.id`."""
+    `run_batch`. `job_id`: the scheduler's id for the batch, recorded as each job's `hydra.job.id`."""
     setup_globals()
     Singleton.set_state(singleton_state)
     STATE.job_configs = None

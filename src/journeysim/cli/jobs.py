@@ -21,7 +21,7 @@ from typing import Any, cast
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 
 def _plain(override: Override) -> bool:
@@ -104,7 +104,7 @@ class JobConfigs:
             ConfigLoaderImpl._apply_overrides_to_config(changes, cfg)
         except Exception:
             return False
-        with open_dict(cfg.hydra):
+        with read_write(cfg.hydra), open_dict(cfg.hydra):  # a view Hydra's `run_job` ran with is read-only
             cfg.hydra.overrides.task = [p.input_line for p in parsed if not p.is_hydra_override()]
             conf = cfg.hydra.job.config.override_dirname
             cfg.hydra.job.override_dirname = get_overrides_dirname(
