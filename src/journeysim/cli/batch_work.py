@@ -25,6 +25,7 @@ from omegaconf._utils import get_omega_conf_dumper
 from journeysim.cli.batch_job import JobRecords, lean_possible, run_lean, set_output_dir
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
+from journeysim.cli.view_containers import ViewContainers, full_container
 from journeysim.cli.yaml_slots import SlotTexts, omegaconf_dump
 from journeysim.config.study import job_baseline
 from journeysim.config.validate import validated
@@ -136,6 +137,7 @@ def _prepare(jobs: Sequence[BatchJob], stack: int) -> None:
     loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
     checked = STATE.job_configs.checked if isinstance(STATE.job_configs, JobConfigs) else {}
     lean: bool | None = None
+    containers = ViewContainers()
     nums, scenarios, baselines, bottlenecks, kept, full = [], [], [], [], [], []
     for job in jobs:
         try:
@@ -147,7 +149,7 @@ def _prepare(jobs: Sequence[BatchJob], stack: int) -> None:
             text = _yaml_of(resolved)
             if found(out_dir, job.overrides, text) is not Found.NOTHING:
                 continue  # completed before (kept by the task) or someone else's (refused by the task)
-            container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True) if lean else None
+            container = (containers.of(cfg, job.overrides) if job.viewed else full_container(cfg)) if lean else None
         except Exception as exc:  # the task reports it in the job's own status
             log.debug("job %s: not prepared (%s)", job.num, exc)
             continue
