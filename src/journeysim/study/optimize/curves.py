@@ -25,25 +25,34 @@ SLOPE_PRIOR = 0.05
 
 @dataclass(frozen=True)
 class HillSum:
-    """Fitted curves of one outcome: per channel the maximum `a`, half-saturation budget `h` and slope `s`."""
+    """Fitted curves of one outcome: per channel the maximum `a`, half-saturation budget `h` and slope `s`. With
+    `mix` (carry-over between periods, `study.optimize.carry`) each curve is of its cell's effective dose x @ mix
+    rather than of its own money."""
 
     a: NDArray[np.float64]
     h: NDArray[np.float64]
     s: NDArray[np.float64]
+    mix: NDArray[np.float64] | None = None
+
+    def dose(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """What each curve is evaluated on: the budgets, or with `mix` the effective doses x @ mix."""
+        return np.asarray(x, float) if self.mix is None else np.asarray(x, float) @ self.mix
 
     def parts(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each channel's contribution at budgets `x` (..., C)."""
-        xs = np.maximum(np.asarray(x, float), 0.0) ** self.s
+        xs = np.maximum(self.dose(x), 0.0) ** self.s
         return self.a * xs / (xs + self.h**self.s)
 
     def __call__(self, x: NDArray[np.float64]) -> float:
         return float(self.parts(x).sum())
 
     def slope(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """d contribution / d budget per channel at `x`: the marginal return of one more unit of money."""
-        xx = np.maximum(np.asarray(x, float), 1e-9 * self.h)
+        """d outcome / d budget per channel at `x`: the marginal return of one more unit of money (with `mix`,
+        through every dose it raises: mix @ the curves' slopes)."""
+        xx = np.maximum(self.dose(x), 1e-9 * self.h)
         hs = self.h**self.s
-        return self.a * self.s * hs * xx ** (self.s - 1) / (xx**self.s + hs) ** 2
+        out = self.a * self.s * hs * xx ** (self.s - 1) / (xx**self.s + hs) ** 2
+        return out if self.mix is None else self.mix @ out
 
 
 @dataclass(frozen=True)
@@ -112,23 +121,33 @@ class Curves:
 
     channels: tuple[str, ...]
     by_outcome: dict[str, Curve]
+    mix: NDArray[np.float64] | None = None  # carry-over: the Hill curves are of the doses x @ mix
 
     def __getitem__(self, outcome: str) -> Curve:
         return self.by_outcome[outcome]
 
 
 def fit_curves(
-    channels: Sequence[str], x: NDArray[np.float64], means: dict[str, NDArray[np.float64]], start: Curves | None = None
+    channels: Sequence[str],
+    x: NDArray[np.float64],
+    means: dict[str, NDArray[np.float64]],
+    start: Curves | None = None,
+    mix: NDArray[np.float64] | None = None,
 ) -> Curves:
-    """Curves for every outcome in `means` (outcome -> (N,) mean increments at budgets `x`)."""
+    """Curves for every outcome in `means` (outcome -> (N,) mean increments at budgets `x`); with `mix` the Hill
+    curves are fitted on the effective doses x @ mix (spend stays linear in the money)."""
     out: dict[str, Curve] = {}
     for name, y in means.items():
         if name == "spend":
             out[name] = fit_linear(x, y)
             continue
         warm = start.by_outcome.get(name) if start is not None else None
-        out[name] = fit_hill(x, y, warm if isinstance(warm, HillSum) else None)[0]
-    return Curves(tuple(channels), out)
+        if mix is None:
+            out[name] = fit_hill(x, y, warm if isinstance(warm, HillSum) else None)[0]
+            continue
+        fitted = fit_hill(x @ mix, y, warm if isinstance(warm, HillSum) else None)[0]
+        out[name] = HillSum(fitted.a, fitted.h, fitted.s, mix)
+    return Curves(tuple(channels), out, mix)
 
 
 def bootstrap_curves(
@@ -147,5 +166,5 @@ def bootstrap_curves(
     for _ in range(draws):
         rows = rng.integers(0, reps, reps)
         means = {k: v[:, rows].mean(axis=1) for k, v in per_replication.items()}
-        fits.append(fit_curves(channels, x, means, start=point))
+        fits.append(fit_curves(channels, x, means, start=point, mix=point.mix))
     return fits
