@@ -5,6 +5,7 @@ spent in one period raises the adstock of every later day by a decayed tail. `ca
 cell's money (a channel in a period) lands in a later period's adstock, as money of that period's own: the
 **effective dose** of a period is its own money plus the carried-in tails. `response_path` is the engine's
 deterministic response, day by day, for a channel whose exposures are known (a fixed audience, no frequency cap).
+`carried_doses` gives the effective dose of every day of every period (the matrix is its mean over the period).
 See docs/optimize.md ("Carry-over between periods").
 """
 
@@ -32,6 +33,30 @@ def period_adstock(daily: ArrayLike, decay: float, spans: Sequence[tuple[int, in
     """The adstock of the daily doses `daily` (D,) summed over the days [start, end) of each span."""
     a = geometric_adstock(daily, decay)
     return np.array([float(a[s:e].sum()) for s, e in spans])
+
+
+def carried_doses(
+    daily: NDArray[np.float64],
+    decay: Sequence[float],
+    spans: Sequence[tuple[int, int]],
+    channel: Sequence[int],
+) -> NDArray[np.float64]:
+    """G (K, L): the effective dose of each cell on each day of the cells' periods laid end to end (cell l's
+    days first, in order, then the next cell's), per unit of each cell's money: G[k, t] is the adstock one unit of
+    cell k's money leaves on day t in money of the cell whose period holds t (its own adstock averages 1 over its
+    period). Zero across channels and before k's first day. The dose of a day is x @ G[:, t].
+
+    `daily` (K, D): each cell's money per day for one unit of money (its days and pacing); `decay`: each cell's
+    channel's adstock; `spans`: each cell's period as days [start, end); `channel`: each cell's channel index.
+    """
+    k = len(spans)
+    adstock = np.vstack([geometric_adstock(daily[i], decay[i]) for i in range(k)])
+    cols = []
+    for j, (s, e) in enumerate(spans):
+        own = float(adstock[j, s:e].mean())
+        same = np.array([channel[i] == channel[j] for i in range(k)])
+        cols.append(np.where(same[:, None], adstock[:, s:e], 0.0) / own if own > 0 else np.zeros((k, e - s)))
+    return np.hstack(cols)
 
 
 def carry_matrix(

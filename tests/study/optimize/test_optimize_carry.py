@@ -11,12 +11,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from journeysim.analytic.carryover import carry_matrix, period_adstock, response_path
+from journeysim.analytic.carryover import carried_doses, carry_matrix, period_adstock, response_path
 from journeysim.interventions.strategy import Strategy
 from journeysim.model import Scenario
 from journeysim.study.optimize import OptimizeSpec, optimise
-from journeysim.study.optimize.carry import dose_matrix, unit_days
-from journeysim.study.optimize.curves import HillSum, fit_curves
+from journeysim.study.optimize.carry import doses, unit_days
+from journeysim.study.optimize.curves import Carry, HillSum, fit_curves
 from journeysim.study.optimize.periods import Period, cells_of, with_cells
 
 
@@ -37,6 +37,9 @@ def test_carry_matrix_by_hand() -> None:
     m = carry_matrix(daily, [0.5, 0.5, 0.5], spans, [0, 0, 1])
     np.testing.assert_allclose(m, [[1, 0.45, 0], [0, 1, 0], [0, 0, 1]])
     np.testing.assert_array_equal(carry_matrix(daily, [0.0] * 3, spans, [0, 0, 1]), np.eye(3))
+    # day by day, in units of each period's own mean adstock (1.25 / 2): period 2's days get 0.6, 0.3 from cell 1
+    g = carried_doses(daily, [0.5, 0.5, 0.5], spans, [0, 0, 1])
+    np.testing.assert_allclose(g, [[0.8, 1.2, 0.6, 0.3, 0, 0], [0, 0, 0.8, 1.2, 0, 0], [0, 0, 0, 0, 0.8, 1.2]])
 
 
 def test_dose_matrix_of_a_flighted_plan(independent: Callable[..., Scenario]) -> None:
@@ -49,11 +52,12 @@ def test_dose_matrix_of_a_flighted_plan(independent: Callable[..., Scenario]) ->
     np.testing.assert_allclose(days[0, 10:30], 1 / 20)
     np.testing.assert_allclose(days[1, 30:40], 1 / 10)
     assert days[0, :10].sum() == 0 and days[1, 40:].sum() == 0
-    assert dose_matrix(base, cells) is None
+    assert doses(base, cells) is None
     ch = dataclasses.replace(base.channels["c0"], adstock=0.5)
     carried = dataclasses.replace(base, channels={**base.channels, "c0": ch})
-    m = dose_matrix(carried, cells)
-    assert m is not None
+    carry = doses(carried, cells)
+    assert carry is not None and carry.days.shape == (2, 60) and list(carry.start) == [0, 30]
+    m = carry.mean
     # period 1 ends (day 29) at adstock (1/20)(1 + ... + 0.5^19) = 0.1 (1 - 2^-20), whose tail over days 30-59 sums
     # to that x (1 - 2^-30); period 2's own 1/10 a day reaches 0.2 (1 - 2^-(t+1)) on its t-th day (sum 0.2 (9 + 2^-10)
     # over days 30-39) and leaves a tail 0.2 (1 - 2^-10)(1 - 2^-20) over days 40-59
@@ -63,19 +67,24 @@ def test_dose_matrix_of_a_flighted_plan(independent: Callable[..., Scenario]) ->
 
 
 def test_curves_on_doses_have_chain_rule_slopes() -> None:
-    """With a mix the marginal return of a cell's money is mix @ the curves' slopes at the doses (finite
-    differences), the value is the Hill sum of the doses, and a fit on the doses recovers the curves it came from."""
-    mix = np.array([[1.0, 0.4], [0.0, 1.0]])
-    curve = HillSum(np.array([10.0, 5.0]), np.array([2.0, 3.0]), np.array([1.0, 1.0]), mix)
+    """Two 2-day periods, period 1's money carrying 0.6 and 0.3 into period 2's days: a cell's part is a_k times
+    the mean Hill value of its days' doses, the marginal return of a cell's money matches finite differences
+    (through every day it doses), and a fit on the doses recovers the curves it came from."""
+    days = np.array([[0.8, 1.2, 0.6, 0.3], [0.0, 0.0, 0.8, 1.2]])
+    carry = Carry(days, np.array([0, 2]), np.array([2.0, 2.0]))
+    curve = HillSum(np.array([10.0, 5.0]), np.array([2.0, 3.0]), np.array([1.0, 1.0]), carry)
     x = np.array([1.5, 2.5])
-    d = x @ mix
-    assert curve(x) == pytest.approx(float((curve.a * d**curve.s / (d**curve.s + curve.h**curve.s)).sum()))
+    d = x @ days  # 1.2, 1.8 | 2.9, 3.45
+    by_hand = 10 * (1.2 / 3.2 + 1.8 / 3.8) / 2 + 5 * (2.9 / 5.9 + 3.45 / 6.45) / 2
+    np.testing.assert_allclose(d, [1.2, 1.8, 2.9, 3.45])
+    assert curve(x) == pytest.approx(by_hand)
+    np.testing.assert_allclose(carry.mean, [[1.0, 0.45], [0.0, 1.0]])
     eps = 1e-6
     numeric = [(curve(x + eps * e) - curve(x - eps * e)) / (2 * eps) for e in np.eye(2)]
     np.testing.assert_allclose(curve.slope(x), numeric, rtol=1e-6)
     grid = np.array([[a, b] for a in (0.0, 0.5, 1.5, 3.0, 6.0) for b in (0.0, 1.0, 2.5, 5.0)])
-    fitted = fit_curves(("p1", "p2"), grid, {"y": np.array([curve(g) for g in grid])}, mix=mix)["y"]
-    assert isinstance(fitted, HillSum) and fitted.mix is mix
+    fitted = fit_curves(("p1", "p2"), grid, {"y": np.array([curve(g) for g in grid])}, carry=carry)["y"]
+    assert isinstance(fitted, HillSum) and fitted.carry is carry
     np.testing.assert_allclose([fitted(g) for g in grid], [curve(g) for g in grid], atol=1e-3)
 
 

@@ -119,11 +119,11 @@ def curves_table(
 ) -> pd.DataFrame:
     """Per channel and outcome: the fitted curve on a grid from 0 to `top` with its 95% band (`kind` fit), and the
     simulated plans as partial values (the plan's increment less the other channels' fitted parts; `kind`
-    simulated) so the fit can be judged by eye. With carry-over (`curves.mix`) a period's budget axis is its
-    effective dose: its own money plus what earlier periods carry in."""
+    simulated) so the fit can be judged by eye. With carry-over (`curves.carry`) a period's budget axis is
+    its effective dose (averaged over its days): its own money plus what earlier periods carry in."""
     rows = []
     xs, means = simulated
-    doses = xs if curves.mix is None else xs @ curves.mix
+    doses = xs if curves.carry is None else xs @ curves.carry.mean
     for i, c in enumerate(channels):
         grid = np.linspace(0.0, float(top[i]), GRID)
         for o in outcomes:

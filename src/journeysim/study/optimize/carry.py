@@ -1,10 +1,10 @@
-"""Carry-over between periods for the optimiser: the matrix that turns cells' money into each period's effective
-dose (its own money plus the adstock tails of the channel's earlier periods, `analytic.carryover.carry_matrix`).
+"""Carry-over between periods for the optimiser: each cell's effective dose on every day of its period, its own
+money's adstock plus the adstock tails of the channel's earlier periods (`analytic.carryover.carried_doses`).
 
-The response curves of a period are fitted and solved on that dose, so a cell's marginal return includes what its
-money still does in later periods (the chain rule through the matrix), and money carried in saturates a period's
-curve together with the period's own. Without adstock on any optimised channel there is no matrix (None) and the
-optimiser is what it was without carry-over, to the bit.
+A period's response curve is evaluated day by day on that dose (`curves.Carry`), so a cell's marginal return
+includes what its money still does in later periods (the chain rule through the doses), and money carried in
+saturates a period's curve together with the period's own. Without adstock on any optimised channel there is no
+carry (None) and the optimiser is what it was without carry-over, to the bit.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from journeysim.analytic.carryover import carry_matrix
+from journeysim.analytic.carryover import carried_doses
 from journeysim.model.scenario import Scenario
+from journeysim.study.optimize.curves import Carry
 from journeysim.study.optimize.periods import Cells
 
 
@@ -29,11 +30,13 @@ def unit_days(cells: Cells, horizon: int) -> NDArray[np.float64]:
     return np.divide(out, mass, out=np.zeros_like(out), where=mass > 0)
 
 
-def dose_matrix(scenario: Scenario, cells: Cells) -> NDArray[np.float64] | None:
-    """The cells' carry matrix M (effective doses x @ M), or None when no optimised channel carries over."""
+def doses(scenario: Scenario, cells: Cells) -> Carry | None:
+    """The cells' daily effective doses per unit of money, or None when no optimised channel carries over."""
     decay = [float(scenario.channels[cells.channels[c]].adstock) for c, _ in cells.pairs]
     if not any(d > 0 for d in decay):
         return None
     spans = [(cells.periods[p].start, cells.periods[p].end) for _, p in cells.pairs]
     daily = unit_days(cells, scenario.settings.horizon_days)
-    return carry_matrix(daily, decay, spans, [c for c, _ in cells.pairs])
+    length = np.array([e - s for s, e in spans], dtype=float)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.intp)
+    return Carry(carried_doses(daily, decay, spans, [c for c, _ in cells.pairs]), start, length)

@@ -24,35 +24,63 @@ SLOPE_PRIOR = 0.05
 
 
 @dataclass(frozen=True)
+class Carry:
+    """Carry-over between periods (`study.optimize.carry`): each cell's effective dose on each day of its period,
+    x @ days (..., L), the cells' days laid end to end (cell k's `length[k]` days from column `start[k]`)."""
+
+    days: NDArray[np.float64]  # (K, L) per unit of each cell's money
+    start: NDArray[np.intp]  # (K,)
+    length: NDArray[np.float64]  # (K,)
+
+    @property
+    def rep(self) -> NDArray[np.intp]:
+        """The cell of every column."""
+        return np.repeat(np.arange(self.start.size), self.length.astype(np.intp))
+
+    @property
+    def mean(self) -> NDArray[np.float64]:
+        """(K, K): each cell's dose averaged over its period, x @ mean (`analytic.carryover.carry_matrix`)."""
+        return np.add.reduceat(self.days, self.start, axis=1) / self.length
+
+    def dose(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(x, float) @ self.days
+
+
+@dataclass(frozen=True)
 class HillSum:
     """Fitted curves of one outcome: per channel the maximum `a`, half-saturation budget `h` and slope `s`. With
-    `mix` (carry-over between periods, `study.optimize.carry`) each curve is of its cell's effective dose x @ mix
-    rather than of its own money."""
+    `carry` (carry-over between periods) a cell's part is a_k times the mean over its period's days of the Hill
+    curve of that day's effective dose (its own money's adstock plus what earlier periods carry in)."""
 
     a: NDArray[np.float64]
     h: NDArray[np.float64]
     s: NDArray[np.float64]
-    mix: NDArray[np.float64] | None = None
-
-    def dose(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """What each curve is evaluated on: the budgets, or with `mix` the effective doses x @ mix."""
-        return np.asarray(x, float) if self.mix is None else np.asarray(x, float) @ self.mix
+    carry: Carry | None = None
 
     def parts(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each channel's contribution at budgets `x` (..., C)."""
-        xs = np.maximum(self.dose(x), 0.0) ** self.s
+        if self.carry is not None:
+            r = self.carry.rep
+            xs = np.maximum(self.carry.dose(x), 0.0) ** self.s[r]
+            daily = xs / (xs + self.h[r] ** self.s[r]) / self.carry.length[r]
+            return self.a * np.add.reduceat(daily, self.carry.start, axis=-1)
+        xs = np.maximum(np.asarray(x, float), 0.0) ** self.s
         return self.a * xs / (xs + self.h**self.s)
 
     def __call__(self, x: NDArray[np.float64]) -> float:
         return float(self.parts(x).sum())
 
     def slope(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """d outcome / d budget per channel at `x`: the marginal return of one more unit of money (with `mix`,
-        through every dose it raises: mix @ the curves' slopes)."""
-        xx = np.maximum(self.dose(x), 1e-9 * self.h)
+        """d outcome / d budget per channel at `x`: the marginal return of one more unit of money (with `carry`,
+        through every day's dose it raises)."""
+        if self.carry is not None:
+            r = self.carry.rep
+            xx = np.maximum(self.carry.dose(x), 1e-9 * self.h[r])
+            a, hs, s = self.a[r] / self.carry.length[r], self.h[r] ** self.s[r], self.s[r]
+            return np.asarray(self.carry.days @ (a * s * hs * xx ** (s - 1) / (xx**s + hs) ** 2))
+        xx = np.maximum(np.asarray(x, float), 1e-9 * self.h)
         hs = self.h**self.s
-        out = self.a * self.s * hs * xx ** (self.s - 1) / (xx**self.s + hs) ** 2
-        return out if self.mix is None else self.mix @ out
+        return self.a * self.s * hs * xx ** (self.s - 1) / (xx**self.s + hs) ** 2
 
 
 @dataclass(frozen=True)
@@ -88,31 +116,42 @@ def _start(x: NDArray[np.float64], y: NDArray[np.float64], scale: NDArray[np.flo
 
 
 def fit_hill(
-    x: NDArray[np.float64], y: NDArray[np.float64], start: HillSum | None = None
+    x: NDArray[np.float64], y: NDArray[np.float64], start: HillSum | None = None, carry: Carry | None = None
 ) -> tuple[HillSum, NDArray[np.float64]]:
     """Least-squares fit of a Hill sum to budgets `x` (N, C) and increments `y` (N,); returns the curves and the
-    packed parameters (to warm-start refits)."""
+    packed parameters (to warm-start refits). With `carry` the curves are of the daily effective doses."""
     c = x.shape[1]
-    scale = np.maximum(x.max(axis=0), 1e-9)
+    mean = x if carry is None else x @ carry.mean
+    scale = np.maximum(mean.max(axis=0), 1e-9)
     ys = max(float(np.abs(y).max()), 1e-9)
-    xn, yn = x / scale, y / ys
+    xn, yn = mean / scale, y / ys
+    rep = None if carry is None else carry.rep
+    days = None if carry is None or rep is None else carry.dose(x) / scale[rep]
 
     def unpack(p: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
         return p[:c], np.exp(p[c : 2 * c]), p[2 * c :]
 
     def residuals(p: NDArray[np.float64]) -> NDArray[np.float64]:
         a, h, s = unpack(p)
-        xs = xn**s
-        fit = (a * xs / (xs + h**s)).sum(axis=1)
+        if carry is not None and rep is not None and days is not None:
+            xs = days ** s[rep]
+            fit = (a[rep] / carry.length[rep] * xs / (xs + h[rep] ** s[rep])).sum(axis=1)
+        else:
+            xs = xn**s
+            fit = (a * xs / (xs + h**s)).sum(axis=1)
         return np.concatenate([fit - yn, SLOPE_PRIOR * (s - 1.0)])
 
-    p0 = _start(x, y / ys, scale) if start is None else np.concatenate([start.a / ys, np.log(start.h / scale), start.s])
+    p0 = (
+        _start(mean, y / ys, scale)
+        if start is None
+        else np.concatenate([start.a / ys, np.log(start.h / scale), start.s])
+    )
     lower = np.concatenate([np.full(c, -np.inf), np.full(c, math.log(0.01)), np.full(c, SLOPE_RANGE[0])])
     upper = np.concatenate([np.full(c, np.inf), np.full(c, math.log(100.0)), np.full(c, SLOPE_RANGE[1])])
     p0 = np.clip(p0, lower + 1e-9, upper - 1e-9)
     sol = least_squares(residuals, p0, bounds=(lower, upper), x_scale="jac", max_nfev=400 * (3 * c + 1))
     a, h, s = unpack(sol.x)
-    return HillSum(a * ys, h * scale, s.copy()), sol.x
+    return HillSum(a * ys, h * scale, s.copy(), carry), sol.x
 
 
 @dataclass(frozen=True)
@@ -121,7 +160,7 @@ class Curves:
 
     channels: tuple[str, ...]
     by_outcome: dict[str, Curve]
-    mix: NDArray[np.float64] | None = None  # carry-over: the Hill curves are of the doses x @ mix
+    carry: Carry | None = None  # carry-over: the Hill curves are of the daily effective doses
 
     def __getitem__(self, outcome: str) -> Curve:
         return self.by_outcome[outcome]
@@ -132,22 +171,18 @@ def fit_curves(
     x: NDArray[np.float64],
     means: dict[str, NDArray[np.float64]],
     start: Curves | None = None,
-    mix: NDArray[np.float64] | None = None,
+    carry: Carry | None = None,
 ) -> Curves:
-    """Curves for every outcome in `means` (outcome -> (N,) mean increments at budgets `x`); with `mix` the Hill
-    curves are fitted on the effective doses x @ mix (spend stays linear in the money)."""
+    """Curves for every outcome in `means` (outcome -> (N,) mean increments at budgets `x`); with `carry` the Hill
+    curves are fitted on the daily effective doses (spend stays linear in the money)."""
     out: dict[str, Curve] = {}
     for name, y in means.items():
         if name == "spend":
             out[name] = fit_linear(x, y)
             continue
         warm = start.by_outcome.get(name) if start is not None else None
-        if mix is None:
-            out[name] = fit_hill(x, y, warm if isinstance(warm, HillSum) else None)[0]
-            continue
-        fitted = fit_hill(x @ mix, y, warm if isinstance(warm, HillSum) else None)[0]
-        out[name] = HillSum(fitted.a, fitted.h, fitted.s, mix)
-    return Curves(tuple(channels), out, mix)
+        out[name] = fit_hill(x, y, warm if isinstance(warm, HillSum) else None, carry)[0]
+    return Curves(tuple(channels), out, carry)
 
 
 def bootstrap_curves(
@@ -166,5 +201,5 @@ def bootstrap_curves(
     for _ in range(draws):
         rows = rng.integers(0, reps, reps)
         means = {k: v[:, rows].mean(axis=1) for k, v in per_replication.items()}
-        fits.append(fit_curves(channels, x, means, start=point, mix=point.mix))
+        fits.append(fit_curves(channels, x, means, start=point, carry=point.carry))
     return fits

@@ -149,7 +149,7 @@ def optimise(
         scenario, channels, None if cells is None else (cells.names, partial(periods.with_cells, scenario, cells))
     )
     if cells is not None and spec.carry_over:
-        ev.mix = carry.dose_matrix(scenario, cells)
+        ev.carry = carry.doses(scenario, cells)
     budget = spec.budget if cells is None else spec.budget_for(len(cells.pairs))
     kinds: list[str] = []
     reachable = ""

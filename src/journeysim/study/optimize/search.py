@@ -70,10 +70,10 @@ def design(reference: NDArray[np.float64], levels: Sequence[float], unit: float)
 
 
 def fit(ev: Evaluator, outcomes: Sequence[str], start: Curves | None = None) -> Curves:
-    """Curves of `outcomes` fitted to the means of everything simulated so far (on `ev.mix`'s doses if any)."""
+    """Curves of `outcomes` fitted to the means of everything simulated so far (on `ev.carry`'s doses if any)."""
     x = np.vstack(ev.budgets)
     means = {o: np.array([inc[o].mean() for inc in ev.increments]) for o in outcomes}
-    return fit_curves(ev.channels, x, means, start, mix=ev.mix)
+    return fit_curves(ev.channels, x, means, start, carry=ev.carry)
 
 
 def _close(x: NDArray[np.float64], seen: Sequence[NDArray[np.float64]], scale: float) -> bool:
