@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import build_seasonal, purchase_by_day, seasonal_carry_optimum, seasonal_expected  # noqa: E402
-
-from journeysim.study.optimize import OptimizeSpec, optimise  # noqa: E402
+from conftest import build_seasonal, purchase_by_day, seasonal_carry_optimum, seasonal_expected
+from journeysim.study.optimize import OptimizeSpec, optimise
 
 TOTAL = 6_000.0
 

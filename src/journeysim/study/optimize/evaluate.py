@@ -19,9 +19,9 @@ from journeysim.interventions import Strategy
 from journeysim.interventions.strategy import ChannelPlan, Flight
 from journeysim.model.scenario import Scenario
 from journeysim.study.batch import simulate_many
-from journeysim.study.optimize.curves import Carry
 from journeysim.study.grid import apply
 from journeysim.study.incrementality import outcome_row
+from journeysim.study.optimize.curves import Carry
 from journeysim.study.run import replication_seeds
 from journeysim.study.uncertainty import ReplicationScenarios
 
