@@ -35,7 +35,7 @@ def main() -> None:
             res = optimise(build_seasonal(adstock=decay), spec)
             lost = top - seasonal_expected(res.chosen, decay, p)
             cols.append(
-                f"{res.chosen[0]:,.0f} / {res.chosen[1]:,.0f}, {lost:,.1f} ({lost / top:.2%}; "
+                f"{res.chosen[0]:,.0f} / {res.chosen[1]:,.0f}, {lost:,.2f} ({lost / top:.3%}; "
                 f"{res.summary['simulations']} plans, {time.perf_counter() - t0:.0f} s)"
             )
             assert float(np.sum(res.chosen)) == TOTAL
