@@ -56,7 +56,8 @@ def test_dose_matrix_of_a_flighted_plan(independent: Callable[..., Scenario]) ->
     ch = dataclasses.replace(base.channels["c0"], adstock=0.5)
     carried = dataclasses.replace(base, channels={**base.channels, "c0": ch})
     carry = doses(carried, cells)
-    assert carry is not None and carry.days.shape == (2, 60) and list(carry.start) == [0, 30]
+    assert carry is not None and list(carry.start) == [0, 21]  # p1: its 10 days without money share a column
+    np.testing.assert_allclose(np.add.reduceat(carry.weight, carry.start), 1.0)
     m = carry.mean
     # period 1 ends (day 29) at adstock (1/20)(1 + ... + 0.5^19) = 0.1 (1 - 2^-20), whose tail over days 30-59 sums
     # to that x (1 - 2^-30); period 2's own 1/10 a day reaches 0.2 (1 - 2^-(t+1)) on its t-th day (sum 0.2 (9 + 2^-10)
@@ -71,7 +72,7 @@ def test_curves_on_doses_have_chain_rule_slopes() -> None:
     the mean Hill value of its days' doses, the marginal return of a cell's money matches finite differences
     (through every day it doses), and a fit on the doses recovers the curves it came from."""
     days = np.array([[0.8, 1.2, 0.6, 0.3], [0.0, 0.0, 0.8, 1.2]])
-    carry = Carry(days, np.array([0, 2]), np.array([2.0, 2.0]))
+    carry = Carry(days, np.array([0, 2]), np.full(4, 0.5))
     curve = HillSum(np.array([10.0, 5.0]), np.array([2.0, 3.0]), np.array([1.0, 1.0]), carry)
     x = np.array([1.5, 2.5])
     d = x @ days  # 1.2, 1.8 | 2.9, 3.45

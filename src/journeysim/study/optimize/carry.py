@@ -17,6 +17,10 @@ from journeysim.model.scenario import Scenario
 from journeysim.study.optimize.curves import Carry
 from journeysim.study.optimize.periods import Cells
 
+#: days whose doses differ by less than this share of the largest share one column (a relative error of the
+#: same order in the fitted curves, far below the simulation's noise)
+SAME = 1e-9
+
 
 def unit_days(cells: Cells, horizon: int) -> NDArray[np.float64]:
     """(cells, horizon) money per day of each cell for one unit of its money (its days, at the plan's pacing)."""
@@ -36,7 +40,24 @@ def doses(scenario: Scenario, cells: Cells) -> Carry | None:
     if not any(d > 0 for d in decay):
         return None
     spans = [(cells.periods[p].start, cells.periods[p].end) for _, p in cells.pairs]
-    daily = unit_days(cells, scenario.settings.horizon_days)
-    length = np.array([e - s for s, e in spans], dtype=float)
-    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.intp)
-    return Carry(carried_doses(daily, decay, spans, [c for c, _ in cells.pairs]), start, length)
+    daily = carried_doses(unit_days(cells, scenario.settings.horizon_days), decay, spans, [c for c, _ in cells.pairs])
+    return merged(daily, [e - s for s, e in spans])
+
+
+def merged(daily: NDArray[np.float64], lengths: list[int]) -> Carry:
+    """`Carry` of the daily doses (cells, days of the periods end to end), a run of days whose doses agree to
+    `SAME` of the largest in one column (the steady state of even pacing once the adstock has settled), weighted by
+    its days / the period's days."""
+    cols, weights, start, at = [], [], [], 0
+    for n in lengths:
+        block = daily[:, at : at + n]
+        tol = SAME * max(float(np.abs(block).max()), 1e-300)
+        start.append(len(cols))
+        for j in range(n):
+            if j and float(np.abs(block[:, j] - cols[-1]).max()) <= tol:
+                weights[-1] += 1.0 / n
+                continue
+            cols.append(block[:, j])
+            weights.append(1.0 / n)
+        at += n
+    return Carry(np.column_stack(cols), np.array(start, dtype=np.intp), np.array(weights))

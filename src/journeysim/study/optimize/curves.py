@@ -25,22 +25,23 @@ SLOPE_PRIOR = 0.05
 
 @dataclass(frozen=True)
 class Carry:
-    """Carry-over between periods (`study.optimize.carry`): each cell's effective dose on each day of its period,
-    x @ days (..., L), the cells' days laid end to end (cell k's `length[k]` days from column `start[k]`)."""
+    """Carry-over between periods (`study.optimize.carry`): each cell's effective dose on the days of its period,
+    x @ days (..., L), the cells' columns laid end to end (cell k's from column `start[k]`), each column standing
+    for `weight` of its period's days (days with the same dose share a column; a cell's weights add up to 1)."""
 
     days: NDArray[np.float64]  # (K, L) per unit of each cell's money
     start: NDArray[np.intp]  # (K,)
-    length: NDArray[np.float64]  # (K,)
+    weight: NDArray[np.float64]  # (L,)
 
     @property
     def rep(self) -> NDArray[np.intp]:
         """The cell of every column."""
-        return np.repeat(np.arange(self.start.size), self.length.astype(np.intp))
+        return np.repeat(np.arange(self.start.size), np.diff(np.append(self.start, self.weight.size)))
 
     @property
     def mean(self) -> NDArray[np.float64]:
         """(K, K): each cell's dose averaged over its period, x @ mean (`analytic.carryover.carry_matrix`)."""
-        return np.add.reduceat(self.days, self.start, axis=1) / self.length
+        return np.add.reduceat(self.days * self.weight, self.start, axis=1)
 
     def dose(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(x, float) @ self.days
@@ -62,7 +63,7 @@ class HillSum:
         if self.carry is not None:
             r = self.carry.rep
             xs = np.maximum(self.carry.dose(x), 0.0) ** self.s[r]
-            daily = xs / (xs + self.h[r] ** self.s[r]) / self.carry.length[r]
+            daily = xs / (xs + self.h[r] ** self.s[r]) * self.carry.weight
             return self.a * np.add.reduceat(daily, self.carry.start, axis=-1)
         xs = np.maximum(np.asarray(x, float), 0.0) ** self.s
         return self.a * xs / (xs + self.h**self.s)
@@ -76,7 +77,7 @@ class HillSum:
         if self.carry is not None:
             r = self.carry.rep
             xx = np.maximum(self.carry.dose(x), 1e-9 * self.h[r])
-            a, hs, s = self.a[r] / self.carry.length[r], self.h[r] ** self.s[r], self.s[r]
+            a, hs, s = self.a[r] * self.carry.weight, self.h[r] ** self.s[r], self.s[r]
             return np.asarray(self.carry.days @ (a * s * hs * xx ** (s - 1) / (xx**s + hs) ** 2))
         xx = np.maximum(np.asarray(x, float), 1e-9 * self.h)
         hs = self.h**self.s
@@ -115,6 +116,40 @@ def _start(x: NDArray[np.float64], y: NDArray[np.float64], scale: NDArray[np.flo
     return np.concatenate([2.0 * k, np.zeros(c), np.ones(c)])
 
 
+class _DailyModel:
+    """The least-squares model of a Hill sum on daily doses (normalised `days` (N, L)), with its Jacobian in
+    closed form (a numerical one costs 3 C evaluations over every day of every period)."""
+
+    def __init__(self, days: NDArray[np.float64], carry: Carry, yn: NDArray[np.float64]) -> None:
+        self.days, self.carry, self.yn, self.rep = days, carry, yn, carry.rep
+        self.logd = np.log(np.where(days > 0, days, 1.0))
+        self.c = carry.start.size
+
+    def _hill(self, p: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+        c, r = self.c, self.rep
+        a, h, s = p[:c], np.exp(p[c : 2 * c]), p[2 * c :]
+        xs = self.days ** s[r]
+        return a, h, s, xs / (xs + h[r] ** s[r])
+
+    def residuals(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
+        a, _, s, hill = self._hill(p)
+        fit = (a[self.rep] * self.carry.weight * hill).sum(axis=1)
+        return np.concatenate([fit - self.yn, SLOPE_PRIOR * (s - 1.0)])
+
+    def jacobian(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
+        """d residuals / d (a, log h, s): per cell sums over its columns of w H, -a w s H (1 - H) and
+        a w H (1 - H) (ln d - ln h); the slope prior adds its weight on the diagonal."""
+        a, h, s, hill = self._hill(p)
+        r, w, start = self.rep, self.carry.weight, self.carry.start
+        bend = a[r] * w * hill * (1.0 - hill)
+        out = np.zeros((self.yn.size + self.c, 3 * self.c))
+        out[: self.yn.size, : self.c] = np.add.reduceat(w * hill, start, axis=1)
+        out[: self.yn.size, self.c : 2 * self.c] = np.add.reduceat(-s[r] * bend, start, axis=1)
+        out[: self.yn.size, 2 * self.c :] = np.add.reduceat(bend * (self.logd - np.log(h)[r]), start, axis=1)
+        out[self.yn.size :, 2 * self.c :] = SLOPE_PRIOR * np.eye(self.c)
+        return out
+
+
 def fit_hill(
     x: NDArray[np.float64], y: NDArray[np.float64], start: HillSum | None = None, carry: Carry | None = None
 ) -> tuple[HillSum, NDArray[np.float64]]:
@@ -125,20 +160,14 @@ def fit_hill(
     scale = np.maximum(mean.max(axis=0), 1e-9)
     ys = max(float(np.abs(y).max()), 1e-9)
     xn, yn = mean / scale, y / ys
-    rep = None if carry is None else carry.rep
-    days = None if carry is None or rep is None else carry.dose(x) / scale[rep]
 
     def unpack(p: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
         return p[:c], np.exp(p[c : 2 * c]), p[2 * c :]
 
     def residuals(p: NDArray[np.float64]) -> NDArray[np.float64]:
         a, h, s = unpack(p)
-        if carry is not None and rep is not None and days is not None:
-            xs = days ** s[rep]
-            fit = (a[rep] / carry.length[rep] * xs / (xs + h[rep] ** s[rep])).sum(axis=1)
-        else:
-            xs = xn**s
-            fit = (a * xs / (xs + h**s)).sum(axis=1)
+        xs = xn**s
+        fit = (a * xs / (xs + h**s)).sum(axis=1)
         return np.concatenate([fit - yn, SLOPE_PRIOR * (s - 1.0)])
 
     p0 = (
@@ -149,7 +178,12 @@ def fit_hill(
     lower = np.concatenate([np.full(c, -np.inf), np.full(c, math.log(0.01)), np.full(c, SLOPE_RANGE[0])])
     upper = np.concatenate([np.full(c, np.inf), np.full(c, math.log(100.0)), np.full(c, SLOPE_RANGE[1])])
     p0 = np.clip(p0, lower + 1e-9, upper - 1e-9)
-    sol = least_squares(residuals, p0, bounds=(lower, upper), x_scale="jac", max_nfev=400 * (3 * c + 1))
+    if carry is None:
+        sol = least_squares(residuals, p0, bounds=(lower, upper), x_scale="jac", max_nfev=400 * (3 * c + 1))
+    else:
+        model = _DailyModel(carry.dose(x) / scale[carry.rep], carry, yn)
+        sol = least_squares(model.residuals, p0, jac=model.jacobian, bounds=(lower, upper), x_scale="jac",
+                            max_nfev=400 * (3 * c + 1))  # fmt: skip
     a, h, s = unpack(sol.x)
     return HillSum(a * ys, h * scale, s.copy(), carry), sol.x
 
