@@ -48,7 +48,10 @@ def merged(daily: NDArray[np.float64], lengths: list[int]) -> Carry:
     """`Carry` of the daily doses (cells, days of the periods end to end), a run of days whose doses agree to
     `SAME` of the largest in one column (the steady state of even pacing once the adstock has settled), weighted by
     its days / the period's days."""
-    cols, weights, start, at = [], [], [], 0
+    cols: list[NDArray[np.float64]] = []
+    weights: list[float] = []
+    start: list[int] = []
+    at = 0
     for n in lengths:
         block = daily[:, at : at + n]
         tol = SAME * max(float(np.abs(block).max()), 1e-300)
