@@ -132,13 +132,15 @@ def refine_goal(
     lcb = lower_bound(objective_samples(ev.increments[0], metric), confidence)
     margin = max(float(objective_samples(ev.increments[0], metric).mean()) - lcb, 0.0)
     tried: list[int] = []
+    short = False  # the last plan simulated fell short of the goal: a plan near it with a larger margin may not
     while ev.simulations < budget:
         x, reachable = least_total(curves, metric, goal + margin, box_at, max_total, limits, groups_at)
-        if tried and _close(x, [ev.budgets[k] for k in tried], max_total):
+        if tried and not short and _close(x, [ev.budgets[k] for k in tried], max_total):
             break
         ev([x])
         tried.append(len(ev.budgets) - 1)
         got = lower_bound(objective_samples(ev.increments[-1], metric), confidence)
+        short = got < goal
         if not reachable:
             break
         margin = max(margin + (goal - got) * (1.0 if got < goal else 0.5), 0.0)
