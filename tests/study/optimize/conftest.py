@@ -109,7 +109,7 @@ def lifts() -> np.ndarray:
 SEASON_DAYS, SEASON_ARRIVALS, SEASON_FACTOR = 30, 100.0, 1.0 / 3.0
 
 
-def build_seasonal(replications: int = 8, seed: int = 3, budget: float = 6_000.0) -> Scenario:
+def build_seasonal(replications: int = 8, seed: int = 3, budget: float = 6_000.0, adstock: float = 0.0) -> Scenario:
     journey = {
         "name": "one_step",
         "stages": ["prospect", "buyer", "lost"],
@@ -119,7 +119,7 @@ def build_seasonal(replications: int = 8, seed: int = 3, budget: float = 6_000.0
         "positions": {"prospect": "top", "buyer": "post_purchase", "lost": "exit"},
         "rates": {"prospect": {"buyer": 5.0, "lost": 5.0}},
     }
-    channel = {**_channel(1), "segments": ["s0"], "effects": [{"kind": "arrivals", "lift": 3.0}]}
+    channel = {**_channel(1), "segments": ["s0"], "effects": [{"kind": "arrivals", "lift": 3.0}], "adstock": adstock}
     late = {"from": "prospect", "to": "buyer", "factor": SEASON_FACTOR, "start": SEASON_DAYS, "end": 2 * SEASON_DAYS}
     return Scenario.from_dict(
         {
@@ -140,7 +140,8 @@ def seasonal_optimum(total: float) -> np.ndarray:
 
 @pytest.fixture
 def seasonal() -> Callable[..., Scenario]:
-    """`seasonal(replications=8, seed=3, budget=6000)`: one channel, two periods, the second half as responsive."""
+    """`seasonal(replications=8, seed=3, budget=6000, adstock=0)`: one channel, two periods, the second half as
+    responsive (with `adstock`, money carries over from the first period into the second)."""
     return build_seasonal
 
 
@@ -163,3 +164,53 @@ def assert_not_beaten(fresh: Scenario, plans: Sequence[Scenario]) -> None:
 def not_beaten() -> Callable[[Scenario, Sequence[Scenario]], None]:
     """`not_beaten(fresh, [found, truth])`: the found plan is within noise of the truth (`assert_not_beaten`)."""
     return assert_not_beaten
+
+
+# With adstock the seasonal model's expectation is a sum over days (`analytic.carryover.response_path`): arrivals on
+# day t come at 100 (1 + 3 r_t), r_t the Hill curve (half 0.06) of the adstocked exposures per person
+# a_t = e_t + decay a_{t-1}, e_t = 1000 x_p / (30 CPM M) on the days of period p; an arrival at time u buys before
+# the horizon with the competing-risks probability of its piecewise-constant rates (buy 5, then 5/3 from day 30;
+# exit 5). So E[incremental new buyers] = sum_t 100 x 3 x r_t x P_t, P_t the day's mean purchase probability.
+def purchase_by_day(days: int = 2 * SEASON_DAYS, steps: int = 400) -> np.ndarray:
+    """P_t: the probability that an arrival during day t buys before the horizon (mean over the day's arrivals)."""
+    horizon, cut, exit_rate = float(days), float(SEASON_DAYS), 5.0
+
+    def buys(u: float) -> float:
+        total, alive = 0.0, 1.0
+        for a, b, buy in ((u, max(u, cut), 5.0), (max(u, cut), horizon, 5.0 * SEASON_FACTOR)):
+            rate = buy + exit_rate
+            total += alive * buy / rate * -math.expm1(-rate * (b - a))
+            alive *= math.exp(-rate * (b - a))
+        return total
+
+    return np.array([np.mean([buys(t + (i + 0.5) / steps) for i in range(steps)]) for t in range(days)])
+
+
+def seasonal_expected(x: np.ndarray, adstock: float, by_day: np.ndarray | None = None) -> float:
+    """E[incremental new buyers] of the seasonal model at period budgets `x` with this adstock."""
+    from journeysim.analytic.carryover import response_path
+
+    p = purchase_by_day() if by_day is None else by_day
+    exposures = np.repeat(np.asarray(x, float), SEASON_DAYS) * 1000.0 / (SEASON_DAYS * CPM * MARKET)
+    r = response_path(exposures, adstock, HALF[1], 1.0)
+    return float((SEASON_ARRIVALS * 3.0 * r * p).sum())
+
+
+def seasonal_carry_optimum(total: float, adstock: float) -> np.ndarray:
+    """The split of `total` over the two periods with the largest `seasonal_expected` (bounded scalar search)."""
+    from scipy.optimize import minimize_scalar
+
+    p = purchase_by_day()
+    res = minimize_scalar(
+        lambda a: -seasonal_expected(np.array([a, total - a]), adstock, p),
+        bounds=(0.0, total),
+        method="bounded",
+        options={"xatol": 1e-3},
+    )
+    return np.array([res.x, total - res.x])
+
+
+@pytest.fixture
+def seasonal_carry() -> tuple[Callable[..., float], Callable[[float, float], np.ndarray]]:
+    """(`seasonal_expected(x, adstock)`, `seasonal_carry_optimum(total, adstock)`): the closed form with carry-over."""
+    return seasonal_expected, seasonal_carry_optimum

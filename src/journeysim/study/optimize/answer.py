@@ -92,15 +92,18 @@ def allocation_table(
     return out
 
 
-def _part(curves: Curves, outcome: str, i: int, grid: NDArray[np.float64]) -> NDArray:
-    """Channel i's contribution to `outcome` (profit: margin - spend) along `grid`."""
+def _part(
+    curves: Curves, outcome: str, i: int, grid: NDArray[np.float64], money: NDArray[np.float64] | None = None
+) -> NDArray:
+    """Channel i's contribution to `outcome` (profit: margin - spend) along `grid` (with carry-over its effective
+    dose; `money`: the cell's own money where it differs, for the spend)."""
 
     def one(name: str) -> NDArray[np.float64]:
         c = curves[name]
         if isinstance(c, HillSum):
             xs = grid ** c.s[i]
             return np.asarray(c.a[i] * xs / (xs + c.h[i] ** c.s[i]))
-        return np.asarray(c.k[i] * grid)  # type: ignore[union-attr]
+        return np.asarray(c.k[i] * (grid if money is None else money))  # type: ignore[union-attr]
 
     return one("margin") - one("spend") if outcome == "profit" else one(outcome)
 
@@ -116,9 +119,11 @@ def curves_table(
 ) -> pd.DataFrame:
     """Per channel and outcome: the fitted curve on a grid from 0 to `top` with its 95% band (`kind` fit), and the
     simulated plans as partial values (the plan's increment less the other channels' fitted parts; `kind`
-    simulated) so the fit can be judged by eye."""
+    simulated) so the fit can be judged by eye. With carry-over (`curves.carry`) a period's budget axis is
+    its effective dose (averaged over its days): its own money plus what earlier periods carry in."""
     rows = []
     xs, means = simulated
+    doses = xs if curves.carry is None else xs @ curves.carry.mean
     for i, c in enumerate(channels):
         grid = np.linspace(0.0, float(top[i]), GRID)
         for o in outcomes:
@@ -127,9 +132,9 @@ def curves_table(
             lo, hi = _band(band) if band is not None else (fit, fit)
             for b, v, low, high in zip(grid, fit, lo, hi, strict=True):
                 rows.append((c, o, "fit", float(b), float(v), float(low), float(high)))
-            others = [_part(curves, o, j, xs[:, j]) for j in range(len(channels)) if j != i]
+            others = [_part(curves, o, j, doses[:, j], xs[:, j]) for j in range(len(channels)) if j != i]
             partial = (means[o] if o != "profit" else means["margin"] - means["spend"]) - sum(others)
-            for b, v in zip(xs[:, i], partial, strict=True):
+            for b, v in zip(doses[:, i], partial, strict=True):
                 rows.append((c, o, "simulated", float(b), float(v), math.nan, math.nan))
     cols = ["channel", "outcome", "kind", "budget", "value", "ci_low", "ci_high"]
     return pd.DataFrame(rows, columns=cols)

@@ -21,6 +21,7 @@ from journeysim.model.scenario import Scenario
 from journeysim.study.batch import simulate_many
 from journeysim.study.grid import apply
 from journeysim.study.incrementality import outcome_row
+from journeysim.study.optimize.curves import Carry
 from journeysim.study.run import replication_seeds
 from journeysim.study.uncertainty import ReplicationScenarios
 
@@ -73,7 +74,8 @@ def simulate_plans(base: Scenario, scenarios: Sequence[Scenario]) -> pd.DataFram
 class Evaluator:
     """Simulates allocations of the optimised channels and keeps every result, as increments over the
     counterfactual on the same seeds; counts the simulations (candidates) it ran. With `cells` (names and a
-    builder: budgets per channel and period) an allocation is one budget per cell."""
+    builder: budgets per channel and period) an allocation is one budget per cell, and `carry` (carry-over between
+    periods, `study.optimize.carry`) maps the cells' money to the effective doses the curves are fitted on."""
 
     def __init__(
         self,
@@ -85,6 +87,7 @@ class Evaluator:
         self.build = lambda x, name: with_budgets(base, channels, x, name)
         if cells is not None:
             self.channels, self.build = tuple(cells[0]), cells[1]
+        self.carry: Carry | None = None
         self.budgets: list[NDArray[np.float64]] = []
         self.increments: list[pd.DataFrame] = []  # per candidate: replication x OUTCOMES, minus the counterfactual
         self.counter = simulate_plans(base, [counterfactual(base, channels)]).set_index("replication")

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.model.scenario import Scenario
-from journeysim.study.optimize import answer, parameters, periods, search
+from journeysim.study.optimize import answer, carry, parameters, periods, search
 from journeysim.study.optimize.curves import Curves, bootstrap_curves
 from journeysim.study.optimize.evaluate import Evaluator
 from journeysim.study.optimize.periods import Cells
@@ -148,6 +148,8 @@ def optimise(
     ev = Evaluator(
         scenario, channels, None if cells is None else (cells.names, partial(periods.with_cells, scenario, cells))
     )
+    if cells is not None and spec.carry_over:
+        ev.carry = carry.doses(scenario, cells)
     budget = spec.budget if cells is None else spec.budget_for(len(cells.pairs))
     kinds: list[str] = []
     reachable = ""

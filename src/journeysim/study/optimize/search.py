@@ -70,10 +70,10 @@ def design(reference: NDArray[np.float64], levels: Sequence[float], unit: float)
 
 
 def fit(ev: Evaluator, outcomes: Sequence[str], start: Curves | None = None) -> Curves:
-    """Curves of `outcomes` fitted to the means of everything simulated so far."""
+    """Curves of `outcomes` fitted to the means of everything simulated so far (on `ev.carry`'s doses if any)."""
     x = np.vstack(ev.budgets)
     means = {o: np.array([inc[o].mean() for inc in ev.increments]) for o in outcomes}
-    return fit_curves(ev.channels, x, means, start)
+    return fit_curves(ev.channels, x, means, start, carry=ev.carry)
 
 
 def _close(x: NDArray[np.float64], seen: Sequence[NDArray[np.float64]], scale: float) -> bool:
@@ -132,13 +132,15 @@ def refine_goal(
     lcb = lower_bound(objective_samples(ev.increments[0], metric), confidence)
     margin = max(float(objective_samples(ev.increments[0], metric).mean()) - lcb, 0.0)
     tried: list[int] = []
+    short = False  # the last plan simulated fell short of the goal: a plan near it with a larger margin may not
     while ev.simulations < budget:
         x, reachable = least_total(curves, metric, goal + margin, box_at, max_total, limits, groups_at)
-        if tried and _close(x, [ev.budgets[k] for k in tried], max_total):
+        if tried and not short and _close(x, [ev.budgets[k] for k in tried], max_total):
             break
         ev([x])
         tried.append(len(ev.budgets) - 1)
         got = lower_bound(objective_samples(ev.increments[-1], metric), confidence)
+        short = got < goal
         if not reachable:
             break
         margin = max(margin + (goal - got) * (1.0 if got < goal else 0.5), 0.0)

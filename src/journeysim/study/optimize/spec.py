@@ -77,6 +77,7 @@ class OptimizeSpec:
     levels: tuple[float, ...] = (0.0, 0.4, 2.0)
     scale: float = 1.0  # scenario money per unit of the user's money (population.scale on budgets), for messages
     periods: str | None = None  # split each channel's money over periods too (`study.optimize.periods`)
+    carry_over: bool = True  # with periods: curves on effective doses with adstock tails (`study.optimize.carry`)
 
     def least_for(self, curves: int) -> int:
         """The design (the reference, each curve's budget at every level, the counterfactual) plus two rounds."""
