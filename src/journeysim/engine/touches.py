@@ -27,10 +27,12 @@ from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.records import OUTSIDE, Records
+from journeysim.engine.sorting import stable_order, stable_sort
 from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
+__all__ = ["TouchLog", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
 COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
 
 
@@ -187,27 +189,6 @@ def _by_customer_then_time(
     return order, cust[order], time[order]
 
 
-def stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
-    """The stable argsort of non-negative integer `key` (`stable_sort`)."""
-    return stable_sort(key)[0]
-
-
-def stable_sort(key: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-    """(the stable argsort of non-negative integer `key`, `key` in that order): one sort of the values of the unique
-    keys key * n + i, each split back into key and i; the same order as numpy's stable (merge) sort, about four times
-    as fast on millions of rows (a value sort is vectorised, an argsort much less)."""
-    n = key.size
-    if n == 0 or int(key.max()) >= np.iinfo(np.int64).max // max(n, 1):
-        order = np.argsort(key, kind="stable")
-        return order, key[order].astype(np.int64, copy=False)
-    packed = key.astype(np.int64) * n
-    packed += np.arange(n, dtype=np.int64)
-    packed.sort()
-    sorted_key = packed // n
-    packed -= sorted_key * n
-    return packed, sorted_key
-
-
 def _exposures(
     rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
 ) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.integer], int]]:
@@ -221,12 +202,16 @@ def _exposures(
     stay = _Stays(cust, stage, start, end, horizon)
     cols = _channel_columns(rec, dynamics)
     out = []
+    insides: dict[bytes, NDArray[np.intp]] = {}
     for c, cs in enumerate(dynamics.channels):
         aud, reach = rec.media.audience[:, cols[c]], rec.media.reach[:, cols[c]]
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
         cum = np.concatenate([[0.0], np.cumsum(lam)])
-        (inside,) = np.nonzero(np.append(cs.audience_rows, False)[row])
+        audience = cs.audience_rows.tobytes()  # channels with the same audience share its stays
+        if audience not in insides:
+            insides[audience] = np.nonzero(np.append(cs.audience_rows, False)[row])[0]
+        inside = insides[audience]
         got = [stay.first_exposure(inside[i : i + BLOCK], lam, cum, rng) for i in range(0, inside.size, BLOCK)]
         which = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.intp)
         t = np.concatenate([g[1] for g in got]) if got else np.zeros(0)
@@ -265,7 +250,11 @@ class _Stays:
         which, at = inside[seen], at[seen]
         day = _day_at(cum, at, first[seen])
         t = day + (at - cum[day]) / np.where(lam > 0, lam, 1.0)[day]
-        return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
+        np.maximum(t, start[seen], out=t)  # = np.clip(t, start, nextafter(end, -inf)): a time inside the stay,
+        end = end[seen]  # nextafter only where needed (it is slow)
+        (over,) = np.nonzero(t >= end)
+        t[over] = np.nextafter(end[over], -np.inf)
+        return which, t
 
 
 def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -273,7 +262,8 @@ def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np
     cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
     last = cum.size - 2
     day = first  # a fresh array of the caller's
-    (later,) = np.nonzero((day < last) & (cum[np.minimum(day + 1, last)] <= at))
+    upper = np.append(cum[1 : last + 1], np.inf)  # upper[d] = cum[d + 1], no later day after the last one
+    (later,) = np.nonzero(upper[day] <= at)
     day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
     return day
 

@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog, stable_sort
+from journeysim.engine.sorting import stable_sort
+from journeysim.engine.touches import TouchLog
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
