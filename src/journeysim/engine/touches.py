@@ -26,6 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.exposures import Intensity, Stays
 from journeysim.engine.records import OUTSIDE, Records
 from journeysim.engine.sorting import stable_order, stable_sort
 from journeysim.engine.streams import LogSample, children, stream_key
@@ -199,7 +200,7 @@ def _exposures(
     n_st, horizon = rec.n_stages, rec.horizon_days
     row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
     row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
-    stay = _Stays(cust, stage, start, end, horizon)
+    stay = Stays(cust, stage, start, end, horizon)
     cols = _channel_columns(rec, dynamics)
     out = []
     insides: dict[bytes, NDArray[np.intp]] = {}
@@ -207,70 +208,12 @@ def _exposures(
         aud, reach = rec.media.audience[:, cols[c]], rec.media.reach[:, cols[c]]
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
-        cum = np.concatenate([[0.0], np.cumsum(lam)])
         audience = cs.audience_rows.tobytes()  # channels with the same audience share its stays
         if audience not in insides:
             insides[audience] = np.nonzero(np.append(cs.audience_rows, False)[row])[0]
-        inside = insides[audience]
-        got = [stay.first_exposure(inside[i : i + BLOCK], lam, cum, rng) for i in range(0, inside.size, BLOCK)]
-        which = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.intp)
-        t = np.concatenate([g[1] for g in got]) if got else np.zeros(0)
+        which, t = stay.first_exposures(insides[audience], Intensity(lam), rng)
         out.append((stay.cust[which], t, stay.stage[which], c))
     return out
-
-
-#: stays per block in `_exposures`: a block's temporaries stay small (a few MB), in cache and off huge pages
-BLOCK = 1 << 17
-
-
-class _Stays:
-    """Stays: customer, stage, start and end, and the first exposure in some of them."""
-
-    def __init__(
-        self,
-        cust: NDArray[np.int64],
-        stage: NDArray[np.integer],
-        start: NDArray[np.float64],
-        end: NDArray[np.float64],
-        horizon: int,
-    ) -> None:
-        self.cust, self.stage, self.start, self.end, self.horizon = cust, stage, start, end, horizon
-
-    def first_exposure(
-        self, inside: NDArray[np.intp], lam: NDArray[np.float64], cum: NDArray[np.float64], rng: np.random.Generator
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
-        start, end = self.start[inside], self.end[inside]
-        first = start.astype(np.int64)  # a stay with end > start starts before the horizon: its day, as `_day_of`
-        lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
-        d = _day_of(end, self.horizon)
-        hi = cum[d] + (end - d) * lam[d]  # ... and to its end
-        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
-        seen = at < hi
-        which, at = inside[seen], at[seen]
-        day = _day_at(cum, at, first[seen])
-        t = day + (at - cum[day]) / np.where(lam > 0, lam, 1.0)[day]
-        np.maximum(t, start[seen], out=t)  # = np.clip(t, start, nextafter(end, -inf)): a time inside the stay,
-        end = end[seen]  # nextafter only where needed (it is slow)
-        (over,) = np.nonzero(t >= end)
-        t[over] = np.nextafter(end[over], -np.inf)
-        return which, t
-
-
-def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first` with
-    cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
-    last = cum.size - 2
-    day = first  # a fresh array of the caller's
-    upper = np.append(cum[1 : last + 1], np.inf)  # upper[d] = cum[d + 1], no later day after the last one
-    (later,) = np.nonzero(upper[day] <= at)
-    day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
-    return day
-
-
-def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:
-    """The day each time falls in (the last day for the horizon itself)."""
-    return np.minimum(t.astype(np.int64), horizon - 1)
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
