@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.sorting import time_order
+from journeysim.engine.sorting import in_runs, time_order
 from journeysim.interventions import Channel
 from journeysim.model.scenario import Scenario
 
@@ -210,10 +210,7 @@ def event_table(
     time = time.astype(float, copy=False)
     order, near = time_order(time)  # distinct times have one order, whatever the sort: 20x faster than the lexsort
     if near.any():  # runs of near or equal times (rare): only those re-sorted, by time, then roster position, then
-        in_run = np.zeros(order.size, bool)  # log order (ties of a run keep no order from the sort)
-        in_run[1:] |= near
-        in_run[:-1] |= near
-        (at,) = np.nonzero(in_run)
+        at = in_runs(near)  # log order (ties of a run keep no order from the sort)
         sub = order[at]
         order[at] = sub[np.lexsort((sub, customer[sub], time[sub]))]
     ordered = time[order]

@@ -50,3 +50,11 @@ def time_order(time: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.
     near = coarse[1:] == coarse[:-1]
     packed &= (1 << bits) - 1
     return packed, near
+
+
+def in_runs(near: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """The positions of an order that lie in a run of neighbours flagged by `time_order` (both ends of each pair)."""
+    flagged = np.zeros(near.size + 1, bool)
+    flagged[1:] |= near
+    flagged[:-1] |= near
+    return np.flatnonzero(flagged)

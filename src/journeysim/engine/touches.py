@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.exposures import Intensity, Stays
 from journeysim.engine.records import OUTSIDE, Records
-from journeysim.engine.sorting import stable_order, stable_sort
+from journeysim.engine.sorting import in_runs, stable_order, stable_sort, time_order
 from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
@@ -181,7 +181,11 @@ def _by_customer_then_time(
     """(order by customer then time, customers and times in that order): one sort of the key customer x (horizon
     + 1) + time, kept when it orders every (customer, time) strictly (then the order is the only one); else (a
     tie, or times closer than the key resolves) a stable sort by customer of the order by time."""
-    order = np.argsort(cust * (horizon + 1.0) + time)
+    order, near = time_order(cust * (horizon + 1.0) + time)  # the key's order up to runs of near keys: those
+    if near.any():  # re-sorted by customer, then time (a tie fails the check below, as after a full sort)
+        at = in_runs(near)
+        sub = order[at]
+        order[at] = sub[np.lexsort((time[sub], cust[sub]))]
     c, t = cust[order], time[order]
     if bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (t[1:] > t[:-1])))):
         return order, c, t
