@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.sorting import in_runs, time_order
 from journeysim.interventions import Channel
 from journeysim.model.scenario import Scenario
 
@@ -207,13 +206,16 @@ def event_table(
 ) -> pd.DataFrame:
     """The event log by time, then roster position (ties keep their order), customers numbered as in the
     customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
-    time = time.astype(float, copy=False)
-    order, near = time_order(time)  # distinct times have one order, whatever the sort: 20x faster than the lexsort
-    if near.any():  # runs of near or equal times (rare): only those re-sorted, by time, then roster position, then
-        at = in_runs(near)  # log order (ties of a run keep no order from the sort)
+    order = np.argsort(time)  # distinct times have one order, whatever the sort: 7x faster than the lexsort
+    ordered = time[order].astype(float, copy=False)
+    tie = ordered[1:] == ordered[:-1]
+    if tie.any():  # equal times (rare): only those runs re-sorted, by roster position (then log order) among them
+        in_run = np.zeros(ordered.size, bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        (at,) = np.nonzero(in_run)
         sub = order[at]
         order[at] = sub[np.lexsort((sub, customer[sub], time[sub]))]
-    ordered = time[order]
     number = np.cumsum(keep) - 1
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(
