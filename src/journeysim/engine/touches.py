@@ -26,11 +26,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.exposures import Intensity, Stays
 from journeysim.engine.records import OUTSIDE, Records
+from journeysim.engine.sorting import in_runs, stable_order, stable_sort, time_order
 from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
+__all__ = ["TouchLog", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
 COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
 
 
@@ -178,34 +181,17 @@ def _by_customer_then_time(
     """(order by customer then time, customers and times in that order): one sort of the key customer x (horizon
     + 1) + time, kept when it orders every (customer, time) strictly (then the order is the only one); else (a
     tie, or times closer than the key resolves) a stable sort by customer of the order by time."""
-    order = np.argsort(cust * (horizon + 1.0) + time)
+    order, near = time_order(cust * (horizon + 1.0) + time)  # the key's order up to runs of near keys: those
+    if near.any():  # re-sorted by customer, then time (a tie fails the check below, as after a full sort)
+        at = in_runs(near)
+        sub = order[at]
+        order[at] = sub[np.lexsort((time[sub], cust[sub]))]
     c, t = cust[order], time[order]
     if bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (t[1:] > t[:-1])))):
         return order, c, t
     by_time = np.argsort(time)
     order = by_time[stable_order(cust[by_time])]
     return order, cust[order], time[order]
-
-
-def stable_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
-    """The stable argsort of non-negative integer `key` (`stable_sort`)."""
-    return stable_sort(key)[0]
-
-
-def stable_sort(key: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-    """(the stable argsort of non-negative integer `key`, `key` in that order): one sort of the values of the unique
-    keys key * n + i, each split back into key and i; the same order as numpy's stable (merge) sort, about four times
-    as fast on millions of rows (a value sort is vectorised, an argsort much less)."""
-    n = key.size
-    if n == 0 or int(key.max()) >= np.iinfo(np.int64).max // max(n, 1):
-        order = np.argsort(key, kind="stable")
-        return order, key[order].astype(np.int64, copy=False)
-    packed = key.astype(np.int64) * n
-    packed += np.arange(n, dtype=np.int64)
-    packed.sort()
-    sorted_key = packed // n
-    packed -= sorted_key * n
-    return packed, sorted_key
 
 
 def _exposures(
@@ -218,69 +204,20 @@ def _exposures(
     n_st, horizon = rec.n_stages, rec.horizon_days
     row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
     row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
-    stay = _Stays(cust, stage, start, end, horizon)
+    stay = Stays(cust, stage, start, end, horizon)
     cols = _channel_columns(rec, dynamics)
     out = []
+    insides: dict[bytes, NDArray[np.intp]] = {}
     for c, cs in enumerate(dynamics.channels):
         aud, reach = rec.media.audience[:, cols[c]], rec.media.reach[:, cols[c]]
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
-        cum = np.concatenate([[0.0], np.cumsum(lam)])
-        (inside,) = np.nonzero(np.append(cs.audience_rows, False)[row])
-        got = [stay.first_exposure(inside[i : i + BLOCK], lam, cum, rng) for i in range(0, inside.size, BLOCK)]
-        which = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.intp)
-        t = np.concatenate([g[1] for g in got]) if got else np.zeros(0)
+        audience = cs.audience_rows.tobytes()  # channels with the same audience share its stays
+        if audience not in insides:
+            insides[audience] = np.nonzero(np.append(cs.audience_rows, False)[row])[0]
+        which, t = stay.first_exposures(insides[audience], Intensity(lam), rng)
         out.append((stay.cust[which], t, stay.stage[which], c))
     return out
-
-
-#: stays per block in `_exposures`: a block's temporaries stay small (a few MB), in cache and off huge pages
-BLOCK = 1 << 17
-
-
-class _Stays:
-    """Stays: customer, stage, start and end, and the first exposure in some of them."""
-
-    def __init__(
-        self,
-        cust: NDArray[np.int64],
-        stage: NDArray[np.integer],
-        start: NDArray[np.float64],
-        end: NDArray[np.float64],
-        horizon: int,
-    ) -> None:
-        self.cust, self.stage, self.start, self.end, self.horizon = cust, stage, start, end, horizon
-
-    def first_exposure(
-        self, inside: NDArray[np.intp], lam: NDArray[np.float64], cum: NDArray[np.float64], rng: np.random.Generator
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(stay, time) of the first exposure in stays `inside` at daily intensity `lam` (cumulated: `cum`)."""
-        start, end = self.start[inside], self.end[inside]
-        first = start.astype(np.int64)  # a stay with end > start starts before the horizon: its day, as `_day_of`
-        lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
-        d = _day_of(end, self.horizon)
-        hi = cum[d] + (end - d) * lam[d]  # ... and to its end
-        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
-        seen = at < hi
-        which, at = inside[seen], at[seen]
-        day = _day_at(cum, at, first[seen])
-        t = day + (at - cum[day]) / np.where(lam > 0, lam, 1.0)[day]
-        return which, np.clip(t, start[seen], np.nextafter(end[seen], -np.inf))
-
-
-def _day_at(cum: NDArray[np.float64], at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first` with
-    cum[first] <= at: most exposures fall on the stay's first day, so only the others are searched."""
-    last = cum.size - 2
-    day = first  # a fresh array of the caller's
-    (later,) = np.nonzero((day < last) & (cum[np.minimum(day + 1, last)] <= at))
-    day[later] = np.minimum(np.searchsorted(cum, at[later], side="right") - 1, last)
-    return day
-
-
-def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:
-    """The day each time falls in (the last day for the horizon itself)."""
-    return np.minimum(t.astype(np.int64), horizon - 1)
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:

@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.touches import TouchLog, stable_sort
+from journeysim.engine.sorting import stable_sort
+from journeysim.engine.touches import TouchLog
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -52,11 +53,15 @@ def _purchases_before(
     lie below the next customer's, so `np.searchsorted(p_key, t_key)` = first + before (ascending needles: each
     search starts where the last ended)."""
     n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
-    counts = np.bincount(p_cust, minlength=n)
-    first = (np.cumsum(counts) - counts)[t_cust]
+    if 4 * t_cust.size < n:  # a sampled log: a search of the (ascending) touch customers, no per-customer table
+        first = np.searchsorted(p_cust, t_cust, side="left").astype(np.int64, copy=False)
+        count = np.searchsorted(p_cust, t_cust, side="right").astype(np.int64, copy=False) - first
+    else:
+        counts = np.bincount(p_cust, minlength=n)
+        first, count = (np.cumsum(counts) - counts)[t_cust], counts[t_cust]
     before = np.searchsorted(p_key, t_key).astype(np.int64, copy=False)
     before -= first
-    return first, counts[t_cust], before
+    return first, count, before
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -109,8 +114,7 @@ def _segment_table(
     new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
     starts = np.flatnonzero(new)
     # converting segments: one per purchase (numbered within the customer), touched or not
-    p_count = np.bincount(p_cust)
-    p_no = np.arange(p_cust.size) - (np.cumsum(p_count) - p_count)[p_cust]  # p_cust is sorted
+    p_no = _number_within(p_cust)
     width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
     t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
     p_key = p_cust * width + p_no  # ascending too
@@ -136,6 +140,17 @@ def _segment_table(
         "converted": _merged(touched, converted[starts], np.ones(alone.size, bool)),
         "conversion_time": _merged(touched, conv_at[starts], p_time[alone]),
     }
+
+
+def _number_within(key: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each row's number among the rows of its key (0, 1, ...): `key` ascends (no per-key table)."""
+    rows = np.arange(key.size, dtype=np.int64)
+    new = np.ones(key.size, bool)
+    new[1:] = key[1:] != key[:-1]
+    first = np.where(new, rows, 0)
+    np.maximum.accumulate(first, out=first)
+    rows -= first
+    return rows
 
 
 def _merged(touched: NDArray[np.bool_], at_touched: NDArray[Any], at_alone: NDArray[Any]) -> NDArray[Any]:
