@@ -43,6 +43,8 @@ TOUCHES_FILE = "touches.parquet"
 PATH_SEGMENTS_FILE = "path_segments.parquet"
 PATHS_FILE = "paths.csv"
 CHANNEL_REMOVAL_FILE = "channel_removal.csv"
+#: the report's chart images (written with report.html)
+CHARTS_DIR = "charts"
 #: the touch log, its customer paths and the per-replication channel counterfactuals (`outputs.touches`)
 TOUCH_FILES = (TOUCHES_FILE, PATH_SEGMENTS_FILE, PATHS_FILE, CHANNEL_REMOVAL_FILE)
 #: Every file a successful run leaves in its directory (status.json comes last).

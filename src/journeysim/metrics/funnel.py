@@ -13,7 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.metrics.common import ended_terminal_mask, memo
+from journeysim.metrics.common import bit_counts, ended_terminal_mask, memo
 
 FUNNEL_COLUMNS = (
     "stage",
@@ -79,7 +79,7 @@ def funnel_table(records: Records) -> pd.DataFrame:
     dropped = np.bincount(deep[valid & ended], minlength=n_st)[:n_st].astype(np.int64)
     in_progress = np.bincount(deep[valid & ~ended], minlength=n_st)[:n_st].astype(np.int64)
     advanced = cover - dropped - in_progress
-    reached = np.array([int(((c.visited >> np.uint64(s)) & np.uint64(1)).sum()) for s in range(n_st)], dtype=np.int64)
+    reached = bit_counts(c.visited, n_st)
     terminal = np.zeros(n_st, dtype=bool)
     terminal[list(records.terminal)] = True
     reached_or_beyond = np.where(terminal, reached, cover)

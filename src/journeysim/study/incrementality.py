@@ -230,9 +230,11 @@ class IncrementalResult:
     @property
     def metrics(self) -> dict[str, MetricSummary]:
         """The summary as `MetricSummary` objects (the shape `metrics.json` uses)."""
+        s = self.summary  # column by column (a row at a time costs ~0.1 ms a metric)
+        fields = [s[c].tolist() for c in ("mean", "std", "ci_low", "ci_high", "replications")]
         return {
-            str(k): MetricSummary(r["mean"], r["std"], r["ci_low"], r["ci_high"], int(r["replications"]))
-            for k, r in self.summary.iterrows()
+            str(k): MetricSummary(mean, std, low, high, int(n))
+            for k, mean, std, low, high, n in zip(s.index, *fields, strict=True)
         }
 
 
