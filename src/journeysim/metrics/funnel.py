@@ -8,6 +8,8 @@ rates, while `reached <= reached_or_beyond` still holds for every stage.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -46,15 +48,36 @@ def funnel_span(records: Records) -> tuple[NDArray[np.int64], NDArray[np.int64]]
     return memo(f"span{records.terminal}", (visited,), lambda: _span(records))
 
 
+#: journeys of at most this many stages read each customer's span from a table of every visited pattern
+_SPAN_TABLE_STAGES = 16
+
+
 def _span(records: Records) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    bits = _non_terminal_bits(records)
+    visited = records.customers.visited
+    n = records.n_stages
+    if n <= _SPAN_TABLE_STAGES and (visited.size == 0 or int(visited.max()) < (1 << n)):
+        shallow, deep = _span_table(n, tuple(sorted(records.terminal)))
+        index = visited.astype(np.intp)
+        return shallow[index], deep[index]  # the same numbers as `_span_of` each customer (one gather each)
+    return _span_of(_non_terminal_bits(records), n)
+
+
+@functools.lru_cache(maxsize=32)
+def _span_table(n_stages: int, terminal: tuple[int, ...]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`_span_of` every visited pattern of a journey of `n_stages` stages (2**n_stages of them)."""
+    keep = sum(1 << s for s in range(n_stages) if s not in terminal)
+    return _span_of(np.arange(1 << n_stages, dtype=np.uint64) & np.uint64(keep), n_stages)
+
+
+def _span_of(bits: NDArray[np.uint64], n_stages: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per bit pattern: the lowest and highest set bit's index; (-1, -1) for none."""
     lowest = bits & (~bits + np.uint64(1))  # the lowest set bit alone: a power of two, exact as a float
     shallow = np.frexp(lowest.astype(np.float64))[1].astype(np.int64) - 1
-    if records.n_stages <= 53:  # below 2**53 the float is exact, so its exponent is the bit length
+    if n_stages <= 53:  # below 2**53 the float is exact, so its exponent is the bit length
         deep = np.frexp(bits.astype(np.float64))[1].astype(np.int64) - 1
         return shallow, deep
     deep = np.full(bits.shape[0], -1, dtype=np.int64)
-    for s in range(records.n_stages):
+    for s in range(n_stages):
         deep[((bits >> np.uint64(s)) & np.uint64(1)).astype(bool)] = s
     return shallow, deep
 
