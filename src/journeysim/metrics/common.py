@@ -62,11 +62,11 @@ _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.
 
 
 #: bit patterns of at most this many bits are counted by one histogram of the patterns
-_PATTERN_BITS = 12
+PATTERN_BITS = 12
 
 
 @functools.lru_cache(maxsize=16)
-def _pattern_bits(n: int) -> NDArray[np.int64]:
+def pattern_bits(n: int) -> NDArray[np.int64]:
     """(2**n, n): bit k of each pattern."""
     return ((np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
 
@@ -74,8 +74,8 @@ def _pattern_bits(n: int) -> NDArray[np.int64]:
 def bit_counts(bits: NDArray[np.uint64], n: int) -> NDArray[np.int64]:
     """Per bit s < n: how many of `bits` have it set (exact; a histogram of each byte's 256 values weighted by the
     value's bits: one pass per 8 bits instead of one per bit)."""
-    if n <= _PATTERN_BITS and (bits.size == 0 or int(bits.max()) < (1 << n)):  # a histogram of the patterns
-        return np.bincount(bits.astype(np.intp), minlength=1 << n) @ _pattern_bits(n)
+    if n <= PATTERN_BITS and (bits.size == 0 or int(bits.max()) < (1 << n)):  # a histogram of the patterns
+        return np.bincount(bits.astype(np.intp), minlength=1 << n) @ pattern_bits(n)
     out = np.zeros(n, dtype=np.int64)
     as_bytes = np.ascontiguousarray(bits, dtype="<u8").view(np.uint8).reshape(-1, 8)
     for b in range(min(8, -(-n // 8))):

@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.metrics.common import bit_counts, ended_terminal_mask, memo
+from journeysim.metrics.common import PATTERN_BITS, bit_counts, ended_terminal_mask, memo, pattern_bits
 
 FUNNEL_COLUMNS = (
     "stage",
@@ -82,6 +82,44 @@ def _span_of(bits: NDArray[np.uint64], n_stages: int) -> tuple[NDArray[np.int64]
     return shallow, deep
 
 
+def _pattern_counts(records: Records) -> NDArray[np.int64] | None:
+    """(2**S, 2): customers per visited pattern, by whether they ended terminal (one pass over the customers);
+    None for journeys too long for a table of patterns."""
+    visited, n = records.customers.visited, records.n_stages
+    if n > PATTERN_BITS or (visited.size > 0 and int(visited.max()) >= (1 << n)):
+        return None
+    ended = ended_terminal_mask(records)
+    key = visited.astype(np.intp) * 2 + ended
+    return np.bincount(key, minlength=2 << n).reshape(-1, 2).astype(np.int64)
+
+
+def _span_counts(records: Records) -> tuple[NDArray[np.int64], ...]:
+    """Per stage: spans starting there, spans ending just before it (both of length S + 1), then the customers
+    whose deepest stage it is who ended terminal (dropped) and who did not (in progress), and who visited it."""
+    n_st = records.n_stages
+    counts = _pattern_counts(records)
+    if counts is None:
+        shallow, deep = funnel_span(records)
+        valid = deep >= 0
+        ended = ended_terminal_mask(records)
+        return (
+            np.bincount(shallow[valid], minlength=n_st + 1).astype(np.int64),
+            np.bincount(deep[valid] + 1, minlength=n_st + 1).astype(np.int64),
+            np.bincount(deep[valid & ended], minlength=n_st)[:n_st].astype(np.int64),
+            np.bincount(deep[valid & ~ended], minlength=n_st)[:n_st].astype(np.int64),
+            bit_counts(records.customers.visited, n_st),
+        )
+    shallow, deep = _span_table(n_st, tuple(sorted(records.terminal)))
+    valid = deep >= 0
+    both = counts.sum(axis=1)
+    out = [np.zeros(n_st + 1, dtype=np.int64) for _ in range(2)] + [np.zeros(n_st, dtype=np.int64) for _ in range(2)]
+    np.add.at(out[0], shallow[valid], both[valid])
+    np.add.at(out[1], deep[valid] + 1, both[valid])
+    np.add.at(out[2], deep[valid], counts[valid, 1])
+    np.add.at(out[3], deep[valid], counts[valid, 0])
+    return (*out, both @ pattern_bits(n_st))
+
+
 def funnel_table(records: Records) -> pd.DataFrame:
     """One row per stage in journey order with reach, advance, drop-out and flow counts and the stage rates.
 
@@ -93,16 +131,9 @@ def funnel_table(records: Records) -> pd.DataFrame:
     """
     n_st = records.n_stages
     c = records.customers
-    shallow, deep = funnel_span(records)
-    valid = deep >= 0
-    ended = ended_terminal_mask(records)
-    starts = np.bincount(shallow[valid], minlength=n_st + 1)
-    ends = np.bincount(deep[valid] + 1, minlength=n_st + 1)
+    starts, ends, dropped, in_progress, reached = _span_counts(records)
     cover = np.cumsum(starts - ends)[:n_st].astype(np.int64)
-    dropped = np.bincount(deep[valid & ended], minlength=n_st)[:n_st].astype(np.int64)
-    in_progress = np.bincount(deep[valid & ~ended], minlength=n_st)[:n_st].astype(np.int64)
     advanced = cover - dropped - in_progress
-    reached = bit_counts(c.visited, n_st)
     terminal = np.zeros(n_st, dtype=bool)
     terminal[list(records.terminal)] = True
     reached_or_beyond = np.where(terminal, reached, cover)
