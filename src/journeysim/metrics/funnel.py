@@ -85,6 +85,11 @@ def _span_of(bits: NDArray[np.uint64], n_stages: int) -> tuple[NDArray[np.int64]
 def _pattern_counts(records: Records) -> NDArray[np.int64] | None:
     """(2**S, 2): customers per visited pattern, by whether they ended terminal (one pass over the customers);
     None for journeys too long for a table of patterns."""
+    c = records.customers
+    return memo(f"patterns{records.terminal}", (c.visited, c.final_stage), lambda: _patterns(records))
+
+
+def _patterns(records: Records) -> NDArray[np.int64] | None:
     visited, n = records.customers.visited, records.n_stages
     if n > PATTERN_BITS or (visited.size > 0 and int(visited.max()) >= (1 << n)):
         return None
@@ -173,7 +178,12 @@ def stage_advances(records: Records) -> int:
 
     Per customer, the number of non-terminal stages from the shallowest (included) to the deepest (excluded).
     """
+    rank = np.cumsum([0] + [0 if s in records.terminal else 1 for s in range(records.n_stages)])
+    counts = _pattern_counts(records)
+    if counts is not None:  # per visited pattern, times its customers
+        shallow, deep = _span_table(records.n_stages, tuple(sorted(records.terminal)))
+        valid = deep >= 0
+        return int((counts.sum(axis=1)[valid] * (rank[deep[valid]] - rank[shallow[valid]])).sum())
     shallow, deep = funnel_span(records)
     valid = deep >= 0
-    rank = np.cumsum([0] + [0 if s in records.terminal else 1 for s in range(records.n_stages)])
     return int((rank[deep[valid]] - rank[shallow[valid]]).sum())
