@@ -8,6 +8,7 @@ without that channel) and the marginal ROAS of a small budget step. Definitions:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -275,6 +276,16 @@ def _channel_rows(
     return out.reset_index()
 
 
+@functools.lru_cache(maxsize=8)
+def _empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    """`pd.DataFrame(columns=columns)`, copied from one made once (a study without channels asks for two)."""
+    return _empty_frame(columns).copy()
+
+
 def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
     """The per-channel table summarised per channel and metric (tidy, long); empty with its columns when none."""
     parts = []
@@ -283,8 +294,7 @@ def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
         part.insert(0, "channel", name)
         parts.append(part)
     if not parts:
-        columns = ["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled", "note"]
-        return pd.DataFrame(columns=columns)
+        return _empty("channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled", "note")
     return pd.concat(parts, ignore_index=True)
 
 
@@ -357,7 +367,7 @@ def incremental(
     per_channel = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS])
+        else _empty("replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS)
     )
     return IncrementalResult(
         scenario=scenario,
