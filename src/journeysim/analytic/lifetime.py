@@ -11,6 +11,7 @@ strategy multipliers and word of mouth stop at the horizon; non-exponential dwel
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 
 from journeysim.analytic.generator import generator
 from journeysim.engine.records import Records
+from journeysim.metrics.common import memo
 from journeysim.metrics.lifetime import LifetimeView, acquired_mask
 from journeysim.model.heterogeneity import Heterogeneity
 from journeysim.model.journey import Journey
@@ -79,7 +81,30 @@ def _effect_values(records: Records, het: Heterogeneity, who: NDArray[np.intp]) 
 
 
 def future_values(scenario: Scenario, records: Records) -> FloatArray:
-    """Per customer: expected margin after the horizon discounted to the horizon day, from its final stage."""
+    """Per customer: expected margin after the horizon discounted to the horizon day, from its final stage
+    (read-only; remembered for the records' arrays and what of the scenario it depends on: a study asks twice,
+    for the lifetime metrics and for the outcomes its baseline comparison pairs)."""
+    c = records.customers
+    sources: tuple[NDArray[Any], ...] = (c.segment, c.final_stage, *(c.effects[k] for k in sorted(c.effects)))
+    return memo(_future_inputs(scenario), sources, lambda: _future_values(scenario, records))
+
+
+def _future_inputs(scenario: Scenario) -> str:
+    """What of the scenario the future values depend on, as text (the memo's key)."""
+    segments = scenario.population.segments
+    parts = [
+        repr(scenario.settings.discount_per_day),
+        scenario.rate_tensor().tobytes().hex(),
+        repr(scenario.journey.conversion_indices),
+        *(
+            repr((seg.order_value.mean * seg.order_value.margin, scenario.heterogeneity_of(g)))
+            for g, seg in enumerate(segments)
+        ),
+    ]
+    return "future:" + "|".join(parts)
+
+
+def _future_values(scenario: Scenario, records: Records) -> FloatArray:
     delta = scenario.settings.discount_per_day
     c = records.customers
     rates, j = scenario.rate_tensor(), scenario.journey

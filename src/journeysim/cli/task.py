@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
@@ -27,8 +27,6 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
-from journeysim.cli.baseline import channels_table, incrementality_section, incrementality_table
-from journeysim.cli.bottlenecks import bottleneck_section
 from journeysim.cli.progress import PhaseUpdate, SweepClock, replication_progress
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
@@ -39,6 +37,7 @@ from journeysim.config.touches import touch_share
 from journeysim.config.validate import InvalidConfig, validated
 from journeysim.io.outputs import (
     BOTTLENECKS_FILE,
+    CHARTS_DIR,
     OPTIONAL_FILES,
     REPORT_FILE,
     RUN_FILES,
@@ -51,10 +50,11 @@ from journeysim.io.writers import write_study
 from journeysim.metrics.catalogue import fmt, headline, label
 from journeysim.metrics.summary import MetricSummary
 from journeysim.model.scenario import Scenario
-from journeysim.report import Section, run_report
-from journeysim.report.writer import CHARTS_DIR
 from journeysim.study.baseline import Baseline
 from journeysim.study.pipeline import StudyResult, run_study
+
+if TYPE_CHECKING:  # the report layer (and matplotlib, ~0.4 s to import) loads only when a report is rendered
+    from journeysim.report import Section
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,8 @@ def _write(
     write_study(out_dir, study, config_yaml)
     timings["write"] = time.perf_counter() - t0
     if outputs.get("report", True):
+        from journeysim.report import run_report
+
         t1 = time.perf_counter()
         run_report(study.run, out_dir, title=study.scenario.name, sections=_sections(study))
         timings["report"] = time.perf_counter() - t1
@@ -255,6 +257,9 @@ def _report_asked(outputs: Mapping[str, Any], overrides: list[str]) -> Mapping[s
 
 def _sections(study: StudyResult) -> list[Section]:
     """The report's extra sections: incrementality (with a baseline), bottlenecks (when the table was computed)."""
+    from journeysim.cli.baseline import incrementality_section
+    from journeysim.cli.bottlenecks import bottleneck_section
+
     sections: list[Section] = []
     if study.incrementality is not None and study.baseline is not None:
         sections.append(incrementality_section(study.incrementality, study.baseline.label))
@@ -295,6 +300,8 @@ def _print(study: StudyResult, out_dir: Path, tables: bool = True, where: str = 
         return
     print_summary(console, study.run)
     if study.incrementality is not None and study.baseline is not None:
+        from journeysim.cli.baseline import channels_table, incrementality_table
+
         console.print(incrementality_table(study.incrementality, study.baseline.label))
         per_channel = channels_table(study.incrementality)
         if per_channel is not None:

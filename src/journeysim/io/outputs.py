@@ -16,9 +16,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from journeysim import __version__
+from journeysim.io.arrow import write_columns, write_frame
 from journeysim.io.atomic import atomic_write, atomic_write_json
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ TOUCHES_FILE = "touches.parquet"
 PATH_SEGMENTS_FILE = "path_segments.parquet"
 PATHS_FILE = "paths.csv"
 CHANNEL_REMOVAL_FILE = "channel_removal.csv"
+#: the report's chart images (written with report.html)
+CHARTS_DIR = "charts"
 #: the touch log, its customer paths and the per-replication channel counterfactuals (`outputs.touches`)
 TOUCH_FILES = (TOUCHES_FILE, PATH_SEGMENTS_FILE, PATHS_FILE, CHANNEL_REMOVAL_FILE)
 #: Every file a successful run leaves in its directory (status.json comes last).
@@ -101,23 +105,41 @@ def samples_frame(result: RunResult, incrementality: IncrementalResult | None = 
     with parameter uncertainty `parameter_draw` and `parameter:<key>` values, then every scalar metric and, with a
     baseline, the paired incremental metrics of that replication (so `compare`
     can rank by incremental profit). Equal `seed` and `replication` mean the same random numbers (CRN)."""
-    frame = result.samples.reset_index(drop=True)
-    frame.insert(0, "seed", int(result.scenario.settings.seed))
-    frame.insert(0, "replication", list(range(len(frame))))
+    return pd.DataFrame(samples_columns(result, incrementality), copy=False)
+
+
+def samples_columns(result: RunResult, incrementality: IncrementalResult | None = None) -> dict[str, Any]:
+    """The columns of `samples_frame`, by name (numpy or pandas arrays)."""
+    n = len(result.samples)
+    columns: dict[str, Any] = {
+        "replication": np.arange(n, dtype=np.int64),
+        "seed": np.full(n, int(result.scenario.settings.seed), dtype=np.int64),
+    }
     if result.parameters is not None:  # sim.parameter_uncertainty: each replication's draw and parameter values
         params = result.parameters.reset_index(drop=True)
-        for k, col in enumerate(params.columns):
-            frame.insert(2 + k, str(col), params[col].to_numpy())
+        for col in params.columns:
+            _new_column(columns, str(col), params[col].to_numpy())
+    for name, values in result.samples.items():
+        _new_column(columns, str(name), values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array)
     if incrementality is not None:
-        inc = incrementality.replications.reset_index(drop=True)
+        inc = incrementality.replications
         for name in incrementality.summary.index:
-            frame[str(name)] = inc[name].to_numpy(dtype=float)
-    return frame
+            columns[str(name)] = inc[name].to_numpy(dtype=float)  # replaces a column of the same name in place
+    return columns
 
 
-def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
-    """Write `frame` as Parquet (no index), atomically."""
-    return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+def _new_column(columns: dict[str, Any], name: str, values: Any) -> None:
+    """Add a column to the samples' columns, refusing a duplicate as `DataFrame.insert` does."""
+    if name in columns:
+        raise ValueError(f"cannot insert {name}, already exists")
+    columns[name] = values
+
+
+def write_parquet(path: Path, frame: pd.DataFrame | Mapping[str, Any]) -> Path:
+    """Write `frame` as Parquet (no index), atomically; a mapping of columns is written as their frame would be."""
+    if isinstance(frame, pd.DataFrame):
+        return atomic_write(path, lambda tmp: write_frame(tmp, frame))
+    return atomic_write(path, lambda tmp: write_columns(tmp, frame))
 
 
 def _summary_records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,7 @@ from journeysim.io.outputs import (
     SAMPLES_FILE,
     TIMESERIES_FILE,
     metrics_document,
-    samples_frame,
+    samples_columns,
     write_incrementality,
     write_parquet,
 )
@@ -56,7 +56,7 @@ def _timeseries(out: Path, study: StudyResult, config_yaml: str) -> list[Path]:
 
 @RUN_WRITERS.register("samples")
 def _samples(out: Path, study: StudyResult, config_yaml: str) -> list[Path]:
-    return [write_parquet(out / SAMPLES_FILE, samples_frame(study.run, study.incrementality))]
+    return [write_parquet(out / SAMPLES_FILE, samples_columns(study.run, study.incrementality))]
 
 
 @RUN_WRITERS.register("events")

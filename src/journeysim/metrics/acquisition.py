@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.metrics.common import buyer_mask, ended_terminal_mask, memo, prospect_mask, ratio
+from journeysim.metrics.common import bit_counts, buyer_mask, ended_terminal_mask, memo, prospect_mask, ratio
 
 
 def customers(records: Records) -> int:
@@ -50,9 +50,9 @@ def conversion_rate(records: Records) -> float:
 def stage_reach(records: Records) -> pd.Series:
     """Per stage (journey order), the share of prospects who ever visited it; NaN everywhere without prospects."""
     mask = prospect_mask(records)
-    visited = records.customers.visited[mask]
     n = int(mask.sum())
-    values = [ratio(int(((visited >> np.uint64(s)) & np.uint64(1)).sum()), n) for s in range(records.n_stages)]
+    counts = bit_counts(records.customers.visited[mask], records.n_stages)
+    values = [ratio(int(k), n) for k in counts]
     return pd.Series(values, index=pd.Index(list(records.stages), name="stage"), name="stage_reach", dtype=float)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable
@@ -54,6 +55,34 @@ def in_stages(stages: NDArray[np.int16], members: tuple[int, ...]) -> NDArray[np
     table = np.zeros(size, dtype=bool)
     table[list(members)] = True
     return table[stages]
+
+
+#: (256, 8): bit k of each byte value
+_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.int64)
+
+
+#: bit patterns of at most this many bits are counted by one histogram of the patterns
+PATTERN_BITS = 12
+
+
+@functools.lru_cache(maxsize=16)
+def pattern_bits(n: int) -> NDArray[np.int64]:
+    """(2**n, n): bit k of each pattern."""
+    return ((np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
+
+
+def bit_counts(bits: NDArray[np.uint64], n: int) -> NDArray[np.int64]:
+    """Per bit s < n: how many of `bits` have it set (exact; a histogram of each byte's 256 values weighted by the
+    value's bits: one pass per 8 bits instead of one per bit)."""
+    if n <= PATTERN_BITS and (bits.size == 0 or int(bits.max()) < (1 << n)):  # a histogram of the patterns
+        return np.bincount(bits.astype(np.intp), minlength=1 << n) @ pattern_bits(n)
+    out = np.zeros(n, dtype=np.int64)
+    as_bytes = np.ascontiguousarray(bits, dtype="<u8").view(np.uint8).reshape(-1, 8)
+    for b in range(min(8, -(-n // 8))):
+        width = min(8, n - 8 * b)
+        hist = np.bincount(as_bytes[:, b], minlength=256)
+        out[8 * b : 8 * b + width] = hist @ _BYTE_BITS[:, :width]
+    return out
 
 
 def prospect_mask(records: Records) -> NDArray[np.bool_]:

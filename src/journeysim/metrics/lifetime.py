@@ -48,9 +48,16 @@ def future_margin(records: Records, view: LifetimeView) -> float:
 def clv_lifetime(records: Records, view: LifetimeView) -> float:
     """(prospects' discounted in-horizon margin + new buyers' expected future margin discounted to their entry
     day) / new_buyers: the horizon `clv` plus what the acquired customers are still worth at the horizon."""
-    acquired = acquired_mask(records)
-    future = float((view.future[acquired] * view.discount[acquired]).sum())
+    c = records.customers
+    sources = (c.start_stage, c.purchases, view.future, view.discount)
+    future = memo(f"acquired_future{records.pre_purchase}", sources, lambda: _acquired_future(records, view))
     return ratio(float(records.prospect_clv.sum()) + future, new_buyers(records))
+
+
+def _acquired_future(records: Records, view: LifetimeView) -> float:
+    """The new buyers' expected future margin, discounted to their entry day, summed."""
+    acquired = acquired_mask(records)
+    return float((view.future[acquired] * view.discount[acquired]).sum())
 
 
 def ltv_to_cac(records: Records, spend: float, view: LifetimeView) -> float:

@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from journeysim.io.atomic import atomic_write, atomic_write_text
+from journeysim.io.outputs import CHARTS_DIR
 from journeysim.report.html import Page
-
-CHARTS_DIR = "charts"
 
 
 def _bytes_writer(data: bytes) -> Callable[[Path], int]:

@@ -8,6 +8,7 @@ without that channel) and the marginal ROAS of a small budget step. Definitions:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,7 +99,11 @@ def _no_denominator(den_name: str, mean: float) -> str:
 
 
 def ratio_interval(
-    num: pd.Series, den: pd.Series, num_name: str = "numerator", den_name: str = "denominator", level: float = 0.95
+    num: pd.Series | NDArray[np.float64],
+    den: pd.Series | NDArray[np.float64],
+    num_name: str = "numerator",
+    den_name: str = "denominator",
+    level: float = 0.95,
 ) -> RatioInterval:
     """The pooled ratio mean(num) / mean(den) over the replications where both are known, with Fieller's interval.
 
@@ -108,8 +113,9 @@ def ratio_interval(
     rule out (a positive cost keeps a positive interval); otherwise the interval is unbounded and left NaN with
     a note. With one replication the interval collapses to the estimate. Every NaN carries its reason in `note`.
     """
-    ok = num.notna() & den.notna()
-    x, y = num[ok].to_numpy(dtype=float), den[ok].to_numpy(dtype=float)
+    x, y = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[ok], y[ok]
     n = int(x.size)
     if n == 0:
         return RatioInterval(math.nan, math.nan, math.nan, "no replication with both values")
@@ -151,22 +157,28 @@ def _summary_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     note says why a ratio or its interval is n/a ('' when both are known).
     """
     columns = [c for c in columns if c in table]  # lifetime columns only where the outcomes carry them
-    summ = summarise({c: table[c].to_numpy(dtype=float) for c in columns})
-    out = pd.DataFrame({c: s.to_dict() for c, s in summ.items()}).T.astype(float)
-    out["replications"] = out["replications"].astype(int)
-    # the ratio rows' pooled estimate, interval and note, set column-wise (a `.loc` per row costs ~1 ms each)
-    pooled, notes = np.full(len(out), math.nan), [""] * len(out)
-    low, high = out["ci_low"].to_numpy(copy=True), out["ci_high"].to_numpy(copy=True)
-    for i, c in enumerate(out.index):
+    values = {c: table[c].to_numpy(dtype=float) for c in columns}
+    summ = summarise(values)
+    if not summ:
+        raise KeyError("replications")  # nothing to summarise (as the frame of no columns has no such column)
+    fields = ("mean", "std", "ci_low", "ci_high")
+    # numpy columns, then one frame (per-column pandas work costs ~0.1 ms each); not finite is NaN, as in JSON
+    cols: dict[str, Any] = {f: np.array([_finite(getattr(s, f)) for s in summ.values()]) for f in fields}
+    cols["replications"] = np.array([s.replications for s in summ.values()], dtype=np.int64)
+    pooled, notes = np.full(len(summ), math.nan), [""] * len(summ)
+    low, high = cols["ci_low"], cols["ci_high"]
+    for i, c in enumerate(summ):  # the ratio rows' pooled estimate, interval and note
         if c in _RATIOS:
             num, den = _RATIOS[c]
-            interval = ratio_interval(table[num], table[den], num, den)
+            interval = ratio_interval(values.get(num, table[num]), values.get(den, table[den]), num, den)
             pooled[i], low[i], high[i], notes[i] = interval.estimate, interval.low, interval.high, interval.note
-    out["ci_low"], out["ci_high"] = low, high
-    out["pooled"] = pooled
-    out["note"] = notes
-    out.index.name = "metric"
-    return out
+    cols["pooled"] = pooled
+    cols["note"] = notes
+    return pd.DataFrame(cols, index=pd.Index(list(summ), name="metric"))
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else math.nan
 
 
 def incremental_table(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
@@ -219,9 +231,11 @@ class IncrementalResult:
     @property
     def metrics(self) -> dict[str, MetricSummary]:
         """The summary as `MetricSummary` objects (the shape `metrics.json` uses)."""
+        s = self.summary  # column by column (a row at a time costs ~0.1 ms a metric)
+        fields = [s[c].tolist() for c in ("mean", "std", "ci_low", "ci_high", "replications")]
         return {
-            str(k): MetricSummary(r["mean"], r["std"], r["ci_low"], r["ci_high"], int(r["replications"]))
-            for k, r in self.summary.iterrows()
+            str(k): MetricSummary(mean, std, low, high, int(n))
+            for k, mean, std, low, high, n in zip(s.index, *fields, strict=True)
         }
 
 
@@ -262,6 +276,16 @@ def _channel_rows(
     return out.reset_index()
 
 
+@functools.lru_cache(maxsize=8)
+def _empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    """`pd.DataFrame(columns=columns)`, copied from one made once (a study without channels asks for two)."""
+    return _empty_frame(columns).copy()
+
+
 def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
     """The per-channel table summarised per channel and metric (tidy, long); empty with its columns when none."""
     parts = []
@@ -270,8 +294,7 @@ def _channel_summary(per_channel: pd.DataFrame) -> pd.DataFrame:
         part.insert(0, "channel", name)
         parts.append(part)
     if not parts:
-        columns = ["channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled", "note"]
-        return pd.DataFrame(columns=columns)
+        return _empty("channel", "metric", "mean", "std", "ci_low", "ci_high", "replications", "pooled", "note")
     return pd.concat(parts, ignore_index=True)
 
 
@@ -344,7 +367,7 @@ def incremental(
     per_channel = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS])
+        else _empty("replication", "channel", "budget", "marginal_budget", *CHANNEL_METRICS)
     )
     return IncrementalResult(
         scenario=scenario,

@@ -126,6 +126,22 @@ def _mean_frame(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return out.reset_index()[frames[0].columns]
 
 
+def sample_table(samples: list[dict[str, float]]) -> tuple[pd.DataFrame, dict[str, NDArray[np.float64]]]:
+    """The replications' metrics as `pd.DataFrame(samples)` (index `replication`) and its columns by name: from
+    one float matrix when every replication has the same metrics as floats (~50x less than pandas' per-column
+    work), else through pandas."""
+    names = list(samples[0]) if samples else []
+    if names and all(list(s) == names and all(type(v) is float for v in s.values()) for s in samples):
+        matrix = np.array([list(s.values()) for s in samples], dtype=np.float64)
+        table = pd.DataFrame(matrix, columns=names)
+        columns = {name: matrix[:, k] for k, name in enumerate(names)}
+    else:
+        table = pd.DataFrame(samples)
+        columns = {c: table[c].to_numpy() for c in table.columns}
+    table.index.name = "replication"
+    return table, columns
+
+
 def run(
     scenario: Scenario,
     *,
@@ -171,11 +187,10 @@ def run(
             observe(rec)
         if progress is not None:
             progress(i + 1, len(seeds))
-    table = pd.DataFrame(samples)
-    table.index.name = "replication"
+    table, columns = sample_table(samples)
     return RunResult(
         scenario=scenario,
-        metrics=summarise({c: table[c].to_numpy() for c in table.columns}),
+        metrics=summarise(columns),
         samples=table,
         funnel=_mean_frame(funnels, ["stage"]),
         timeseries=with_dates(_mean_frame(series, ["day", "segment"]), scenario.settings.start_date),
