@@ -35,6 +35,7 @@ from journeysim.study.compare import (
     paired_differences,
     pairs,
     rank_scenarios,
+    scenario_rows,
     summary_table,
 )
 from journeysim.study.uncertainty import DRAW
@@ -303,7 +304,8 @@ def main(argv: Sequence[str]) -> None:
     ranking = rank_scenarios(samples, rank_by, higher_is_better=higher)
     ranking.insert(2, "metric", rank_by)
     ranking.insert(3, "higher_is_better", higher)
-    unpaired = [sc for sc in scenarios if sc != reference and not pairs(samples, sc, reference)]
+    groups = scenario_rows(samples)
+    unpaired = [sc for sc in scenarios if sc != reference and not pairs(samples, sc, reference, groups)]
     drawn = DRAW in samples.columns and bool(samples[DRAW].notna().any())
     decisions = decision_table(samples, reference, available, scenarios) if drawn else pd.DataFrame()
     voi = voi_table(samples, reference, available, scenarios) if drawn else pd.DataFrame()

@@ -61,9 +61,23 @@ def _scenarios(samples: pd.DataFrame) -> list[str]:
     return [str(s) for s in pd.unique(samples[SCENARIO].astype(str))]
 
 
-def _by_replication(samples: pd.DataFrame, scenario: str, metric: str) -> pd.Series:
+def scenario_rows(samples: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each scenario's rows (in their order), found in one pass instead of one filter per scenario and metric."""
+    key = samples[SCENARIO].astype(str)
+    return {str(sc): rows for sc, rows in samples.groupby(key, sort=False)}
+
+
+def _rows(samples: pd.DataFrame, scenario: str, groups: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
+    if groups is not None:
+        return groups.get(scenario, samples.iloc[:0])
+    return samples[samples[SCENARIO].astype(str) == scenario]
+
+
+def _by_replication(
+    samples: pd.DataFrame, scenario: str, metric: str, groups: dict[str, pd.DataFrame] | None = None
+) -> pd.Series:
     """One scenario's metric values indexed by replication (duplicated replications are an input error)."""
-    rows = samples[samples[SCENARIO].astype(str) == scenario]
+    rows = _rows(samples, scenario, groups)
     if rows[REPLICATION].duplicated().any():
         raise ConfigError(
             "samples",
@@ -73,25 +87,34 @@ def _by_replication(samples: pd.DataFrame, scenario: str, metric: str) -> pd.Ser
     return pd.Series(rows[metric].to_numpy(dtype=float), index=rows[REPLICATION].to_numpy())
 
 
-def _seeds(samples: pd.DataFrame, scenario: str, column: str = SEED) -> pd.Series | None:
+def _series(groups: dict[str, pd.DataFrame], scenario: str, metric: str) -> pd.Series:
+    """`_by_replication` without its duplicate check (done once per scenario by the caller)."""
+    rows = groups[scenario]
+    return pd.Series(rows[metric].to_numpy(dtype=float), index=rows[REPLICATION].to_numpy())
+
+
+def _seeds(
+    samples: pd.DataFrame, scenario: str, column: str = SEED, groups: dict[str, pd.DataFrame] | None = None
+) -> pd.Series | None:
     if column not in samples.columns:
         return None
-    rows = samples[samples[SCENARIO].astype(str) == scenario]
+    rows = _rows(samples, scenario, groups)
     return pd.Series(rows[column].to_numpy(), index=rows[REPLICATION].to_numpy())
 
 
-def pairs(samples: pd.DataFrame, a: str, b: str) -> bool:
+def pairs(samples: pd.DataFrame, a: str, b: str, groups: dict[str, pd.DataFrame] | None = None) -> bool:
     """True when scenarios `a` and `b` have the same replication indices (and the same seeds and parameter draws,
     if given).
 
     Only then are their rows common-random-number pairs; otherwise comparisons fall back to independent samples.
+    `groups` (optional, from `scenario_rows`) saves filtering the samples again.
     """
-    ra = samples.loc[samples[SCENARIO].astype(str) == a, REPLICATION]
-    rb = samples.loc[samples[SCENARIO].astype(str) == b, REPLICATION]
+    ra = _rows(samples, a, groups)[REPLICATION]
+    rb = _rows(samples, b, groups)[REPLICATION]
     if ra.empty or set(ra) != set(rb) or ra.duplicated().any() or rb.duplicated().any():
         return False
     for column in (SEED, DRAW):
-        sa, sb = _seeds(samples, a, column), _seeds(samples, b, column)
+        sa, sb = _seeds(samples, a, column, groups), _seeds(samples, b, column, groups)
         if sa is not None and sb is not None and not (sa.sort_index().to_numpy() == sb.sort_index().to_numpy()).all():
             return False
     return True
@@ -105,8 +128,9 @@ def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, l
     """
     names = _check(samples, metrics)
     rows = []
+    groups = scenario_rows(samples)
     for sc in _scenarios(samples):
-        part = samples[samples[SCENARIO].astype(str) == sc]
+        part = groups[sc]
         for m in names:
             s = summarise_one(part[m].to_numpy(dtype=float), level, range_of(m))
             rows.append(
@@ -124,8 +148,13 @@ def summary_table(samples: pd.DataFrame, metrics: Sequence[str] | None = None, l
 
 
 def _paired(a: pd.Series, b: pd.Series, level: float) -> dict[str, float | int | str]:
-    both = pd.concat([a, b], axis=1, join="inner").dropna()
-    x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
+    if a.index.equals(b.index) and a.index.is_unique:  # the usual case: the inner join keeps every row in order
+        av, bv = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+        keep = ~(np.isnan(av) | np.isnan(bv))
+        x, y = av[keep], bv[keep]
+    else:
+        both = pd.concat([a, b], axis=1, join="inner").dropna()
+        x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
     d = x - y
     n = int(d.size)
     diff = float(d.mean()) if n else math.nan
@@ -189,10 +218,13 @@ def paired_differences(
             f"use one of {', '.join(scenarios)}",
         )
     rows = []
+    groups = scenario_rows(samples)
+    for sc in scenarios:  # the input check of _by_replication, once per scenario rather than per metric
+        _by_replication(samples, sc, REPLICATION, groups)
     for sc in scenarios:
         if sc == reference:
             continue
-        can_pair = pairs(samples, sc, reference)
+        can_pair = pairs(samples, sc, reference, groups)
         if paired and not can_pair:
             raise ConfigError(
                 "paired",
@@ -202,8 +234,8 @@ def paired_differences(
             )
         use_pairs = can_pair if paired is None else bool(paired)
         for m in names:
-            a, b = _by_replication(samples, sc, m), _by_replication(samples, reference, m)
-            draws = _seeds(samples, sc, DRAW) if use_pairs else None
+            a, b = _series(groups, sc, m), _series(groups, reference, m)
+            draws = _seeds(samples, sc, DRAW, groups) if use_pairs else None
             if draws is not None and draws.notna().all():  # parameter draws: a t over the draws' mean differences
                 row = paired_by_draw(a, b, draws, level)
             else:
@@ -330,10 +362,11 @@ def rank_scenarios(
     """
     _check(samples, [metric])
     scenarios = _scenarios(samples)
-    series = {sc: _by_replication(samples, sc, metric) for sc in scenarios}
+    groups = scenario_rows(samples)
+    series = {sc: _by_replication(samples, sc, metric, groups) for sc in scenarios}
     summ = {sc: summarise_one(s.to_numpy()) for sc, s in series.items()}
     wide = pd.concat(series, axis=1, join="inner").dropna()
-    all_pair = all(pairs(samples, sc, scenarios[0]) for sc in scenarios[1:])
+    all_pair = all(pairs(samples, sc, scenarios[0], groups) for sc in scenarios[1:])
     k = len(scenarios)
     p_best = _share_best(wide.to_numpy(), higher_is_better) if len(wide) else np.full(k, math.nan)
     p_t, p_normal = _p_best_reference(wide, summ, all_pair, higher_is_better, draws, seed)
