@@ -109,7 +109,7 @@ def test_registries_refuse_duplicates_and_name_unknown_kinds() -> None:
 
 
 def test_geometric_adstock_is_the_engines_day_step_bit_for_bit() -> None:
-    """The vectorised recurrence gives exactly what `adstock_step` gives day by day (the engine's own step)."""
+    """The inlined recurrence gives exactly what `adstock_step` gives day by day (the engine's own step)."""
     rng = np.random.default_rng(7)
     for decay in (0.0, 0.3, 0.5, 0.9, 0.97, 1.0):
         x = rng.exponential(1000.0, 365) * rng.integers(0, 2, 365)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
-from scipy.signal import lfilter
 
 from journeysim.interventions import pacing
 from journeysim.registry import Registry
@@ -109,15 +108,19 @@ def adstock_step(carried: float, exposures: float, decay: float) -> float:
 def geometric_adstock(x: ArrayLike, decay: float) -> NDArray[np.float64]:
     """Carryover a_t = x_t + decay * a_{t-1}, a_{-1} = 0 (geometric adstock, not normalised)."""
     xs = np.asarray(x, dtype=float)
-    if xs.ndim == 1 and xs.size and np.isfinite(xs).all():
-        # the same recurrence in C: y_t = 1.0 * x_t + (decay * y_{t-1}), each product and sum rounded as below
-        return np.asarray(lfilter([1.0], [1.0, -float(decay)], xs), dtype=float)
-    out = np.empty_like(xs)
-    acc = 0.0
-    for i, v in enumerate(xs):
-        acc = adstock_step(acc, v, decay)
-        out[i] = acc
-    return out
+    if xs.ndim != 1:
+        out = np.empty_like(xs)
+        acc = 0.0
+        for i, v in enumerate(xs):
+            acc = adstock_step(acc, v, decay)
+            out[i] = acc
+        return out
+    # `adstock_step` inlined over Python floats (the same double operations, ~5x faster than indexing an array)
+    d, acc, days = float(decay), 0.0, []
+    for v in xs.tolist():
+        acc = v + d * acc
+        days.append(acc)
+    return np.array(days, dtype=float)
 
 
 def hill(x: ArrayLike, half_saturation: float, slope: float) -> NDArray[np.float64]:
