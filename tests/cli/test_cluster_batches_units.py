@@ -8,15 +8,18 @@ from types import SimpleNamespace
 import pytest
 from omegaconf import OmegaConf
 
-from journeysim.cli.batch_launcher import batches_of
+from journeysim.cli.batch_launcher import batches_of, in_job_order
 from journeysim.cli.cluster_batches import RayBatchLauncher, SubmititLocalBatchLauncher, _gather, _shippable
 
 
-def test_jobs_split_into_one_contiguous_batch_per_worker() -> None:
+def test_jobs_are_dealt_into_one_batch_per_worker_and_their_results_put_back_in_order() -> None:
     jobs = [(n, None) for n in range(7)]
-    assert [[n for n, _ in b] for b in batches_of(jobs, 2)] == [[0, 1, 2, 3], [4, 5, 6]]  # type: ignore[arg-type]
+    batches = batches_of(jobs, 3)
+    assert [[n for n, _ in b] for b in batches] == [[0, 3, 6], [1, 4], [2, 5]]  # type: ignore[arg-type]
     assert len(batches_of(jobs, 40)) == 7  # never an empty batch
     assert len(batches_of(jobs, 0)) == 1
+    done = [f"run{n}" for b in batches for n, _ in b]  # what the workers return, batch after batch
+    assert in_job_order(done, [len(b) for b in batches]) == [f"run{n}" for n in range(7)]
 
 
 def test_a_lost_batch_is_raised_after_the_others_are_gathered() -> None:

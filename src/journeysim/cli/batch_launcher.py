@@ -7,11 +7,11 @@ task's. What it changes:
 - configs: jobs that differ only in plain values are derived from one composed job (`cli.jobs.JobConfigs`: the
   validation callback checks each through one scratch copy, and each worker derives its own jobs' configs, so the
   driver neither composes nor copies a config per job);
-- simulation: the jobs are split into one contiguous batch per worker process; a worker validates its jobs,
-  leaves out those completed before (resume), simulates the rest with `study.batch` (stacked engine passes, one
-  shared no-spend baseline per worker) and then runs each job through Hydra's `run_job` with the task, which
-  writes the job's files from the prepared study (metrics, funnel, time series, config, status: the same bytes
-  as a job simulated alone). A job whose batch could not be prepared is simulated by the task as usual, so a
+- simulation: the jobs are dealt into one batch per worker process (job i to worker i mod n); a worker validates
+  its jobs, leaves out those completed before (resume), simulates the rest with `study.batch` (stacked engine
+  passes, one shared no-spend baseline per worker) and then runs each job through Hydra's `run_job` with the
+  task, which writes the job's files from the prepared study (metrics, funnel, time series, config, status: the
+  same bytes as a job simulated alone). A job whose batch could not be prepared is simulated by the task as usual, so a
   failure stays that job's (status.json `failed`, listed in failures.csv) and completed jobs are never lost;
 - reports: per-job report.html only where asked (`outputs.report=true` given, or `reports: true`); the view of a
   batch is the sweep's comparison (`journeysim compare <sweep dir>`: paired differences, ranking, budget-response
@@ -58,10 +58,20 @@ def _worker(batch: int) -> list[JobReturn]:
 
 
 def batches_of(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    """The jobs in one contiguous batch per worker (at most `workers` batches, sizes differing by the last)."""
+    """The jobs dealt into one batch per worker (at most `workers` batches, sizes differing by at most one): job
+    i to batch i mod workers, so a grid's costlier end (large budgets buy more journeys) is shared, not one
+    worker's. `in_job_order` puts the batches' results back in job order."""
     workers = max(1, min(workers, len(jobs)))
-    size = -(-len(jobs) // workers)
-    return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    return [list(jobs[b::workers]) for b in range(workers)]
+
+
+def in_job_order(results: Sequence[Job], sizes: Sequence[int]) -> list[Job]:
+    """The results of batches made by `batches_of` (concatenated, batch after batch, of `sizes`) in job order."""
+    out: list[Job] = []
+    starts = [sum(sizes[:b]) for b in range(len(sizes))]
+    for j in range(max(sizes, default=0)):
+        out += [results[starts[b] + j] for b in range(len(sizes)) if j < sizes[b]]
+    return out
 
 
 def _reuse_checked_configs(context: HydraContext) -> None:
@@ -146,7 +156,8 @@ class JourneysimBatchLauncher(Launcher):
         else:
             gc.freeze()  # the driver's objects: the workers' collections skip them, and their pages stay shared
             with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
-                runs = [run for part in pool.map(_worker, range(len(batches))) for run in part]
+                done = [run for part in pool.map(_worker, range(len(batches))) for run in part]
+            runs = in_job_order(done, [len(b) for b in batches])
         if self.comparison and len(runs) > 1:
             _comparison(Path(str(self.config.hydra.sweep.dir)))
         return runs

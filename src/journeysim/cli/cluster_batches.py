@@ -1,7 +1,7 @@
 """`hydra/launcher=ray_batch`, `slurm_batch`, `slurm_local_batch`: the batch launcher's batches on Ray and SLURM.
 
 The unit of work is the batch launcher's (`cli.batch_launcher`): the driver derives every job's config from one
-composed config (`JobConfigs`: validation made them already) and splits the jobs into `n_jobs` contiguous batches;
+composed config (`JobConfigs`: one copy per job) and deals the jobs into `n_jobs` batches;
 each batch goes to one worker as one Ray task (`ray.remote`) or one element of a submitit job array
 (`executor.map_array`), with the job configs, Hydra's context (callbacks) and the task pickled by cloudpickle, so
 the worker composes nothing. On the worker, `run_batch` validates the batch's jobs, leaves out completed ones
@@ -28,7 +28,7 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison
+from journeysim.cli.batch_launcher import JourneysimBatchLauncher, _comparison, in_job_order
 from journeysim.cli.batch_work import run_batch_with
 from journeysim.cli.jobs import JobConfigs
 from journeysim.cli.state import STATE
@@ -114,7 +114,7 @@ class ClusterBatchLauncher(JourneysimBatchLauncher):
             ",".join(str(len(b)) for b in batches),
         )
         with _shippable(self.work()):
-            runs = self._submit(batches)
+            runs = in_job_order(self._submit(batches), [len(b) for b in batches])
         if self.comparison and len(runs) > 1:
             _comparison(Path(str(self.config.hydra.sweep.dir)))
         return runs
