@@ -24,6 +24,7 @@ def test_a_sweep_prints_one_line_per_job_and_the_summary(journeysim_inproc, tini
     assert all(re.search(r"\(\d+\.\d s\) -> .*s/\d$", j) for j in jobs)
     assert "Funnel" not in res.out and "Sweep s: 3 jobs (3 ok)" in res.out
     assert len(res.out.splitlines()) < 20  # was 100+ (every job's funnel, metrics and incrementality tables)
+    assert res.out.rstrip().splitlines()[-1].endswith("journeysim compare s")  # the sweep's own view, next
 
 
 def test_full_tables_on_request(journeysim_inproc, tiniest) -> None:

@@ -81,6 +81,12 @@ def print_sweep(console: Console, sweep: SweepTable, sweep_dir: Path) -> None:
         console.print(f"job {row['job']} {row['status']}: {detail}", markup=False, highlight=False)
     files = ", ".join(str(sweep_dir / f) for f in (SWEEP_PARQUET, SWEEP_CSV, FAILURES_CSV))
     console.print(f"Sweep table: {files}", markup=False, highlight=False)
+    if sweep.counts().get(OK, 0) > 1 and not (sweep_dir / "comparison").is_dir():
+        console.print(  # the sweep's own view: paired differences, ranking and budget-response curves
+            f"Compare the jobs (paired differences, ranking, response curves): journeysim compare {sweep_dir}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _console() -> Console:
