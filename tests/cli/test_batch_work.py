@@ -13,8 +13,7 @@ from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf
 
 from journeysim.cli.batch_job import JobRecords, run_lean
-from journeysim.cli.batch_work import _numbered
-from journeysim.cli.jobs import JobConfigs
+from journeysim.cli.jobs import JobConfigs, numbered
 from journeysim.config import register_schemas, shipped_config_dir
 
 register_schemas()
@@ -25,7 +24,7 @@ def test_a_kept_view_is_whole_again_after_its_lean_run(tmp_path: Path) -> None:
         master = compose("config", overrides=[f"hydra.sweep.dir={tmp_path}"], return_hydra_config=True)
         configs = JobConfigs(GlobalHydra.instance().config_loader(), master)
         configs.get(["strategy.budget=1"])
-        view = _numbered(configs.view(["strategy.budget=2"]), 7)
+        view = numbered(configs.view(["strategy.budget=2"]), 7)
         keys, flag = list(view), view.hydra._get_node_flag("readonly")
         seen: dict[str, object] = {}
 

@@ -139,8 +139,7 @@ class JourneysimBatchLauncher(Launcher):
         launchers, whose remote workers receive the configs."""
         _WORK.update(self.work())
         jobs = own_configs(self._jobs(job_overrides, first))
-        made = STATE.job_configs
-        log.info("%d jobs: %d composed, the rest derived", len(jobs), made.composed if made is not None else len(jobs))
+        log.info("%d jobs: %d composed, the rest derived", len(jobs), STATE.job_configs.composed)
         return jobs, batches_of(jobs, workers)
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:

@@ -19,11 +19,11 @@ import yaml
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf
 from omegaconf._utils import get_omega_conf_dumper
 
 from journeysim.cli.batch_job import JobRecords, lean_possible, run_lean, set_output_dir
-from journeysim.cli.jobs import JobConfigs
+from journeysim.cli.jobs import JobConfigs, numbered
 from journeysim.cli.state import STATE
 from journeysim.cli.view_containers import ViewContainers, full_container
 from journeysim.cli.yaml_slots import SlotTexts, omegaconf_dump
@@ -59,14 +59,7 @@ class BatchJob:
         """The job's own config as it came, or the view set to this job, numbered as Hydra's launchers do."""
         if self.own is not None:
             return self.own
-        return _numbered(_job_configs().view(self.overrides), self.num)
-
-
-def _numbered(cfg: DictConfig, num: int) -> DictConfig:
-    with read_write(cfg.hydra), open_dict(cfg.hydra):
-        cfg.hydra.job.id = num
-        cfg.hydra.job.num = num
-    return cfg
+        return numbered(_job_configs().view(self.overrides), self.num)
 
 
 def _job_configs() -> JobConfigs:
@@ -78,7 +71,7 @@ def _job_configs() -> JobConfigs:
 
 def own_configs(jobs: Sequence[tuple[int, Sequence[str]]]) -> list[tuple[int, DictConfig]]:
     """Each job's own config (`JobConfigs.get`), numbered: what a remote worker receives."""
-    return [(num, _numbered(_job_configs().get(list(o)), num)) for num, o in jobs]
+    return [(num, numbered(_job_configs().get(list(o)), num)) for num, o in jobs]
 
 
 @dataclass

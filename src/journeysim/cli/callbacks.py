@@ -18,12 +18,12 @@ from typing import Any
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 
 from journeysim.cli.check import print_run_check, print_sweep_check
-from journeysim.cli.jobs import JobConfigs
+from journeysim.cli.jobs import JobConfigs, numbered
 from journeysim.cli.report import exit_bad_input, invalid_config_text
 from journeysim.cli.state import STATE
 from journeysim.config.compose import group_options, sweep_jobs
@@ -128,9 +128,7 @@ def _config_yaml(data: dict[str, Any]) -> Callable[[], str]:
 
 def _job_dir(job_cfg: DictConfig, num: int) -> Path:
     """The directory sweep job `num` writes into, as Hydra's launchers set it (sweep dir / subdir of job num)."""
-    with open_dict(job_cfg):
-        job_cfg.hydra.job.num = num
-        job_cfg.hydra.job.id = str(num)
+    numbered(job_cfg, num)
     return Path(str(job_cfg.hydra.sweep.dir)) / str(job_cfg.hydra.sweep.subdir)
 
 

@@ -191,7 +191,7 @@ class JobConfigs:
         base = self.checked.get(self._template_job.get(id(template), ()))
         if base is None or not self._independent(template, [o.key_or_group for o in changed]):
             return None
-        cfg = self._made[tuple(job)] if tuple(job) in self._made else self.view(job)
+        cfg = self.view(job)  # its own config where it has one
         data = pickle.loads(pickle.dumps(base[1]))  # a deep copy of plain data
         for override in changed:
             *path, leaf = override.key_or_group.split(".")
@@ -208,10 +208,6 @@ class JobConfigs:
             node[leaf] = value
         return data
 
-    def forget(self, job: Sequence[str]) -> None:
-        """Drop a job's made config (a lean batch job used it up); asking for it again makes it again."""
-        self._made.pop(tuple(job), None)
-
     def get(self, job: Sequence[str]) -> DictConfig:
         """The job's config, as `loader.load_sweep_config(config, job)` gives it; made once per job (validation
         and the launcher share it: each only sets the job's number)."""
@@ -226,3 +222,11 @@ class JobConfigs:
             self._made[key] = derived
         OmegaConf.copy_cache(from_config=self.config, to_config=self._made[key])  # the sweep's `now`, as Hydra does
         return self._made[key]
+
+
+def numbered(cfg: DictConfig, num: int) -> DictConfig:
+    """`cfg` as sweep job `num`: its `hydra.job.num` and `id` set as Hydra's launchers set them."""
+    with read_write(cfg.hydra), open_dict(cfg.hydra):
+        cfg.hydra.job.id = num
+        cfg.hydra.job.num = num
+    return cfg
