@@ -11,6 +11,7 @@ import pytest
 
 from journeysim.config import load_scenario
 from journeysim.engine.dynamics import Dynamics
+from journeysim.engine.moves import Moves, moves_by_customer, moves_of_events
 from journeysim.engine.touches import touch_log
 from journeysim.interventions import Strategy
 from journeysim.io import write_study
@@ -111,9 +112,9 @@ def _multipliers(rec, dyn, mv) -> np.ndarray:
 def test_caused_touches_take_the_thinning_share() -> None:
     # a transition with channel multipliers F_c is caused with probability 1 - 1 / prod(F_c > 1)
     scenario, rec, log = _one()
-    from journeysim.engine.touches import _moves
+    from journeysim.engine.touches import logged_moves
 
-    mv = _moves(rec, np.ones(len(rec.customers), bool))
+    mv = logged_moves(rec, np.ones(len(rec.customers), bool))
     f = _multipliers(rec, Dynamics.compile(scenario), mv)
     p = 1.0 - 1.0 / np.prod(np.maximum(f, 1.0), axis=1)
     expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
@@ -144,12 +145,13 @@ def test_sampling_keeps_a_share_of_customers_and_the_log_is_reproducible() -> No
 
 
 def test_a_sampled_run_records_exactly_the_sampled_customers_moves() -> None:
-    # the engine records only the picked customers' moves: the full event log restricted to them, same order
+    # the engine records only the picked customers' moves: the full event log restricted to them, by customer
     scenario, seq, rec, log = _sampled(0.3)
     full = simulate(scenario, seq, event_log=True)
     mine = full.events[full.events["customer"].isin(np.flatnonzero(log.sampled))].reset_index(drop=True)
     assert len(mine) > 100
-    assert mine.equals(rec.events)
+    assert rec.events is None  # no event table was asked for
+    _same_moves(rec.moves, moves_of_events(mine))
     # the picks are the stream-key rule, whatever the engine records: a full event log with the same sample agrees
     _, _, both, both_log = _sampled(0.3, record_all=True)
     np.testing.assert_array_equal(both.logged, rec.logged)
@@ -169,7 +171,37 @@ def test_the_reference_engine_samples_the_same_customers() -> None:
     ref = simulate_reference(Plan.compile(scenario, seq), event_log=sample)
     np.testing.assert_array_equal(fast.logged, ref.logged)
     assert 0 < fast.logged.sum() < fast.logged.size
-    np.testing.assert_array_equal(fast.events["customer"].to_numpy(), ref.events["customer"].to_numpy())
+    np.testing.assert_array_equal(fast.moves.customer, ref.moves.customer)
+
+
+def _same_moves(a: Moves | None, b: Moves) -> None:
+    assert a is not None
+    for name in ("customer", "time", "src", "dst"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_the_engine_s_moves_are_the_event_log_by_customer(engine: str) -> None:
+    # recorded straight into customer order (one value sort) = the event table's stable sort by customer
+    scale = "0.02" if engine == "fast" else "0.002"
+    scenario = load_scenario([f"population.scale={scale}", "sim=quick", "strategy=balanced", f"sim.engine={engine}"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, event_log=True, touches=1.0)
+    assert rec.events is not None and len(rec.events) > 100
+    _same_moves(rec.moves, moves_of_events(rec.events))
+    assert np.all(np.diff(rec.moves.customer) >= 0)
+    assert rec.events.equals(simulate(scenario, seq, event_log=True).events)  # the touch log's sample changes nothing
+
+
+def test_moves_by_customer_sorts_by_time_where_recording_order_is_not() -> None:
+    # roster positions 0..2, customer 1 never arrived; position 2's moves recorded out of time order
+    pos = np.array([2, 0, 2, 0, 2])
+    time = np.array([5.0, 1.0, 3.0, 2.0, 3.0])
+    src, dst = np.array([0, 3, 1, 0, 2]), np.array([1, 0, 2, 1, 0])
+    mv = moves_by_customer(pos, time, src, dst, np.array([True, False, True]))
+    np.testing.assert_array_equal(mv.customer, [0, 0, 1, 1, 1])  # position 2 is customer 1
+    np.testing.assert_array_equal(mv.time, [1.0, 2.0, 3.0, 3.0, 5.0])
+    np.testing.assert_array_equal(mv.src, [3, 0, 1, 2, 0])  # the tie at 3.0 keeps the recording order
 
 
 def test_a_sampled_touch_log_needs_a_sampled_run() -> None:

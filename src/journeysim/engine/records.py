@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from journeysim.engine.moves import Moves
+from journeysim.engine.sorting import in_runs, time_order
 from journeysim.interventions import Channel
 from journeysim.model.scenario import Scenario
 
@@ -130,6 +132,8 @@ class Records:
     prospect_clv: NDArray[np.float64]  # (G,) discounted margin from purchases by prospects (acquisition cohort)
     customers: CustomerTable
     events: pd.DataFrame | None = None  # customer, time, from_stage, to_stage (only when requested)
+    #: the touch log's sample's moves by customer, then time (an engine run with a `streams.LogSample`)
+    moves: Moves | None = None
     #: per customer: in the event log's sample (`streams.LogSample`; None: every customer, or no sample asked)
     logged: NDArray[np.bool_] | None = None
     referrals: NDArray[np.int64] | None = None  # (D, G) referrals made by advocates per day
@@ -206,16 +210,12 @@ def event_table(
 ) -> pd.DataFrame:
     """The event log by time, then roster position (ties keep their order), customers numbered as in the
     customer table (`keep`: who arrived, by roster position); stage S is `OUTSIDE`."""
-    order = np.argsort(time)  # distinct times have one order, whatever the sort: 7x faster than the lexsort
-    ordered = time[order].astype(float, copy=False)
-    tie = ordered[1:] == ordered[:-1]
-    if tie.any():  # equal times (rare): only those runs re-sorted, by roster position (then log order) among them
-        in_run = np.zeros(ordered.size, bool)
-        in_run[1:] |= tie
-        in_run[:-1] |= tie
-        (at,) = np.nonzero(in_run)
+    order, near = time_order(time.astype(float, copy=False))  # distinct times have one order, whatever the sort
+    if near.any():  # equal or nearly equal times (few): those runs re-sorted by time, roster position, log order
+        at = in_runs(near)
         sub = order[at]
         order[at] = sub[np.lexsort((sub, customer[sub], time[sub]))]
+    ordered = time[order].astype(float, copy=False)
     number = np.cumsum(keep) - 1
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(

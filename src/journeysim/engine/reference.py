@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from journeysim.engine.contagion import adopter_identity, day_adopters, is_driven_by_customers
 from journeysim.engine.heterogeneity import CustomerEffects
+from journeysim.engine.moves import moves_by_customer
 from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import (
@@ -303,21 +304,21 @@ class ReferenceEngine:
         d, g, s = self.days, self.n_segments, self.n_stages
         final = np.array(self.final_stage, dtype=np.int16)
         keep = final < s
-        events = None
+        events = moves = None
         sample = self.event_log if isinstance(self.event_log, LogSample) else None
         picked = None if sample is None else sample.picks(np.array(self.ckey, dtype=np.uint64))
         if self.event_log:
-            ev = self.events
-            if picked is not None and sample is not None and not sample.record_all:
-                ev = [e for e in ev if picked[e[0]]]
-            events = event_table(
-                np.array([e[0] for e in ev], dtype=np.intp),
-                np.array([e[1] for e in ev], dtype=float),
-                np.array([e[2] for e in ev], dtype=int),
-                np.array([e[3] for e in ev], dtype=int),
-                keep,
-                plan.scenario.journey.stages,
+            cols = (
+                np.array([e[0] for e in self.events], dtype=np.intp),
+                np.array([e[1] for e in self.events], dtype=float),
+                np.array([e[2] for e in self.events], dtype=np.int16),
+                np.array([e[3] for e in self.events], dtype=np.int16),
             )
+            if sample is None or sample.record_all:
+                events = event_table(*cols, keep, plan.scenario.journey.stages)
+            if picked is not None:  # the touch log's sample: its moves by customer
+                mine = picked[cols[0]]
+                moves = moves_by_customer(cols[0][mine], cols[1][mine], cols[2][mine], cols[3][mine], keep)
         referrals = np.array(self.referrals, dtype=np.int64).reshape(d, g)
         self.media.add_referral_costs(referrals.sum(axis=1), plan.dynamics)
         records = journey_records(
@@ -342,6 +343,7 @@ class ReferenceEngine:
             referrals=referrals,
             media=self.media,
         )
+        records.moves = moves
         records.logged = None if picked is None else picked[keep]
         return records
 

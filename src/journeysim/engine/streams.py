@@ -159,6 +159,11 @@ class LogSample:
     share: float
     record_all: bool = False
 
+    @property
+    def records_a_share(self) -> bool:
+        """Whether an engine records only the picked customers' moves (a share below 1, not `record_all`)."""
+        return self.share < 1.0 and not self.record_all
+
     def picks(self, ckey: NDArray[np.uint64]) -> NDArray[np.bool_]:
         """Whether each customer with these stream keys is in the sample."""
         if self.share >= 1.0:

@@ -27,13 +27,14 @@ from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.exposures import Intensity, Stays
+from journeysim.engine.moves import Moves, moves_of_events
 from journeysim.engine.records import OUTSIDE, Records
 from journeysim.engine.sorting import in_runs, stable_order, stable_sort, time_order
 from journeysim.engine.streams import LogSample, children, stream_key
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
-__all__ = ["TouchLog", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
+__all__ = ["TouchLog", "logged_moves", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
 COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
 
 
@@ -50,33 +51,19 @@ class TouchLog:
     sampled: NDArray[np.bool_]  # per customer (customer table order): its touches and conversions are logged
 
 
-@dataclass(frozen=True)
-class _Moves:
-    """The event log as arrays, sampled customers only: customer, time, source stage (S: arrival), destination."""
-
-    customer: NDArray[np.int64]
-    time: NDArray[np.float64]
-    src: NDArray[np.integer]  # stage codes (narrow integers)
-    dst: NDArray[np.integer]
-
-
-def _moves(rec: Records, sampled: NDArray[np.bool_]) -> _Moves:
-    ev = rec.events
-    if ev is None:
-        raise ValueError("the touch log needs the replication's event log (simulate with event_log=True)")
-    cust = ev["customer"].to_numpy(dtype=np.int64)
-    mv = _Moves(
-        cust,
-        ev["time"].to_numpy(dtype=float),
-        ev["from_stage"].cat.codes.to_numpy(),
-        ev["to_stage"].cat.codes.to_numpy(),
-    )
+def logged_moves(rec: Records, sampled: NDArray[np.bool_]) -> Moves:
+    """The moves of the `sampled` customers by customer, then time: the engine's record of the touch log's sample
+    (`Records.moves`), else the event log's (simulate with `event_log=True`)."""
+    if rec.moves is not None:
+        mv = rec.moves
+    elif rec.events is None:
+        raise ValueError("the touch log needs the replication's moves (simulate with touches=share or event_log=True)")
+    else:
+        mv = moves_of_events(rec.events)
     if sampled.all():
         return mv
-    keep = sampled[cust]  # all kept when the engine recorded only the sample's moves
-    if keep.all():
-        return mv
-    return _Moves(mv.customer[keep], mv.time[keep], mv.src[keep], mv.dst[keep])
+    keep = sampled[mv.customer]  # all kept when the engine recorded only the sample's moves
+    return mv if keep.all() else mv.take(keep)
 
 
 def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
@@ -125,7 +112,7 @@ class _FactorTable:
         self.total = total.ravel()
         self.days = days
 
-    def keys(self, rec: Records, mv: _Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    def keys(self, rec: Records, mv: Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
         """(event index, table row: cell x D + day) of the recorded transitions some channel lifts."""
         n_st = rec.n_stages
         cell = mv.src.astype(np.int64) * n_st  # flat (row, destination) cell: ((seg (S + 1) + src) S + dst
@@ -139,7 +126,7 @@ class _FactorTable:
 
 
 def _caused(
-    rec: Records, dynamics: Dynamics, mv: _Moves, rng: np.random.Generator
+    rec: Records, dynamics: Dynamics, mv: Moves, rng: np.random.Generator
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
     table = _FactorTable(rec, dynamics)
@@ -157,22 +144,27 @@ def _caused(
     return idx[hit], channel.astype(np.intp)
 
 
-def _spells(rec: Records, mv: _Moves, sampled: NDArray[np.bool_]) -> tuple[NDArray[Any], ...]:
-    """(customer, stage, start, end) of every stay of a sampled customer in a stage within the horizon."""
-    n_st = rec.n_stages
+def _spells(rec: Records, mv: Moves, sampled: NDArray[np.bool_]) -> tuple[NDArray[Any], ...]:
+    """(customer, stage, start, end) of every stay of a sampled customer in a stage within the horizon: first the
+    stays of customers present at day 0 (from their entry to their first move), then the stay each move enters
+    (to the customer's next move; the last one to the horizon). Moves come by customer, then time: no sort."""
+    horizon = float(rec.horizon_days)
+    end = np.empty(len(mv))
+    end[:-1] = mv.time[1:]
+    end[-1:] = horizon
+    end[:-1][mv.customer[1:] != mv.customer[:-1]] = horizon
     arrived = np.zeros(sampled.size, bool)
-    arrived[mv.customer[mv.src == n_st]] = True
-    (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival event)
+    arrived[mv.customer[mv.src == rec.n_stages]] = True
+    (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival move), ascending
+    at = np.searchsorted(mv.customer, first)  # their first moves, if any
+    first_end = np.full(first.size, horizon)
+    (moved,) = np.nonzero(at < len(mv))
+    moved = moved[mv.customer[at[moved]] == first[moved]]
+    first_end[moved] = mv.time[at[moved]]
     cust = np.concatenate([first, mv.customer])
-    time = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
     stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
-    order, cust = stable_sort(cust)  # starts first, then the events, which come in time order
-    time, stage = time[order], stage[order]
-    end = np.empty(cust.size)  # a stay ends at the customer's next move, its last one at the horizon
-    end[:-1] = time[1:]
-    end[-1:] = float(rec.horizon_days)
-    end[:-1][cust[1:] != cust[:-1]] = float(rec.horizon_days)
-    return cust, stage, time, end
+    start = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
+    return cust, stage, start, np.concatenate([first_end, end])
 
 
 def _by_customer_then_time(
@@ -238,7 +230,7 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
         raise ValueError("a sampled touch log needs a run simulated with its sample (touch_log_sample)")
     else:
         sampled = rec.logged
-    mv = _moves(rec, sampled)
+    mv = logged_moves(rec, sampled)
     hit, channel = _caused(rec, dynamics, mv, np.random.default_rng(cause_seq))
     parts = _exposures(rec, dynamics, _spells(rec, mv, sampled), np.random.default_rng(expose_seq))
     cust = np.concatenate([p[0] for p in parts] + [mv.customer[hit]])

@@ -31,7 +31,7 @@ def simulate(
     keep = scenario.settings.event_log if event_log is None else event_log
     log: bool | LogSample = keep
     if touches is not None:
-        log = True if touches >= 1.0 else touch_log_sample(seed, touches, record_all=keep)
+        log = touch_log_sample(seed, touches, record_all=keep)
     return engine(Plan.compile(scenario, seed), event_log=log)
 
 

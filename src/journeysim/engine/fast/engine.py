@@ -26,6 +26,7 @@ from journeysim.engine.fast.ledger import Ledger
 from journeysim.engine.fast.roster import Roster
 from journeysim.engine.fast.rounds import ByRound, Columns, in_roster_order, joined
 from journeysim.engine.fast.tables import RowTables
+from journeysim.engine.moves import Moves, moves_by_customer
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import LogSample, child_keys, counters
@@ -164,11 +165,10 @@ class FastEngine:
             if roster.effects.active
             else None,
         )
-        events = None
-        if self.kernel.event_log:
-            parts = self.kernel.events
-            cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=int) for i in range(4)]
-            events = event_table(cols[0], cols[1], cols[2], cols[3], keep, plan.scenario.journey.stages)
+        picked = None
+        if isinstance(self.event_log, LogSample):
+            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else self.event_log.picks(roster.ckey[:n])
+        events, moves = self._logs(keep, picked)
         media = self.days.media
         media.add_referral_costs(ledger.referrals.reshape(d, g).sum(axis=1), plan.dynamics)
         records = journey_records(
@@ -183,10 +183,28 @@ class FastEngine:
             referrals=ledger.referrals.reshape(d, g),
             media=media,
         )
-        if isinstance(self.event_log, LogSample):
-            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else self.event_log.picks(roster.ckey[:n])
+        records.moves = moves
+        if picked is not None:
             records.logged = picked[keep]
         return records
+
+    def _logs(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_] | None) -> tuple[Any, Moves | None]:
+        """(the event table when the event log was asked for, the sample's moves by customer when a touch log's
+        sample was): both from the kernel's recorded moves (`keep`: who arrived; `picked`: the sample)."""
+        if not self.kernel.event_log:
+            return None, None
+        parts = self.kernel.events
+        cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=int) for i in range(4)]
+        sample = self.event_log if isinstance(self.event_log, LogSample) else None
+        events = None
+        if sample is None or sample.record_all:
+            events = event_table(cols[0], cols[1], cols[2], cols[3], keep, self.plan.scenario.journey.stages)
+        if sample is None or picked is None:
+            return events, None
+        if sample.record_all and sample.share < 1.0:  # every move was recorded: the sample's only
+            mine = picked[cols[0]]
+            cols = [c[mine] for c in cols]
+        return events, moves_by_customer(cols[0], cols[1], cols[2], cols[3], keep)
 
 
 def simulate_fast(plan: Plan, event_log: bool | LogSample = False) -> Records:

@@ -91,7 +91,7 @@ class Kernel:
         self.detractors = 0
         self.event_log = bool(event_log)
         #: a sampled event log: only the picked customers' moves are recorded (`logged`: per roster position)
-        self.sample = event_log if isinstance(event_log, LogSample) and not event_log.record_all else None
+        self.sample = event_log if isinstance(event_log, LogSample) and event_log.records_a_share else None
         self.logged = np.zeros(0, bool)
         self.n_picked = 0  # roster positions picked so far (the first n_picked entries of `logged`)
         self.events: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int16], NDArray[np.int16]]] = []

@@ -19,8 +19,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
-from journeysim.engine.sorting import stable_sort
-from journeysim.engine.touches import TouchLog
+from journeysim.engine.touches import TouchLog, logged_moves
 
 SEPARATOR = " > "
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
@@ -28,17 +27,10 @@ SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "
 
 
 def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(customer, time) of every purchase of a sampled customer, by customer then time (the event log comes by
-    time, then customer: a stable sort by customer)."""
-    ev = rec.events
-    assert ev is not None
-    cust = ev["customer"].to_numpy(dtype=np.int64)
-    conv = np.isin(ev["to_stage"].cat.codes.to_numpy(), list(rec.conversion))
-    if not sampled.all():
-        conv &= sampled[cust]
-    c, t = cust[conv], ev["time"].to_numpy(dtype=float)[conv]
-    order, c = stable_sort(c)
-    return c, t[order]
+    """(customer, time) of every purchase of a sampled customer, by customer then time (as the moves come)."""
+    mv = logged_moves(rec, sampled)
+    conv = np.isin(mv.dst, list(rec.conversion))
+    return mv.customer[conv], mv.time[conv]
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
