@@ -1,13 +1,13 @@
 """The touch log's exposure draws (engine.touches, docs/attribution.md): the first exposure in each stay in a
-channel's audience, at the channel's daily intensity, in blocks of stays that keep their temporaries in cache."""
+channel's audience, at the channel's daily intensity."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-#: stays per block: a block's temporaries stay small (a few MB), in cache and off huge pages
-BLOCK = 1 << 17
 #: cells per day of the intensity grid that finds the day of an exposure (`Intensity.day_at`)
 GRID_PER_DAY = 8
 #: steps up from the grid's guess before a binary search takes over
@@ -24,6 +24,7 @@ class Intensity:
         self.last = lam.size - 1
         self.upper = np.append(self.cum[1 : self.last + 1], np.inf)  # cum[d + 1], none after the last day
         self.rate = np.where(lam > 0, lam, 1.0)  # the divisor from intensity to time within a day
+        self.base = self.cum[:-1] - np.arange(lam.size) * lam  # the integral to time t in day d: base[d] + t lam[d]
         top = float(self.cum[-1])
         self.cells = GRID_PER_DAY * lam.size
         self.per_cell = self.cells / top if top > 0 else 0.0
@@ -56,51 +57,83 @@ class Intensity:
         return day
 
 
-class Stays:
-    """Stays: customer, stage, start and end, and the first exposure in some of them."""
+@dataclass(frozen=True)
+class Audience:
+    """One channel's audience: the runs [first, stop) of consecutive row codes in it, and its `intensity`."""
 
-    def __init__(
-        self,
-        cust: NDArray[np.int64],
-        stage: NDArray[np.integer],
-        start: NDArray[np.float64],
-        end: NDArray[np.float64],
-        horizon: int,
-    ) -> None:
-        self.cust, self.stage, self.start, self.end, self.horizon = cust, stage, start, end, horizon
+    runs: tuple[tuple[int, int], ...]
+    intensity: Intensity
 
-    def first_exposures(
-        self, inside: NDArray[np.intp], intensity: Intensity, rng: np.random.Generator
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(stay, time) of the first exposure in stays `inside`, block by block (the draws come in the same order
-        as in one pass)."""
-        got = [self.first_exposure(inside[i : i + BLOCK], intensity, rng) for i in range(0, inside.size, BLOCK)]
-        if not got:
-            return np.zeros(0, np.intp), np.zeros(0)
-        return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
-
-    def first_exposure(
-        self, inside: NDArray[np.intp], intensity: Intensity, rng: np.random.Generator
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(stay, time) of the first exposure in stays `inside` at the channel's `intensity`."""
-        lam, cum = intensity.lam, intensity.cum
-        start, end = self.start[inside], self.end[inside]
-        first = start.astype(np.int64)  # a stay with end > start starts before the horizon: its day, as `_day_of`
-        lo = cum[first] + (start - first) * lam[first]  # the intensity integrated from 0 to the stay's start
-        d = _day_of(end, self.horizon)
-        hi = cum[d] + (end - d) * lam[d]  # ... and to its end
-        at = lo + rng.standard_exponential(inside.size)  # the first exposure of the stay, in intensity units
-        seen = at < hi
-        which, at = inside[seen], at[seen]
-        day = intensity.day_at(at, first[seen])
-        t = day + (at - cum[day]) / intensity.rate[day]
-        np.maximum(t, start[seen], out=t)  # = np.clip(t, start, nextafter(end, -inf)): a time inside the stay,
-        end = end[seen]  # nextafter only where needed (it is slow)
-        (over,) = np.nonzero(t >= end)
-        t[over] = np.nextafter(end[over], -np.inf)
-        return which, t
+    @classmethod
+    def of(cls, member: NDArray[np.bool_], intensity: Intensity) -> Audience:
+        """The audience of the rows where `member` holds."""
+        edge = np.diff(np.concatenate([[0], member.astype(np.int8), [0]]))
+        return cls(
+            tuple(zip(np.flatnonzero(edge > 0).tolist(), np.flatnonzero(edge < 0).tolist(), strict=True)), intensity
+        )
 
 
-def _day_of(t: NDArray[np.float64], horizon: int) -> NDArray[np.int64]:
-    """The day each time falls in (the last day for the horizon itself)."""
-    return np.minimum(t.astype(np.int64), horizon - 1)
+def first_exposures(
+    start: NDArray[np.float64],
+    end: NDArray[np.float64],
+    rows: NDArray[np.intp],
+    audiences: list[Audience],
+    horizon: int,
+    rng: np.random.Generator,
+) -> list[tuple[NDArray[np.intp], NDArray[np.float64]]]:
+    """Per channel, (stay, time) of its first exposure in each stay [start, end) in its audience (`rows`: each
+    stay's row code; stays that end where they start must have a row no audience has). The stays are ordered by
+    row once, so a channel's stays are a few slices; the draws come channel by channel, run by run, in that order."""
+    order = np.argsort(rows.astype(np.int16), kind="stable")  # a radix sort: the row codes are few
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=int(rows.max(initial=0)) + 2))])
+    start, end = start.take(order), end.take(order)
+    got = []
+    for aud in audiences:
+        mine = []
+        for r0, r1 in aud.runs:
+            a, b = int(bounds[min(r0, bounds.size - 1)]), int(bounds[min(r1, bounds.size - 1)])
+            if b > a:
+                which, t = _first(start[a:b], end[a:b], aud.intensity, horizon, rng)
+                which += a
+                mine.append((order.take(which), t))
+        got.append(_joined(mine))
+    return got
+
+
+def _first(
+    start: NDArray[np.float64], end: NDArray[np.float64], it: Intensity, horizon: int, rng: np.random.Generator
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """(position, time) of the first exposure in the stays [start, end) that have one at intensity `it`: the
+    integrated intensity over the stay against a standard exponential draw each."""
+    first = start.astype(np.int64)  # a stay with end > start starts before the horizon
+    last = end.astype(np.int64)
+    np.minimum(last, horizon - 1, out=last)
+    lo = it.lam.take(first)  # the intensity integrated from 0 to the stay's start: base[d] + t lam[d]
+    lo *= start
+    lo += it.base.take(first)
+    span = it.lam.take(last)  # ... and to its end, less the start's
+    span *= end
+    span += it.base.take(last)
+    span -= lo
+    draw = rng.standard_exponential(start.size)
+    (seen,) = np.nonzero(draw < span)
+    at = lo.take(seen)  # the first exposure, in intensity units
+    at += draw.take(seen)
+    day = it.day_at(at, first.take(seen))
+    at -= it.cum.take(day)
+    at /= it.rate.take(day)
+    at += day
+    np.maximum(at, start.take(seen), out=at)  # = np.clip(t, start, nextafter(end, -inf)): a time inside the stay,
+    end = end.take(seen)  # nextafter only where needed (it is slow)
+    (over,) = np.nonzero(at >= end)
+    at[over] = np.nextafter(end[over], -np.inf)
+    return seen, at
+
+
+def _joined(parts: list[tuple[NDArray[np.intp], NDArray[np.float64]]]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """One channel's (stay, time) pairs from its runs, in run order."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, np.intp), np.zeros(0)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -31,8 +31,8 @@ class Moves:
     def __len__(self) -> int:
         return int(self.customer.size)
 
-    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> Moves:
-        """The moves at `rows` (indices in order, or a mask): still by customer, then time."""
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_] | slice) -> Moves:
+        """The moves at `rows` (indices in order, a mask or a slice): still by customer, then time."""
         return Moves(self.customer[rows], self.time[rows], self.src[rows], self.dst[rows])
 
 

@@ -26,16 +26,19 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from journeysim.engine.dynamics import Dynamics
-from journeysim.engine.exposures import Intensity, Stays
+from journeysim.engine.exposures import Audience, Intensity, first_exposures
 from journeysim.engine.moves import Moves, moves_of_events
 from journeysim.engine.records import OUTSIDE, Records
 from journeysim.engine.sorting import in_runs, stable_order, stable_sort, time_order
 from journeysim.engine.streams import LogSample, children, stream_key
+from journeysim.engine.touch_causes import CauseTable, channel_columns
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
 __all__ = ["TouchLog", "logged_moves", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
 COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
+#: moves per block of customers: a block's stays, draws and touches are worked out together, in cache
+BLOCK = 1 << 17
 
 
 def touch_seed(seed: np.random.SeedSequence) -> np.random.SeedSequence:
@@ -144,29 +147,6 @@ def _caused(
     return idx[hit], channel.astype(np.intp)
 
 
-def _spells(rec: Records, mv: Moves, sampled: NDArray[np.bool_]) -> tuple[NDArray[Any], ...]:
-    """(customer, stage, start, end) of every stay of a sampled customer in a stage within the horizon: first the
-    stays of customers present at day 0 (from their entry to their first move), then the stay each move enters
-    (to the customer's next move; the last one to the horizon). Moves come by customer, then time: no sort."""
-    horizon = float(rec.horizon_days)
-    end = np.empty(len(mv))
-    end[:-1] = mv.time[1:]
-    end[-1:] = horizon
-    end[:-1][mv.customer[1:] != mv.customer[:-1]] = horizon
-    arrived = np.zeros(sampled.size, bool)
-    arrived[mv.customer[mv.src == rec.n_stages]] = True
-    (first,) = np.nonzero(sampled & ~arrived)  # customers present at day 0 (no arrival move), ascending
-    at = np.searchsorted(mv.customer, first)  # their first moves, if any
-    first_end = np.full(first.size, horizon)
-    (moved,) = np.nonzero(at < len(mv))
-    moved = moved[mv.customer[at[moved]] == first[moved]]
-    first_end[moved] = mv.time[at[moved]]
-    cust = np.concatenate([first, mv.customer])
-    stage = np.concatenate([rec.customers.start_stage[first], mv.dst])
-    start = np.concatenate([rec.customers.entry_time[first].astype(float), mv.time])
-    return cust, stage, start, np.concatenate([first_end, end])
-
-
 def _by_customer_then_time(
     cust: NDArray[np.int64], time: NDArray[np.float64], horizon: int
 ) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64]]:
@@ -186,30 +166,77 @@ def _by_customer_then_time(
     return order, cust[order], time[order]
 
 
-def _exposures(
-    rec: Records, dynamics: Dynamics, spells: tuple[NDArray[Any], ...], rng: np.random.Generator
-) -> list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.integer], int]]:
-    """Per channel: (customer, time, stage) of the first exposure in each stay in its audience (see module doc).
-    Each channel's stays go in blocks of `BLOCK` (small temporaries, in cache and reused; the draws come in the
-    same order as in one pass)."""
-    cust, stage, start, end = spells
-    n_st, horizon = rec.n_stages, rec.horizon_days
-    row = rec.customers.segment[cust].astype(np.int64) * (n_st + 1) + stage
-    row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
-    stay = Stays(cust, stage, start, end, horizon)
-    cols = _channel_columns(rec, dynamics)
+@dataclass(frozen=True)
+class _Context:
+    """What every block of customers reads: the records, who is sampled, who arrived, the cause table, the
+    channels' audiences, and the two generators (one for caused touches, one for exposures)."""
+
+    rec: Records
+    sampled: NDArray[np.bool_]
+    table: CauseTable
+    audiences: list[Audience]
+    causes: np.random.Generator
+    exposures: np.random.Generator
+
+
+def _audiences(rec: Records, dynamics: Dynamics) -> list[Audience]:
+    """Each channel's audience (rows of segment x stage, and a last row no audience has) and daily intensity."""
+    horizon = rec.horizon_days
     out = []
-    insides: dict[bytes, NDArray[np.intp]] = {}
-    for c, cs in enumerate(dynamics.channels):
-        aud, reach = rec.media.audience[:, cols[c]], rec.media.reach[:, cols[c]]
+    for cs, col in zip(dynamics.channels, channel_columns(rec, dynamics), strict=True):
+        aud, reach = rec.media.audience[:, col], rec.media.reach[:, col]
         p = np.divide(reach, aud, out=np.zeros(horizon), where=aud > 0)
         lam = -np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))  # daily intensity: P(>= 1 exposure on day d) = p
-        audience = cs.audience_rows.tobytes()  # channels with the same audience share its stays
-        if audience not in insides:
-            insides[audience] = np.nonzero(np.append(cs.audience_rows, False)[row])[0]
-        which, t = stay.first_exposures(insides[audience], Intensity(lam), rng)
-        out.append((stay.cust[which], t, stay.stage[which], c))
+        out.append(Audience.of(cs.audience_rows, Intensity(lam)))
     return out
+
+
+def _stays(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ...]:
+    """(customer, stage, start, end) of the stays of sampled customers c0 <= c < c1 (`mv`: their moves): first
+    those of customers present at day 0 (entry to first move), then the stay each move enters (to the customer's
+    next move; the last one to the horizon). Moves come by customer, then time: no sort."""
+    rec, horizon = ctx.rec, float(ctx.rec.horizon_days)
+    end = np.empty(len(mv))
+    end[:-1] = mv.time[1:]
+    end[-1:] = horizon
+    end[:-1][mv.customer[1:] != mv.customer[:-1]] = horizon
+    arrived = np.zeros(c1 - c0, bool)
+    arrived[mv.customer[mv.src == rec.n_stages] - c0] = True
+    (first,) = np.nonzero(ctx.sampled[c0:c1] & ~arrived)  # present at day 0 (no arrival move), ascending
+    first += c0
+    at = np.searchsorted(mv.customer, first)  # their first moves, if any
+    first_end = np.full(first.size, horizon)
+    (moved,) = np.nonzero(at < len(mv))
+    moved = moved[mv.customer.take(at.take(moved)) == first.take(moved)]
+    first_end[moved] = mv.time.take(at.take(moved))
+    cust = np.concatenate([first, mv.customer])
+    stage = np.concatenate([rec.customers.start_stage.take(first), mv.dst])
+    start = np.concatenate([rec.customers.entry_time.take(first).astype(float), mv.time])
+    return cust, stage, start, np.concatenate([first_end, end])
+
+
+def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ...]:
+    """(customer, time, channel, stage, caused) of the touches of customers c0 <= c < c1, by customer then time."""
+    rec = ctx.rec
+    hit, channel = ctx.table.caused(rec, mv, ctx.causes)
+    cust, stage, start, end = _stays(ctx, c0, c1, mv)
+    n_st = rec.n_stages
+    row = rec.customers.segment.take(cust).astype(np.intp)
+    row *= n_st + 1
+    row += stage
+    row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
+    parts = first_exposures(start, end, row, ctx.audiences, rec.horizon_days, ctx.exposures)
+    who = np.concatenate([w for w, _ in parts])
+    t_cust = np.concatenate([cust.take(who), mv.customer.take(hit)])
+    t_time = np.concatenate([t for _, t in parts] + [mv.time.take(hit)])
+    t_stage = np.concatenate([stage.take(who), mv.src.take(hit)])
+    t_chan = np.concatenate([np.full(w.size, c, np.int8) for c, (w, _) in enumerate(parts)] + [channel.astype(np.int8)])
+    caused = np.zeros(t_cust.size, bool)
+    caused[who.size :] = True
+    t_cust -= c0
+    order, t_cust, t_time = _by_customer_then_time(t_cust, t_time, rec.horizon_days)
+    t_cust += c0
+    return t_cust, t_time, t_chan.take(order), t_stage.take(order), caused.take(order)
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
@@ -231,24 +258,30 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     else:
         sampled = rec.logged
     mv = logged_moves(rec, sampled)
-    hit, channel = _caused(rec, dynamics, mv, np.random.default_rng(cause_seq))
-    parts = _exposures(rec, dynamics, _spells(rec, mv, sampled), np.random.default_rng(expose_seq))
-    cust = np.concatenate([p[0] for p in parts] + [mv.customer[hit]])
-    time = np.concatenate([p[1] for p in parts] + [mv.time[hit]])
-    stage = np.concatenate([p[2] for p in parts] + [mv.src[hit]])
-    chan = np.concatenate([np.full(p[0].size, p[3], np.int16) for p in parts] + [channel.astype(np.int16)])
-    caused = np.zeros(cust.size, bool)
-    caused[cust.size - hit.size :] = True
-    order, cust, at = _by_customer_then_time(cust, time, rec.horizon_days)
+    ctx = _Context(
+        rec,
+        sampled,
+        CauseTable(rec, dynamics),
+        _audiences(rec, dynamics),
+        np.random.default_rng(cause_seq),
+        np.random.default_rng(expose_seq),
+    )
+    edges = np.unique(np.concatenate([[0], mv.customer[BLOCK::BLOCK], [n]]))  # customers with ~BLOCK moves each
+    at = np.searchsorted(mv.customer, edges)
+    blocks = [
+        _block(ctx, int(edges[i]), int(edges[i + 1]), mv.take(slice(at[i], at[i + 1]))) for i in range(edges.size - 1)
+    ]
+    cust, at, chan, stage, caused = (np.concatenate([b[k] for b in blocks]) for k in range(5))
     names = dynamics.channel_names
+    stages = pd.CategoricalDtype([*rec.stages, OUTSIDE])
     frame = pd.DataFrame(
         {
             "customer": cust.astype(np.int64, copy=False),
             "time": at,
             "day": np.minimum(at.astype(np.int64), rec.horizon_days - 1),
-            "channel": pd.Categorical.from_codes(chan[order], dtype=pd.CategoricalDtype(list(names))),
-            "stage": pd.Categorical.from_codes(stage[order], dtype=pd.CategoricalDtype([*rec.stages, OUTSIDE])),
-            "caused": caused[order],
+            "channel": pd.Categorical.from_codes(chan, dtype=pd.CategoricalDtype(list(names)), validate=False),
+            "stage": pd.Categorical.from_codes(stage, dtype=stages, validate=False),
+            "caused": caused,
         },
         copy=False,  # fresh columns: no copy into consolidated blocks
     )
