@@ -36,6 +36,40 @@ class Moves:
         return Moves(self.customer[rows], self.time[rows], self.src[rows], self.dst[rows])
 
 
+@dataclass(frozen=True)
+class Purchases:
+    """Purchases of the logged customers by customer, then time, with each one's order value (its revenue)."""
+
+    customer: NDArray[np.int64]
+    time: NDArray[np.float64]
+    value: NDArray[np.float64]
+
+
+def customer_order(
+    position: NDArray[np.integer], time: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """(the order of an engine's records (in recording order) by roster position, then time, ties in recording
+    order; the positions in that order): one stable value sort by position, which is the order wherever each
+    customer's records come in time order (an engine records as it goes; checked), else a sort by time within
+    each customer."""
+    order, pos = stable_sort(position.astype(np.int64, copy=False))
+    if _in_time_order(pos, time.take(order)):
+        return order, pos
+    order = np.lexsort((np.arange(position.size), time, position))
+    return order, position.take(order).astype(np.int64, copy=False)
+
+
+def _in_time_order(pos: NDArray[np.int64], t: NDArray[np.float64]) -> bool:
+    return not bool(np.any((pos[1:] == pos[:-1]) & (t[1:] < t[:-1])))
+
+
+def _numbers(keep: NDArray[np.bool_], position: NDArray[np.integer]) -> NDArray[np.int64]:
+    """Customer-table numbers of roster positions (`keep`: who arrived, by roster position)."""
+    number = np.cumsum(keep, dtype=np.int64)
+    number -= 1
+    return number.take(position)
+
+
 def moves_by_customer(
     position: NDArray[np.integer],
     time: NDArray[np.float64],
@@ -44,18 +78,17 @@ def moves_by_customer(
     keep: NDArray[np.bool_],
 ) -> Moves:
     """`Moves` from an engine's log in recording order: `position` is each mover's roster position, `keep` who
-    arrived (by roster position; the customer table numbers those). One stable value sort by position keeps each
-    customer's moves in recording order, which is time order for an engine that records as it goes; where it is
-    not (checked), the moves are sorted by time within each customer, ties in recording order."""
-    order, pos = stable_sort(position.astype(np.int64, copy=False))
-    t = time[order]
-    same = pos[1:] == pos[:-1]
-    if bool(np.any(same & (t[1:] < t[:-1]))):
-        order = np.lexsort((np.arange(position.size), time, position))
-        pos, t = position[order].astype(np.int64, copy=False), time[order]
-    number = np.cumsum(keep, dtype=np.int64)
-    number -= 1
-    return Moves(number[pos], t.astype(np.float64, copy=False), src[order], dst[order])
+    arrived (by roster position; the customer table numbers those)."""
+    order, pos = customer_order(position, time)
+    return Moves(_numbers(keep, pos), time.take(order), src.take(order), dst.take(order))
+
+
+def purchases_by_customer(
+    position: NDArray[np.integer], time: NDArray[np.float64], value: NDArray[np.float64], keep: NDArray[np.bool_]
+) -> Purchases:
+    """`Purchases` from an engine's purchase records (roster position, time, order value), as `moves_by_customer`."""
+    order, pos = customer_order(position, time)
+    return Purchases(_numbers(keep, pos), time.take(order), value.take(order))
 
 
 def moves_of_events(events: pd.DataFrame) -> Moves:

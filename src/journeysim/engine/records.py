@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.moves import Moves
+from journeysim.engine.moves import Moves, Purchases
 from journeysim.engine.sorting import in_runs, time_order
 from journeysim.interventions import Channel
 from journeysim.model.scenario import Scenario
@@ -134,6 +134,8 @@ class Records:
     events: pd.DataFrame | None = None  # customer, time, from_stage, to_stage (only when requested)
     #: the touch log's sample's moves by customer, then time (an engine run with a `streams.LogSample`)
     moves: Moves | None = None
+    #: the same customers' purchases by customer, then time, with their order values
+    purchases: Purchases | None = None
     #: per customer: in the event log's sample (`streams.LogSample`; None: every customer, or no sample asked)
     logged: NDArray[np.bool_] | None = None
     referrals: NDArray[np.int64] | None = None  # (D, G) referrals made by advocates per day

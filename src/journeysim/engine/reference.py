@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from journeysim.engine.contagion import adopter_identity, day_adopters, is_driven_by_customers
 from journeysim.engine.heterogeneity import CustomerEffects
-from journeysim.engine.moves import moves_by_customer
+from journeysim.engine.moves import moves_by_customer, purchases_by_customer
 from journeysim.engine.plan import Plan, dwell_quantile, order_value_quantile
 from journeysim.engine.records import MediaRecord, Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import (
@@ -104,6 +104,7 @@ class ReferenceEngine:
         self.day_cum: list[list[list[float]]] = []  # per day, per row: cumulative destination probabilities
         self.event_log = event_log
         self.events: list[tuple[int, float, int, int]] = []
+        self.bought: list[tuple[int, float, float]] = []  # (customer, time, order value), for a touch log's paths
         self.effects = CustomerEffects(plan)
         self.effect_values: dict[int, NDArray[np.float64]] = {}  # per customer with effects: its effect values
 
@@ -246,6 +247,8 @@ class ReferenceEngine:
         ov = self.plan.scenario.population.segments[seg].order_value
         value = float(order_value_quantile(ov.kind, ov.mean, ov.cv, np.asarray(u)))
         margin = value * ov.margin
+        if isinstance(self.event_log, LogSample):
+            self.bought.append((c, t, value))
         self.revenue[day * self.n_segments + seg] += value
         self.margin[day * self.n_segments + seg] += margin
         if self.start_stage[c] in self.prospect_start:
@@ -344,6 +347,11 @@ class ReferenceEngine:
             media=self.media,
         )
         records.moves = moves
+        if picked is not None:
+            bought = np.array(self.bought, dtype=float).reshape(-1, 3)
+            who = bought[:, 0].astype(np.intp)
+            mine = picked[who]
+            records.purchases = purchases_by_customer(who[mine], bought[mine, 1], bought[mine, 2], keep)
         records.logged = None if picked is None else picked[keep]
         return records
 

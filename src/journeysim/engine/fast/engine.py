@@ -26,7 +26,7 @@ from journeysim.engine.fast.ledger import Ledger
 from journeysim.engine.fast.roster import Roster
 from journeysim.engine.fast.rounds import ByRound, Columns, in_roster_order, joined
 from journeysim.engine.fast.tables import RowTables
-from journeysim.engine.moves import Moves, moves_by_customer
+from journeysim.engine.moves import Moves, Purchases, moves_by_customer, purchases_by_customer
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import LogSample, child_keys, counters
@@ -45,6 +45,8 @@ class FastEngine:
         self.roster = Roster(plan, self.tables, admits)
         self.calendar = Calendar(self.roster, self.horizon)
         self.ledger = Ledger(plan, self.tables, self.roster)
+        if isinstance(event_log, LogSample):  # the touch log's paths value each purchase
+            self.ledger.kept = []
         self.days = DayHazards(plan, self.tables, self.roster)
         self.event_log = event_log
         self.kernel = Kernel(plan, self.tables, self.roster, self.calendar, self.days, event_log)
@@ -186,7 +188,15 @@ class FastEngine:
         records.moves = moves
         if picked is not None:
             records.logged = picked[keep]
+            records.purchases = self._purchases(keep, picked)
         return records
+
+    def _purchases(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_]) -> Purchases:
+        """The picked customers' purchases by customer, then time, with their order values (from the ledger)."""
+        kept = self.ledger.kept or []
+        cols = [np.concatenate([k[i] for k in kept]) if kept else np.zeros(0) for i in range(3)]
+        mine = picked[cols[0].astype(np.intp)]
+        return purchases_by_customer(cols[0][mine].astype(np.intp), cols[1][mine], cols[2][mine], keep)
 
     def _logs(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_] | None) -> tuple[Any, Moves | None]:
         """(the event table when the event log was asked for, the sample's moves by customer when a touch log's

@@ -77,6 +77,8 @@ class Ledger:
         self._pending: list[Columns] = []  # purchases whose money is not booked yet
         self._pending_size = 0
         self._groups = 0  # ledger groups (rounds) so far
+        #: every purchase's (roster position, time, order value) as booked, when a touch log's paths need them
+        self.kept: list[tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]] | None = None
 
     def book_referrals(self, day: NDArray[np.intp], seg: NDArray[np.intp]) -> None:
         """Count referrals made on `day` by advocates of segment `seg`."""
@@ -119,6 +121,8 @@ class Ledger:
         self._pending, self._pending_size = [], 0
         seg = self.tables.segment_of_row[row]
         value, margin = self._order_values(idx, pos - STEP_U64, seg)
+        if self.kept is not None:
+            self.kept.append((idx, t, value))
         cell = t.astype(np.intp)
         cell *= self.tables.n_segments
         cell += seg
