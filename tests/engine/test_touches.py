@@ -259,3 +259,27 @@ def test_each_logged_purchase_carries_its_order_value(engine: str) -> None:
     sampled = simulate(scenario, seq, touches=0.3)
     mine = np.isin(rec.purchases.customer, np.flatnonzero(sampled.logged))
     np.testing.assert_array_equal(sampled.purchases.value, rec.purchases.value[mine])
+
+
+def test_moves_from_rounds_is_the_sort_of_the_joined_log() -> None:
+    # rounds of ascending roster positions (a counting sort) and rounds that are not (the sort), alike
+    from journeysim.engine.moves import moves_from_rounds
+
+    rng = np.random.default_rng(5)
+    keep = rng.random(300) < 0.9
+    rounds, t0 = [], 0.0
+    for _ in range(40):
+        pos = np.sort(rng.choice(np.flatnonzero(keep), rng.integers(0, 60), replace=False))
+        t = t0 + rng.random(pos.size)
+        t0 += 1.0
+        rounds.append(
+            (pos, t, rng.integers(0, 9, pos.size).astype(np.int16), rng.integers(0, 9, pos.size).astype(np.int16))
+        )
+    joined = [np.concatenate([r[i] for r in rounds]) for i in range(4)]
+    expected = moves_by_customer(*joined, keep)
+    _same_moves(moves_from_rounds(rounds, keep), expected)
+    shuffled = [(r[0][::-1], r[1][::-1], r[2][::-1], r[3][::-1]) for r in rounds]  # not ascending: the sort
+    _same_moves(
+        moves_from_rounds(shuffled, keep),
+        moves_by_customer(*[np.concatenate([r[i] for r in shuffled]) for i in range(4)], keep),
+    )

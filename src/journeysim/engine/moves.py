@@ -7,6 +7,7 @@ table (a stable sort by customer of its time order), so both give the same moves
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,43 @@ def moves_by_customer(
     arrived (by roster position; the customer table numbers those)."""
     order, pos = customer_order(position, time)
     return Moves(_numbers(keep, pos), time.take(order), src.take(order), dst.take(order))
+
+
+#: an engine's log in rounds: (roster positions, time, source stage, destination stage) per round
+Rounds = Sequence[tuple[NDArray[np.integer], NDArray[np.float64], NDArray[np.integer], NDArray[np.integer]]]
+
+
+def moves_from_rounds(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
+    """`Moves` from an engine's log kept as rounds (roster positions, time, source, destination), each round
+    moving a customer at most once, in ascending roster position (checked; else `moves_by_customer`): a counting
+    sort, each round's moves written straight to their customer's next slots (no sort, no gather of the log)."""
+    if not rounds:
+        return Moves(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int16), np.zeros(0, np.int16))
+    if not all(r[0].size < 2 or bool(np.all(r[0][1:] > r[0][:-1])) for r in rounds):
+        return _sorted(rounds, keep)
+    position = np.concatenate([r[0] for r in rounds])
+    counts = np.bincount(position, minlength=keep.size)
+    cursor = np.cumsum(counts)
+    cursor -= counts  # each customer's next free slot
+    time = np.empty(position.size)
+    src = np.empty(position.size, rounds[0][2].dtype)
+    dst: NDArray[np.integer] = np.empty(position.size, src.dtype)
+    for idx, t, s, d in rounds:
+        at = cursor.take(idx)
+        cursor[idx] += 1
+        time[at], src[at], dst[at] = t, s, d
+    number = np.cumsum(keep, dtype=np.int64)
+    number -= 1
+    customer = np.repeat(number, counts)
+    if not _in_time_order(customer, time):
+        return _sorted(rounds, keep)
+    return Moves(customer, time, src, dst)
+
+
+def _sorted(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
+    """`moves_by_customer` of the rounds joined in recording order."""
+    cols = [np.concatenate([r[i] for r in rounds]) for i in range(4)]
+    return moves_by_customer(cols[0], cols[1], cols[2], cols[3], keep)
 
 
 def purchases_by_customer(

@@ -26,7 +26,7 @@ from journeysim.engine.fast.ledger import Ledger
 from journeysim.engine.fast.roster import Roster
 from journeysim.engine.fast.rounds import ByRound, Columns, in_roster_order, joined
 from journeysim.engine.fast.tables import RowTables
-from journeysim.engine.moves import Moves, Purchases, moves_by_customer, purchases_by_customer
+from journeysim.engine.moves import Moves, Purchases, moves_from_rounds, purchases_by_customer
 from journeysim.engine.plan import Plan
 from journeysim.engine.records import Records, customer_table, event_table, journey_records
 from journeysim.engine.streams import LogSample, child_keys, counters
@@ -204,17 +204,16 @@ class FastEngine:
         if not self.kernel.event_log:
             return None, None
         parts = self.kernel.events
-        cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=int) for i in range(4)]
         sample = self.event_log if isinstance(self.event_log, LogSample) else None
         events = None
         if sample is None or sample.record_all:
+            cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=int) for i in range(4)]
             events = event_table(cols[0], cols[1], cols[2], cols[3], keep, self.plan.scenario.journey.stages)
         if sample is None or picked is None:
             return events, None
         if sample.record_all and sample.share < 1.0:  # every move was recorded: the sample's only
-            mine = picked[cols[0]]
-            cols = [c[mine] for c in cols]
-        return events, moves_by_customer(cols[0], cols[1], cols[2], cols[3], keep)
+            parts = [tuple(c[picked[p[0]]] for c in p) for p in parts]  # type: ignore[misc]
+        return events, moves_from_rounds(parts, keep)
 
 
 def simulate_fast(plan: Plan, event_log: bool | LogSample = False) -> Records:
