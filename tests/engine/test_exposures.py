@@ -16,9 +16,7 @@ def test_day_at_is_the_binary_searchs_day_with_flights_and_uneven_days() -> None
     at = np.concatenate([rng.random(50_000) * it.cum[-1], it.cum, np.nextafter(it.cum, -np.inf)[1:]])
     at = at[at >= 0]
     expected = np.minimum(np.searchsorted(it.cum, at, side="right") - 1, lam.size - 1)
-    first = np.zeros(at.size, np.int64)  # cum[0] = 0 <= at: a valid first day for every value
-    assert np.array_equal(it.day_at(at, first), expected)
-    assert np.array_equal(it.day_at(at, expected.copy()), expected)  # already on its day
+    assert np.array_equal(it.day_at(at), expected)
 
 
 def test_an_audience_is_its_runs_of_consecutive_rows() -> None:

@@ -9,9 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 #: cells per day of the intensity grid that finds the day of an exposure (`Intensity.day_at`)
-GRID_PER_DAY = 8
-#: steps up from the grid's guess before a binary search takes over
-STEPS = 3
+GRID_PER_DAY = 32
 
 
 class Intensity:
@@ -31,29 +29,17 @@ class Intensity:
         points = np.arange(self.cells + 1) * (top / self.cells)
         self.grid = np.minimum(np.searchsorted(self.cum, points, side="right") - 1, self.last)
 
-    def day_at(self, at: NDArray[np.float64], first: NDArray[np.int64]) -> NDArray[np.int64]:
-        """The day of intensity `at` (the last day d with cum[d] <= at, within the horizon), given a day `first`
-        with cum[first] <= at (overwritten): most exposures fall on the stay's first day, so only the others are
-        searched."""
-        day = first
-        (later,) = np.nonzero(self.upper[day] <= at)
-        if later.size:
-            day[later] = self._search(at[later])
-        return day
-
-    def _search(self, at: NDArray[np.float64]) -> NDArray[np.int64]:
-        """`np.minimum(np.searchsorted(cum, at, side="right") - 1, last)`: the grid cell's first day, a few steps
-        up, and a binary search for what that leaves (a day is right when cum[d] <= at < cum[d + 1]: exact)."""
-        cell = np.minimum((at * self.per_cell).astype(np.int64), self.cells - 1)
-        day = self.grid[cell]
-        for _ in range(STEPS):
-            (up,) = np.nonzero(self.upper[day] <= at)
-            if not up.size:
-                break
-            day[up] += 1
-        (wrong,) = np.nonzero((self.cum[day] > at) | (self.upper[day] <= at))
+    def day_at(self, at: NDArray[np.float64]) -> NDArray[np.int64]:
+        """`np.minimum(np.searchsorted(cum, at, side="right") - 1, last)`, the day of intensity `at` (the last day d
+        with cum[d] <= at, within the horizon): the day at the start of `at`'s grid cell, right unless the cell
+        holds a day boundary below `at` (or rounding moved `at` a cell up); those few by a binary search."""
+        cell = (at * self.per_cell).astype(np.int64)
+        np.minimum(cell, self.cells - 1, out=cell)
+        day = self.grid.take(cell)
+        (wrong,) = np.nonzero((self.upper.take(day) <= at) | (self.cum.take(day) > at))
         if wrong.size:
-            day[wrong] = np.minimum(np.searchsorted(self.cum, at[wrong], side="right") - 1, self.last)
+            at = at.take(wrong)
+            day[wrong] = np.minimum(np.searchsorted(self.cum, at, side="right") - 1, self.last)
         return day
 
 
@@ -119,7 +105,7 @@ def _first(
     (seen,) = np.nonzero(draw < span)
     at = lo.take(seen)  # the first exposure, in intensity units
     at += draw.take(seen)
-    day = it.day_at(at, first.take(seen))
+    day = it.day_at(at)
     at -= it.cum.take(day)
     at /= it.rate.take(day)
     at += day
