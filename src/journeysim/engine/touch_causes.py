@@ -56,8 +56,13 @@ class CauseTable:
             logs[:, :, c] = np.log(np.maximum(f, 1.0))
             total += logs[:, :, c]
         self.n_channels = len(dynamics.channels)
-        self.logs = logs.reshape(k * days, -1)  # row: cell x D + day
-        self.total = total.ravel()
+        logs = logs.reshape(k * days, -1)  # row: cell x D + day
+        total = total.ravel()
+        self.organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
+        #: each channel's cumulative share of the band (where nothing lifts, no move falls in it: zeros)
+        self.share = np.divide(
+            np.cumsum(logs, axis=1), total[:, None], out=np.zeros_like(logs), where=total[:, None] > 0
+        )
         self.days = days
 
     def keys(self, rec: Records, mv: Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
@@ -83,12 +88,10 @@ class CauseTable:
         u = rng.random(idx.size)
         if not self.n_channels or idx.size == 0:
             return np.zeros(0, np.intp), np.zeros(0, np.intp)
-        total = self.total.take(key)
-        organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
+        organic = self.organic.take(key)
         (hit,) = np.nonzero(u >= organic)
         organic = organic.take(hit)
         v = (u.take(hit) - organic) / (1.0 - organic)  # where in the channels' band, in [0, 1)
-        logs = self.logs.take(key.take(hit), axis=0)
-        share = np.cumsum(logs, axis=1) / total.take(hit)[:, None]
-        channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
+        share = self.share.take(key.take(hit), axis=0)
+        channel = np.minimum((v[:, None] >= share).sum(axis=1), self.n_channels - 1)
         return idx.take(hit), channel.astype(np.intp)
