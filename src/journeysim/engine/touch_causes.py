@@ -56,13 +56,11 @@ class CauseTable:
             logs[:, :, c] = np.log(np.maximum(f, 1.0))
             total += logs[:, :, c]
         self.n_channels = len(dynamics.channels)
-        logs = logs.reshape(k * days, -1)  # row: cell x D + day
-        total = total.ravel()
-        self.organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
+        cum = np.cumsum(logs.reshape(k * days, -1), axis=1)  # row: cell x D + day
+        flat_total = total.reshape(-1, 1)
+        self.organic = np.exp(-flat_total[:, 0])  # 1 / prod(F_c > 1): the organic share of the hazard
         #: each channel's cumulative share of the band (where nothing lifts, no move falls in it: zeros)
-        self.share = np.divide(
-            np.cumsum(logs, axis=1), total[:, None], out=np.zeros_like(logs), where=total[:, None] > 0
-        )
+        self.share = np.divide(cum, flat_total, out=np.zeros_like(cum), where=flat_total > 0)
         self.days = days
 
     def keys(self, rec: Records, mv: Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:

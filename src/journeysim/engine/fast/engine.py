@@ -45,11 +45,12 @@ class FastEngine:
         self.roster = Roster(plan, self.tables, admits)
         self.calendar = Calendar(self.roster, self.horizon)
         self.ledger = Ledger(plan, self.tables, self.roster)
-        if isinstance(event_log, LogSample):  # the touch log's paths value each purchase
-            self.ledger.kept = []
         self.days = DayHazards(plan, self.tables, self.roster)
         self.event_log = event_log
         self.kernel = Kernel(plan, self.tables, self.roster, self.calendar, self.days, event_log)
+        if isinstance(event_log, LogSample):  # the touch log's paths value each purchase (its sample's only)
+            self.ledger.kept = []
+            self.ledger.picked = self.kernel.picked if event_log.records_a_share else None
         plan.dynamics.reset()
 
     def start_day(self, d: int) -> None:

@@ -276,13 +276,13 @@ class Kernel:
         if self.event_log:
             ev: Any = slice(None) if moved is None else moved
             if self.sample is not None:  # a few of the movers: their positions, then one gather per column
-                ev = np.flatnonzero(self._picked(idx) if moved is None else moved & self._picked(idx))
+                ev = np.flatnonzero(self.picked(idx) if moved is None else moved & self.picked(idx))
             sr = tables.stage_of_row
             self.events.append((idx[ev].astype(np.int64, copy=False), pack.t[ev], sr[row[ev]], sr[new_row[ev]]))
         pack.vis |= tables.bit_row[new_row]
         return new_row
 
-    def _picked(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+    def picked(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
         """Whether roster positions `idx` are in the event log's sample (picks made as the roster grows)."""
         n, have = self.roster.n, self.n_picked
         if n > have and self.sample is not None:

@@ -7,6 +7,8 @@ groups are added in turn, so every sum comes out exactly as booking each round a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -79,6 +81,7 @@ class Ledger:
         self._groups = 0  # ledger groups (rounds) so far
         #: every purchase's (roster position, time, order value) as booked, when a touch log's paths need them
         self.kept: list[tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]] | None = None
+        self.picked: Callable[[NDArray[np.intp]], NDArray[np.bool_]] | None = None  # whose purchases are kept
 
     def book_referrals(self, day: NDArray[np.intp], seg: NDArray[np.intp]) -> None:
         """Count referrals made on `day` by advocates of segment `seg`."""
@@ -122,7 +125,11 @@ class Ledger:
         seg = self.tables.segment_of_row[row]
         value, margin = self._order_values(idx, pos - STEP_U64, seg)
         if self.kept is not None:
-            self.kept.append((idx, t, value))
+            if self.picked is not None:  # the touch log's sample only
+                (mine,) = np.nonzero(self.picked(idx))
+                self.kept.append((idx.take(mine), t.take(mine), value.take(mine)))
+            else:
+                self.kept.append((idx, t, value))
         cell = t.astype(np.intp)
         cell *= self.tables.n_segments
         cell += seg
