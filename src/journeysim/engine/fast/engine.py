@@ -168,9 +168,10 @@ class FastEngine:
             if roster.effects.active
             else None,
         )
-        picked = None
-        if isinstance(self.event_log, LogSample):
-            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else self.event_log.picks(roster.ckey[:n])
+        sample = self.event_log if isinstance(self.event_log, LogSample) else None
+        picked = None  # the sample (None: everyone, or no touch log)
+        if sample is not None and sample.share < 1.0:
+            picked = self.kernel.logged[:n] if self.kernel.n_picked >= n else sample.picks(roster.ckey[:n])
         events, moves = self._logs(keep, picked)
         media = self.days.media
         media.add_referral_costs(ledger.referrals.reshape(d, g).sum(axis=1), plan.dynamics)
@@ -187,17 +188,20 @@ class FastEngine:
             media=media,
         )
         records.moves = moves
-        if picked is not None:
-            records.logged = picked[keep]
+        if sample is not None:
+            records.logged = None if picked is None else picked[keep]
             records.purchases = self._purchases(keep, picked)
         return records
 
-    def _purchases(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_]) -> Purchases:
-        """The picked customers' purchases by customer, then time, with their order values (from the ledger)."""
+    def _purchases(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_] | None) -> Purchases:
+        """The sample's purchases by customer, then time, with their order values (from the ledger)."""
         kept = self.ledger.kept or []
-        cols = [np.concatenate([k[i] for k in kept]) if kept else np.zeros(0) for i in range(3)]
-        mine = picked[cols[0].astype(np.intp)]
-        return purchases_by_customer(cols[0][mine].astype(np.intp), cols[1][mine], cols[2][mine], keep)
+        idx: NDArray[np.intp] = np.concatenate([k[0] for k in kept]) if kept else np.zeros(0, np.intp)
+        t, value = (np.concatenate([k[i] for k in kept]) if kept else np.zeros(0) for i in (1, 2))
+        if picked is not None and self.ledger.picked is None:  # the ledger kept everyone's: the sample's only
+            (mine,) = np.nonzero(picked[idx])
+            idx, t, value = idx.take(mine), t.take(mine), value.take(mine)
+        return purchases_by_customer(idx, t, value, keep)
 
     def _logs(self, keep: NDArray[np.bool_], picked: NDArray[np.bool_] | None) -> tuple[Any, Moves | None]:
         """(the event table when the event log was asked for, the sample's moves by customer when a touch log's
@@ -210,9 +214,9 @@ class FastEngine:
         if sample is None or sample.record_all:
             cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=int) for i in range(4)]
             events = event_table(cols[0], cols[1], cols[2], cols[3], keep, self.plan.scenario.journey.stages)
-        if sample is None or picked is None:
+        if sample is None:
             return events, None
-        if sample.record_all and sample.share < 1.0:  # every move was recorded: the sample's only
+        if picked is not None and sample.record_all:  # every move was recorded: the sample's only
             parts = [tuple(c[picked[p[0]]] for c in p) for p in parts]  # type: ignore[misc]
         return events, moves_from_rounds(parts, keep)
 
