@@ -89,14 +89,16 @@ Rounds = Sequence[tuple[NDArray[np.integer], NDArray[np.float64], NDArray[np.int
 
 
 def moves_from_rounds(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
-    """`Moves` from an engine's log kept as rounds (roster positions, time, source, destination), each round
-    moving a customer at most once, in ascending roster position (checked; else `moves_by_customer`): a counting
-    sort, each round's moves written straight to their customer's next slots (no sort, no gather of the log)."""
+    """`Moves` from an engine's log kept as rounds (roster positions, time, source, destination). Where customers
+    move a few times each and each round moves a customer at most once, in ascending roster position (checked):
+    a counting sort, each round's moves written straight to their customer's next slots (no sort, no gather of
+    the log); else `moves_by_customer` of the joined log."""
     if not rounds:
         return Moves(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int16), np.zeros(0, np.int16))
-    if not all(r[0].size < 2 or bool(np.all(r[0][1:] > r[0][:-1])) for r in rounds):
-        return _sorted(rounds, keep)
     position = np.concatenate([r[0] for r in rounds])
+    ascending = all(r[0].size < 2 or bool(np.all(r[0][1:] > r[0][:-1])) for r in rounds)
+    if position.size < 2 * keep.size or not ascending:  # a sample's few moves: the counting works per customer
+        return _sorted(rounds, keep)
     counts = np.bincount(position, minlength=keep.size)
     cursor = np.cumsum(counts)
     cursor -= counts  # each customer's next free slot
