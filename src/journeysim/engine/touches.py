@@ -18,6 +18,7 @@ as reading the engine's own uniform.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,18 @@ from journeysim.engine.touch_causes import CauseTable, channel_columns
 
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
-__all__ = ["TouchLog", "logged_moves", "stable_order", "stable_sort", "touch_log", "touch_log_sample", "touch_seed"]
+__all__ = [
+    "TouchBlock",
+    "TouchLog",
+    "logged_moves",
+    "stable_order",
+    "stable_sort",
+    "touch_blocks",
+    "touch_frame",
+    "touch_log",
+    "touch_log_sample",
+    "touch_seed",
+]
 COLUMNS = ("customer", "time", "day", "channel", "stage", "caused")
 #: moves per block of customers: a block's stays, draws and touches are worked out together, in cache
 BLOCK = 1 << 17
@@ -167,6 +179,20 @@ def _by_customer_then_time(
 
 
 @dataclass(frozen=True)
+class TouchBlock:
+    """The touches of customers first <= c < stop, by customer then time: channel and stage as category codes
+    (`Dynamics.channel_names`; `Records.stages` then `OUTSIDE`), `caused` as in the log."""
+
+    first: int
+    stop: int
+    customer: NDArray[np.int64]
+    time: NDArray[np.float64]
+    channel: NDArray[np.int8]
+    stage: NDArray[np.integer]
+    caused: NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
 class _Context:
     """What every block of customers reads: the records, who is sampled, who arrived, the cause table, the
     channels' audiences, and the two generators (one for caused touches, one for exposures)."""
@@ -215,8 +241,8 @@ def _stays(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ..
     return cust, stage, start, np.concatenate([first_end, end])
 
 
-def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ...]:
-    """(customer, time, channel, stage, caused) of the touches of customers c0 <= c < c1, by customer then time."""
+def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> TouchBlock:
+    """The touches of customers c0 <= c < c1 (`mv`: their moves), by customer then time."""
     rec = ctx.rec
     hit, channel = ctx.table.caused(rec, mv, ctx.causes)
     cust, stage, start, end = _stays(ctx, c0, c1, mv)
@@ -236,7 +262,7 @@ def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ..
     t_cust -= c0
     order, t_cust, t_time = _by_customer_then_time(t_cust, t_time, rec.horizon_days)
     t_cust += c0
-    return t_cust, t_time, t_chan.take(order), t_stage.take(order), caused.take(order)
+    return TouchBlock(c0, c1, t_cust, t_time, t_chan.take(order), t_stage.take(order), caused.take(order))
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
@@ -245,10 +271,11 @@ def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: boo
     return LogSample(int(stream_key(children(touch_seed(seed), 3)[0])), share, record_all)
 
 
-def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0) -> TouchLog:
-    """The replication's touch log from its records (event log required) and its compiled `dynamics`, drawn from
-    `touch_seed(seed)`; `sample` < 1 keeps the customers `touch_log_sample` picks (every touch of each one), read
-    from `rec.logged`: simulate with that sample (`study.run.simulate(..., touches=sample)`)."""
+def touch_blocks(
+    rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0
+) -> tuple[NDArray[np.bool_], Iterator[TouchBlock]]:
+    """(who is logged, the replication's touches block by block of customers, in customer order): `touch_log`'s
+    rows, for a caller that works each block out while it is in cache (its customer paths)."""
     _, cause_seq, expose_seq = children(touch_seed(seed), 3)
     n = len(rec.customers)
     if sample >= 1.0:
@@ -268,21 +295,36 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     )
     edges = np.unique(np.concatenate([[0], mv.customer[BLOCK::BLOCK], [n]]))  # customers with ~BLOCK moves each
     at = np.searchsorted(mv.customer, edges)
-    blocks = [
+    blocks = (
         _block(ctx, int(edges[i]), int(edges[i + 1]), mv.take(slice(at[i], at[i + 1]))) for i in range(edges.size - 1)
-    ]
-    cust, at, chan, stage, caused = (np.concatenate([b[k] for b in blocks]) for k in range(5))
-    names = dynamics.channel_names
-    stages = pd.CategoricalDtype([*rec.stages, OUTSIDE])
-    frame = pd.DataFrame(
+    )
+    return sampled, blocks
+
+
+def touch_frame(blocks: list[TouchBlock], rec: Records, channels: Sequence[str]) -> pd.DataFrame:
+    """The touch log's table (`COLUMNS`) of touch blocks, in their order."""
+    cust, at, chan, stage, caused = (
+        np.concatenate([getattr(b, name) for b in blocks])
+        for name in ("customer", "time", "channel", "stage", "caused")
+    )
+    return pd.DataFrame(
         {
             "customer": cust.astype(np.int64, copy=False),
             "time": at,
             "day": np.minimum(at.astype(np.int64), rec.horizon_days - 1),
-            "channel": pd.Categorical.from_codes(chan, dtype=pd.CategoricalDtype(list(names)), validate=False),
-            "stage": pd.Categorical.from_codes(stage, dtype=stages, validate=False),
+            "channel": pd.Categorical.from_codes(chan, dtype=pd.CategoricalDtype(list(channels)), validate=False),
+            "stage": pd.Categorical.from_codes(
+                stage, dtype=pd.CategoricalDtype([*rec.stages, OUTSIDE]), validate=False
+            ),
             "caused": caused,
         },
         copy=False,  # fresh columns: no copy into consolidated blocks
     )
-    return TouchLog(frame, sampled)
+
+
+def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0) -> TouchLog:
+    """The replication's touch log from its records (the touch log's moves, `simulate(..., touches=sample)`, or
+    the event log) and its compiled `dynamics`, drawn from `touch_seed(seed)`; `sample` < 1 keeps the customers
+    `touch_log_sample` picks (every touch of each one), read from `rec.logged`."""
+    sampled, blocks = touch_blocks(rec, dynamics, seed, sample)
+    return TouchLog(touch_frame(list(blocks), rec, dynamics.channel_names), sampled)
