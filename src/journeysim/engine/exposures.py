@@ -72,28 +72,36 @@ def first_exposures(
     row once, so a channel's stays are a few slices; the draws come channel by channel, run by run, in that order."""
     order = np.argsort(rows.astype(np.int16), kind="stable")  # a radix sort: the row codes are few
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=int(rows.max(initial=0)) + 2))])
-    start, end = start.take(order), end.take(order)
+    stays = _Stays(start.take(order), end.take(order), horizon)
     got = []
     for aud in audiences:
         mine = []
         for r0, r1 in aud.runs:
             a, b = int(bounds[min(r0, bounds.size - 1)]), int(bounds[min(r1, bounds.size - 1)])
             if b > a:
-                which, t = _first(start[a:b], end[a:b], aud.intensity, horizon, rng)
+                which, t = _first(stays, a, b, aud.intensity, rng)
                 which += a
                 mine.append((order.take(which), t))
         got.append(_joined(mine))
     return got
 
 
+class _Stays:
+    """Stays [start, end) and the days they start and end on (the horizon's last day for the horizon itself)."""
+
+    def __init__(self, start: NDArray[np.float64], end: NDArray[np.float64], horizon: int) -> None:
+        self.start, self.end = start, end
+        self.first = start.astype(np.int64)  # a stay with end > start starts before the horizon
+        self.last = end.astype(np.int64)
+        np.minimum(self.last, horizon - 1, out=self.last)
+
+
 def _first(
-    start: NDArray[np.float64], end: NDArray[np.float64], it: Intensity, horizon: int, rng: np.random.Generator
+    stays: _Stays, a: int, b: int, it: Intensity, rng: np.random.Generator
 ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-    """(position, time) of the first exposure in the stays [start, end) that have one at intensity `it`: the
+    """(position from a, time) of the first exposure in the stays a ... b - 1 that have one at intensity `it`: the
     integrated intensity over the stay against a standard exponential draw each."""
-    first = start.astype(np.int64)  # a stay with end > start starts before the horizon
-    last = end.astype(np.int64)
-    np.minimum(last, horizon - 1, out=last)
+    start, end, first, last = stays.start[a:b], stays.end[a:b], stays.first[a:b], stays.last[a:b]
     lo = it.lam.take(first)  # the intensity integrated from 0 to the stay's start: base[d] + t lam[d]
     lo *= start
     lo += it.base.take(first)
