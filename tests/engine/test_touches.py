@@ -261,9 +261,16 @@ def test_each_logged_purchase_carries_its_order_value(engine: str) -> None:
     np.testing.assert_array_equal(sampled.purchases.value, rec.purchases.value[mine])
 
 
-def test_moves_from_rounds_is_the_sort_of_the_joined_log() -> None:
-    # rounds of ascending roster positions (a counting sort) and rounds that are not (the sort), alike
+@pytest.mark.parametrize("compiled", [False, True])
+def test_moves_from_rounds_is_the_sort_of_the_joined_log(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # rounds of ascending roster positions (a counting sort, numpy's or the compiled one) and rounds that are not
+    # (the sort), alike
+    from journeysim.engine import compiled as loops
     from journeysim.engine.moves import moves_from_rounds
+
+    if compiled and loops.njit is None:
+        pytest.skip("numba is not installed (the fast extra)")
+    monkeypatch.setattr(loops, "ENABLED", compiled)
 
     rng = np.random.default_rng(5)
     keep = rng.random(300) < 0.9
