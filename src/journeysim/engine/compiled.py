@@ -112,3 +112,128 @@ def first_exposures(
         start, end, first, last, draw, it.lam, it.base, (it.cum, it.upper, it.rate, it.grid), it.per_cell
     )
     return result
+
+
+@_jit
+def _stays(
+    c0: int,
+    moves: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int16], NDArray[np.int16]],
+    sampled: NDArray[np.bool_],
+    start_stage: NDArray[np.int16],
+    entry_time: NDArray[np.float64],
+    n_stages: int,
+    horizon: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int16], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover
+    customer, time, src, dst = moves
+    n_mv, n_cust = customer.size, sampled.size
+    arrived = np.zeros(n_cust, np.bool_)
+    for i in range(n_mv):
+        if src[i] == n_stages:
+            arrived[customer[i] - c0] = True
+    n_first = 0
+    for c in range(n_cust):
+        if sampled[c] and not arrived[c]:
+            n_first += 1
+    cust = np.empty(n_first + n_mv, np.int64)
+    stage = np.empty(n_first + n_mv, dst.dtype)
+    start = np.empty(n_first + n_mv)
+    end = np.empty(n_first + n_mv)
+    k, j = 0, 0
+    for c in range(n_cust):
+        if sampled[c] and not arrived[c]:
+            while j < n_mv and customer[j] < c + c0:
+                j += 1
+            cust[k], stage[k], start[k] = c + c0, start_stage[c], entry_time[c]
+            end[k] = time[j] if j < n_mv and customer[j] == c + c0 else horizon
+            k += 1
+    for i in range(n_mv):
+        cust[k + i], stage[k + i], start[k + i] = customer[i], dst[i], time[i]
+        end[k + i] = time[i + 1] if i + 1 < n_mv and customer[i + 1] == customer[i] else horizon
+    return cust, stage, start, end
+
+
+def stays(
+    c0: int,
+    c1: int,
+    moves: Any,
+    sampled: NDArray[np.bool_],
+    start_stage: NDArray[np.integer],
+    entry_time: NDArray[np.float64],
+    n_stages: int,
+    horizon: int,
+) -> tuple[NDArray[Any], ...]:
+    """`touches._stays`'s (customer, stage, start, end) of customers c0 <= c < c1 from their `moves` (an
+    `engine.moves.Moves`, by customer then time) in one pass."""
+    result: tuple[NDArray[Any], ...] = _stays(
+        c0,
+        (moves.customer, moves.time, moves.src, moves.dst),
+        sampled[c0:c1],
+        start_stage[c0:c1],
+        entry_time[c0:c1].astype(float, copy=False),
+        n_stages,
+        float(horizon),
+    )
+    return result
+
+
+@_jit
+def _lifted(
+    cell: NDArray[np.int64], compact: NDArray[np.int64], time: NDArray[np.float64], days: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    idx = np.empty(cell.size, np.int64)
+    key = np.empty(cell.size, np.int64)
+    k = 0
+    for i in range(cell.size):
+        row = compact[cell[i]]
+        if row >= 0:
+            idx[k] = i
+            key[k] = row * days + min(np.int64(time[i]), days - 1)
+            k += 1
+    return idx[:k], key[:k]
+
+
+def lifted(
+    cell: NDArray[np.int64], compact: NDArray[np.int64], time: NDArray[np.float64], days: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`touch_causes.CauseTable.keys`'s (move index, table row) of the moves whose flat `cell` a channel lifts."""
+    result: tuple[NDArray[np.int64], NDArray[np.int64]] = _lifted(cell, compact, time, days)
+    return result
+
+
+@_jit
+def _in_band(
+    idx: NDArray[np.int64],
+    key: NDArray[np.int64],
+    u: NDArray[np.float64],
+    organic: NDArray[np.float64],
+    share: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    hit = np.empty(idx.size, np.int64)
+    channel = np.empty(idx.size, np.int64)
+    n_channels = share.shape[1]
+    k = 0
+    for i in range(idx.size):
+        o = organic[key[i]]
+        if u[i] >= o:
+            v = (u[i] - o) / (1.0 - o)
+            c = 0
+            for j in range(n_channels):
+                if v >= share[key[i], j]:
+                    c += 1
+            hit[k] = idx[i]
+            channel[k] = min(c, n_channels - 1)
+            k += 1
+    return hit[:k], channel[:k]
+
+
+def in_band(
+    idx: NDArray[np.int64],
+    key: NDArray[np.int64],
+    u: NDArray[np.float64],
+    organic: NDArray[np.float64],
+    share: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`touch_causes.CauseTable.caused`'s (move index, channel) of the lifted moves whose uniform `u` fell in a
+    channel's band."""
+    result: tuple[NDArray[np.int64], NDArray[np.int64]] = _in_band(idx, key, u, organic, share)
+    return result
