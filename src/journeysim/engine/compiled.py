@@ -237,3 +237,81 @@ def in_band(
     channel's band."""
     result: tuple[NDArray[np.int64], NDArray[np.int64]] = _in_band(idx, key, u, organic, share)
     return result
+
+
+@_jit
+def _segments(
+    t_cust: NDArray[np.int64],
+    t_key: NDArray[np.float64],
+    p_cust: NDArray[np.int64],
+    p_key: NDArray[np.float64],
+    p_time: NDArray[np.float64],
+) -> tuple[Any, ...]:  # pragma: no cover - compiled
+    n_t, n_p = t_cust.size, p_cust.size
+    rows = 0  # first pass: the rows (a segment with touches, or a purchase's own)
+    i = j = 0
+    while i < n_t or j < n_p:
+        c = t_cust[i] if j >= n_p or (i < n_t and t_cust[i] < p_cust[j]) else p_cust[j]
+        open_seg = False
+        while (i < n_t and t_cust[i] == c) or (j < n_p and p_cust[j] == c):
+            if i < n_t and t_cust[i] == c and not (j < n_p and p_cust[j] == c and p_key[j] < t_key[i]):
+                if not open_seg:
+                    open_seg = True
+                    rows += 1
+                i += 1
+            else:
+                if not open_seg:
+                    rows += 1
+                open_seg = False
+                j += 1
+    customer = np.empty(rows, np.int64)
+    number = np.empty(rows, np.int64)
+    start = np.zeros(rows, np.int64)
+    count = np.zeros(rows, np.int64)
+    purchase = np.full(rows, -1, np.int64)
+    t_number = np.empty(n_t, np.int64)
+    t_converted = np.zeros(n_t, np.bool_)
+    t_time = np.full(n_t, np.nan)
+    i = j = r = 0
+    while i < n_t or j < n_p:
+        c = t_cust[i] if j >= n_p or (i < n_t and t_cust[i] < p_cust[j]) else p_cust[j]
+        k = 0  # the customer's segment: its purchases so far
+        open_at = -1  # the row of the segment being filled, -1 before its first touch
+        while (i < n_t and t_cust[i] == c) or (j < n_p and p_cust[j] == c):
+            if i < n_t and t_cust[i] == c and not (j < n_p and p_cust[j] == c and p_key[j] < t_key[i]):
+                if open_at < 0:  # a segment's first touch opens its row
+                    open_at = r
+                    customer[r], number[r], start[r] = c, k, i
+                    r += 1
+                count[open_at] += 1
+                t_number[i] = k
+                i += 1
+            else:  # the purchase closes segment k: its row, touched or not
+                if open_at < 0:
+                    customer[r], number[r], purchase[r] = c, k, j
+                    r += 1
+                else:
+                    purchase[open_at] = j
+                    for m in range(start[open_at], i):
+                        t_converted[m] = True
+                        t_time[m] = p_time[j]
+                k += 1
+                open_at = -1
+                j += 1
+    return customer, number, start, count, purchase, t_number, t_converted, t_time
+
+
+def segments(
+    t_cust: NDArray[np.int64],
+    t_key: NDArray[np.float64],
+    p_cust: NDArray[np.int64],
+    p_key: NDArray[np.float64],
+    p_time: NDArray[np.float64],
+) -> tuple[NDArray[Any], ...]:
+    """Path segments in one merge of touches and purchases, both by customer then key: per row (by customer, then
+    segment) its customer, segment number, first touch, touches and converting purchase (-1: none); per touch
+    its segment number, whether that converts and when (NaN: never). A purchase closes the customer's segment
+    before the first touch with a greater key (a touch at the purchase's key belongs to it); a segment without
+    touches is a purchase's own row."""
+    result: tuple[NDArray[Any], ...] = _segments(t_cust, t_key, p_cust, p_key, p_time)
+    return result
