@@ -31,25 +31,42 @@ def path_strings(
     channels are `names[codes[touch]]`, joined by `SEPARATOR` (an empty segment: "")."""
     if len(names) >= 256:  # a channel number does not fit a byte: every segment joined on its own
         return _joined(codes, names, starts, lens)
-    words = packed_words(codes, starts, lens)
-    index, distinct = pd.factorize(words)
-    (long,) = np.nonzero(lens > WORD)
-    strings = [_unpacked(distinct, names)]
-    if long.size:  # their words hold only their first WORD touches: a string each, after the distinct ones
-        index[long] = distinct.size + np.arange(long.size)
-        strings.append(_joined(codes, names, starts[long], lens[long]))
-    return pa.concat_arrays(strings).take(pa.array(index))
+    return _distinct(_eight_bytes(codes), names, starts, lens)
 
 
 def packed_words(codes: NDArray[np.integer], starts: NDArray[np.integer], lens: NDArray[np.integer]) -> NDArray[Any]:
     """Each segment's first `WORD` channel numbers (code + 1) packed in a uint64, a byte each, the first touch in
     the lowest byte; the bytes past the segment's end are zero (a segment of more touches keeps its first WORD)."""
+    return _words(_eight_bytes(codes), starts, lens)
+
+
+def _eight_bytes(codes: NDArray[np.integer]) -> NDArray[Any]:
+    """The 8 bytes from each touch on (channel numbers, code + 1) as one little-endian uint64 per touch."""
     step = np.zeros(codes.size + WORD, np.uint8)  # zero past the last touch: an 8-byte read never leaves it
     step[: codes.size] = codes + 1
-    at = np.ndarray((codes.size + 1,), dtype="<u8", buffer=step, strides=(1,))  # the 8 bytes from each touch on
-    words: NDArray[Any] = at[starts]
-    words &= _KEEP[np.minimum(lens, WORD)]
+    return np.ndarray((codes.size + 1,), dtype="<u8", buffer=step, strides=(1,))
+
+
+def _words(at: NDArray[Any], starts: NDArray[np.integer], lens: NDArray[np.integer]) -> NDArray[Any]:
+    words: NDArray[Any] = at[starts]  # indexing, not take: take copies a strided array whole first
+    words &= _KEEP.take(lens, mode="clip")  # a longer segment: its first WORD
     return words
+
+
+def _distinct(
+    at: NDArray[Any], names: Sequence[str], starts: NDArray[np.integer], lens: NDArray[np.integer]
+) -> pa.StringArray:
+    """`path_strings` from the packed bytes `at`: each distinct word joined once."""
+    index, distinct = pd.factorize(_words(at, starts, lens))
+    strings = _unpacked(distinct, names)
+    (long,) = np.nonzero(lens > WORD)
+    if not long.size:
+        return strings.take(pa.array(index))
+    # a longer segment: its first WORD touches' string (a distinct word's), then the rest's (the same way)
+    rest = _distinct(at, names, starts[long] + WORD, lens[long] - WORD)
+    joined = pc.binary_join_element_wise(strings.take(pa.array(index[long])), rest, SEPARATOR)
+    index[long] = distinct.size + np.arange(long.size)
+    return pa.concat_arrays([strings, joined]).take(pa.array(index))
 
 
 def _unpacked(words: NDArray[Any], names: Sequence[str]) -> pa.StringArray:
