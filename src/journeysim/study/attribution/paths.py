@@ -33,7 +33,7 @@ def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int
     for stage in rec.conversion:  # a compare per conversion stage: cheaper than isin's lookup
         bought |= mv.dst == stage
     (rows,) = np.nonzero(bought)  # one pass over the mask for both columns
-    return mv.customer[rows], mv.time[rows]
+    return mv.customer.take(rows), mv.time.take(rows)
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
@@ -66,8 +66,13 @@ def _cut(t_cust: NDArray[np.int64], t_key: NDArray[np.float64], p_key: NDArray[n
     starts = np.flatnonzero(new)
     segment = np.cumsum(new, out=t_key.view(np.intp))
     segment -= 1
+    touches = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=touches[:-1])
+    touches[-1:] = n - starts[-1:]
     # only a segment's first touch has purchases placed before it, so these sums count every purchase before it
-    return _Cut(starts, np.diff(starts, append=n), np.cumsum(placed[starts]), segment)
+    after = placed.take(starts)
+    np.cumsum(after, out=after)
+    return _Cut(starts, touches, after, segment)
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,23 @@ class _Segments:
 
 def _touched(cut: _Cut, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64], p_time: NDArray[np.float64]) -> _Segments:
     """The touched segments: a segment converts when the first purchase after it is its customer's."""
-    customer = t_cust[cut.starts]
+    customer = t_cust.take(cut.starts)
     n = int(max(customer[-1] if customer.size else -1, p_cust[-1] if p_cust.size else -1)) + 1
-    bought = np.bincount(p_cust, minlength=n)
-    end = np.cumsum(bought)[customer]  # after the segment's customer's last purchase
+    if 4 * customer.size < n:  # a sampled log: a search of the purchases, no per-customer table
+        first = np.searchsorted(p_cust, customer, side="left")
+        end = np.searchsorted(p_cust, customer, side="right")
+    else:
+        bought = np.bincount(p_cust, minlength=n)
+        after_last = np.cumsum(bought)
+        end = after_last.take(customer)
+        after_last -= bought
+        first = after_last.take(customer)
     converted = cut.after < end
-    at = np.append(p_time, np.nan)[cut.after]
-    return _Segments(customer, cut.after - (end - bought[customer]), converted, np.where(converted, at, np.nan))
+    at = p_time.take(cut.after, mode="clip") if p_time.size else np.zeros(cut.after.size)
+    np.copyto(at, np.nan, where=~converted)
+    first -= cut.after
+    np.negative(first, out=first)  # the purchases of the customer before the segment
+    return _Segments(customer, first, converted, at)
 
 
 def _untouched(
@@ -156,11 +171,10 @@ def _tables(
     per_touch = {
         **lead(t_cust.size),
         **{name: touches[name] for name in touches.columns},
-        "path_segment": touched.number[cut.segment],
-        "converted": touched.converted[cut.segment],
-        "conversion_time": touched.conversion_time[cut.segment],
+        "path_segment": touched.number.take(cut.segment),
+        "converted": touched.converted.take(cut.segment),
+        "conversion_time": touched.conversion_time.take(cut.segment),
     }
-    value = values[rec.customers.segment[rows["customer"]].astype(np.int64)]
     table = {
         **lead(rows["customer"].size),
         "customer": rows["customer"],
@@ -169,9 +183,21 @@ def _tables(
         "touches": rows["touches"].astype(np.int64, copy=False),
         "converted": rows["converted"],
         "conversion_time": rows["conversion_time"],
-        "conversion_value": np.where(rows["converted"], value, 0.0),
+        "conversion_value": _conversion_value(rec, values, rows["customer"], rows["converted"]),
     }
     return pd.DataFrame(per_touch, copy=False), pd.DataFrame(table, copy=False)
+
+
+def _conversion_value(
+    rec: Records, values: NDArray[np.float64], customer: NDArray[np.int64], converted: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Each segment's conversion value: its customer's segment's order value where it converts, else 0."""
+    if values.size and bool((values == values[0]).all()):  # one value for everyone: no per-customer lookup
+        value = np.full(customer.size, values[0], dtype=float)
+    else:
+        value = values.take(rec.customers.segment.take(customer))
+    value[~converted] = 0.0
+    return value
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
