@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
@@ -57,12 +56,14 @@ def _distinct(
     at: NDArray[Any], names: Sequence[str], starts: NDArray[np.integer], lens: NDArray[np.integer]
 ) -> pa.StringArray:
     """`path_strings` from the packed bytes `at`: each distinct word joined once."""
-    index, distinct = pd.factorize(_words(at, starts, lens))
+    encoded = pc.dictionary_encode(pa.array(_words(at, starts, lens)))  # arrow's hash: faster than factorize here
+    distinct = encoded.dictionary.to_numpy()
     strings = _unpacked(distinct, names)
     (long,) = np.nonzero(lens > WORD)
     if not long.size:
-        return strings.take(pa.array(index))
+        return strings.take(encoded.indices)
     # a longer segment: its first WORD touches' string (a distinct word's), then the rest's (the same way)
+    index = encoded.indices.to_numpy().copy()
     rest = _distinct(at, names, starts[long] + WORD, lens[long] - WORD)
     joined = pc.binary_join_element_wise(strings.take(pa.array(index[long])), rest, SEPARATOR)
     index[long] = distinct.size + np.arange(long.size)

@@ -127,8 +127,8 @@ def _segment_rows(
     `start`): one row per touched segment and one per untouched purchase."""
     touched = _touched(cut, t_cust, p_cust, p_time)
     at, alone = _untouched(cut, touched, p_cust, p_time)
-    is_alone = np.zeros(cut.starts.size + at.size, bool)
-    is_alone[at] = True
+    is_touched = np.ones(cut.starts.size + at.size, bool)
+    is_touched[at] = False
     columns = {
         "customer": (touched.customer, alone.customer),
         "path_segment": (touched.number, alone.number),
@@ -139,14 +139,17 @@ def _segment_rows(
     }
     if not at.size:
         return touched, {name: a for name, (a, _) in columns.items()}
-    return touched, {name: _merged(is_alone, a, b) for name, (a, b) in columns.items()}
+    return touched, {name: _merged(is_touched, at, a, b) for name, (a, b) in columns.items()}
 
 
-def _merged(is_alone: NDArray[np.bool_], at_touched: NDArray[Any], at_alone: NDArray[Any]) -> NDArray[Any]:
-    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the others."""
-    out = np.empty(is_alone.size, np.result_type(at_touched, at_alone))
-    out[~is_alone] = at_touched
-    out[is_alone] = at_alone
+def _merged(
+    is_touched: NDArray[np.bool_], alone: NDArray[np.intp], at_touched: NDArray[Any], at_alone: NDArray[Any]
+) -> NDArray[Any]:
+    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the rows
+    `alone` (few: set by index, not by another pass over a mask)."""
+    out = np.empty(is_touched.size, np.result_type(at_touched, at_alone))
+    out[is_touched] = at_touched
+    out[alone] = at_alone
     return out
 
 
