@@ -161,7 +161,7 @@ def test_purchases_before_each_touch_equal_a_binary_search() -> None:
     t_cust, t_time = t_cust[order], t_time[order]
     p_key, t_key = _key(p_cust, p_time, 90), _key(t_cust, t_time, 90)
     before = np.searchsorted(p_key, t_key, side="left")
-    cut = _cut(t_cust, t_key, p_key)  # spends t_key
+    cut = _cut(t_cust, t_key, p_key)
     # per touch: the purchases (all customers) before it = the first purchase after its segment
     np.testing.assert_array_equal(cut.after[cut.segment], before)
     # a segment is a run of touches of one customer with the same purchases before them

@@ -2,8 +2,9 @@
 
 A million segments hold a few ten thousand distinct paths, so joining every segment's channel names costs most
 of the time. A segment of up to `WORD` touches packs into one 64-bit word (one byte per touch, the channel's
-number from 1, zero bytes past its end); the words are factorized, each distinct word is joined once, and the
-segments take their string from those. Longer segments (rare) are joined one by one.
+number from 1, zero bytes past its end); the words are dictionary-encoded, each distinct word is joined once, and
+the segments take their string from those. A longer segment (rare) joins its first WORD touches' string to its
+rest's, found the same way; with more channels than a byte numbers, every segment is joined on its own.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def _eight_bytes(codes: NDArray[np.integer]) -> NDArray[Any]:
 
 
 def _words(at: NDArray[Any], starts: NDArray[np.integer], lens: NDArray[np.integer]) -> NDArray[Any]:
+    """`packed_words` from the packed bytes `at` (`_eight_bytes`)."""
     words: NDArray[Any] = at[starts]  # indexing, not take: take copies a strided array whole first
     words &= _KEEP.take(lens, mode="clip")  # a longer segment: its first WORD
     return words

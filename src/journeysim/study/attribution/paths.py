@@ -56,15 +56,15 @@ class _Cut:
 def _cut(t_cust: NDArray[np.int64], t_key: NDArray[np.float64], p_key: NDArray[np.float64]) -> _Cut:
     """Cut the touches (keys ascending) at each new customer and at each purchase (keys ascending): a purchase
     falls before the first touch with a greater key (a touch at the purchase's own time comes before it). A merge:
-    the purchases are placed among the touches (one search each), not the touches among the purchases.
-    `t_key` is spent: its buffer holds the touches' segment numbers (no fresh pages for them)."""
+    the purchases are placed among the touches (one search each), not the touches among the purchases."""
     n = t_key.size
-    placed = np.bincount(np.searchsorted(t_key, p_key, side="right"), minlength=n + 1)  # purchases before touch i
+    # placed[i]: the purchases between touch i - 1 and touch i (placed[n]: after the last touch)
+    placed = np.bincount(np.searchsorted(t_key, p_key, side="right"), minlength=n + 1)
     new = placed[:n] > 0
     new[1:] |= t_cust[1:] != t_cust[:-1]
     new[:1] = True
     starts = np.flatnonzero(new)
-    segment = np.cumsum(new, out=t_key.view(np.intp))
+    segment = np.cumsum(new, dtype=np.intp)
     segment -= 1
     touches = np.empty_like(starts)
     np.subtract(starts[1:], starts[:-1], out=touches[:-1])
