@@ -196,11 +196,8 @@ def _conversion_value(
 ) -> NDArray[np.float64]:
     """Each segment's conversion value: its customer's segment's order value where it converts, else 0."""
     if values.size and bool((values == values[0]).all()):  # one value for everyone: no per-customer lookup
-        value = np.full(customer.size, values[0], dtype=float)
-    else:
-        value = values.take(rec.customers.segment.take(customer))
-    value[~converted] = 0.0
-    return value
+        return np.where(converted, values[0], 0.0)
+    return np.where(converted, values.take(rec.customers.segment.take(customer)), 0.0)
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
