@@ -282,3 +282,15 @@ def test_path_strings_of_short_long_and_empty_segments() -> None:
         "c256 > c7",
         "",
     ]
+
+
+def test_a_segment_s_conversion_value_is_its_customer_segment_s_order_value_when_it_converts() -> None:
+    from types import SimpleNamespace
+
+    from journeysim.study.attribution.paths import _conversion_value
+
+    rec = SimpleNamespace(customers=SimpleNamespace(segment=np.array([1, 0, 1], np.int16)))
+    customer, converted = np.array([0, 0, 1, 2]), np.array([True, False, True, True])
+    # customers 0 and 2 in segment 1 (order value 80), customer 1 in segment 0 (50); a null segment is worth 0
+    assert _conversion_value(rec, np.array([50.0, 80.0]), customer, converted).tolist() == [80.0, 0.0, 50.0, 80.0]
+    assert _conversion_value(rec, np.array([60.0, 60.0]), customer, converted).tolist() == [60.0, 0.0, 60.0, 60.0]
