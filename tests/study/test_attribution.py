@@ -147,19 +147,28 @@ def test_paths_replay_to_the_recorded_purchases() -> None:
 
 
 def test_purchases_before_each_touch_equal_a_binary_search() -> None:
-    from journeysim.study.attribution.paths import _key, _purchases_before
+    from journeysim.study.attribution.paths import _cut, _key
 
     rng = np.random.default_rng(4)
     p_cust = np.sort(rng.integers(0, 300, 900))
     p_time = np.concatenate([np.sort(rng.uniform(0, 90, (p_cust == c).sum())) for c in np.unique(p_cust)])
     t_cust = np.sort(rng.integers(0, 320, 5000))
-    t_time = rng.uniform(0, 90, t_cust.size)
-    t_time[::7] = p_time[rng.integers(0, p_time.size, t_time[::7].size)]  # some touches at a purchase's time
+    t_time = np.concatenate([np.sort(rng.uniform(0, 90, (t_cust == c).sum())) for c in np.unique(t_cust)])
+    same = rng.integers(0, p_time.size, t_time[::7].size)
+    t_time[::7] = p_time[same]  # some touches at a purchase's time (the customer's order may break: re-sort)
+    t_cust[::7] = p_cust[same]
+    order = np.lexsort((t_time, t_cust))
+    t_cust, t_time = t_cust[order], t_time[order]
     p_key, t_key = _key(p_cust, p_time, 90), _key(t_cust, t_time, 90)
-    first, total, before = _purchases_before(p_cust, p_key, t_cust, t_key)
-    np.testing.assert_array_equal(first + before, np.searchsorted(p_key, t_key, side="left"))
-    np.testing.assert_array_equal(first, np.searchsorted(p_cust, t_cust, side="left"))
-    np.testing.assert_array_equal(total, np.searchsorted(p_cust, t_cust, side="right") - first)
+    before = np.searchsorted(p_key, t_key, side="left")
+    cut = _cut(t_cust, t_key, p_key)
+    # per touch: the purchases (all customers) before it = the first purchase after its segment
+    np.testing.assert_array_equal(cut.after[cut.segment], before)
+    # a segment is a run of touches of one customer with the same purchases before them
+    new = np.ones(t_cust.size, bool)
+    new[1:] = (t_cust[1:] != t_cust[:-1]) | (before[1:] != before[:-1])
+    np.testing.assert_array_equal(cut.starts, np.flatnonzero(new))
+    np.testing.assert_array_equal(cut.touches, np.diff(np.append(np.flatnonzero(new), t_cust.size)))
 
 
 def test_a_sampled_run_s_paths_replay_to_its_sampled_customers_purchases() -> None:
@@ -210,8 +219,10 @@ def _segment_table_reference(cust, seg_no, converted, conv_at, codes, names, p_c
 
 
 def test_the_segment_table_equals_the_concat_and_take_build() -> None:
-    # paths joined in their final row order (untouched purchases as empty lists) = the earlier concat-then-take
-    from journeysim.study.attribution.paths import _key, _purchases_before, _segment_table, _Steps
+    # segments cut at the purchases placed among the touches, paths joined once per distinct path (untouched
+    # purchases as empty paths) = the earlier concat-then-take build from a search of every touch
+    from journeysim.study.attribution.path_strings import path_strings
+    from journeysim.study.attribution.paths import _cut, _key, _segment_rows
 
     rng = np.random.default_rng(6)
     for n_touch, n_buy in ((4000, 900), (0, 50), (300, 0)):
@@ -219,15 +230,67 @@ def test_the_segment_table_equals_the_concat_and_take_build() -> None:
         p_time = np.concatenate([np.sort(rng.uniform(0, 90, (p_cust == c).sum())) for c in np.unique(p_cust)] or [[]])
         order = np.lexsort((t_time := rng.uniform(0, 90, n_touch), t_cust := rng.integers(0, 320, n_touch)))
         t_cust, t_time = t_cust[order], t_time[order]
-        first, total, seg_no = _purchases_before(p_cust, _key(p_cust, p_time, 90), t_cust, _key(t_cust, t_time, 90))
+        p_key, t_key = _key(p_cust, p_time, 90), _key(t_cust, t_time, 90)
+        first = np.searchsorted(p_cust, t_cust, side="left")
+        total = np.searchsorted(p_cust, t_cust, side="right") - first
+        seg_no = np.searchsorted(p_key, t_key, side="left") - first
         converted = seg_no < total
         conv_at = np.where(
             converted, p_time[np.minimum(first + seg_no, max(p_time.size - 1, 0))] if n_buy else 0, np.nan
         )
         codes, names = rng.integers(0, 3, n_touch).astype(np.int8), ["tv", "search", "social"]
-        got = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
+        cut = _cut(t_cust, t_key, p_key)
+        touched, got = _segment_rows(cut, t_cust, p_cust, p_time)
         want = _segment_table_reference(t_cust, seg_no, converted, conv_at, codes, names, p_cust, p_time)
-        assert got["path"].equals(want["path"]) and (n_buy == 0 or int(want["touches"].min()) == 0)
+        path = path_strings(codes, names, got["start"], got["touches"])
+        assert path.equals(want["path"]) and (n_buy == 0 or int(want["touches"].min()) == 0)
         for column in ("customer", "path_segment", "touches", "converted", "conversion_time"):
             np.testing.assert_array_equal(got[column], want[column])
             assert got[column].dtype == want[column].dtype
+        # the touches' own columns, read from their segments
+        np.testing.assert_array_equal(touched.number[cut.segment], seg_no)
+        np.testing.assert_array_equal(touched.converted[cut.segment], converted)
+        np.testing.assert_array_equal(touched.conversion_time[cut.segment], conv_at)
+
+
+def test_a_three_touch_path_packs_into_one_word_a_byte_per_channel() -> None:
+    from journeysim.study.attribution.path_strings import packed_words
+
+    codes = np.array([0, 2, 1, 1, 0], np.int8)  # segments: (tv, social, search), (search), (), (tv)
+    words = packed_words(codes, np.array([0, 3, 4, 4]), np.array([3, 1, 0, 1]))
+    # channel numbers code + 1, the first touch in the lowest byte: 1 + 3 x 256 + 2 x 256^2
+    np.testing.assert_array_equal(words, np.array([1 + 3 * 256 + 2 * 65536, 2, 0, 1], np.uint64))
+
+
+def test_path_strings_of_short_long_and_empty_segments() -> None:
+    from journeysim.study.attribution.path_strings import WORD, path_strings
+
+    names = ["tv", "search", "social"]
+    codes = np.array([0, 2, 1] + [1, 0] * 6 + [0, 2, 1], np.int8)  # 3 touches, 12 (> WORD), then the first 3 again
+    starts, lens = np.array([0, 3, 15, 15]), np.array([3, 12, 0, 3])
+    assert lens[1] > WORD
+    got = path_strings(codes, names, starts, lens).to_pylist()
+    assert got == ["tv > social > search", " > ".join(["search", "tv"] * 6), "", "tv > social > search"]
+    # a segment sharing its first WORD touches with a longer one keeps its own string
+    long8 = path_strings(codes, names, np.array([3, 3]), np.array([8, 12])).to_pylist()
+    assert long8 == [" > ".join(["search", "tv"] * 4), " > ".join(["search", "tv"] * 6)]
+    # more channels than a byte numbers: every segment joined on its own, same strings
+    many = [f"c{i}" for i in range(300)]
+    wide = np.array([299, 0, 256, 7], np.int16)
+    assert path_strings(wide, many, np.array([0, 2, 4]), np.array([2, 2, 0])).to_pylist() == [
+        "c299 > c0",
+        "c256 > c7",
+        "",
+    ]
+
+
+def test_a_segment_s_conversion_value_is_its_customer_segment_s_order_value_when_it_converts() -> None:
+    from types import SimpleNamespace
+
+    from journeysim.study.attribution.paths import _conversion_value
+
+    rec = SimpleNamespace(customers=SimpleNamespace(segment=np.array([1, 0, 1], np.int16)))
+    customer, converted = np.array([0, 0, 1, 2]), np.array([True, False, True, True])
+    # customers 0 and 2 in segment 1 (order value 80), customer 1 in segment 0 (50); a null segment is worth 0
+    assert _conversion_value(rec, np.array([50.0, 80.0]), customer, converted).tolist() == [80.0, 0.0, 50.0, 80.0]
+    assert _conversion_value(rec, np.array([60.0, 60.0]), customer, converted).tolist() == [60.0, 0.0, 60.0, 60.0]

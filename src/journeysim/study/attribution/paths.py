@@ -14,153 +14,203 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from journeysim.engine.records import Records
 from journeysim.engine.touches import TouchLog, logged_moves
+from journeysim.study.attribution.path_strings import SEPARATOR, path_strings
 
-SEPARATOR = " > "
+__all__ = ["PATH_COLUMNS", "SEGMENT_COLUMNS", "SEPARATOR", "path_table", "replication_paths", "segments"]
 PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
 SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "conversion_time", "conversion_value")
+_PATH_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """(customer, time) of every purchase of a sampled customer, by customer then time (as the moves come)."""
     mv = logged_moves(rec, sampled)
-    conv = np.isin(mv.dst, list(rec.conversion))
-    return mv.customer[conv], mv.time[conv]
+    bought = np.zeros(len(mv), bool)
+    for stage in rec.conversion:  # a compare per conversion stage: cheaper than isin's lookup
+        bought |= mv.dst == stage
+    (rows,) = np.nonzero(bought)  # one pass over the mask for both columns
+    return mv.customer.take(rows), mv.time.take(rows)
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
-    return customer.astype(float) * (horizon + 1.0) + time
+    """customer x (horizon + 1) + time: ascends with (customer, time), a customer's keys below the next one's."""
+    key: NDArray[np.float64] = np.multiply(customer, horizon + 1.0)  # the same float operations, one pass fewer
+    key += time
+    return key
 
 
-def _purchases_before(
-    p_cust: NDArray[np.int64], p_key: NDArray[np.float64], t_cust: NDArray[np.int64], t_key: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Per touch: (index of its customer's first purchase, its customer's purchases, those with a key below the
-    touch's). Both key arrays ascend (customer x (horizon + 1) + time, by customer then time) and a customer's keys
-    lie below the next customer's, so `np.searchsorted(p_key, t_key)` = first + before (ascending needles: each
-    search starts where the last ended)."""
-    n = int(max(p_cust.max(initial=-1), t_cust.max(initial=-1))) + 1
-    if 4 * t_cust.size < n:  # a sampled log: a search of the (ascending) touch customers, no per-customer table
-        first = np.searchsorted(p_cust, t_cust, side="left").astype(np.int64, copy=False)
-        count = np.searchsorted(p_cust, t_cust, side="right").astype(np.int64, copy=False) - first
+@dataclass(frozen=True)
+class _Cut:
+    """The touches (by customer, then time) cut into path segments: runs of consecutive touches."""
+
+    starts: NDArray[np.intp]  # each segment's first touch
+    touches: NDArray[np.intp]  # its number of touches
+    after: NDArray[np.intp]  # the first purchase (all customers') after its touches: its conversion if its customer's
+    segment: NDArray[np.intp]  # per touch: its segment
+
+
+def _cut(t_cust: NDArray[np.int64], t_key: NDArray[np.float64], p_key: NDArray[np.float64]) -> _Cut:
+    """Cut the touches (keys ascending) at each new customer and at each purchase (keys ascending): a purchase
+    falls before the first touch with a greater key (a touch at the purchase's own time comes before it). A merge:
+    the purchases are placed among the touches (one search each), not the touches among the purchases."""
+    n = t_key.size
+    # placed[i]: the purchases between touch i - 1 and touch i (placed[n]: after the last touch)
+    placed = np.bincount(np.searchsorted(t_key, p_key, side="right"), minlength=n + 1)
+    new = placed[:n] > 0
+    new[1:] |= t_cust[1:] != t_cust[:-1]
+    new[:1] = True
+    starts = np.flatnonzero(new)
+    segment = np.cumsum(new, dtype=np.intp)
+    segment -= 1
+    touches = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=touches[:-1])
+    touches[-1:] = n - starts[-1:]
+    # only a segment's first touch has purchases placed before it, so these sums count every purchase before it
+    after = placed.take(starts)
+    np.cumsum(after, out=after)
+    return _Cut(starts, touches, after, segment)
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """Path segments, touched ones then untouched purchases (per customer, purchase by purchase)."""
+
+    customer: NDArray[np.int64]
+    number: NDArray[np.int64]  # the customer's purchases before the segment
+    converted: NDArray[np.bool_]
+    conversion_time: NDArray[np.float64]  # NaN where not converted
+
+
+def _touched(cut: _Cut, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64], p_time: NDArray[np.float64]) -> _Segments:
+    """The touched segments: a segment converts when the first purchase after it is its customer's."""
+    customer = t_cust.take(cut.starts)
+    n = int(max(customer[-1] if customer.size else -1, p_cust[-1] if p_cust.size else -1)) + 1
+    if 4 * customer.size < n:  # a sampled log: a search of the purchases, no per-customer table
+        first = np.searchsorted(p_cust, customer, side="left")
+        end = np.searchsorted(p_cust, customer, side="right")
     else:
-        counts = np.bincount(p_cust, minlength=n)
-        first, count = (np.cumsum(counts) - counts)[t_cust], counts[t_cust]
-    before = np.searchsorted(p_key, t_key).astype(np.int64, copy=False)
-    before -= first
-    return first, count, before
+        bought = np.bincount(p_cust, minlength=n)
+        after_last = np.cumsum(bought)
+        end = after_last.take(customer)
+        after_last -= bought
+        first = after_last.take(customer)
+    converted = cut.after < end
+    at = p_time.take(cut.after, mode="clip") if p_time.size else np.zeros(cut.after.size)
+    np.copyto(at, np.nan, where=~converted)
+    first -= cut.after
+    np.negative(first, out=first)  # the purchases of the customer before the segment
+    return _Segments(customer, first, converted, at)
+
+
+def _untouched(
+    cut: _Cut, touched: _Segments, p_cust: NDArray[np.int64], p_time: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], _Segments]:
+    """(their rows among all segments, the purchases no touched segment converts to): a row after the touched
+    segments before it (those whose next purchase is at or before it) and the untouched purchases before it."""
+    has = np.zeros(p_cust.size, bool)
+    has[cut.after[touched.converted]] = True
+    (alone,) = np.nonzero(~has)
+    rows = np.searchsorted(cut.after, alone, side="right") + np.arange(alone.size)
+    customer = p_cust[alone]
+    first = np.searchsorted(p_cust, customer, side="left")
+    return rows, _Segments(customer, alone - first, np.ones(alone.size, bool), p_time[alone])
+
+
+def _segment_rows(
+    cut: _Cut, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64], p_time: NDArray[np.float64]
+) -> tuple[_Segments, dict[str, NDArray[Any]]]:
+    """(the touched segments, the segment columns by customer then segment, plus each row's first touch
+    `start`): one row per touched segment and one per untouched purchase."""
+    touched = _touched(cut, t_cust, p_cust, p_time)
+    at, alone = _untouched(cut, touched, p_cust, p_time)
+    is_touched = np.ones(cut.starts.size + at.size, bool)
+    is_touched[at] = False
+    columns = {
+        "customer": (touched.customer, alone.customer),
+        "path_segment": (touched.number, alone.number),
+        "touches": (cut.touches, np.zeros(at.size, np.intp)),
+        "converted": (touched.converted, alone.converted),
+        "conversion_time": (touched.conversion_time, alone.conversion_time),
+        "start": (cut.starts, np.zeros(at.size, np.intp)),  # an untouched row's path is empty wherever it starts
+    }
+    if not at.size:
+        return touched, {name: a for name, (a, _) in columns.items()}
+    return touched, {name: _merged(is_touched, at, a, b) for name, (a, b) in columns.items()}
+
+
+def _merged(
+    is_touched: NDArray[np.bool_], alone: NDArray[np.intp], at_touched: NDArray[Any], at_alone: NDArray[Any]
+) -> NDArray[Any]:
+    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the rows
+    `alone` (few: set by index, not by another pass over a mask)."""
+    out = np.empty(is_touched.size, np.result_type(at_touched, at_alone))
+    out[is_touched] = at_touched
+    out[alone] = at_alone
+    return out
+
+
+def _tables(
+    rec: Records, log: TouchLog, values: NDArray[np.float64], replication: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`segments`, with a leading `replication` column on both tables unless None (built in place: no insert)."""
+    p_cust, p_time = _purchases(rec, log.sampled)
+    touches = log.touches
+    t_cust = touches["customer"].to_numpy(dtype=np.int64)
+    h = rec.horizon_days
+    cut = _cut(t_cust, _key(t_cust, touches["time"].to_numpy(dtype=float), h), _key(p_cust, p_time, h))
+    touched, rows = _segment_rows(cut, t_cust, p_cust, p_time)
+    channel = touches["channel"]
+    path = path_strings(
+        channel.cat.codes.to_numpy(), [str(c) for c in channel.cat.categories], rows["start"], rows["touches"]
+    )
+
+    def lead(n: int) -> dict[str, Any]:
+        return {} if replication is None else {"replication": np.full(n, replication, dtype=np.int64)}
+
+    per_touch = {
+        **lead(t_cust.size),
+        **{name: touches[name] for name in touches.columns},
+        "path_segment": touched.number.take(cut.segment),
+        "converted": touched.converted.take(cut.segment),
+        "conversion_time": touched.conversion_time.take(cut.segment),
+    }
+    table = {
+        **lead(rows["customer"].size),
+        "customer": rows["customer"],
+        "path_segment": rows["path_segment"].astype(np.int64, copy=False),
+        "path": pd.array(path, dtype=_PATH_DTYPE),
+        "touches": rows["touches"].astype(np.int64, copy=False),
+        "converted": rows["converted"],
+        "conversion_time": rows["conversion_time"],
+        "conversion_value": _conversion_value(rec, values, rows["customer"], rows["converted"]),
+    }
+    return pd.DataFrame(per_touch, copy=False), pd.DataFrame(table, copy=False)
+
+
+def _conversion_value(
+    rec: Records, values: NDArray[np.float64], customer: NDArray[np.int64], converted: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Each segment's conversion value: its customer's segment's order value where it converts, else 0."""
+    if values.size and bool((values == values[0]).all()):  # one value for everyone: no per-customer lookup
+        return np.where(converted, values[0], 0.0)
+    return np.where(converted, values.take(rec.customers.segment.take(customer)), 0.0)
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(touches with their path columns, one row per path segment) for one replication; `values`: the expected
     order value per customer segment (the conversion value of a path)."""
-    p_cust, p_time = _purchases(rec, log.sampled)
-    touches = log.touches.copy(deep=False)  # copy on write: the log keeps its columns
-    t_cust = touches["customer"].to_numpy(dtype=np.int64)
-    h = rec.horizon_days
-    # purchases of the same customer strictly before the touch: the touch's segment number
-    first, n_purchases, seg_no = _purchases_before(
-        p_cust, _key(p_cust, p_time, h), t_cust, _key(t_cust, touches["time"].to_numpy(), h)
-    )
-    converted = seg_no < n_purchases
-    conv_at = np.full(t_cust.size, np.nan)
-    if p_time.size:
-        conv_at = np.where(converted, p_time[np.minimum(first + seg_no, p_time.size - 1)], np.nan)
-    touches["path_segment"] = seg_no.astype(np.int64)
-    touches["converted"] = converted
-    touches["conversion_time"] = conv_at
-    codes = touches["channel"].cat.codes.to_numpy()
-    names = [str(c) for c in touches["channel"].cat.categories]
-    table = _segment_table(t_cust, seg_no, converted, conv_at, _Steps(codes, names), p_cust, p_time)
-    value = values[rec.customers.segment[table["customer"]].astype(np.int64)]
-    table["conversion_value"] = np.where(table["converted"], value, 0.0)
-    table["path"] = pd.array(table["path"], dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-    return touches, pd.DataFrame(table)[list(SEGMENT_COLUMNS)]
-
-
-@dataclass(frozen=True)
-class _Steps:
-    """The touches' channels: category codes (one per touch, in the log's order) and the channel names."""
-
-    codes: NDArray[np.integer]
-    names: list[str]
-
-
-def _segment_table(
-    cust: NDArray[np.int64],
-    seg_no: NDArray[np.int64],
-    converted: NDArray[np.bool_],
-    conv_at: NDArray[np.float64],
-    steps: _Steps,
-    p_cust: NDArray[np.int64],
-    p_time: NDArray[np.float64],
-) -> dict[str, Any]:
-    """The segment columns, by customer then segment: one row per touched segment (touches come by customer then
-    time, so each segment is a contiguous run, its path one string join) and one per untouched purchase."""
-    new = np.ones(cust.size, bool)
-    new[1:] = (cust[1:] != cust[:-1]) | (seg_no[1:] != seg_no[:-1])
-    starts = np.flatnonzero(new)
-    # converting segments: one per purchase (numbered within the customer), touched or not
-    p_no = _number_within(p_cust)
-    width = int(max(seg_no.max(initial=0), p_no.max(initial=0))) + 1
-    t_key = cust[starts] * width + seg_no[starts]  # ascending: by customer, then segment
-    p_key = p_cust * width + p_no  # ascending too
-    below = np.searchsorted(t_key, p_key)  # touched segments below each purchase's key
-    at = np.minimum(below, max(t_key.size - 1, 0))
-    (alone,) = np.nonzero(t_key[at] != p_key if t_key.size else np.ones(p_key.size, bool))
-    # the merged order of the (unique) keys: each untouched purchase's row after the touched segments below it
-    rows = starts.size + alone.size
-    is_alone = np.zeros(rows, bool)
-    is_alone[below[alone] + np.arange(alone.size)] = True
-    touched = ~is_alone
-    touches = np.zeros(rows, np.int64)
-    touches[touched] = np.diff(np.append(starts, cust.size))
-    offsets = np.zeros(rows + 1, np.int32)  # a path's touches are a contiguous run; an untouched one is empty
-    np.cumsum(touches, out=offsets[1:])
-    step = pa.array(steps.names, pa.string()).take(pa.array(steps.codes.astype(np.int32)))
-    path = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), step), SEPARATOR)
-    return {
-        "customer": _merged(touched, cust[starts], p_cust[alone]),
-        "path_segment": _merged(touched, seg_no[starts], p_no[alone]).astype(np.int64),
-        "path": path,
-        "touches": touches,
-        "converted": _merged(touched, converted[starts], np.ones(alone.size, bool)),
-        "conversion_time": _merged(touched, conv_at[starts], p_time[alone]),
-    }
-
-
-def _number_within(key: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each row's number among the rows of its key (0, 1, ...): `key` ascends (no per-key table)."""
-    rows = np.arange(key.size, dtype=np.int64)
-    new = np.ones(key.size, bool)
-    new[1:] = key[1:] != key[:-1]
-    first = np.where(new, rows, 0)
-    np.maximum.accumulate(first, out=first)
-    rows -= first
-    return rows
-
-
-def _merged(touched: NDArray[np.bool_], at_touched: NDArray[Any], at_alone: NDArray[Any]) -> NDArray[Any]:
-    """One column in the merged row order: `at_touched` on the touched segments' rows, `at_alone` on the others."""
-    out = np.empty(touched.size, np.result_type(at_touched, at_alone))
-    out[touched] = at_touched
-    out[~touched] = at_alone
-    return out
+    return _tables(rec, log, values, None)
 
 
 def replication_paths(
     rec: Records, log: TouchLog, values: NDArray[np.float64], replication: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`segments` with a leading `replication` column on both tables."""
-    touches, table = segments(rec, log, values)
-    touches.insert(0, "replication", np.full(len(touches), replication, dtype=np.int64))
-    table.insert(0, "replication", np.full(len(table), replication, dtype=np.int64))
-    return touches, table
+    return _tables(rec, log, values, replication)
 
 
 def path_table(segment_rows: pd.DataFrame) -> pd.DataFrame:
