@@ -10,26 +10,30 @@ from journeysim.config import load_scenario
 from journeysim.engine import compiled
 from journeysim.engine.dynamics import Dynamics
 from journeysim.engine.touches import touch_log
+from journeysim.study.attribution.log import replication_touches
 from journeysim.study.run import replication_seeds, simulate
 
 pytest.importorskip("numba")
 
 
-def _log(share: float) -> tuple[pd.DataFrame, object]:
+def _log(share: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, object]:
     scenario = load_scenario(["population.scale=0.05", "sim=quick", "strategy=balanced"])
     seq = replication_seeds(scenario)[0]
     rec = simulate(scenario, seq, touches=share)
-    return touch_log(rec, Dynamics.compile(scenario), seq, share).touches, rec.moves
+    touches, paths = replication_touches(scenario, rec, seq, share, 0)
+    return touch_log(rec, Dynamics.compile(scenario), seq, share).touches, touches, paths, rec.moves
 
 
 @pytest.mark.parametrize("share", [1.0, 0.3])
 def test_compiled_and_numpy_touch_logs_are_identical(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the touch log, its path columns and the path segments, and the moves they come from
     monkeypatch.setattr(compiled, "ENABLED", True)
-    fast, fast_moves = _log(share)
+    *fast, fast_moves = _log(share)
     monkeypatch.setattr(compiled, "ENABLED", False)
-    slow, slow_moves = _log(share)
-    assert len(slow) > 1000
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    *slow, slow_moves = _log(share)
+    assert len(slow[0]) > 1000 and slow[2]["converted"].sum() > 100
+    for a, b in zip(fast, slow, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
     for name in ("customer", "time", "src", "dst"):
         np.testing.assert_array_equal(getattr(fast_moves, name), getattr(slow_moves, name))
 
@@ -68,3 +72,27 @@ def test_compiled_exposures_equal_the_numpy_loop_with_flights_and_edges() -> Non
     assert 1000 < got[0].size < start.size
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_compiled_segments_equal_the_numpy_cut_with_ties_and_untouched_purchases() -> None:
+    # touches at a purchase's own time (they belong to it), customers with only touches or only purchases
+    from journeysim.study.attribution import paths
+
+    rng = np.random.default_rng(4)
+    t_cust = np.sort(rng.integers(0, 40, 300))
+    p_cust = np.sort(rng.integers(0, 40, 80))
+    t_time = np.round(rng.uniform(0, 10, 300), 1)
+    p_time = np.round(rng.uniform(0, 10, 80), 1)
+    t_time = t_time[np.lexsort((t_time, t_cust))]
+    p_time = p_time[np.lexsort((p_time, p_cust))]
+    t_key, p_key = paths._key(t_cust, t_time, 10), paths._key(p_cust, p_time, 10)
+    assert np.isin(t_key, p_key).any()  # some ties
+    bought = paths._Bought(p_cust, p_time, np.arange(80.0))
+    rows, per_touch = paths._compiled_rows(t_cust, t_key, bought, p_key)
+    cut = paths._cut(t_cust, t_key.copy(), p_key)
+    touched, expected = paths._segment_rows(cut, t_cust, p_cust, p_time)
+    for name in ("customer", "path_segment", "touches", "converted", "conversion_time", "purchase"):
+        np.testing.assert_array_equal(rows[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(rows["start"][rows["touches"] > 0], expected["start"][expected["touches"] > 0])
+    np.testing.assert_array_equal(per_touch["path_segment"], touched.number.take(cut.segment))
+    np.testing.assert_array_equal(per_touch["conversion_time"], touched.conversion_time.take(cut.segment))

@@ -284,13 +284,32 @@ def test_path_strings_of_short_long_and_empty_segments() -> None:
     ]
 
 
-def test_a_segment_s_conversion_value_is_its_customer_segment_s_order_value_when_it_converts() -> None:
-    from types import SimpleNamespace
+def test_a_segment_s_conversion_value_is_its_purchase_s_own_order_value() -> None:
+    # every converting segment is worth the order value the ledger booked for its purchase (so they add up to the
+    # run's revenue); a null segment is worth 0; without the engine's record, the customer segment's mean value
+    from journeysim.engine.dynamics import Dynamics
+    from journeysim.engine.touches import touch_log
+    from journeysim.study.attribution.log import replication_touches
+    from journeysim.study.attribution.paths import _at_purchase, segments
+    from journeysim.study.run import replication_seeds, simulate
 
-    from journeysim.study.attribution.paths import _conversion_value
-
-    rec = SimpleNamespace(customers=SimpleNamespace(segment=np.array([1, 0, 1], np.int16)))
-    customer, converted = np.array([0, 0, 1, 2]), np.array([True, False, True, True])
-    # customers 0 and 2 in segment 1 (order value 80), customer 1 in segment 0 (50); a null segment is worth 0
-    assert _conversion_value(rec, np.array([50.0, 80.0]), customer, converted).tolist() == [80.0, 0.0, 50.0, 80.0]
-    assert _conversion_value(rec, np.array([60.0, 60.0]), customer, converted).tolist() == [60.0, 0.0, 60.0, 60.0]
+    assert _at_purchase(np.array([5.0, 7.0, 9.0]), np.array([2, -1, 0, -1]), 0.0).tolist() == [9.0, 0.0, 5.0, 0.0]
+    scenario = load_scenario(["population.scale=0.02", "sim=quick", "strategy=balanced"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, touches=1.0)
+    _, table = replication_touches(scenario, rec, seq, 1.0, 0)
+    bought = table[table["converted"]]
+    assert bought["conversion_value"].sum() == pytest.approx(rec.revenue.sum(), rel=1e-12)
+    assert bought["conversion_value"].nunique() > 10  # each purchase its own value (cv > 0), not a segment mean
+    assert (table.loc[~table["converted"], "conversion_value"] == 0.0).all()
+    p = rec.purchases
+    own = dict(zip(zip(p.customer.tolist(), p.time.tolist(), strict=True), p.value.tolist(), strict=True))
+    for c, t, v in bought[["customer", "conversion_time", "conversion_value"]].itertuples(index=False):
+        assert own[(c, t)] == v
+    # a run read from its event log has no values: the customer segment's expected order value
+    logged = simulate(scenario, seq, event_log=True)
+    mean = np.array([seg.order_value.mean for seg in scenario.population.segments])
+    _, by_events = segments(logged, touch_log(logged, Dynamics.compile(scenario), seq), mean)
+    converted = by_events["converted"].to_numpy()
+    expected = mean[logged.customers.segment[by_events["customer"].to_numpy()]]
+    np.testing.assert_array_equal(by_events["conversion_value"].to_numpy()[converted], expected[converted])

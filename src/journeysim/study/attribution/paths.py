@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from journeysim.engine import compiled
 from journeysim.engine.records import Records
 from journeysim.engine.touches import TouchLog, logged_moves
 from journeysim.study.attribution.path_strings import SEPARATOR, path_strings
@@ -26,14 +27,33 @@ SEGMENT_COLUMNS = ("customer", "path_segment", "path", "touches", "converted", "
 _PATH_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def _purchases(rec: Records, sampled: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(customer, time) of every purchase of a sampled customer, by customer then time (as the moves come)."""
+@dataclass(frozen=True)
+class _Bought:
+    """The logged customers' purchases by customer then time, with each one's value."""
+
+    customer: NDArray[np.int64]
+    time: NDArray[np.float64]
+    value: NDArray[np.float64]
+
+
+def _purchases(rec: Records, sampled: NDArray[np.bool_], values: NDArray[np.float64]) -> _Bought:
+    """Every purchase of a sampled customer, by customer then time, valued at its own order value (the engine's
+    record of the log's purchases, `Records.purchases`); a run without that record (its event log read instead)
+    values each at its customer segment's expected order value `values`."""
+    if rec.purchases is not None:
+        p = rec.purchases
+        if not sampled.all():
+            (mine,) = np.nonzero(sampled.take(p.customer))
+            if mine.size < p.customer.size:
+                return _Bought(p.customer.take(mine), p.time.take(mine), p.value.take(mine))
+        return _Bought(p.customer, p.time, p.value)
     mv = logged_moves(rec, sampled)
     bought = np.zeros(len(mv), bool)
     for stage in rec.conversion:  # a compare per conversion stage: cheaper than isin's lookup
         bought |= mv.dst == stage
     (rows,) = np.nonzero(bought)  # one pass over the mask for both columns
-    return mv.customer.take(rows), mv.time.take(rows)
+    customer = mv.customer.take(rows)
+    return _Bought(customer, mv.time.take(rows), values.take(rec.customers.segment.take(customer)))
 
 
 def _key(customer: NDArray[np.int64], time: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
@@ -83,6 +103,7 @@ class _Segments:
     number: NDArray[np.int64]  # the customer's purchases before the segment
     converted: NDArray[np.bool_]
     conversion_time: NDArray[np.float64]  # NaN where not converted
+    purchase: NDArray[np.intp]  # the purchase it converts to, -1 where none
 
 
 def _touched(cut: _Cut, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64], p_time: NDArray[np.float64]) -> _Segments:
@@ -103,7 +124,7 @@ def _touched(cut: _Cut, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64], p_
     np.copyto(at, np.nan, where=~converted)
     first -= cut.after
     np.negative(first, out=first)  # the purchases of the customer before the segment
-    return _Segments(customer, first, converted, at)
+    return _Segments(customer, first, converted, at, np.where(converted, cut.after, -1))
 
 
 def _untouched(
@@ -117,7 +138,7 @@ def _untouched(
     rows = np.searchsorted(cut.after, alone, side="right") + np.arange(alone.size)
     customer = p_cust[alone]
     first = np.searchsorted(p_cust, customer, side="left")
-    return rows, _Segments(customer, alone - first, np.ones(alone.size, bool), p_time[alone])
+    return rows, _Segments(customer, alone - first, np.ones(alone.size, bool), p_time[alone], alone)
 
 
 def _segment_rows(
@@ -136,6 +157,7 @@ def _segment_rows(
         "converted": (touched.converted, alone.converted),
         "conversion_time": (touched.conversion_time, alone.conversion_time),
         "start": (cut.starts, np.zeros(at.size, np.intp)),  # an untouched row's path is empty wherever it starts
+        "purchase": (touched.purchase, alone.purchase),
     }
     if not at.size:
         return touched, {name: a for name, (a, _) in columns.items()}
@@ -157,12 +179,21 @@ def _tables(
     rec: Records, log: TouchLog, values: NDArray[np.float64], replication: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`segments`, with a leading `replication` column on both tables unless None (built in place: no insert)."""
-    p_cust, p_time = _purchases(rec, log.sampled)
+    bought = _purchases(rec, log.sampled, values)
     touches = log.touches
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
-    cut = _cut(t_cust, _key(t_cust, touches["time"].to_numpy(dtype=float), h), _key(p_cust, p_time, h))
-    touched, rows = _segment_rows(cut, t_cust, p_cust, p_time)
+    t_key, p_key = _key(t_cust, touches["time"].to_numpy(dtype=float), h), _key(bought.customer, bought.time, h)
+    if compiled.ENABLED:  # the same rows in one compiled merge
+        rows, per_touch = _compiled_rows(t_cust, t_key, bought, p_key)
+    else:
+        cut = _cut(t_cust, t_key, p_key)
+        touched, rows = _segment_rows(cut, t_cust, bought.customer, bought.time)
+        per_touch = {
+            "path_segment": touched.number.take(cut.segment),
+            "converted": touched.converted.take(cut.segment),
+            "conversion_time": touched.conversion_time.take(cut.segment),
+        }
     channel = touches["channel"]
     path = path_strings(
         channel.cat.codes.to_numpy(), [str(c) for c in channel.cat.categories], rows["start"], rows["touches"]
@@ -171,13 +202,6 @@ def _tables(
     def lead(n: int) -> dict[str, Any]:
         return {} if replication is None else {"replication": np.full(n, replication, dtype=np.int64)}
 
-    per_touch = {
-        **lead(t_cust.size),
-        **{name: touches[name] for name in touches.columns},
-        "path_segment": touched.number.take(cut.segment),
-        "converted": touched.converted.take(cut.segment),
-        "conversion_time": touched.conversion_time.take(cut.segment),
-    }
     table = {
         **lead(rows["customer"].size),
         "customer": rows["customer"],
@@ -186,23 +210,42 @@ def _tables(
         "touches": rows["touches"].astype(np.int64, copy=False),
         "converted": rows["converted"],
         "conversion_time": rows["conversion_time"],
-        "conversion_value": _conversion_value(rec, values, rows["customer"], rows["converted"]),
+        "conversion_value": _at_purchase(bought.value, rows["purchase"], 0.0),
     }
-    return pd.DataFrame(per_touch, copy=False), pd.DataFrame(table, copy=False)
+    touch_columns = {**lead(t_cust.size), **{name: touches[name] for name in touches.columns}, **per_touch}
+    return pd.DataFrame(touch_columns, copy=False), pd.DataFrame(table, copy=False)
 
 
-def _conversion_value(
-    rec: Records, values: NDArray[np.float64], customer: NDArray[np.int64], converted: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Each segment's conversion value: its customer's segment's order value where it converts, else 0."""
-    if values.size and bool((values == values[0]).all()):  # one value for everyone: no per-customer lookup
-        return np.where(converted, values[0], 0.0)
-    return np.where(converted, values.take(rec.customers.segment.take(customer)), 0.0)
+def _at_purchase(column: NDArray[np.float64], purchase: NDArray[np.intp], none: float) -> NDArray[np.float64]:
+    """`column` at each row's purchase, `none` where a row has none (-1)."""
+    out = column.take(purchase, mode="clip") if column.size else np.zeros(purchase.size)
+    np.copyto(out, none, where=purchase < 0)
+    return out
+
+
+def _compiled_rows(
+    t_cust: NDArray[np.int64], t_key: NDArray[np.float64], bought: _Bought, p_key: NDArray[np.float64]
+) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[Any]]]:
+    """(`_segment_rows`'s row columns, the per-touch path columns) from `compiled.segments`."""
+    customer, number, start, touches, purchase, t_number, t_converted, t_time = compiled.segments(
+        t_cust, t_key, bought.customer, p_key, bought.time
+    )
+    rows = {
+        "customer": customer,
+        "path_segment": number,
+        "touches": touches,
+        "converted": purchase >= 0,
+        "conversion_time": _at_purchase(bought.time, purchase, np.nan),
+        "start": start,
+        "purchase": purchase,
+    }
+    return rows, {"path_segment": t_number, "converted": t_converted, "conversion_time": t_time}
 
 
 def segments(rec: Records, log: TouchLog, values: NDArray[np.float64]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(touches with their path columns, one row per path segment) for one replication; `values`: the expected
-    order value per customer segment (the conversion value of a path)."""
+    """(touches with their path columns, one row per path segment) for one replication; a converting segment's
+    value is its purchase's order value (`values`, the expected order value per customer segment, where the run
+    has no record of them)."""
     return _tables(rec, log, values, None)
 
 
