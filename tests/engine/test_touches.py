@@ -290,3 +290,22 @@ def test_moves_from_rounds_is_the_sort_of_the_joined_log(compiled: bool, monkeyp
         moves_from_rounds(shuffled, keep),
         moves_by_customer(*[np.concatenate([r[i] for r in shuffled]) for i in range(4)], keep),
     )
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_run_without_channels_has_no_touches_and_its_purchases_alone(
+    compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journeysim.engine import compiled as loops
+    from journeysim.study.attribution.log import replication_touches
+
+    if compiled and loops.njit is None:
+        pytest.skip("numba is not installed (the fast extra)")
+    monkeypatch.setattr(loops, "ENABLED", compiled)
+    scenario = load_scenario(["population.scale=0.01", "sim=quick", "strategy=none"])
+    seq = replication_seeds(scenario)[0]
+    rec = simulate(scenario, seq, touches=1.0)
+    touches, segments = replication_touches(scenario, rec, seq, 1.0, 0)
+    assert len(touches) == 0
+    assert len(segments) == int(rec.customers.purchases.sum()) > 0  # one untouched row per purchase
+    assert (segments["touches"] == 0).all() and segments["converted"].all() and (segments["path"] == "").all()

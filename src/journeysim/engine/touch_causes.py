@@ -57,7 +57,7 @@ class CauseTable:
             logs[:, :, c] = np.log(np.maximum(f, 1.0))
             total += logs[:, :, c]
         self.n_channels = len(dynamics.channels)
-        cum = np.cumsum(logs.reshape(k * days, -1), axis=1)  # row: cell x D + day
+        cum = np.cumsum(logs.reshape(k * days, self.n_channels), axis=1)  # row: cell x D + day
         flat_total = total.reshape(-1, 1)
         self.organic = np.exp(-flat_total[:, 0])  # 1 / prod(F_c > 1): the organic share of the hazard
         #: each channel's cumulative share of the band (where nothing lifts, no move falls in it: zeros)

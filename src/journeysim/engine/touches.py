@@ -82,84 +82,6 @@ def logged_moves(rec: Records, sampled: NDArray[np.bool_]) -> Moves:
     return mv if keep.all() else mv.take(keep)
 
 
-def _channel_columns(rec: Records, dynamics: Dynamics) -> list[int]:
-    """Each compiled channel's column in the media record."""
-    return [rec.media.channels.index(name) for name in dynamics.channel_names]
-
-
-class _FactorTable:
-    """Each channel's multiplier F_c on the hazard of every lifted cell on every day, tabulated once: (K cells x D
-    days, C) with K the cells some channel lifts (flat (row, destination) cells, then one per segment's arrivals).
-    Per cell and day the same float operations as one transition at a time, so the values are the same."""
-
-    def __init__(self, rec: Records, dynamics: Dynamics) -> None:
-        n_st, n_seg, days = rec.n_stages, len(rec.segments), rec.horizon_days
-        self.n_cells = n_seg * (n_st + 1) * n_st
-        union = np.zeros(self.n_cells, bool)
-        arrival_lift = np.zeros(n_seg)
-        for cs in dynamics.channels:
-            for mask, lift in cs.effects:
-                if lift > 0:
-                    union |= mask.ravel()
-            arrival_lift = np.maximum(arrival_lift, cs.arrival_lift)
-        (flat,) = np.nonzero(union)
-        (arr_seg,) = np.nonzero(arrival_lift > 0)
-        #: compact index of each cell, -1 where no channel lifts it: a segment's arrival row (source S) holds its
-        #: arrivals, lifted by the arrival lift alone (effect masks there are not read, as for one transition)
-        self.compact = np.full(self.n_cells, -1, dtype=np.int64)
-        self.compact[flat] = np.arange(flat.size)
-        arrival_cells = (np.arange(n_seg)[:, None] * (n_st + 1) + n_st) * n_st + np.arange(n_st)[None, :]
-        self.compact[arrival_cells.ravel()] = -1
-        self.compact[arrival_cells[arr_seg].ravel()] = flat.size + np.repeat(np.arange(arr_seg.size), n_st)
-        self.n_seg = n_seg
-        cols = _channel_columns(rec, dynamics)
-        k = flat.size + arr_seg.size
-        logs = np.empty((k, days, len(dynamics.channels)))
-        total = np.zeros((k, days))  # sum of log F_c over F_c > 1: only lifts above 1 cause a move
-        for c, cs in enumerate(dynamics.channels):
-            response = rec.media.response[:, cols[c]]
-            f = np.ones((k, days))
-            for mask, lift in cs.effects:
-                f[: flat.size][mask.ravel()[flat]] *= 1.0 + lift * response
-            f[flat.size :] *= 1.0 + cs.arrival_lift[arr_seg, None] * response[None, :]
-            logs[:, :, c] = np.log(np.maximum(f, 1.0))
-            total += logs[:, :, c]
-        self.logs = logs.reshape(k * days, -1)  # row: cell x D + day
-        self.total = total.ravel()
-        self.days = days
-
-    def keys(self, rec: Records, mv: Moves) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-        """(event index, table row: cell x D + day) of the recorded transitions some channel lifts."""
-        n_st = rec.n_stages
-        cell = mv.src.astype(np.int64) * n_st  # flat (row, destination) cell: ((seg (S + 1) + src) S + dst
-        cell += mv.dst
-        if self.n_seg > 1:
-            cell += rec.customers.segment[mv.customer].astype(np.int64) * ((n_st + 1) * n_st)
-        k = self.compact[cell]
-        (idx,) = np.nonzero(k >= 0)
-        day = np.minimum(mv.time[idx].astype(np.int64), self.days - 1)
-        return idx, k[idx] * self.days + day
-
-
-def _caused(
-    rec: Records, dynamics: Dynamics, mv: Moves, rng: np.random.Generator
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """(event index, channel index) of the recorded transitions that fell in a channel's thinning band."""
-    table = _FactorTable(rec, dynamics)
-    idx, key = table.keys(rec, mv)
-    u = rng.random(idx.size)
-    if not dynamics.channels or idx.size == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    total = table.total[key]
-    organic = np.exp(-total)  # 1 / prod(F_c > 1): the organic share of the hazard
-    (hit,) = np.nonzero(u >= organic)
-    v = (u[hit] - organic[hit]) / (1.0 - organic[hit])  # where in the channels' band, in [0, 1)
-    logs = table.logs[key[hit]]
-    share = np.cumsum(logs, axis=1) / total[hit, None]
-    channel = np.minimum((v[:, None] >= share).sum(axis=1), logs.shape[1] - 1)
-    return idx[hit], channel.astype(np.intp)
-
-
 def _by_customer_then_time(
     cust: NDArray[np.int64], time: NDArray[np.float64], horizon: int
 ) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64]]:
@@ -256,7 +178,7 @@ def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> TouchBlock:
     row += stage
     row[end <= start] = len(rec.segments) * (n_st + 1)  # empty stays: a row no audience has (the appended False)
     parts = first_exposures(start, end, row, ctx.audiences, rec.horizon_days, ctx.exposures)
-    who = np.concatenate([w for w, _ in parts])
+    who = np.concatenate([w for w, _ in parts] + [np.zeros(0, np.intp)])  # no channels: no exposures
     t_cust = np.concatenate([cust.take(who), mv.customer.take(hit)])
     t_time = np.concatenate([t for _, t in parts] + [mv.time.take(hit)])
     t_stage = np.concatenate([stage.take(who), mv.src.take(hit)])
