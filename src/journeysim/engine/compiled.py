@@ -240,67 +240,65 @@ def in_band(
 
 
 @_jit
-def _next_customer(i: int, j: int, t_cust: NDArray[np.int64], p_cust: NDArray[np.int64]) -> int:  # pragma: no cover
-    """The customer of the next record: touch i or purchase j, whichever customer comes first."""
-    return t_cust[i] if j >= p_cust.size or (i < t_cust.size and t_cust[i] < p_cust[j]) else p_cust[j]
-
-
-@_jit
-def _touch_next(
-    i: int, j: int, c: int, t: tuple[NDArray[np.int64], NDArray[np.float64]], p: tuple[Any, ...]
-) -> int:  # pragma: no cover - compiled
-    """1: customer c's next record is touch i, 0: purchase j (a purchase at a touch's key comes after it), -1: c
-    has none left."""
-    t_cust, t_key = t
-    p_cust, p_key = p[0], p[1]
-    touch = i < t_cust.size and t_cust[i] == c
-    bought = j < p_cust.size and p_cust[j] == c
-    if touch and not (bought and p_key[j] < t_key[i]):
-        return 1
-    return 0 if bought else -1
-
-
-@_jit
 def _segments(
-    t: tuple[NDArray[np.int64], NDArray[np.float64]],
-    p: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]],
-    out: tuple[Any, ...],
-) -> int:  # pragma: no cover - compiled
-    """Walk the merge of touches `t` (customer, key) and purchases `p` (customer, key, time), writing the rows
-    and per-touch columns into `out` (None for a counting pass); the number of rows."""
-    n_t, n_p = t[0].size, p[0].size
+    t_cust: NDArray[np.int64],
+    t_key: NDArray[np.float64],
+    p_cust: NDArray[np.int64],
+    p_key: NDArray[np.float64],
+    p_time: NDArray[np.float64],
+) -> tuple[Any, ...]:  # pragma: no cover - compiled
+    n_t, n_p = t_cust.size, p_cust.size
+    rows = 0  # first pass: the rows (a segment with touches, or a purchase's own)
+    i = j = 0
+    while i < n_t or j < n_p:
+        c = t_cust[i] if j >= n_p or (i < n_t and t_cust[i] < p_cust[j]) else p_cust[j]
+        open_seg = False
+        while (i < n_t and t_cust[i] == c) or (j < n_p and p_cust[j] == c):
+            if i < n_t and t_cust[i] == c and not (j < n_p and p_cust[j] == c and p_key[j] < t_key[i]):
+                if not open_seg:
+                    open_seg = True
+                    rows += 1
+                i += 1
+            else:
+                if not open_seg:
+                    rows += 1
+                open_seg = False
+                j += 1
+    customer = np.empty(rows, np.int64)
+    number = np.empty(rows, np.int64)
+    start = np.zeros(rows, np.int64)
+    count = np.zeros(rows, np.int64)
+    purchase = np.full(rows, -1, np.int64)
+    t_number = np.empty(n_t, np.int64)
+    t_converted = np.zeros(n_t, np.bool_)
+    t_time = np.full(n_t, np.nan)
     i = j = r = 0
     while i < n_t or j < n_p:
-        c = _next_customer(i, j, t[0], p[0])
+        c = t_cust[i] if j >= n_p or (i < n_t and t_cust[i] < p_cust[j]) else p_cust[j]
         k = 0  # the customer's segment: its purchases so far
         open_at = -1  # the row of the segment being filled, -1 before its first touch
-        step = _touch_next(i, j, c, t, p)
-        while step >= 0:
-            if step == 1:
+        while (i < n_t and t_cust[i] == c) or (j < n_p and p_cust[j] == c):
+            if i < n_t and t_cust[i] == c and not (j < n_p and p_cust[j] == c and p_key[j] < t_key[i]):
                 if open_at < 0:  # a segment's first touch opens its row
                     open_at = r
-                    if out is not None:
-                        out[0][r], out[1][r], out[2][r] = c, k, i
+                    customer[r], number[r], start[r] = c, k, i
                     r += 1
-                if out is not None:
-                    out[3][open_at] += 1
-                    out[5][i] = k
+                count[open_at] += 1
+                t_number[i] = k
                 i += 1
             else:  # the purchase closes segment k: its row, touched or not
                 if open_at < 0:
-                    if out is not None:
-                        out[0][r], out[1][r], out[4][r] = c, k, j
+                    customer[r], number[r], purchase[r] = c, k, j
                     r += 1
-                elif out is not None:
-                    out[4][open_at] = j
-                    for m in range(out[2][open_at], i):
-                        out[6][m] = True
-                        out[7][m] = p[2][j]
+                else:
+                    purchase[open_at] = j
+                    for m in range(start[open_at], i):
+                        t_converted[m] = True
+                        t_time[m] = p_time[j]
                 k += 1
                 open_at = -1
                 j += 1
-            step = _touch_next(i, j, c, t, p)
-    return r
+    return customer, number, start, count, purchase, t_number, t_converted, t_time
 
 
 def segments(
@@ -315,17 +313,5 @@ def segments(
     its segment number, whether that converts and when (NaN: never). A purchase closes the customer's segment
     before the first touch with a greater key (a touch at the purchase's key belongs to it); a segment without
     touches is a purchase's own row."""
-    t, p = (t_cust, t_key), (p_cust, p_key, p_time)
-    rows = _segments(t, p, None)
-    out = (
-        np.empty(rows, np.int64),  # customer
-        np.empty(rows, np.int64),  # segment number
-        np.zeros(rows, np.int64),  # first touch
-        np.zeros(rows, np.int64),  # touches
-        np.full(rows, -1, np.int64),  # converting purchase
-        np.empty(t_cust.size, np.int64),  # per touch: segment number
-        np.zeros(t_cust.size, np.bool_),  # converted
-        np.full(t_cust.size, np.nan),  # conversion time
-    )
-    _segments(t, p, out)
-    return out
+    result: tuple[NDArray[Any], ...] = _segments(t_cust, t_key, p_cust, p_key, p_time)
+    return result
