@@ -268,7 +268,7 @@ def test_moves_from_rounds_is_the_sort_of_the_joined_log(compiled: bool, monkeyp
     from journeysim.engine import compiled as loops
     from journeysim.engine.moves import moves_from_rounds
 
-    if compiled and loops.njit is None:
+    if compiled and not loops.AVAILABLE:
         pytest.skip("numba is not installed (the fast extra)")
     monkeypatch.setattr(loops, "ENABLED", compiled)
 
@@ -299,7 +299,7 @@ def test_a_run_without_channels_has_no_touches_and_its_purchases_alone(
     from journeysim.engine import compiled as loops
     from journeysim.study.attribution.log import replication_touches
 
-    if compiled and loops.njit is None:
+    if compiled and not loops.AVAILABLE:
         pytest.skip("numba is not installed (the fast extra)")
     monkeypatch.setattr(loops, "ENABLED", compiled)
     scenario = load_scenario(["population.scale=0.01", "sim=quick", "strategy=none"])

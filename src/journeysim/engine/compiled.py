@@ -1,12 +1,16 @@
-"""Compiled loops for the touch log's two heaviest passes, used when numba is installed (`pip install
+"""Compiled loops for the touch log's heaviest passes, used when numba is installed (`pip install
 journeysim[fast]`): the same operations in the same order as the numpy code they stand in for, so a run gives the
-same touches, byte for byte, with or without them (tests/engine/test_compiled.py). Nothing else needs them.
+same touches and paths, byte for byte, with or without them (tests/engine/test_compiled.py). Nothing else needs
+them.
 
-`JOURNEYSIM_COMPILED=0` in the environment turns them off (the numpy code runs).
+numba is imported, and each loop compiled (or loaded from numba's cache next to this file), on the loop's first
+call, so a run that keeps no touch log pays nothing for it. `JOURNEYSIM_COMPILED=0` in the environment turns
+them off (the numpy code runs).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from typing import Any
@@ -14,19 +18,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-njit: Any
-try:  # an optional extra: the numpy code is the reference and runs without it
-    from numba import njit
-except ImportError:  # pragma: no cover - depends on the environment
-    njit = None
-
+#: whether numba is installed (found, not imported: importing it costs a run ~0.15 s)
+AVAILABLE = importlib.util.find_spec("numba") is not None
 #: whether the compiled loops run (numba installed and not turned off)
-ENABLED = njit is not None and os.environ.get("JOURNEYSIM_COMPILED", "1") != "0"
+ENABLED = AVAILABLE and os.environ.get("JOURNEYSIM_COMPILED", "1") != "0"
+
+
+class _Lazy:
+    """A loop compiled by numba on its first call (numba's cache makes that a load after the first run)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.compiled: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is None:
+            from numba import njit
+
+            self.compiled = njit(cache=True, nogil=True)(self.fn)
+        return self.compiled(*args)
 
 
 def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn` compiled once per machine (numba's cache), or `fn` itself without numba."""
-    return fn if njit is None else njit(cache=True, nogil=True)(fn)
+    """`fn`, compiled on its first call."""
+    return _Lazy(fn)
 
 
 @_jit
