@@ -96,3 +96,26 @@ def test_compiled_segments_equal_the_numpy_cut_with_ties_and_untouched_purchases
     np.testing.assert_array_equal(rows["start"][rows["touches"] > 0], expected["start"][expected["touches"] > 0])
     np.testing.assert_array_equal(per_touch["path_segment"], touched.number.take(cut.segment))
     np.testing.assert_array_equal(per_touch["conversion_time"], touched.conversion_time.take(cut.segment))
+
+
+def test_a_numba_that_does_not_load_turns_the_loops_off_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. an installed numba too old for this numpy: the numpy code runs (the same touches), one warning
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numba(name: str, *args: object, **kwargs: object) -> object:
+        if name == "numba":
+            raise ImportError("Numba needs NumPy 2.3 or less")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(compiled, "ENABLED", True)
+    monkeypatch.setattr(compiled, "_njit", None)
+    monkeypatch.setattr(compiled, "_broken", False)
+    monkeypatch.setattr(builtins, "__import__", no_numba)
+    with pytest.warns(UserWarning, match="numba does not load"):
+        assert not compiled.enabled()
+    assert not compiled.enabled()  # once
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    _, touches, paths, _ = _log(1.0)  # runs on numpy alone
+    assert len(touches) > 1000 and len(paths) > 100

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -20,12 +21,32 @@ from numpy.typing import NDArray
 
 #: whether numba is installed (found, not imported: importing it costs a run ~0.15 s)
 AVAILABLE = importlib.util.find_spec("numba") is not None
-#: whether the compiled loops run (numba installed and not turned off)
+#: whether the compiled loops may run (numba installed and not turned off); `enabled()` says whether they do
 ENABLED = AVAILABLE and os.environ.get("JOURNEYSIM_COMPILED", "1") != "0"
+_njit: Callable[..., Any] | None = None
+_broken = False  # numba is installed but does not import (e.g. it does not support this numpy yet)
+
+
+def enabled() -> bool:
+    """Whether the compiled loops run: `ENABLED` and numba imports. An installed numba that does not import
+    (say, too old for this numpy) turns them off with one warning: the numpy code gives the same touches."""
+    global _njit, _broken
+    if not ENABLED or _broken:
+        return False
+    if _njit is None:
+        try:
+            from numba import njit
+        except Exception as exc:  # any failure to load numba: the numpy code runs
+            _broken = True
+            warnings.warn(f"numba does not load ({exc}); the touch log runs on numpy alone", stacklevel=2)
+            return False
+        _njit = njit
+    return True
 
 
 class _Lazy:
-    """A loop compiled by numba on its first call (numba's cache makes that a load after the first run)."""
+    """A loop compiled by numba on its first call (numba's cache makes that a load after the first run); call
+    it only where `enabled()` holds."""
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
@@ -33,9 +54,8 @@ class _Lazy:
 
     def __call__(self, *args: Any) -> Any:
         if self.compiled is None:
-            from numba import njit
-
-            self.compiled = njit(cache=True, nogil=True)(self.fn)
+            assert _njit is not None, "compiled loops run only where compiled.enabled()"
+            self.compiled = _njit(cache=True, nogil=True)(self.fn)
         return self.compiled(*args)
 
 

@@ -104,7 +104,7 @@ def _first(
     """(position from a, time) of the first exposure in the stays a ... b - 1 that have one at intensity `it`: the
     integrated intensity over the stay against a standard exponential draw each."""
     start, end, first, last = stays.start[a:b], stays.end[a:b], stays.first[a:b], stays.last[a:b]
-    if compiled.ENABLED:  # the same operations in one compiled loop
+    if compiled.enabled():  # the same operations in one compiled loop
         return compiled.first_exposures(start, end, first, last, rng.standard_exponential(start.size), it)
     lo = it.lam.take(first)  # the intensity integrated from 0 to the stay's start: base[d] + t lam[d]
     lo *= start

@@ -101,7 +101,7 @@ def moves_from_rounds(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
     if position.size < 2 * keep.size or not ascending:  # a sample's few moves: the counting works per customer
         return _sorted(rounds, keep)
     counts = np.bincount(position, minlength=keep.size)
-    if compiled.ENABLED and max(int(r[2].max(initial=0)) for r in rounds) < 128:  # two codes fit an int16
+    if compiled.enabled() and max(int(r[2].max(initial=0)) for r in rounds) < 128:  # two codes fit an int16
         time, src, dst = _counted(rounds, position, counts)
     else:
         cursor = np.cumsum(counts)

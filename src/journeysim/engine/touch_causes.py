@@ -71,7 +71,7 @@ class CauseTable:
         cell += mv.dst
         if self.n_seg > 1:
             cell += rec.customers.segment[mv.customer].astype(np.int64) * ((n_st + 1) * n_st)
-        if compiled.ENABLED:  # the same, in one compiled pass
+        if compiled.enabled():  # the same, in one compiled pass
             return compiled.lifted(cell, self.compact, mv.time, self.days)
         k = self.compact.take(cell)
         (idx,) = np.nonzero(k >= 0)
@@ -89,7 +89,7 @@ class CauseTable:
         u = rng.random(idx.size)
         if not self.n_channels or idx.size == 0:
             return np.zeros(0, np.intp), np.zeros(0, np.intp)
-        if compiled.ENABLED:  # the same, in one compiled pass
+        if compiled.enabled():  # the same, in one compiled pass
             return compiled.in_band(idx, key, u, self.organic, self.share)
         organic = self.organic.take(key)
         (hit,) = np.nonzero(u >= organic)

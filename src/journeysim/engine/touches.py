@@ -145,7 +145,7 @@ def _stays(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ..
     those of customers present at day 0 (entry to first move), then the stay each move enters (to the customer's
     next move; the last one to the horizon). Moves come by customer, then time: no sort."""
     rec, horizon = ctx.rec, float(ctx.rec.horizon_days)
-    if compiled.ENABLED and mv.dst.dtype == rec.customers.start_stage.dtype:  # the same, in one compiled pass
+    if compiled.enabled() and mv.dst.dtype == rec.customers.start_stage.dtype:  # the same, in one compiled pass
         c = rec.customers
         return compiled.stays(c0, c1, mv, ctx.sampled, c.start_stage, c.entry_time, rec.n_stages, rec.horizon_days)
     end = np.empty(len(mv))

@@ -184,7 +184,7 @@ def _tables(
     t_cust = touches["customer"].to_numpy(dtype=np.int64)
     h = rec.horizon_days
     t_key, p_key = _key(t_cust, touches["time"].to_numpy(dtype=float), h), _key(bought.customer, bought.time, h)
-    if compiled.ENABLED:  # the same rows in one compiled merge
+    if compiled.enabled():  # the same rows in one compiled merge
         rows, per_touch = _compiled_rows(t_cust, t_key, bought, p_key)
     else:
         cut = _cut(t_cust, t_key, p_key)
