@@ -79,12 +79,10 @@ def _counting_sort(
 
 
 def by_position(
-    position: NDArray[np.int64], counts: NDArray[np.int64], time: NDArray[np.float64], codes: NDArray[np.int16]
+    position: NDArray[np.int64], cursor: NDArray[np.int64], time: NDArray[np.float64], codes: NDArray[np.int16]
 ) -> tuple[NDArray[np.float64], NDArray[np.int16]]:
-    """(time, codes) of records in recording order, stably sorted by roster `position` (`counts`: records per
-    position): a counting sort in one pass."""
-    cursor = np.cumsum(counts)
-    cursor -= counts
+    """(time, codes) of records in recording order, stably sorted by roster `position` (`cursor`: each position's
+    first slot in that order, advanced in place): a counting sort in one pass."""
     result: tuple[NDArray[np.float64], NDArray[np.int16]] = _counting_sort(position, cursor, time, codes)
     return result
 

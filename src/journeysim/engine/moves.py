@@ -65,11 +65,11 @@ def _in_time_order(pos: NDArray[np.int64], t: NDArray[np.float64]) -> bool:
     return not bool(np.any((pos[1:] == pos[:-1]) & (t[1:] < t[:-1])))
 
 
-def _numbers(keep: NDArray[np.bool_], position: NDArray[np.integer]) -> NDArray[np.int64]:
-    """Customer-table numbers of roster positions (`keep`: who arrived, by roster position)."""
+def customer_numbers(keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Each roster position's number in the customer table (`keep`: who arrived, by roster position)."""
     number = np.cumsum(keep, dtype=np.int64)
     number -= 1
-    return number.take(position)
+    return number
 
 
 def moves_by_customer(
@@ -82,7 +82,7 @@ def moves_by_customer(
     """`Moves` from an engine's log in recording order: `position` is each mover's roster position, `keep` who
     arrived (by roster position; the customer table numbers those)."""
     order, pos = customer_order(position, time)
-    return Moves(_numbers(keep, pos), time.take(order), src.take(order), dst.take(order))
+    return Moves(customer_numbers(keep).take(pos), time.take(order), src.take(order), dst.take(order))
 
 
 #: an engine's log in rounds: (roster positions, time, source stage, destination stage) per round
@@ -101,11 +101,11 @@ def moves_from_rounds(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
     if position.size < 2 * keep.size or not ascending:  # a sample's few moves: the counting works per customer
         return _sorted(rounds, keep)
     counts = np.bincount(position, minlength=keep.size)
+    cursor = np.cumsum(counts)
+    cursor -= counts  # each customer's next free slot
     if compiled.enabled() and max(int(r[2].max(initial=0)) for r in rounds) < 128:  # two codes fit an int16
-        time, src, dst = _counted(rounds, position, counts)
+        time, src, dst = _counted(rounds, position, cursor)
     else:
-        cursor = np.cumsum(counts)
-        cursor -= counts  # each customer's next free slot
         time = np.empty(position.size)
         src = np.empty(position.size, rounds[0][2].dtype)
         dst = np.empty(position.size, src.dtype)
@@ -113,16 +113,14 @@ def moves_from_rounds(rounds: Rounds, keep: NDArray[np.bool_]) -> Moves:
             at = cursor.take(idx)
             cursor[idx] += 1
             time[at], src[at], dst[at] = t, s, d
-    number = np.cumsum(keep, dtype=np.int64)
-    number -= 1
-    customer = np.repeat(number, counts)
+    customer = np.repeat(customer_numbers(keep), counts)
     if not _in_time_order(customer, time):
         return _sorted(rounds, keep)
     return Moves(customer, time, src, dst)
 
 
 def _counted(
-    rounds: Rounds, position: NDArray[np.integer], counts: NDArray[np.int64]
+    rounds: Rounds, position: NDArray[np.integer], cursor: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.integer], NDArray[np.integer]]:
     """(time, source, destination) of the joined rounds stably sorted by position, by the compiled counting sort
     (the stage codes packed two to an int16)."""
@@ -131,7 +129,7 @@ def _counted(
     codes <<= 8
     codes |= np.concatenate([r[3] for r in rounds]).astype(np.int16)
     time, codes = compiled.by_position(
-        position.astype(np.int64, copy=False), counts, np.concatenate([r[1] for r in rounds]), codes
+        position.astype(np.int64, copy=False), cursor, np.concatenate([r[1] for r in rounds]), codes
     )
     return time, (codes >> 8).astype(dtype), (codes & 0xFF).astype(dtype)
 
@@ -147,7 +145,7 @@ def purchases_by_customer(
 ) -> Purchases:
     """`Purchases` from an engine's purchase records (roster position, time, order value), as `moves_by_customer`."""
     order, pos = customer_order(position, time)
-    return Purchases(_numbers(keep, pos), time.take(order), value.take(order))
+    return Purchases(customer_numbers(keep).take(pos), time.take(order), value.take(order))
 
 
 def moves_of_events(events: pd.DataFrame) -> Moves:

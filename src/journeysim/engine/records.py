@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from journeysim.engine.moves import Moves, Purchases
+from journeysim.engine.moves import Moves, Purchases, customer_numbers
 from journeysim.engine.sorting import in_runs, time_order
 from journeysim.interventions import Channel
 from journeysim.model.scenario import Scenario
@@ -218,7 +218,7 @@ def event_table(
         sub = order[at]
         order[at] = sub[np.lexsort((sub, customer[sub], time[sub]))]
     ordered = time[order].astype(float, copy=False)
-    number = np.cumsum(keep) - 1
+    number = customer_numbers(keep)
     cat = pd.CategoricalDtype([*stages, OUTSIDE])
     return pd.DataFrame(
         {

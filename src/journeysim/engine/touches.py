@@ -38,13 +38,10 @@ from journeysim.engine.touch_causes import CauseTable, channel_columns
 #: spawn-key index of the touch stream below a replication's seed (no other component spawns this far)
 TOUCH_STREAM = 0x746F756368  # "touch"
 __all__ = [
-    "TouchBlock",
     "TouchLog",
     "logged_moves",
     "stable_order",
     "stable_sort",
-    "touch_blocks",
-    "touch_frame",
     "touch_log",
     "touch_log_sample",
     "touch_seed",
@@ -102,7 +99,7 @@ def _by_customer_then_time(
 
 
 @dataclass(frozen=True)
-class TouchBlock:
+class _Block:
     """The touches of customers first <= c < stop, by customer then time: channel and stage as category codes
     (`Dynamics.channel_names`; `Records.stages` then `OUTSIDE`), `caused` as in the log."""
 
@@ -117,8 +114,8 @@ class TouchBlock:
 
 @dataclass(frozen=True)
 class _Context:
-    """What every block of customers reads: the records, who is sampled, who arrived, the cause table, the
-    channels' audiences, and the two generators (one for caused touches, one for exposures)."""
+    """What every block of customers reads: the records, who is sampled, the cause table, the channels'
+    audiences, and the two generators (one for caused touches, one for exposures)."""
 
     rec: Records
     sampled: NDArray[np.bool_]
@@ -167,7 +164,7 @@ def _stays(ctx: _Context, c0: int, c1: int, mv: Moves) -> tuple[NDArray[Any], ..
     return cust, stage, start, np.concatenate([first_end, end])
 
 
-def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> TouchBlock:
+def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> _Block:
     """The touches of customers c0 <= c < c1 (`mv`: their moves), by customer then time."""
     rec = ctx.rec
     hit, channel = ctx.table.caused(rec, mv, ctx.causes)
@@ -188,7 +185,7 @@ def _block(ctx: _Context, c0: int, c1: int, mv: Moves) -> TouchBlock:
     t_cust -= c0
     order, t_cust, t_time = _by_customer_then_time(t_cust, t_time, rec.horizon_days)
     t_cust += c0
-    return TouchBlock(c0, c1, t_cust, t_time, t_chan.take(order), t_stage.take(order), caused.take(order))
+    return _Block(c0, c1, t_cust, t_time, t_chan.take(order), t_stage.take(order), caused.take(order))
 
 
 def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: bool = False) -> LogSample:
@@ -197,11 +194,10 @@ def touch_log_sample(seed: np.random.SeedSequence, share: float, record_all: boo
     return LogSample(int(stream_key(children(touch_seed(seed), 3)[0])), share, record_all)
 
 
-def touch_blocks(
-    rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float = 1.0
-) -> tuple[NDArray[np.bool_], Iterator[TouchBlock]]:
-    """(who is logged, the replication's touches block by block of customers, in customer order): `touch_log`'s
-    rows, for a caller that works each block out while it is in cache (its customer paths)."""
+def _blocks(
+    rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sample: float
+) -> tuple[NDArray[np.bool_], Iterator[_Block]]:
+    """(who is logged, the replication's touches block by block of customers, in customer order)."""
     _, cause_seq, expose_seq = children(touch_seed(seed), 3)
     n = len(rec.customers)
     if sample >= 1.0:
@@ -227,7 +223,7 @@ def touch_blocks(
     return sampled, blocks
 
 
-def touch_frame(blocks: list[TouchBlock], rec: Records, channels: Sequence[str]) -> pd.DataFrame:
+def _frame(blocks: list[_Block], rec: Records, channels: Sequence[str]) -> pd.DataFrame:
     """The touch log's table (`COLUMNS`) of touch blocks, in their order."""
     cust, at, chan, stage, caused = (
         np.concatenate([getattr(b, name) for b in blocks])
@@ -252,5 +248,5 @@ def touch_log(rec: Records, dynamics: Dynamics, seed: np.random.SeedSequence, sa
     """The replication's touch log from its records (the touch log's moves, `simulate(..., touches=sample)`, or
     the event log) and its compiled `dynamics`, drawn from `touch_seed(seed)`; `sample` < 1 keeps the customers
     `touch_log_sample` picks (every touch of each one), read from `rec.logged`."""
-    sampled, blocks = touch_blocks(rec, dynamics, seed, sample)
-    return TouchLog(touch_frame(list(blocks), rec, dynamics.channel_names), sampled)
+    sampled, blocks = _blocks(rec, dynamics, seed, sample)
+    return TouchLog(_frame(list(blocks), rec, dynamics.channel_names), sampled)
